@@ -1,0 +1,1 @@
+"""hedgebot: a semi-automated hedge execution bot for spot crypto holdings."""

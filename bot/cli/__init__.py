@@ -1,0 +1,1 @@
+"""The hedgebot command line."""

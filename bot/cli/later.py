@@ -1,0 +1,65 @@
+"""Subcommands whose function arrives with a later issue: each says so plainly and exits non-zero."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli.output import err
+
+# name -> (one-line help, what it will do, which piece of work delivers it)
+PENDING: dict[str, tuple[str, str, str]] = {
+    "plan": (
+        "show one cycle's decision: targets, gaps and proposed orders",
+        "Reads holdings, prices and positions, applies the policy and shows the orders it would place.",
+        "the hedge policies and order planner",
+    ),
+    "run": (
+        "run the hedging loop (dry-run, interactive approval or unattended)",
+        "Snapshot -> policy -> plan -> risk gate -> approval -> execute -> journal, every interval.",
+        "the execution engine (risk gate, executor, journal, loop)",
+    ),
+    "status": (
+        "show holdings, hedge positions, open orders and the trading state",
+        "Reads the venue and the journal and shows where the hedge stands.",
+        "the execution engine",
+    ),
+    "unwind": (
+        "buy back the hedge with reduce-only orders (all or one instrument)",
+        "Closes the short with post-only, reduce-only orders.",
+        "the execution engine",
+    ),
+    "sim": (
+        "serve the local Bybit v5 exchange simulator on 127.0.0.1",
+        "Replays real market data behind the Bybit v5 REST API so the unmodified ccxt client can trade.",
+        "the exchange simulator",
+    ),
+    "replay": (
+        "replay historical market data through the bot and report how the hedge tracked",
+        "Runs the bot against the simulator on a historical window at full speed.",
+        "a later issue (replay and hedge-effectiveness reporting)",
+    ),
+    "journal": (
+        "query the journal: cycles, decisions, orders, fills, funding",
+        "Answers 'why was this holding not hedged?' and totals fills and funding.",
+        "the execution engine",
+    ),
+}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, (summary, detail, delivered_by) in PENDING.items():
+        parser = commands.add_parser(
+            name,
+            help=f"{summary} [not available yet]",
+            description=f"{detail}\n\nNot available yet: arrives with {delivered_by}. Running it does nothing "
+            "and exits 1.",
+        )
+        parser.set_defaults(handler=_not_yet(name, delivered_by), needs_config=False)
+
+
+def _not_yet(name: str, delivered_by: str) -> object:
+    def handler(_: argparse.Namespace) -> int:
+        err.print(f"hedgebot {name}: not available yet; it arrives with {delivered_by}. Nothing was done.")
+        return 1
+
+    return handler

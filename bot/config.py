@@ -1,0 +1,418 @@
+"""Configuration: a TOML file plus ``HEDGEBOT_`` environment overrides, validated at load with actionable errors.
+
+Precedence, highest first: environment variables (``HEDGEBOT_RISK__MAX_ORDER_NOTIONAL=500``; ``__`` nests),
+then the TOML file, then defaults. API keys never live in the config file: each venue names a credential set,
+read from the environment (``<NAME>_API_KEY``, ``<NAME>_API_SECRET``, ``<NAME>_PASSPHRASE``) or from a separate
+secrets file. Every problem is reported at once as ``ConfigError`` with the key's path.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot import limits
+from bot.config_errors import format_validation_error
+from bot.config_types import (
+    Asset,
+    Fraction,
+    HedgeRatio,
+    Leverage,
+    NonNegativeDecimal,
+    PerpSymbol,
+    PositiveDecimal,
+    PositiveDuration,
+    StrictModel,
+)
+from bot.domain import MarginMode, Rounding
+from bot.errors import ConfigError
+from policies.config import PolicyConfig
+
+# The simulator's built-in account: used when a venue in mode "sim" names no credentials.
+SIM_API_KEY = "hedgebot-sim-key"
+SIM_API_SECRET = "hedgebot-sim-secret"
+
+SUPPORTED_EXCHANGES = ("bybit", "binance", "okx")
+
+# The environment a load validates against (the process environment unless a caller passes its own).
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("hedgebot_config_environ", default=None)
+
+
+class VenueMode(StrEnum):
+    SIM = "sim"  # the project's local exchange simulator
+    TESTNET = "testnet"  # the venue's testnet (ccxt sandbox mode)
+    DEMO = "demo"  # the venue's demo trading account
+    LIVE = "live"  # real money
+
+
+class VenueConfig(StrictModel):
+    exchange: Literal["bybit", "binance", "okx"]
+    mode: VenueMode
+    credentials: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    url: str | None = None  # base URL of the simulator (mode "sim" only)
+    timeout_seconds: PositiveDecimal = Decimal(10)
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class StaticHolding(StrictModel):
+    asset: Asset
+    quantity: PositiveDecimal
+    label: str = "off-exchange"
+
+
+class HoldingsConfig(StrictModel):
+    venues: list[str] = Field(default_factory=list)  # venues whose spot wallet is read
+    static: list[StaticHolding] = Field(default_factory=list)
+    exclude: list[Asset] = Field(default_factory=lambda: ["USDT", "USDC"])
+    price: Literal["mid", "last"] = "mid"
+
+
+class HedgeConfig(StrictModel):
+    """How one holding is hedged: its own perpetual (direct) or a correlated one (proxy)."""
+
+    venue: str | None = None  # defaults to the only venue when there is one
+    instrument: PerpSymbol | None = None  # direct hedge; default <ASSET>/USDT:USDT
+    proxy: PerpSymbol | None = None
+    beta: PositiveDecimal | Literal["estimate"] = Decimal(1)
+    ratio: HedgeRatio | None = None  # overrides policy.ratio for this holding
+    enabled: bool = True
+
+
+class ExecutionConfig(StrictModel):
+    leverage: Leverage = Decimal(1)
+    margin_mode: MarginMode = MarginMode.ISOLATED
+    interval: PositiveDuration = timedelta(seconds=30)
+    band: Fraction = Decimal("0.05")
+    hysteresis: Fraction = Decimal("0.5")
+    min_notional: NonNegativeDecimal = Decimal(10)
+    rounding: Rounding = Rounding.DOWN
+    passive_offset_ticks: int = Field(default=0, ge=0, le=1000)
+    reprice_threshold_bps: NonNegativeDecimal = Decimal(5)
+    order_ttl: PositiveDuration = timedelta(seconds=120)
+    max_reprices_per_minute: int = Field(default=6, ge=1, le=120)
+    slice_max_notional: PositiveDecimal = Decimal(2000)
+    slice_max_depth_share: Fraction = Decimal("0.25")
+
+
+class RiskConfig(StrictModel):
+    max_leverage: Leverage = limits.MAX_LEVERAGE
+    max_order_notional: PositiveDecimal = Decimal(5000)
+    max_total_hedge_notional: PositiveDecimal = Decimal(50000)
+    max_hedge_ratio: HedgeRatio = Decimal(1)
+    max_orders_per_minute: int = Field(default=20, ge=1, le=600)
+    max_price_deviation_bps: PositiveDecimal = Decimal(100)
+    max_data_age: PositiveDuration = timedelta(seconds=15)
+    min_liquidation_distance: Fraction = Decimal("0.30")
+    max_daily_turnover: PositiveDecimal = Decimal(100000)
+    max_daily_funding_cost: NonNegativeDecimal = Decimal(100)
+    kill_switch_file: Path = Path("hedgebot.halt")
+
+
+class ApprovalConfig(StrictModel):
+    mode: Literal["ask", "auto"] = "ask"
+    timeout: PositiveDuration = timedelta(seconds=120)
+
+
+class JournalConfig(StrictModel):
+    path: Path = Path("hedgebot-journal.sqlite")
+
+
+class LoggingConfig(StrictModel):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    api_key: SecretStr
+    secret: SecretStr
+    passphrase: SecretStr | None
+    source: str  # where they came from, for check-config; never the values
+
+    def secret_values(self) -> tuple[str, ...]:
+        values = [self.api_key.get_secret_value(), self.secret.get_secret_value()]
+        if self.passphrase is not None:
+            values.append(self.passphrase.get_secret_value())
+        return tuple(v for v in values if v)
+
+
+class AppConfig(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HEDGEBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    venues: dict[str, VenueConfig]
+    holdings: HoldingsConfig = Field(default_factory=HoldingsConfig)
+    hedges: dict[Asset, HedgeConfig] = Field(default_factory=dict)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+    journal: JournalConfig = Field(default_factory=JournalConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    secrets_file: Path | None = None
+
+    _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
+    _source: Path | None = PrivateAttr(default=None)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment overrides the file; the file's values arrive as init arguments.
+        environ = _ENVIRON.get()
+        if environ is not None and isinstance(env_settings, EnvSettingsSource):
+            env_settings.env_vars = {key.lower(): value for key, value in environ.items()}
+        return (env_settings, init_settings)
+
+    def credentials(self, venue: str) -> Credentials:
+        return self._credentials[venue]
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    def hedge_for(self, asset: str) -> HedgeConfig:
+        return self.hedges.get(asset, HedgeConfig())
+
+    def venue_of(self, asset: str) -> str:
+        """The venue an asset's hedge trades on: its own setting, else the only venue."""
+        return self.hedge_for(asset).venue or next(iter(self.venues))
+
+    def masked_dump(self) -> dict[str, Any]:
+        """The effective configuration as plain data, with credentials shown only as where they come from."""
+        data = self.model_dump(mode="json")
+        data["credentials"] = {
+            name: {
+                "source": creds.source,
+                "api_key": str(creds.api_key),
+                "secret": str(creds.secret),
+                "passphrase": None if creds.passphrase is None else str(creds.passphrase),
+            }
+            for name, creds in self._credentials.items()
+        }
+        return data
+
+
+def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> AppConfig:
+    """Read, validate and cross-check a configuration file. Raises ``ConfigError`` listing every problem."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([(str(path), "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([(str(path), f"cannot read the file: {exc}")]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([(str(path), f"not valid TOML: {exc}")]) from exc
+    config = parse_config(data, env=env, base_dir=path.parent)
+    config._source = path
+    return config
+
+
+def parse_config(
+    data: Mapping[str, Any], env: Mapping[str, str] | None = None, base_dir: Path | None = None
+) -> AppConfig:
+    """Validate configuration data (as read from TOML) together with the environment."""
+    environ = dict(os.environ if env is None else env)
+    _reject_inline_secrets(data)
+    token = _ENVIRON.set(environ)
+    try:
+        config = AppConfig(**data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, AppConfig)) from None
+    finally:
+        _ENVIRON.reset(token)
+    problems = cross_check(config)
+    credentials, credential_problems = _resolve_credentials(config, environ, base_dir)
+    problems.extend(credential_problems)
+    if problems:
+        raise ConfigError(problems)
+    config._credentials = credentials
+    from bot.logging import register_secrets
+
+    for creds in credentials.values():
+        register_secrets(creds.secret_values())
+    return config
+
+
+_SECRET_KEYS = {"api_key", "apikey", "secret", "api_secret", "password", "passphrase", "private_key"}
+
+
+def _reject_inline_secrets(data: Mapping[str, Any], path: str = "") -> None:
+    problems: list[tuple[str, str]] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                here = f"{where}.{key}" if where else str(key)
+                if str(key).lower() in _SECRET_KEYS:
+                    problems.append(
+                        (
+                            here,
+                            "API keys and secrets are never read from the config file; set "
+                            '`credentials = "NAME"` on the venue and export NAME_API_KEY / NAME_API_SECRET '
+                            "(or use secrets_file)",
+                        )
+                    )
+                else:
+                    walk(value, here)
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, f"{where}[{index}]")
+
+    walk(data, path)
+    if problems:
+        raise ConfigError(problems)
+
+
+def cross_check(config: AppConfig) -> list[tuple[str, str]]:
+    """Rules that involve more than one key. Returns (key path, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    venues = config.venues
+    if not venues:
+        problems.append(("venues", "at least one venue is required, e.g. [venues.bybit]"))
+    for name, venue in venues.items():
+        if venue.mode is VenueMode.SIM and not venue.url:
+            problems.append((f"venues.{name}.url", "mode 'sim' needs the simulator's url, e.g. http://127.0.0.1:8765"))
+        if venue.mode is not VenueMode.SIM and venue.url:
+            problems.append((f"venues.{name}.url", "url is only for mode 'sim'; real venues use ccxt's own URLs"))
+        if venue.mode is not VenueMode.SIM and not venue.credentials:
+            problems.append((f"venues.{name}.credentials", f"mode '{venue.mode}' needs a credential set name"))
+    for index, name in enumerate(config.holdings.venues):
+        if name not in venues:
+            problems.append((f"holdings.venues[{index}]", _unknown_venue(name, venues)))
+    for asset, hedge in config.hedges.items():
+        where = f"hedges.{asset}"
+        if hedge.venue is not None and hedge.venue not in venues:
+            problems.append((f"{where}.venue", _unknown_venue(hedge.venue, venues)))
+        if hedge.venue is None and len(venues) > 1:
+            problems.append((f"{where}.venue", "several venues are configured: say which one hedges this holding"))
+        if hedge.instrument and hedge.proxy:
+            problems.append((where, "set either instrument (direct hedge) or proxy, not both"))
+        if hedge.beta != Decimal(1) and not hedge.proxy:
+            problems.append((f"{where}.beta", 'beta applies to proxy hedges only; add proxy = "BTC/USDT:USDT"'))
+        if hedge.ratio is not None and hedge.ratio > config.risk.max_hedge_ratio:
+            problems.append((f"{where}.ratio", _above_max_ratio(hedge.ratio, config)))
+    if config.policy.ratio > config.risk.max_hedge_ratio:
+        problems.append(("policy.ratio", _above_max_ratio(config.policy.ratio, config)))
+    for index, window in enumerate(config.policy.event_window.windows):
+        if window.ratio > config.risk.max_hedge_ratio:
+            problems.append((f"policy.event_window.windows[{index}].ratio", _above_max_ratio(window.ratio, config)))
+    if config.execution.leverage > config.risk.max_leverage:
+        problems.append(
+            (
+                "execution.leverage",
+                f"{config.execution.leverage} is above risk.max_leverage = {config.risk.max_leverage}",
+            )
+        )
+    if config.execution.slice_max_notional > config.risk.max_order_notional:
+        problems.append(
+            (
+                "execution.slice_max_notional",
+                f"{config.execution.slice_max_notional} is above risk.max_order_notional = "
+                f"{config.risk.max_order_notional}: every full slice would be denied",
+            )
+        )
+    if config.execution.min_notional > config.risk.max_order_notional:
+        problems.append(("execution.min_notional", "is above risk.max_order_notional: nothing could ever be ordered"))
+    return problems
+
+
+def _unknown_venue(name: str, venues: Mapping[str, VenueConfig]) -> str:
+    known = ", ".join(sorted(venues)) or "none"
+    return f"venue {name!r} is not configured under [venues] (configured: {known})"
+
+
+def _above_max_ratio(ratio: Decimal, config: AppConfig) -> str:
+    return f"{ratio} is above risk.max_hedge_ratio = {config.risk.max_hedge_ratio}"
+
+
+def _resolve_credentials(
+    config: AppConfig, environ: Mapping[str, str], base_dir: Path | None
+) -> tuple[dict[str, Credentials], list[tuple[str, str]]]:
+    secrets, problems = _read_secrets_file(config, base_dir)
+    resolved: dict[str, Credentials] = {}
+    for name, venue in config.venues.items():
+        where = f"venues.{name}.credentials"
+        if venue.credentials is None:
+            if venue.mode is VenueMode.SIM:
+                resolved[name] = Credentials(
+                    SecretStr(SIM_API_KEY),
+                    SecretStr(SIM_API_SECRET),
+                    None,
+                    "the simulator's built-in account",
+                )
+            continue
+        prefix = venue.credentials.upper()
+        section = secrets.get(venue.credentials, secrets.get(prefix, {}))
+        values: dict[str, str] = {}
+        missing: list[str] = []
+        for field_name in ("api_key", "api_secret", "passphrase"):
+            env_name = f"{prefix}_{field_name.upper()}"
+            value = environ.get(env_name) or section.get(field_name)
+            if value:
+                values[field_name] = str(value)
+            elif field_name != "passphrase":
+                missing.append(env_name)
+        if venue.exchange == "okx" and "passphrase" not in values:
+            missing.append(f"{prefix}_PASSPHRASE")
+        if missing:
+            problems.append(
+                (
+                    where,
+                    f"credential set {venue.credentials!r}: environment variable(s) {', '.join(missing)} not set"
+                    + (" and not in the secrets file" if config.secrets_file else ""),
+                )
+            )
+            continue
+        source = (
+            f"environment ({prefix}_*)" if f"{prefix}_API_KEY" in environ else f"secrets file [{venue.credentials}]"
+        )
+        passphrase = values.get("passphrase")
+        resolved[name] = Credentials(
+            SecretStr(values["api_key"]),
+            SecretStr(values["api_secret"]),
+            SecretStr(passphrase) if passphrase else None,
+            source,
+        )
+    return resolved, problems
+
+
+def _read_secrets_file(
+    config: AppConfig, base_dir: Path | None
+) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
+    if config.secrets_file is None:
+        return {}, []
+    path = config.secrets_file
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, [("secrets_file", f"{path} not found")]
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return {}, [("secrets_file", f"cannot read {path}: {exc}")]
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        return {}, [("secrets_file", f"{path} is readable by other users; run: chmod 600 {path}")]
+    return {str(k): v for k, v in data.items() if isinstance(v, dict)}, []

@@ -1,0 +1,370 @@
+"""Domain values shared by every layer: markets, holdings, positions, orders, snapshots, targets, intents.
+
+Conventions (see STYLE.md):
+- Every price, quantity, notional, ratio and fee is a ``Decimal``.
+- Perpetual quantities (positions, orders, fills, intents) are in **contracts**; ``Market.contract_size`` converts
+  contracts to base units (1 on Bybit and Binance linear perps, 0.01 BTC on OKX's BTC-USDT-SWAP, ...).
+- Signed quantities: a short is negative. Order amounts are positive; their direction is ``side``.
+- Times are timezone-aware UTC ``datetime``s.
+- Symbols are ccxt unified symbols: ``SOL/USDT`` (spot), ``SOL/USDT:USDT`` (USDT-margined perpetual).
+
+This module imports nothing from the rest of the project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_UP, Decimal
+from enum import StrEnum
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def sign(self) -> int:
+        """+1 for a buy (adds to a long / shrinks a short), -1 for a sell."""
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class MarketType(StrEnum):
+    SPOT = "spot"
+    PERP = "perp"
+
+
+class MarginMode(StrEnum):
+    ISOLATED = "isolated"
+    CROSS = "cross"
+
+
+class Rounding(StrEnum):
+    """How a contract count is rounded onto the lot step."""
+
+    DOWN = "down"  # toward zero: never over-hedge (the default)
+    NEAREST = "nearest"
+    UP = "up"  # away from zero: never under-hedge
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"  # resting, possibly partially filled
+    FILLED = "filled"
+    CANCELED = "canceled"  # by us, by the venue (post-only would take), or expired
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"  # an ambiguous failure: we do not know yet whether the venue has it
+
+    @property
+    def is_final(self) -> bool:
+        return self in (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED)
+
+
+class TradingState(StrEnum):
+    """The risk engine's states: what kinds of orders may be sent."""
+
+    ACTIVE = "active"  # any order the risk gate approves
+    REDUCING = "reducing"  # only orders that shrink the hedge
+    HALTED = "halted"  # cancels only
+
+
+class ReasonCode(StrEnum):
+    """Why the bot did, or did not, act for a holding or instrument in a cycle."""
+
+    REBALANCE = "rebalance"  # outside the band: orders proposed
+    HEDGED_WITHIN_BAND = "hedged_within_band"
+    DRIFT_BELOW_BAND = "drift_below_band"
+    BELOW_MIN_NOTIONAL = "below_min_notional"
+    DUST = "dust"
+    NO_PERP_NO_PROXY = "no_perp_no_proxy"
+    STALE_PRICE = "stale_price"
+    WAITING_IN_FLIGHT = "waiting_in_flight"
+    BLOCKED_BY_LIMIT = "blocked_by_limit"
+    AWAITING_APPROVAL = "awaiting_approval"
+    EXCLUDED = "excluded"
+    UNWIND = "unwind"
+    REPRICE = "reprice"
+
+
+def round_to_step(value: Decimal, step: Decimal, mode: Rounding = Rounding.DOWN) -> Decimal:
+    """Round ``value`` onto a multiple of ``step``; DOWN/UP are toward/away from zero, whatever the sign."""
+    if step <= 0:
+        raise ValueError(f"step must be positive, got {step}")
+    rounding = {Rounding.DOWN: ROUND_DOWN, Rounding.UP: ROUND_UP, Rounding.NEAREST: ROUND_HALF_EVEN}[mode]
+    return (value / step).quantize(ONE, rounding=rounding) * step
+
+
+def round_price_passive(price: Decimal, tick: Decimal, side: Side) -> Decimal:
+    """Round a limit price onto the tick, away from the touch: buys down, sells up."""
+    if tick <= 0:
+        raise ValueError(f"tick must be positive, got {tick}")
+    rounding = ROUND_FLOOR if side is Side.BUY else ROUND_CEILING
+    return (price / tick).quantize(ONE, rounding=rounding) * tick
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    """A tradable instrument's specification, as the venue publishes it."""
+
+    symbol: str
+    base: str
+    quote: str
+    type: MarketType
+    tick_size: Decimal
+    lot_step: Decimal  # in contracts (perp) or base units (spot)
+    min_qty: Decimal  # in contracts (perp) or base units (spot)
+    min_notional: Decimal = ZERO  # in quote currency
+    contract_size: Decimal = ONE  # base units per contract
+    settle: str | None = None
+    max_leverage: Decimal = ONE
+    active: bool = True
+
+    def base_qty(self, contracts: Decimal) -> Decimal:
+        return contracts * self.contract_size
+
+    def contracts_for(self, base_qty: Decimal) -> Decimal:
+        return base_qty / self.contract_size
+
+    def notional(self, contracts: Decimal, price: Decimal) -> Decimal:
+        """Absolute quote value of ``contracts`` at ``price``."""
+        return abs(contracts) * self.contract_size * price
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """Spot inventory of one asset from one source, in base units (never negative)."""
+
+    asset: str
+    quantity: Decimal
+    source: str  # "exchange:<venue>" or "static:<label>"
+
+
+@dataclass(frozen=True, slots=True)
+class SpotQuote:
+    """The spot price of one asset, as seen at ``timestamp``."""
+
+    asset: str
+    symbol: str
+    bid: Decimal | None
+    ask: Decimal | None
+    last: Decimal | None
+    timestamp: datetime
+
+    @property
+    def mid(self) -> Decimal | None:
+        if self.bid is None or self.ask is None:
+            return None
+        return (self.bid + self.ask) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class BookLevel:
+    price: Decimal
+    size: Decimal  # contracts (perp) or base units (spot)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBook:
+    """Top levels of a book; bids best (highest) first, asks best (lowest) first."""
+
+    symbol: str
+    bids: tuple[BookLevel, ...]
+    asks: tuple[BookLevel, ...]
+    timestamp: datetime
+
+    @property
+    def best_bid(self) -> BookLevel | None:
+        return self.bids[0] if self.bids else None
+
+    @property
+    def best_ask(self) -> BookLevel | None:
+        return self.asks[0] if self.asks else None
+
+    @property
+    def mid(self) -> Decimal | None:
+        if not self.bids or not self.asks:
+            return None
+        return (self.bids[0].price + self.asks[0].price) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class PerpTicker:
+    """A perpetual's prices and funding at ``timestamp``. ``funding_rate`` > 0: longs pay shorts."""
+
+    symbol: str
+    last: Decimal
+    mark: Decimal
+    index: Decimal | None
+    bid: Decimal | None
+    ask: Decimal | None
+    funding_rate: Decimal | None
+    next_funding_time: datetime | None
+    timestamp: datetime
+    funding_interval_hours: Decimal = Decimal(8)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A perpetual position in one-way mode. ``contracts`` < 0 is a short."""
+
+    symbol: str
+    contracts: Decimal
+    entry_price: Decimal | None
+    mark_price: Decimal | None
+    liquidation_price: Decimal | None
+    leverage: Decimal | None
+    margin_mode: MarginMode | None
+    unrealized_pnl: Decimal
+    timestamp: datetime
+    margin: Decimal | None = None
+
+    @property
+    def is_flat(self) -> bool:
+        return self.contracts == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order as the venue (or the journal) knows it. ``amount`` and ``filled`` are positive contracts."""
+
+    symbol: str
+    side: Side
+    amount: Decimal
+    price: Decimal | None
+    status: OrderStatus
+    client_order_id: str | None
+    order_id: str | None
+    filled: Decimal = ZERO
+    average_price: Decimal | None = None
+    reduce_only: bool = False
+    post_only: bool = False
+    timestamp: datetime | None = None
+    reject_reason: str | None = None
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.filled
+
+    @property
+    def signed_remaining(self) -> Decimal:
+        """The position change still to come if the order fills: negative for a sell."""
+        return self.side.sign * self.remaining
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution of one of our orders."""
+
+    trade_id: str
+    order_id: str | None
+    client_order_id: str | None
+    symbol: str
+    side: Side
+    amount: Decimal  # contracts
+    price: Decimal
+    fee: Decimal  # in fee_currency; negative is a rebate
+    fee_currency: str
+    maker: bool | None
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FundingPayment:
+    """One funding settlement on one position. ``amount`` > 0: we received funding."""
+
+    payment_id: str
+    symbol: str
+    amount: Decimal
+    currency: str
+    rate: Decimal | None
+    position_contracts: Decimal | None
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    asset: str
+    free: Decimal
+    used: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything one cycle decides from, read at ``taken_at``. Keys: asset for spot, symbol for perps."""
+
+    taken_at: datetime
+    holdings: tuple[Holding, ...]
+    spot: Mapping[str, SpotQuote]
+    markets: Mapping[str, Market]
+    tickers: Mapping[str, PerpTicker]
+    books: Mapping[str, OrderBook]
+    positions: Mapping[str, Position]
+    open_orders: tuple[Order, ...] = ()
+    balances: Mapping[str, Balance] = field(default_factory=dict)
+    # Close prices for beta estimation, oldest first, keyed by asset (spot) or symbol (perp).
+    history: Mapping[str, tuple[Decimal, ...]] = field(default_factory=dict)
+
+    def position_contracts(self, symbol: str) -> Decimal:
+        position = self.positions.get(symbol)
+        return position.contracts if position else ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class TargetComponent:
+    """One holding's contribution to a hedge target."""
+
+    asset: str
+    value: Decimal  # spot value in quote currency
+    ratio: Decimal
+    beta: Decimal
+    hedge_notional: Decimal  # value x ratio x beta
+
+
+@dataclass(frozen=True, slots=True)
+class HedgeTarget:
+    """The position a policy wants in one hedge instrument. ``contracts`` < 0 is a short."""
+
+    symbol: str
+    contracts: Decimal  # unrounded; the planner rounds onto the lot step
+    notional: Decimal  # absolute quote value of the target at the reference price
+    components: tuple[TargetComponent, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    """An order the planner proposes: not yet approved, not yet sent."""
+
+    symbol: str
+    side: Side
+    amount: Decimal  # contracts, positive
+    price: Decimal
+    reduce_only: bool
+    reason: ReasonCode
+    post_only: bool = True
+    notional: Decimal = ZERO
+    replaces: str | None = None  # client order id of the resting order this one replaces
+    note: str = ""
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return self.side.sign * self.amount
+
+
+@dataclass(frozen=True, slots=True)
+class CancelIntent:
+    """A resting order of ours the planner wants gone, and why."""
+
+    symbol: str
+    client_order_id: str | None
+    order_id: str | None
+    reason: ReasonCode
+    note: str = ""

@@ -1,0 +1,120 @@
+"""Historical market data: the bundled real samples and freqtrade-format files (candles, funding, mark)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from bot.errors import DataError
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "data" / "samples"
+DEFAULT_SAMPLE = "2025-10-liquidation-cascade"
+
+SeriesKind = Literal["ohlcv", "funding", "mark"]
+MarketKind = Literal["spot", "perp"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    """One bar. For funding series the rate per settlement is in ``open`` (freqtrade convention)."""
+
+    open_time: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    symbol: str  # ccxt unified symbol: "SOL/USDT" (spot) or "SOL/USDT:USDT" (perp)
+    market: MarketKind
+    kind: SeriesKind
+    candles: tuple[Candle, ...]
+    source: str  # where the numbers come from
+
+    @property
+    def base(self) -> str:
+        return self.symbol.split("/")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    name: str
+    title: str
+    start: datetime
+    end: datetime
+    series: tuple[Series, ...]
+
+    def find(self, symbol: str, kind: SeriesKind = "ohlcv") -> Series | None:
+        return next((s for s in self.series if s.symbol == symbol and s.kind == kind), None)
+
+    def spot_assets(self) -> list[str]:
+        return [s.base for s in self.series if s.market == "spot" and s.kind == "ohlcv"]
+
+
+def read_candles(path: Path) -> tuple[Candle, ...]:
+    """Read a freqtrade OHLCV/funding/mark file: a (gzipped) JSON array of [ms, o, h, l, c, v] rows."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            rows = json.load(handle, parse_float=Decimal, parse_int=Decimal)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read market data file {path}: {exc}") from exc
+    candles = []
+    for row in rows:
+        if len(row) < 6:
+            raise DataError(f"{path}: a row has {len(row)} fields, expected 6 ([ms, o, h, l, c, v])")
+        candles.append(
+            Candle(
+                open_time=datetime.fromtimestamp(int(row[0]) / 1000, tz=UTC),
+                open=row[1],
+                high=row[2],
+                low=row[3],
+                close=row[4],
+                volume=row[5],
+            )
+        )
+    return tuple(candles)
+
+
+def available_samples() -> list[str]:
+    return sorted(p.name for p in SAMPLES_DIR.iterdir() if (p / "manifest.json").is_file())
+
+
+def load_sample(name_or_path: str | Path = DEFAULT_SAMPLE) -> Sample:
+    """Load a bundled sample by name, or any folder holding a ``manifest.json`` in the same format."""
+    folder = Path(name_or_path)
+    if not (folder / "manifest.json").is_file():
+        folder = SAMPLES_DIR / str(name_or_path)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        raise DataError(
+            f"no market data sample {str(name_or_path)!r}; bundled samples: {', '.join(available_samples())}"
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    series = []
+    for entry in manifest["series"]:
+        source = entry.get("source", {})
+        series.append(
+            Series(
+                symbol=entry["symbol"],
+                market=entry["market"],
+                kind=entry["kind"],
+                candles=read_candles(folder / entry["file"]),
+                source=f"{source.get('repository', '?')}@{str(source.get('commit', '?'))[:8]}:{source.get('path', '?')}",
+            )
+        )
+    return Sample(
+        name=folder.name,
+        title=manifest.get("title", folder.name),
+        start=datetime.fromisoformat(manifest["start"]),
+        end=datetime.fromisoformat(manifest["end"]),
+        series=tuple(series),
+    )

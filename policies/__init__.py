@@ -1,0 +1,1 @@
+"""Hedge policies: pure objects that turn a snapshot into hedge targets, registered by name."""

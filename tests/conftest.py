@@ -1,0 +1,28 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "config.example.toml"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def example_config_text() -> str:
+    return EXAMPLE_CONFIG.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):
+    """Write a TOML text to a file in a fresh folder and return its path."""
+
+    def write(text: str, name: str = "hedgebot.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,86 @@
+"""Specification of the command line: help, check-config exit codes and messages, placeholders."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli.main import main
+from tests.conftest import EXAMPLE_CONFIG, ROOT
+
+SUBCOMMANDS = ["check-config", "plan", "run", "status", "unwind", "scenario", "sim", "replay", "journal"]
+
+BAD_CONFIGS = {
+    "leverage": '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:1"\n[execution]\nleverage = 3\n',
+    "unknown key": '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:1"\nlevrage = 1\n',
+    "negative ratio": '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:1"\n'
+    "[policy]\nratio = -0.5\n",
+    "missing credentials": '[venues.main]\nexchange = "bybit"\nmode = "testnet"\ncredentials = "NOPE_TEST"\n',
+}
+EXPECTED_KEY = {
+    "leverage": "execution.leverage",
+    "unknown key": "venues.main.levrage",
+    "negative ratio": "policy.ratio",
+    "missing credentials": "venues.main.credentials",
+}
+
+
+def test_help_when_asked_then_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for name in SUBCOMMANDS:
+        assert name in text
+
+
+def test_check_config_when_example_then_exit_0_and_secrets_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", str(EXAMPLE_CONFIG)]) == 0
+    text = capsys.readouterr().out
+    assert "OK:" in text
+    assert "hedgebot-sim-secret" not in text
+    assert "**********" in text
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_check_config_when_invalid_then_exit_2_naming_the_key_without_traceback(
+    case: str, tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOPE_TEST_API_KEY", raising=False)
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_CONFIGS[case])
+    assert main(["check-config", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert EXPECTED_KEY[case] in captured.err
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_check_config_when_run_as_a_process_then_no_traceback_and_exit_2(tmp_path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_CONFIGS["leverage"])
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config", str(path)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 2
+    assert "execution.leverage" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_when_json_then_prints_the_effective_configuration(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check-config", str(EXAMPLE_CONFIG), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["execution"]["leverage"] == "1"
+    assert set(data["credentials"]["main"]["secret"]) == {"*"}  # masked, whatever the mask's length
+
+
+@pytest.mark.parametrize("name", ["replay"])
+def test_later_subcommand_when_run_then_says_so_and_exits_non_zero(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([name]) == 1
+    assert "not available yet" in capsys.readouterr().err
