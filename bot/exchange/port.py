@@ -1,0 +1,111 @@
+"""The one exchange port: the async operations the bot needs from a venue, in domain values.
+
+Implemented by the ccxt adapter for real venues and for the local simulator (over HTTP). Quantities are
+contracts for perpetuals and base units for spot; every method raises only ``bot.errors.ExchangeError``
+subclasses. Reads and cancels may be retried by the implementation; ``place_order`` never is: after an
+ambiguous failure it raises ``AmbiguousOrderOutcome`` and the caller looks the order up by client id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from bot.domain import (
+    Balance,
+    Fill,
+    FundingPayment,
+    MarginMode,
+    Market,
+    Order,
+    OrderBook,
+    PerpTicker,
+    Position,
+    Side,
+    SpotQuote,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A limit order to send. Always a limit order; post-only unless explicitly not (e.g. a manual unwind)."""
+
+    symbol: str
+    side: Side
+    amount: Decimal  # contracts, positive
+    price: Decimal
+    client_order_id: str  # alphanumeric, at most 32 characters (the strictest venue's rule), prefix "hb"
+    reduce_only: bool
+    post_only: bool = True
+
+
+class ExchangePort(Protocol):
+    """What the bot needs from a venue. One instance per venue account."""
+
+    venue: str  # the configuration's venue name
+
+    async def load_markets(self) -> Mapping[str, Market]:
+        """Every spot and linear-perpetual market the venue lists, by ccxt symbol."""
+        ...
+
+    async def server_time(self) -> datetime: ...
+
+    async def fetch_spot_balances(self) -> Mapping[str, Balance]:
+        """Spot (or unified) wallet balances by asset: free, used (locked in orders) and total."""
+        ...
+
+    async def fetch_spot_quotes(self, assets: Iterable[str]) -> Mapping[str, SpotQuote]:
+        """Best bid/ask/last of ``<ASSET>/<QUOTE>`` spot markets, batched where the venue allows."""
+        ...
+
+    async def fetch_perp_tickers(self, symbols: Iterable[str]) -> Mapping[str, PerpTicker]:
+        """Last, mark, index, bid/ask and funding of perpetuals, batched where the venue allows."""
+        ...
+
+    async def fetch_order_book(self, symbol: str, depth: int) -> OrderBook: ...
+
+    async def fetch_positions(self, symbols: Iterable[str]) -> Mapping[str, Position]:
+        """Positions by symbol; a symbol with no position maps to a flat ``Position`` (contracts 0)."""
+        ...
+
+    async def fetch_open_orders(self, symbols: Iterable[str]) -> list[Order]:
+        """Every open order on these perpetuals, ours and foreign."""
+        ...
+
+    async def fetch_order(
+        self, symbol: str, *, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order | None:
+        """One order, open or closed, by venue id or our client id; ``None`` if the venue has no such order."""
+        ...
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        """Send one limit order. Never retried. A post-only order that would take liquidity either raises
+        ``PostOnlyWouldTake`` or comes back with status CANCELED and a reject reason, depending on the venue."""
+        ...
+
+    async def cancel_order(
+        self, symbol: str, *, order_id: str | None = None, client_order_id: str | None = None
+    ) -> None:
+        """Cancel one order. Already gone (filled/cancelled) raises ``OrderNotFound``."""
+        ...
+
+    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]: ...
+
+    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]: ...
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
+        """Set leverage; the venue answering "not modified" counts as success."""
+        ...
+
+    async def fetch_leverage(self, symbol: str) -> Decimal: ...
+
+    async def set_margin_mode(self, symbol: str, mode: MarginMode) -> None: ...
+
+    async def ensure_one_way_mode(self, symbol: str) -> None:
+        """Make sure positions are in one-way (not hedge) mode; "not modified" counts as success."""
+        ...
+
+    async def close(self) -> None: ...
