@@ -1,0 +1,1 @@
+"""Execution: client order ids, approval, the executor, reconciliation and the loop."""
