@@ -91,6 +91,8 @@ class ReasonCode(StrEnum):
     EXCLUDED = "excluded"
     UNWIND = "unwind"
     REPRICE = "reprice"
+    BETA_REFUSED = "beta_refused"  # a proxy's beta could not be estimated (poor fit or too little history)
+    NO_BOOK = "no_book"  # the instrument's order book or ticker is missing, one-sided or crossed
 
 
 def round_to_step(value: Decimal, step: Decimal, mode: Rounding = Rounding.DOWN) -> Decimal:
@@ -125,6 +127,9 @@ class Market:
     settle: str | None = None
     max_leverage: Decimal = ONE
     active: bool = True
+    # Maintenance margin as a fraction of notional (lowest risk tier). 1% when the venue does not say: above the
+    # lowest tier of BTC/SOL on Bybit, Binance and OKX (0.5%), typical of alts; used to estimate liquidation.
+    maintenance_margin_rate: Decimal = Decimal("0.01")
 
     def base_qty(self, contracts: Decimal) -> Decimal:
         return contracts * self.contract_size
@@ -162,6 +167,26 @@ class SpotQuote:
         if self.bid is None or self.ask is None:
             return None
         return (self.bid + self.ask) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class ValuedHolding:
+    """One asset's holdings from every source, valued at its spot price, saying which price and how old.
+
+    ``value`` is None when the holding cannot be valued this cycle; ``reason`` then says why (STALE_PRICE), or
+    the holding is not to be hedged at all (EXCLUDED).
+    """
+
+    asset: str
+    quantity: Decimal  # base units, summed over ``sources``
+    sources: tuple[str, ...]
+    price_kind: str  # "mid" or "last": the price the configuration chose
+    price: Decimal | None
+    priced_at: datetime | None
+    price_age_seconds: Decimal | None
+    value: Decimal | None
+    reason: ReasonCode | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +351,7 @@ class TargetComponent:
     ratio: Decimal
     beta: Decimal
     hedge_notional: Decimal  # value x ratio x beta
+    contracts: Decimal = ZERO  # this holding's share of the target, signed (a short is negative)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +363,9 @@ class HedgeTarget:
     notional: Decimal  # absolute quote value of the target at the reference price
     components: tuple[TargetComponent, ...] = ()
     notes: tuple[str, ...] = ()
+    # The short that hedges the components at ratio 1 (x beta for proxies): a position p has hedge ratio
+    # p / full_contracts, and the most short risk.max_hedge_ratio allows is full_contracts x max_hedge_ratio.
+    full_contracts: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@
     │   │   ├── PostOnlyWouldTake .... re-price from a fresh book (bounded attempts per minute)
     │   │   ├── InsufficientMargin ... deny further increases this cycle; alert
     │   │   ├── ReduceOnlyRejected ... re-read the position; the planner decides again next cycle
-    │   │   └── InvalidOrderSpec ..... a bug or stale market spec: reload markets, skip the instrument
+    │   │   ├── InvalidOrderSpec ..... a bug or stale market spec: reload markets, skip the instrument
+    │   │   └── DuplicateClientOrderId  an earlier attempt landed: look it up by client id, adopt it
     │   ├── OrderNotFound ............ the order is gone (filled or cancelled): fetch it by id to learn which
     │   └── AmbiguousOrderOutcome .... freeze the symbol; look the order up by client id before anything else
     ├── PreflightError ............... refuse to start (credentials, markets, position mode, leverage, margin)
@@ -104,6 +105,13 @@ class ReduceOnlyRejected(OrderRejected):
 
 class InvalidOrderSpec(OrderRejected):
     """Quantity, price or notional broke the market's rules. Response: reload markets; skip the instrument."""
+
+
+class DuplicateClientOrderId(OrderRejected):
+    """The venue already holds an order with this client order id: an earlier attempt landed.
+
+    Response: never send it again; look the order up by its client id and adopt it.
+    """
 
 
 class OrderNotFound(ExchangeError):

@@ -38,11 +38,6 @@ PENDING: dict[str, tuple[str, str, str]] = {
         "Runs the bot against the simulator on a historical window at full speed.",
         "a later issue (replay and hedge-effectiveness reporting)",
     ),
-    "journal": (
-        "query the journal: cycles, decisions, orders, fills, funding",
-        "Answers 'why was this holding not hedged?' and totals fills and funding.",
-        "the execution engine",
-    ),
 }
 
 

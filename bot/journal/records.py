@@ -1,0 +1,175 @@
+"""Values written to and read from the journal (inputs the loop builds, rows the queries return)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from bot.domain import Fill, Order, OrderStatus, ReasonCode, Side, TradingState
+from bot.exchange.port import OrderRequest
+
+
+class OrderEventKind(StrEnum):
+    """What happened to an order we journaled. ``rejected`` is the venue saying no (our gate *denies*)."""
+
+    ACKNOWLEDGED = "acknowledged"  # the venue answered the create request (status as it reported)
+    REJECTED = "rejected"  # the venue refused the create request
+    OUTCOME_UNKNOWN = "outcome_unknown"  # the request failed ambiguously: look it up by client id
+    UPDATE = "update"  # a status read later (fetch, reconciliation, a cancel's result)
+    CANCEL_REQUESTED = "cancel_requested"  # we asked the venue to cancel it
+    ADOPTED = "adopted"  # reconciliation found it live on the venue and took it over
+
+
+class OrderOrigin(StrEnum):
+    SENT = "sent"  # written by the executor before the create request
+    ADOPTED = "adopted"  # found on the venue by reconciliation
+
+
+@dataclass(frozen=True, slots=True)
+class CycleRecord:
+    """One cycle's snapshot summary. ``summary`` is free-form JSON-able data (Decimals become strings)."""
+
+    run_id: str
+    number: int
+    at: datetime
+    trading_state: TradingState
+    holdings_value: Decimal
+    hedge_notional: Decimal
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """What the planner decided for one holding (or instrument) this cycle, and why."""
+
+    asset: str
+    reason: ReasonCode
+    symbol: str | None = None
+    value: Decimal | None = None  # spot value
+    ratio: Decimal | None = None
+    target: Decimal | None = None  # contracts, signed
+    current: Decimal | None = None
+    in_flight: Decimal | None = None
+    gap: Decimal | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTicket:
+    """Proof that an order request is in the journal: only ``Journal.record_order`` makes one. Send
+    ``ticket.request`` (never a request built elsewhere) and report the outcome with the same ticket."""
+
+    venue: str
+    request: OrderRequest
+
+    @property
+    def client_order_id(self) -> str:
+        return self.request.client_order_id
+
+
+@dataclass(frozen=True, slots=True)
+class CycleRow:
+    cycle_id: int
+    run_id: str
+    number: int
+    at: datetime
+    trading_state: str
+    holdings_value: Decimal
+    hedge_notional: Decimal
+    intents: int
+    approved: int
+    denied: int
+    orders: int
+    summary: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WhyRow:
+    """One cycle's decision for a holding, with the gate's denials of that cycle's intents on its instrument."""
+
+    cycle_id: int
+    at: datetime
+    decision: DecisionRecord
+    denials: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JournalOrder:
+    """An order as the journal knows it. ``status`` None: written, but no outcome recorded yet (a crash may
+    have come between the write and the request): reconcile it by client order id like UNKNOWN."""
+
+    client_order_id: str
+    venue: str
+    run_id: str | None
+    intent_id: int | None
+    origin: OrderOrigin
+    symbol: str
+    side: Side
+    amount: Decimal
+    price: Decimal | None
+    reduce_only: bool
+    post_only: bool
+    created_at: datetime
+    status: OrderStatus | None
+    order_id: str | None
+    filled: Decimal | None
+    average_price: Decimal | None
+    updated_at: datetime | None
+    detail: str
+
+    @property
+    def resolved(self) -> bool:
+        return self.status is not None and self.status.is_final
+
+    def as_order(self) -> Order:
+        """The domain order (status UNKNOWN when no outcome is recorded)."""
+        return Order(
+            symbol=self.symbol,
+            side=self.side,
+            amount=self.amount,
+            price=self.price,
+            status=self.status or OrderStatus.UNKNOWN,
+            client_order_id=self.client_order_id,
+            order_id=self.order_id,
+            filled=self.filled or Decimal(0),
+            average_price=self.average_price,
+            reduce_only=self.reduce_only,
+            post_only=self.post_only,
+            timestamp=self.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JournalFill:
+    venue: str
+    fill: Fill
+    notional: Decimal  # amount x contract size x price, in quote currency
+
+
+@dataclass(frozen=True, slots=True)
+class FundingTotal:
+    """Funding on one instrument: ``net`` > 0 means we received more than we paid."""
+
+    venue: str
+    symbol: str
+    currency: str
+    payments: int
+    received: Decimal
+    paid: Decimal  # positive number
+    net: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainedPosition:
+    """The position the journal explains: the latest recorded baseline plus every fill after it (contracts)."""
+
+    venue: str
+    symbol: str
+    baseline: Decimal
+    baseline_as_of: datetime | None
+    from_fills: Decimal
+    contracts: Decimal

@@ -1,0 +1,318 @@
+"""The journal writer: the bot's one connection, appending every decision, order event, fill and payment.
+
+Each ``record_*`` call is one transaction, committed to disk (synchronous=FULL) before it returns, so a
+crash right after a call never loses what it recorded. The order protocol, in the executor:
+
+    ticket = journal.record_order(venue, request, run_id=run, intent_id=intent_id)  # on disk first...
+    try:
+        order = await port.place_order(ticket.request)                               # ...then sent
+    except AmbiguousOrderOutcome as exc:
+        journal.record_outcome_unknown(ticket, str(exc))   # reconcile by client order id before anything else
+    except OrderRejected as exc:
+        journal.record_rejected(ticket, str(exc))
+    else:
+        journal.record_acknowledged(ticket, order)
+
+A client order id can be journaled once only (a second ``record_order`` with it raises ``JournalError``),
+so no intent is ever sent twice under the same id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from bot.clock import Clock
+from bot.domain import Fill, FundingPayment, HedgeTarget, Market, Order, OrderIntent, OrderStatus
+from bot.errors import JournalError
+from bot.exchange.port import OrderRequest
+from bot.journal.codec import dec_text, ms, to_json
+from bot.journal.reader import JournalReader
+from bot.journal.records import CycleRecord, DecisionRecord, OrderEventKind, OrderOrigin, OrderTicket
+from bot.journal.schema import SCHEMA_VERSION, connect_writer
+from bot.risk.decision import RiskDecision
+from bot.risk.state import Transition
+
+log = structlog.get_logger(__name__)
+
+Row = Mapping[str, object]
+
+
+def open_journal(path: Path, clock: Clock) -> Journal:
+    """Open (creating and migrating if needed) the journal for the bot, the one writer."""
+    journal = Journal(connect_writer(path), clock)
+    log.info("journal.opened", path=str(path), schema_version=SCHEMA_VERSION)
+    return journal
+
+
+class Journal(JournalReader):
+    """The append-only journal, opened for writing by the bot (one writer); every query of the reader too."""
+
+    def __init__(self, conn: sqlite3.Connection, clock: Clock) -> None:
+        super().__init__(conn)
+        self._clock = clock
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[sqlite3.Connection]:
+        """One transaction: all of it on disk when the block ends, none of it if the block raises."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise JournalError(f"cannot record {what}: {exc}") from exc
+            raise
+
+    def _append(self, what: str, table: str, rows: Iterable[Row], *, or_ignore: bool = False) -> list[int]:
+        """Insert rows (column name -> value) in one transaction; returns each row's id (0 when ignored)."""
+        with self._write(what) as conn:
+            return [_insert(conn, table, row, or_ignore=or_ignore) for row in rows]
+
+    def _now(self) -> int:
+        return ms(self._clock.now())
+
+    # -- runs and cycles ---------------------------------------------------------------------------------
+
+    def start_run(
+        self, run_id: str, *, mode: str, config_hash: str, version: str, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        row = {
+            "run_id": run_id, "started_ms": self._now(), "mode": mode, "config_hash": config_hash,
+            "version": version, "detail": to_json(detail or {}),
+        }  # fmt: skip
+        self._append(f"the start of run {run_id}", "runs", [row])
+
+    def stop_run(self, run_id: str, *, exit_code: int, reason: str) -> None:
+        row = {"run_id": run_id, "stopped_ms": self._now(), "exit_code": exit_code, "reason": reason}
+        self._append(f"the stop of run {run_id}", "run_stops", [row])
+
+    def record_cycle(self, cycle: CycleRecord) -> int:
+        """Append a cycle's summary; returns the cycle id the cycle's other rows refer to."""
+        row = {
+            "run_id": cycle.run_id,
+            "number": cycle.number,
+            "at_ms": ms(cycle.at),
+            "trading_state": cycle.trading_state.value,
+            "holdings_value": dec_text(cycle.holdings_value),
+            "hedge_notional": dec_text(cycle.hedge_notional),
+            "summary": to_json(cycle.summary),
+        }
+        return self._append(f"cycle {cycle.number} of run {cycle.run_id}", "cycles", [row])[0]
+
+    def record_targets(self, cycle_id: int, targets: Iterable[HedgeTarget]) -> None:
+        rows = [
+            {"cycle_id": cycle_id, "symbol": t.symbol, "contracts": dec_text(t.contracts),
+             "notional": dec_text(t.notional), "components": to_json(t.components), "notes": to_json(t.notes)}
+            for t in targets
+        ]  # fmt: skip
+        self._append(f"the targets of cycle {cycle_id}", "targets", rows)
+
+    def record_decisions(self, cycle_id: int, decisions: Iterable[DecisionRecord]) -> None:
+        rows = [
+            {"cycle_id": cycle_id, "asset": d.asset, "symbol": d.symbol, "reason": d.reason.value, "note": d.note,
+             **{name: dec_text(getattr(d, name)) for name in _DECISION_FIGURES}}
+            for d in decisions
+        ]  # fmt: skip
+        self._append(f"the decisions of cycle {cycle_id}", "decisions", rows)
+
+    def record_intents(self, cycle_id: int, intents: Iterable[OrderIntent]) -> tuple[int, ...]:
+        """Append the planner's intents; returns their ids, in order."""
+        rows = [
+            {"cycle_id": cycle_id, "symbol": i.symbol, "side": i.side.value, "amount": dec_text(i.amount),
+             "price": dec_text(i.price), "reduce_only": i.reduce_only, "post_only": i.post_only,
+             "reason": i.reason.value, "notional": dec_text(i.notional), "replaces": i.replaces, "note": i.note}
+            for i in intents
+        ]  # fmt: skip
+        return tuple(self._append(f"the intents of cycle {cycle_id}", "intents", rows))
+
+    def record_risk_decisions(
+        self, intent_ids: Sequence[int], decisions: Sequence[RiskDecision], *, stage: str = "plan"
+    ) -> None:
+        """The gate's verdicts, one per intent id (``stage``: "plan", or "approval" for a re-check)."""
+        if len(intent_ids) != len(decisions):
+            raise JournalError(f"{len(intent_ids)} intent ids for {len(decisions)} risk decisions")
+        with self._write("risk decisions") as conn:
+            for intent_id, decision in zip(intent_ids, decisions, strict=True):
+                row = {"intent_id": intent_id, "at_ms": self._now(), "stage": stage, "approved": decision.approved}
+                decision_id = _insert(conn, "risk_decisions", row)
+                for position, d in enumerate(decision.denials):
+                    denial = {
+                        "risk_decision_id": decision_id, "position": position, "code": d.code.value,
+                        "message": d.message, "value": dec_text(d.value), "limit_value": dec_text(d.limit),
+                    }  # fmt: skip
+                    _insert(conn, "risk_denials", denial)
+
+    def record_approval(
+        self, intent_id: int, *, approver: str, verdict: str, amount: Decimal, price: Decimal, note: str = ""
+    ) -> None:
+        """An approver's answer: who ("auto" or the person), the verdict, and the amount and price it let through
+        (an edit shows as a difference from the intent's)."""
+        row = {
+            "intent_id": intent_id, "at_ms": self._now(), "approver": approver, "verdict": verdict,
+            "amount": dec_text(amount), "price": dec_text(price), "note": note,
+        }  # fmt: skip
+        self._append(f"the approval of intent {intent_id}", "approvals", [row])
+
+    # -- orders ------------------------------------------------------------------------------------------
+
+    def record_order(
+        self, venue: str, request: OrderRequest, *, run_id: str | None, intent_id: int | None = None
+    ) -> OrderTicket:
+        """Write an order request BEFORE it is sent; the returned ticket carries the request to send."""
+        row = _order_row(venue, run_id, intent_id, OrderOrigin.SENT, request.client_order_id, request)
+        self._append(f"order {request.client_order_id}", "orders", [{**row, "at_ms": self._now()}])
+        return OrderTicket(venue, request)
+
+    def record_acknowledged(self, ticket: OrderTicket, order: Order) -> None:
+        """The venue answered the create request (a post-only order may come back already CANCELED)."""
+        self._event(ticket.client_order_id, OrderEventKind.ACKNOWLEDGED, order.status, order, order.reject_reason)
+
+    def record_rejected(self, ticket: OrderTicket, reason: str) -> None:
+        """The venue refused the create request: final, nothing rests."""
+        self._event(ticket.client_order_id, OrderEventKind.REJECTED, OrderStatus.REJECTED, None, reason)
+
+    def record_outcome_unknown(self, ticket: OrderTicket, reason: str) -> None:
+        """The create request failed ambiguously: the order may or may not exist at the venue."""
+        self._event(ticket.client_order_id, OrderEventKind.OUTCOME_UNKNOWN, OrderStatus.UNKNOWN, None, reason)
+
+    def record_order_update(self, order: Order, detail: str = "") -> None:
+        """A status read later (fetch by id, reconciliation, the result of a cancel) of a journaled order."""
+        if not order.client_order_id:
+            raise JournalError(f"an update of venue order {order.order_id} without a client order id")
+        self._event(order.client_order_id, OrderEventKind.UPDATE, order.status, order, detail or order.reject_reason)
+
+    def record_cancel_requested(self, client_order_id: str, reason: str) -> None:
+        self._event(client_order_id, OrderEventKind.CANCEL_REQUESTED, None, None, reason)
+
+    def adopt_order(self, venue: str, order: Order, *, run_id: str | None, detail: str = "") -> None:
+        """Reconciliation found this order of ours live on the venue: journal it (once) and its state."""
+        cid = order.client_order_id
+        if not cid:
+            raise JournalError(f"cannot adopt venue order {order.order_id}: it has no client order id")
+        row = _order_row(venue, run_id, None, OrderOrigin.ADOPTED, cid, order)
+        with self._write(f"the adoption of order {cid}") as conn:
+            _insert(conn, "orders", {**row, "at_ms": self._now()}, or_ignore=True)
+            _insert(conn, "order_events", self._event_row(cid, OrderEventKind.ADOPTED, order.status, order, detail))
+
+    def _event(
+        self, cid: str, kind: OrderEventKind, status: OrderStatus | None, order: Order | None, detail: str | None
+    ) -> None:
+        self._append(
+            f"{kind.value} of order {cid}", "order_events", [self._event_row(cid, kind, status, order, detail)]
+        )
+
+    def _event_row(
+        self, cid: str, kind: OrderEventKind, status: OrderStatus | None, order: Order | None, detail: str | None
+    ) -> Row:
+        return {
+            "client_order_id": cid, "at_ms": self._now(), "kind": kind.value, "detail": detail or "",
+            "status": status.value if status else None,
+            "order_id": order.order_id if order else None,
+            "filled": dec_text(order.filled) if order else None,
+            "average_price": dec_text(order.average_price) if order else None,
+        }  # fmt: skip
+
+    # -- fills, funding, positions -----------------------------------------------------------------------
+
+    def record_fills(self, venue: str, fills: Iterable[Fill], markets: Mapping[str, Market]) -> int:
+        """Append fills not seen before (keyed by venue, symbol and venue trade id); returns how many were new."""
+        fills = list(fills)
+        missing = sorted({f.symbol for f in fills} - set(markets))
+        if missing:
+            raise JournalError(f"cannot record fills on {', '.join(missing)}: no market specification")
+        rows = [
+            {"venue": venue, "symbol": f.symbol, "trade_id": f.trade_id, "client_order_id": f.client_order_id,
+             "order_id": f.order_id, "side": f.side.value, "amount": dec_text(f.amount), "price": dec_text(f.price),
+             "notional": dec_text(markets[f.symbol].notional(f.amount, f.price)), "fee": dec_text(f.fee),
+             "fee_currency": f.fee_currency, "maker": f.maker, "at_ms": ms(f.timestamp), "recorded_ms": self._now()}
+            for f in fills
+        ]  # fmt: skip
+        return sum(1 for rowid in self._append(f"{len(rows)} fills", "fills", rows, or_ignore=True) if rowid)
+
+    def record_funding(self, venue: str, payments: Iterable[FundingPayment]) -> int:
+        """Append funding settlements not seen before; returns how many were new.
+
+        Keyed by (venue, symbol, settlement time): a one-way position settles once per instrument per funding
+        time, whatever id the venue gives the payment (kept for reference)."""
+        rows = [
+            {"venue": venue, "symbol": p.symbol, "at_ms": ms(p.timestamp), "payment_id": p.payment_id,
+             "amount": dec_text(p.amount), "currency": p.currency, "rate": dec_text(p.rate),
+             "position_contracts": dec_text(p.position_contracts), "recorded_ms": self._now()}
+            for p in payments
+        ]  # fmt: skip
+        return sum(
+            1 for rowid in self._append(f"{len(rows)} funding payments", "funding", rows, or_ignore=True) if rowid
+        )
+
+    def record_position_baseline(
+        self, venue: str, symbol: str, contracts: Decimal, *, as_of: datetime, reason: str, run_id: str | None
+    ) -> None:
+        """The position was ``contracts`` at venue time ``as_of`` (adopted, or a first start): fills after
+        ``as_of`` explain changes from there on."""
+        row = {
+            "venue": venue, "symbol": symbol, "contracts": dec_text(contracts), "as_of_ms": ms(as_of),
+            "reason": reason, "run_id": run_id, "recorded_ms": self._now(),
+        }  # fmt: skip
+        self._append(f"a baseline for {symbol}", "position_baselines", [row])
+
+    # -- state, errors, policy state ---------------------------------------------------------------------
+
+    def record_state_change(self, run_id: str | None, change: Transition) -> None:
+        row = {
+            "run_id": run_id, "at_ms": self._now(), "from_state": change.before.trading.value,
+            "to_state": change.after.trading.value, "trigger": change.event.trigger.value,
+            "detail": change.event.detail,
+        }  # fmt: skip
+        self._append("a trading-state change", "state_changes", [row])
+
+    def record_error(
+        self,
+        run_id: str | None,
+        kind: str,
+        message: str,
+        *,
+        symbol: str | None = None,
+        client_order_id: str | None = None,
+    ) -> None:
+        row = {
+            "run_id": run_id, "at_ms": self._now(), "kind": kind, "message": message, "symbol": symbol,
+            "client_order_id": client_order_id,
+        }  # fmt: skip
+        self._append(f"an error ({kind})", "errors", [row])
+
+    def record_policy_state(self, run_id: str, state: Mapping[str, Any], *, cycle_id: int | None = None) -> None:
+        """The planner's explicit state after a cycle, as JSON (Decimals become strings)."""
+        row = {"run_id": run_id, "cycle_id": cycle_id, "at_ms": self._now(), "state": to_json(state)}
+        self._append("the policy state", "policy_states", [row])
+
+
+_DECISION_FIGURES = ("value", "ratio", "target", "current", "in_flight", "gap")
+
+
+def _insert(conn: sqlite3.Connection, table: str, row: Row, *, or_ignore: bool = False) -> int:
+    """INSERT one row by column name (names come from this module, never from input); its id, 0 if ignored."""
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    sql = f"{verb} INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+    cursor = conn.execute(sql, tuple(row.values()))
+    return (cursor.lastrowid or 0) if cursor.rowcount else 0
+
+
+def _order_row(
+    venue: str, run_id: str | None, intent_id: int | None, origin: OrderOrigin, cid: str, o: OrderRequest | Order
+) -> dict[str, object]:
+    return {
+        "client_order_id": cid, "venue": venue, "run_id": run_id, "intent_id": intent_id, "origin": origin.value,
+        "symbol": o.symbol, "side": o.side.value, "amount": dec_text(o.amount), "price": dec_text(o.price),
+        "reduce_only": o.reduce_only, "post_only": o.post_only,
+    }  # fmt: skip

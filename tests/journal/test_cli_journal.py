@@ -1,0 +1,135 @@
+"""Specification of `hedgebot journal` on a journal built in the test (see tests/journal/factories.py populate)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
+from bot.journal import Journal
+from tests.journal.factories import new_journal, populate
+
+
+@pytest.fixture
+def journal_file(tmp_path: Path) -> Path:
+    journal, clock, path = new_journal(tmp_path)
+    populate(journal, clock)
+    return path
+
+
+@pytest.fixture
+def running_journal(tmp_path: Path) -> Journal:
+    """The bot's writer connection stays open: the command reads alongside it."""
+    journal, clock, _ = new_journal(tmp_path)
+    populate(journal, clock)
+    return journal
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["journal", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param([], ["r1run1", "active", "15,000.00", "10,500.00"], id="cycles by default"),
+        pytest.param(["why", "sol"], ["blocked_by_limit", "denied: the short could reach 110", "rebalance"], id="why"),
+        pytest.param(["orders"], ["hbr1run11x0", "filled", "hbr1run12x0", "open"], id="orders"),
+        pytest.param(["fills", "--symbol", "SOL/USDT:USDT"], ["t1", "t2", "maker", "900.06"], id="fills"),
+        pytest.param(["funding"], ["SOL/USDT:USDT", "-0.6000", "0.3000"], id="funding"),
+    ],
+)
+def test_journal_command_when_view_then_table_with_the_recorded_rows(
+    running_journal: Journal, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: list[str]
+) -> None:
+    code, out, _ = run(capsys, *args, "--journal", str(tmp_path / "journal.sqlite"))
+    assert code == 0
+    for text in expected:
+        assert text in out
+
+
+def test_journal_command_when_orders_open_then_only_unresolved(
+    journal_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "orders", "--open", "--json", "--journal", str(journal_file))
+    assert code == 0
+    assert [o["client_order_id"] for o in json.loads(out)] == ["hbr1run12x0"]
+
+
+@pytest.mark.parametrize(
+    ("args", "check"),
+    [
+        pytest.param(["cycles", "-n", "1"], lambda rows: [r["number"] for r in rows] == [2], id="cycles"),
+        pytest.param(["why", "SOL"], lambda rows: rows[0]["denials"] == ["the short could reach 110 contracts"],
+                     id="why"),
+        pytest.param(["fills"], lambda rows: sorted(r["fill"]["amount"] for r in rows) == ["4", "6"], id="fills"),
+        pytest.param(["fills", "--since", "2025-10-10T12:00:01"], lambda rows: rows == [], id="fills since"),
+        pytest.param(["funding"], lambda rows: (rows[0]["paid"], rows[0]["net"]) == ("0.9", "-0.6"), id="funding"),
+        pytest.param(["funding", "--since", "2025-10-10T09:00"], lambda rows: rows[0]["net"] == "0.3", id="since"),
+    ],
+)  # fmt: skip
+def test_journal_command_when_json_then_decimals_as_strings(
+    journal_file: Path, capsys: pytest.CaptureFixture[str], args: list[str], check: object
+) -> None:
+    code, out, _ = run(capsys, *args, "--json", "--journal", str(journal_file))
+    assert code == 0
+    assert callable(check)
+    assert check(json.loads(out))
+
+
+def test_journal_command_when_config_names_a_relative_path_then_relative_to_the_config(
+    journal_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "hedgebot.toml"
+    config.write_text(
+        '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:1"\n'
+        f'[journal]\npath = "{journal_file.name}"\n'
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, out, _ = run(capsys, "cycles", "--json", "--config", str(config))
+    assert code == 0
+    assert len(json.loads(out)) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--journal", "missing.sqlite"], "does not exist", id="no such file"),
+        pytest.param(["why", "--journal", "missing.sqlite"], "name the holding", id="why without asset"),
+    ],
+)
+def test_journal_command_when_it_cannot_answer_then_exit_1_with_the_reason(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *args)
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_journal_command_when_nothing_recorded_for_a_holding_then_says_so(
+    journal_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "why", "DOGE", "--journal", str(journal_file))
+    assert (code, out.strip()) == (0, "Nothing recorded for DOGE.")
+
+
+def test_journal_command_when_help_then_every_view_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["journal", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("cycles", "why ASSET", "orders", "fills", "funding", "--json", "--journal", "examples:"):
+        assert word in text
