@@ -39,6 +39,20 @@ def sol_perp_market() -> Market:
     )
 
 
+def sol_spot_market() -> Market:
+    """SOLUSDT spot as Bybit lists it: tick 0.01, lot 0.001 SOL, min 0.001, min notional 5 USDT."""
+    return Market(
+        symbol="SOL/USDT",
+        base="SOL",
+        quote="USDT",
+        type=MarketType.SPOT,
+        tick_size=D("0.01"),
+        lot_step=D("0.001"),
+        min_qty=D("0.001"),
+        min_notional=D(5),
+    )
+
+
 def btc_perp_market() -> Market:
     """BTCUSDT linear perpetual as Bybit lists it: tick 0.1, lot 0.001 BTC, min notional 5 USDT."""
     return Market(

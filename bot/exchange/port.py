@@ -2,8 +2,9 @@
 
 Implemented by the ccxt adapter for real venues and for the local simulator (over HTTP). Quantities are
 contracts for perpetuals and base units for spot; every method raises only ``bot.errors.ExchangeError``
-subclasses. Reads and cancels may be retried by the implementation; ``place_order`` never is: after an
-ambiguous failure it raises ``AmbiguousOrderOutcome`` and the caller looks the order up by client id.
+subclasses (and ``ValueError`` for arguments that break this contract, before anything is sent). Reads and
+cancels may be retried by the implementation; ``place_order`` never is: after an ambiguous failure it raises
+``AmbiguousOrderOutcome`` and the caller looks the order up by client id.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class ExchangePort(Protocol):
     """What the bot needs from a venue. One instance per venue account."""
 
     venue: str  # the configuration's venue name
+    unified_wallet: bool  # spot holdings and perp margin share one wallet (then both balance reads are the same)
 
     async def load_markets(self) -> Mapping[str, Market]:
         """Every spot and linear-perpetual market the venue lists, by ccxt symbol."""
@@ -57,6 +59,11 @@ class ExchangePort(Protocol):
         """Spot (or unified) wallet balances by asset: free, used (locked in orders) and total."""
         ...
 
+    async def fetch_margin_balances(self) -> Mapping[str, Balance]:
+        """Balances of the wallet that margins the perpetuals: the unified wallet where spot and derivatives share
+        one (Bybit, OKX), the USD-M futures wallet on Binance."""
+        ...
+
     async def fetch_spot_quotes(self, assets: Iterable[str]) -> Mapping[str, SpotQuote]:
         """Best bid/ask/last of ``<ASSET>/<QUOTE>`` spot markets, batched where the venue allows."""
         ...
@@ -66,6 +73,10 @@ class ExchangePort(Protocol):
         ...
 
     async def fetch_order_book(self, symbol: str, depth: int) -> OrderBook: ...
+
+    async def fetch_price_history(self, symbol: str, timeframe: str, limit: int) -> tuple[Decimal, ...]:
+        """The last ``limit`` candle closes of a spot or perp symbol (e.g. timeframe "1h"), oldest first."""
+        ...
 
     async def fetch_positions(self, symbols: Iterable[str]) -> Mapping[str, Position]:
         """Positions by symbol; a symbol with no position maps to a flat ``Position`` (contracts 0)."""

@@ -1,0 +1,152 @@
+"""Start-up preflight: refuse to start, with a clear message, unless the venue account is set up as the bot needs.
+
+Fail closed: every check that cannot be completed raises ``PreflightError`` naming the venue, the instrument and
+what to do. Checks, in order: the credentials work (a private read); the clock agrees with the venue's; every hedge
+instrument is a listed, trading linear perpetual settled in the quote currency and every exchange holding has a
+spot market; then per instrument: one-way position mode, the configured margin mode, the configured leverage set
+and read back ("not modified" answers count as success). ``check_margin`` tells whether the margin wallet holds
+what a plan needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import TypeVar
+
+import structlog
+
+from bot import limits
+from bot.clock import Clock
+from bot.domain import ZERO, Balance, MarginMode, Market, MarketType
+from bot.errors import AuthenticationFailed, ExchangeError, PermissionDenied, PreflightError
+from bot.exchange.port import ExchangePort
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightPlan:
+    """What the configuration asks of one venue."""
+
+    hedge_symbols: tuple[str, ...]
+    spot_assets: tuple[str, ...] = ()  # holdings to value at this venue's spot price
+    static_assets: tuple[str, ...] = ()  # holdings kept elsewhere: a missing spot market is not fatal for them
+    leverage: Decimal = Decimal(1)
+    margin_mode: MarginMode = MarginMode.ISOLATED
+    quote: str = "USDT"
+    # Bybit's default receive window. None skips the check: the simulator's clock replays historical time (it
+    # checks signatures against the wall clock), so only real venues' clocks can be compared with ours.
+    max_clock_skew: timedelta | None = timedelta(seconds=5)
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightReport:
+    venue: str
+    markets: Mapping[str, Market]
+    leverage: Mapping[str, Decimal]  # as read back from the venue
+    margin_balances: Mapping[str, Balance]
+    clock_skew: timedelta  # the venue's clock minus ours
+
+
+async def run_preflight(port: ExchangePort, plan: PreflightPlan, clock: Clock) -> PreflightReport:
+    venue = port.venue
+    if not limits.MIN_LEVERAGE <= plan.leverage <= limits.MAX_LEVERAGE:
+        raise PreflightError(f"{venue}: leverage {plan.leverage} is outside the hard limits 1..{limits.MAX_LEVERAGE}")
+    try:
+        balances = await port.fetch_margin_balances()
+    except (AuthenticationFailed, PermissionDenied) as exc:
+        raise PreflightError(
+            f"{venue}: the API key was refused ({exc}). Check the key, secret (and passphrase), that it is for this "
+            "venue and mode (testnet, demo and live keys differ), and that it may read the account and trade "
+            "derivatives"
+        ) from exc
+    except ExchangeError as exc:
+        raise PreflightError(f"{venue}: cannot read the account: {exc}") from exc
+
+    server_time = await _step(f"{venue}: cannot read the venue's clock", port.server_time())
+    skew = server_time - clock.now()
+    if plan.max_clock_skew is not None and abs(skew) > plan.max_clock_skew:
+        raise PreflightError(
+            f"{venue}: this machine's clock is {abs(skew).total_seconds():.1f}s "
+            f"{'behind' if skew > timedelta(0) else 'ahead of'} the venue's; signed requests would be refused. "
+            "Synchronise the clock (NTP)"
+        )
+
+    markets = await _step(f"{venue}: cannot load markets", port.load_markets())
+    problems = market_problems(markets, plan)
+    if problems:
+        raise PreflightError(f"{venue}: " + "; ".join(problems))
+
+    leverage: dict[str, Decimal] = {}
+    for symbol in plan.hedge_symbols:
+        where = f"{venue} {symbol}"
+        await _step(f"{where}: cannot switch to one-way position mode", port.ensure_one_way_mode(symbol))
+        await _step(
+            f"{where}: cannot set {plan.margin_mode.value} margin",
+            port.set_margin_mode(symbol, plan.margin_mode),
+        )
+        await _step(f"{where}: cannot set leverage {plan.leverage}", port.set_leverage(symbol, plan.leverage))
+        actual = await _step(f"{where}: cannot read leverage back", port.fetch_leverage(symbol))
+        if actual != plan.leverage:
+            raise PreflightError(
+                f"{where}: leverage reads back as {actual} after setting {plan.leverage}; refusing to trade"
+            )
+        leverage[symbol] = actual
+    log.info(
+        "preflight.passed",
+        venue=venue,
+        instruments=list(plan.hedge_symbols),
+        leverage=plan.leverage,
+        margin_mode=plan.margin_mode,
+        clock_skew_seconds=skew.total_seconds(),
+    )
+    return PreflightReport(venue=venue, markets=markets, leverage=leverage, margin_balances=balances, clock_skew=skew)
+
+
+def market_problems(markets: Mapping[str, Market], plan: PreflightPlan) -> list[str]:
+    """Every way the listed markets fall short of the plan, as messages; empty if none."""
+    problems: list[str] = []
+    for symbol in plan.hedge_symbols:
+        market = markets.get(symbol)
+        if market is None:
+            problems.append(f"hedge instrument {symbol} is not listed")
+        elif market.type is not MarketType.PERP:
+            problems.append(f"hedge instrument {symbol} is not a linear perpetual")
+        elif not market.active:
+            problems.append(f"hedge instrument {symbol} is not trading")
+        elif market.settle != plan.quote:
+            problems.append(f"hedge instrument {symbol} settles in {market.settle}, not {plan.quote}")
+    static = set(plan.static_assets)
+    for asset in plan.spot_assets:
+        spot = markets.get(f"{asset}/{plan.quote}")
+        if asset not in static and (spot is None or spot.type is not MarketType.SPOT):
+            problems.append(
+                f"holding {asset} has no {asset}/{plan.quote} spot market to value it: exclude it "
+                "(holdings.exclude) or list it as a static holding"
+            )
+    return problems
+
+
+def check_margin(balances: Mapping[str, Balance], required: Decimal, currency: str = "USDT") -> Decimal:
+    """The margin left after ``required`` (in ``currency``); ``PreflightError`` if the wallet cannot cover it."""
+    balance = balances.get(currency)
+    available = balance.free if balance else ZERO
+    if available < required:
+        raise PreflightError(
+            f"{available} {currency} is available for margin but the plan needs {required} {currency}: "
+            f"deposit {required - available} {currency}, lower the hedge ratio or raise leverage (at most "
+            f"{limits.MAX_LEVERAGE})"
+        )
+    return available - required
+
+
+async def _step(failure: str, action: Awaitable[T]) -> T:
+    try:
+        return await action
+    except ExchangeError as exc:
+        raise PreflightError(f"{failure}: {exc}") from exc

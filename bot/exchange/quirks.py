@@ -1,0 +1,214 @@
+"""What differs between venues behind the one port: the per-venue quirks table and the capabilities we need.
+
+The adapter is written once against ccxt's unified API; everything a venue does differently is a row field here,
+never an ``if exchange == ...`` in the adapter. A venue without a row, or whose ccxt class lacks a capability in
+``REQUIRED``, is refused at start-up with ``VenueUnsupported``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from bot.config import VenueMode
+from bot.errors import VenueUnsupported
+
+# Our client order ids: "hb" then letters and digits, at most 32 characters. The strictest rule among the
+# venues (OKX clOrdId: alphanumeric, 1-32), so one id works everywhere (Bybit orderLinkId allows 36 with "-_",
+# Binance newClientOrderId 36 with ".:/_-").
+CLIENT_ORDER_ID = re.compile(r"^hb[A-Za-z0-9]{1,30}$")
+
+
+class MarginScope(StrEnum):
+    """Where a venue keeps the isolated/cross choice."""
+
+    ACCOUNT = "account"  # one setting for the whole account (Bybit unified account)
+    SYMBOL = "symbol"  # one setting per instrument (Binance USD-M)
+    ORDER = "order"  # sent with every order and leverage call (OKX tdMode / mgnMode)
+
+
+class DemoSwitch(StrEnum):
+    """How ccxt reaches a venue's demo-trading account."""
+
+    DEMO_URLS = "demo_urls"  # enable_demo_trading(True): separate demo hosts (Bybit api-demo, Binance demo-*)
+    SIMULATED_HEADER = "simulated_header"  # set_sandbox_mode(True): same host, header x-simulated-trading: 1 (OKX)
+
+
+@dataclass(frozen=True, slots=True)
+class VenueQuirks:
+    """One venue's row of the quirks table."""
+
+    exchange: str  # the configuration's exchange name
+    spot_class: str  # ccxt class that serves the spot wallet and spot markets
+    perp_class: str  # ccxt class that serves linear perpetuals (the same class on unified venues)
+    modes: frozenset[VenueMode]  # modes this venue can run in
+    demo: DemoSwitch
+    unified_wallet: bool  # spot holdings and perp margin live in one wallet
+    # What turns a limit order post-only (ccxt maps it to the venue's style). A post-only order that would take
+    # liquidity is refused either synchronously (PostOnlyWouldTake) or accepted and then CANCELED with a reason.
+    post_only_params: Mapping[str, Any]
+    margin_scope: MarginScope
+    integer_leverage: bool  # the venue accepts whole-number leverage only
+    client_id_field: str  # the venue's own name for our client order id (raw replies, lookups and cancels)
+    order_id_field: str  # the venue's own name for its order id
+    reject_reason_field: str | None  # raw order field explaining a venue-side cancel, if the venue gives one
+    no_reject_reason: frozenset[str]  # values of that field that mean "no reason"
+    settle_param: str | None  # batch positions/open orders by settle coin with this parameter (Bybit settleCoin)
+    open_orders_limit: int | None  # page size to ask for when listing open orders (None: the venue lists all)
+    lookup_by_listing: bool  # find one order by listing open then closed orders filtered by id (Bybit v5)
+    leverage_from_position: bool  # read leverage off the position row (ccxt's fetch_leverage truncates it)
+    funding_paid_positive: bool  # the venue reports funding paid as a positive amount (Bybit execFee)
+    perp_price_sources: tuple[str, ...]  # ccxt batch calls merged into a PerpTicker, in order of preference
+    perp_book_depths: tuple[int, ...] = ()  # the only book depths the perp endpoint accepts (empty: any)
+    ccxt_options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # by class
+
+
+_TICKERS_AND_FUNDING = ("tickers", "funding_rates")
+
+QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
+    {
+        "bybit": VenueQuirks(
+            exchange="bybit",
+            spot_class="bybit",
+            perp_class="bybit",
+            modes=frozenset(VenueMode),
+            demo=DemoSwitch.DEMO_URLS,
+            unified_wallet=True,
+            # timeInForce=PostOnly; would-take: accepted, then Cancelled with rejectReason EC_PostOnlyWillTakeLiquidity
+            post_only_params=MappingProxyType({"postOnly": True}),
+            margin_scope=MarginScope.ACCOUNT,
+            integer_leverage=False,
+            client_id_field="orderLinkId",
+            order_id_field="orderId",
+            reject_reason_field="rejectReason",
+            no_reject_reason=frozenset({"", "EC_NoError"}),
+            settle_param="settleCoin",
+            open_orders_limit=50,  # /v5/order/realtime pages at 50 at most
+            lookup_by_listing=True,
+            leverage_from_position=True,
+            funding_paid_positive=True,
+            perp_price_sources=_TICKERS_AND_FUNDING,
+            ccxt_options=MappingProxyType({"bybit": {"fetchMarkets": {"types": ["spot", "linear"]}}}),
+        ),
+        "binance": VenueQuirks(
+            exchange="binance",
+            spot_class="binance",
+            perp_class="binanceusdm",
+            # ccxt 4.5.90 refuses Binance's futures testnet (retired in favour of demo trading).
+            modes=frozenset({VenueMode.DEMO, VenueMode.LIVE}),
+            demo=DemoSwitch.DEMO_URLS,
+            unified_wallet=False,
+            # spot LIMIT_MAKER, USD-M timeInForce=GTX; would-take: refused (spot -2010, USD-M -5022)
+            post_only_params=MappingProxyType({"postOnly": True}),
+            margin_scope=MarginScope.SYMBOL,
+            integer_leverage=True,
+            client_id_field="clientOrderId",
+            order_id_field="orderId",
+            reject_reason_field=None,
+            no_reject_reason=frozenset(),
+            settle_param=None,
+            open_orders_limit=None,
+            lookup_by_listing=False,
+            leverage_from_position=False,
+            funding_paid_positive=False,
+            perp_price_sources=_TICKERS_AND_FUNDING,  # premiumIndex carries mark, index and funding
+            perp_book_depths=(5, 10, 20, 50, 100, 500, 1000),
+            ccxt_options=MappingProxyType(
+                {
+                    "binance": {"fetchMarkets": {"types": ["spot"]}},
+                    # one batched open-orders request for every USD-M symbol (weight 40) instead of one per symbol
+                    "binanceusdm": {"warnOnFetchOpenOrdersWithoutSymbol": False},
+                }
+            ),
+        ),
+        "okx": VenueQuirks(
+            exchange="okx",
+            spot_class="okx",
+            perp_class="okx",
+            # OKX has no separate testnet: its demo account is reached with a header on the live host.
+            modes=frozenset({VenueMode.DEMO, VenueMode.LIVE}),
+            demo=DemoSwitch.SIMULATED_HEADER,
+            unified_wallet=True,
+            # ordType=post_only; would-take: accepted, then canceled with cancelSource 31
+            post_only_params=MappingProxyType({"postOnly": True}),
+            margin_scope=MarginScope.ORDER,
+            integer_leverage=False,
+            client_id_field="clOrdId",
+            order_id_field="ordId",
+            reject_reason_field="cancelSourceReason",
+            no_reject_reason=frozenset({""}),
+            settle_param=None,
+            open_orders_limit=None,
+            lookup_by_listing=False,
+            leverage_from_position=False,
+            funding_paid_positive=False,
+            perp_price_sources=(*_TICKERS_AND_FUNDING, "mark_prices"),  # neither tickers nor funding carry mark
+            ccxt_options=MappingProxyType({"okx": {"fetchMarkets": {"types": ["spot", "swap"]}}}),
+        ),
+    }
+)
+
+# Unified ccxt capabilities (``exchange.has``) the port needs, per wallet.
+REQUIRED_SPOT = ("fetchBalance", "fetchTickers", "fetchOrderBook", "fetchOHLCV")
+REQUIRED_PERP = (
+    "fetchBalance",
+    "fetchTickers",
+    "fetchFundingRates",
+    "fetchOrderBook",
+    "fetchOHLCV",
+    "fetchPositions",
+    "fetchOpenOrders",
+    "fetchOrder",
+    "createOrder",
+    "cancelOrder",
+    "fetchMyTrades",
+    "fetchFundingHistory",
+    "setLeverage",
+    "fetchLeverage",
+    "setMarginMode",
+    "setPositionMode",
+    "fetchTime",
+)
+_SOURCE_CAPABILITY = {"tickers": "fetchTickers", "funding_rates": "fetchFundingRates", "mark_prices": "fetchMarkPrices"}
+
+
+def quirks_for(exchange: str) -> VenueQuirks:
+    try:
+        return QUIRKS[exchange]
+    except KeyError:
+        known = ", ".join(sorted(QUIRKS))
+        raise VenueUnsupported(f"no quirks table row for exchange {exchange!r} (supported: {known})") from None
+
+
+def missing_capabilities(has: Mapping[str, Any], required: tuple[str, ...]) -> list[str]:
+    """The capabilities ccxt does not offer, natively or emulated."""
+    return [name for name in required if not has.get(name)]
+
+
+def check_capabilities(quirks: VenueQuirks, spot_has: Mapping[str, Any], perp_has: Mapping[str, Any]) -> None:
+    """Raise ``VenueUnsupported`` naming every capability the venue's ccxt classes lack."""
+    perp_required = REQUIRED_PERP + tuple(_SOURCE_CAPABILITY[s] for s in quirks.perp_price_sources)
+    missing = [f"{quirks.spot_class}.{name}" for name in missing_capabilities(spot_has, REQUIRED_SPOT)]
+    if quirks.lookup_by_listing:
+        perp_required += ("fetchCanceledAndClosedOrders",)
+    missing += [f"{quirks.perp_class}.{name}" for name in missing_capabilities(perp_has, perp_required)]
+    if missing:
+        raise VenueUnsupported(f"{quirks.exchange} lacks capabilities the bot needs: {', '.join(sorted(set(missing)))}")
+
+
+def check_mode(quirks: VenueQuirks, mode: VenueMode) -> None:
+    if mode not in quirks.modes:
+        allowed = ", ".join(sorted(m.value for m in quirks.modes))
+        raise VenueUnsupported(f"{quirks.exchange} cannot run in mode {mode.value!r} (supported: {allowed})")
+
+
+def check_client_order_id(client_order_id: str) -> None:
+    """Our ids must fit every venue: "hb" + letters/digits, at most 32 characters."""
+    if not CLIENT_ORDER_ID.match(client_order_id):
+        raise ValueError(
+            f"client order id {client_order_id!r} must be 'hb' followed by 1-30 letters or digits (32 at most)"
+        )

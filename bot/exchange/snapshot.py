@@ -1,0 +1,145 @@
+"""Read one cycle's Snapshot through the port: concurrent requests, batched so their number does not grow with holdings.
+
+Per cycle: margin balances (and the spot wallet where it is separate), one batched spot-quote request, the batched
+perp price calls, one positions and one open-orders request per settle coin, and one order book per hedge
+instrument (books grow with hedge instruments, never with holdings). A wallet asset nobody asked to value adds one
+more batched quote request. Price history for beta estimation (one candle request per symbol) is optional.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from bot.clock import Clock
+from bot.domain import Balance, Holding, Market, Snapshot
+from bot.exchange.port import ExchangePort
+
+DEFAULT_EXCLUDED = frozenset({"USDT", "USDC"})
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRequest:
+    """Candle closes to read for beta estimation."""
+
+    timeframe: str = "1h"
+    limit: int = 168  # one week of hourly closes
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRequest:
+    """What one cycle needs to read from one venue."""
+
+    assets: tuple[str, ...]  # spot assets to value (wallet assets are valued too)
+    hedge_symbols: tuple[str, ...]  # perpetuals the bot hedges with
+    book_depth: int = 20
+    static_holdings: tuple[Holding, ...] = ()  # holdings kept elsewhere, valued at this venue's spot price
+    read_wallet: bool = True  # the venue's spot wallet counts as holdings
+    exclude: frozenset[str] = field(default=DEFAULT_EXCLUDED)  # assets never counted as holdings
+    quote: str = "USDT"
+    history: HistoryRequest | None = None
+
+
+async def read_snapshot(
+    port: ExchangePort, request: SnapshotRequest, markets: Mapping[str, Market], clock: Clock
+) -> Snapshot:
+    """Everything one cycle decides from. ``markets`` is what ``port.load_markets()`` returned at start-up.
+
+    ``Snapshot.balances`` holds the wallet that margins the perpetuals (see ``ExchangePort.fetch_margin_balances``).
+    Any failed request fails the whole read: a cycle never decides from a partial picture.
+    """
+    taken_at = clock.now()
+    symbols = tuple(sorted(set(request.hedge_symbols)))
+    wanted = _countable(list(request.assets) + [h.asset for h in request.static_holdings], request)
+
+    margin = asyncio.ensure_future(port.fetch_margin_balances())
+    wallet = (
+        asyncio.ensure_future(port.fetch_spot_balances()) if request.read_wallet and not port.unified_wallet else None
+    )
+    quotes = asyncio.ensure_future(port.fetch_spot_quotes(sorted(wanted)))
+    tickers = asyncio.ensure_future(port.fetch_perp_tickers(symbols))
+    positions = asyncio.ensure_future(port.fetch_positions(symbols))
+    orders = asyncio.ensure_future(port.fetch_open_orders(symbols))
+    books = [asyncio.ensure_future(port.fetch_order_book(s, request.book_depth)) for s in symbols]
+    first_round: list[asyncio.Future[Any]] = [margin, quotes, tickers, positions, orders, *books]
+    await _all(first_round + ([wallet] if wallet else []))
+
+    if not request.read_wallet:
+        wallet_balances: Mapping[str, Balance] = {}
+    else:
+        wallet_balances = wallet.result() if wallet else margin.result()
+    holdings = _holdings(port.venue, wallet_balances, request)
+    spot = dict(quotes.result())
+    unpriced = _countable([h.asset for h in holdings], request) - spot.keys()
+    later_quotes = asyncio.ensure_future(port.fetch_spot_quotes(sorted(unpriced))) if unpriced else None
+    history = _history(port, request, markets, {h.asset for h in holdings}, symbols)
+    await _all(([later_quotes] if later_quotes else []) + list(history.values()))
+    if later_quotes:
+        spot.update(later_quotes.result())
+
+    spot_symbols = {q.symbol for q in spot.values()}
+    return Snapshot(
+        taken_at=taken_at,
+        holdings=holdings,
+        spot=spot,
+        markets={s: m for s, m in markets.items() if s in symbols or s in spot_symbols},
+        tickers=tickers.result(),
+        books={book.result().symbol: book.result() for book in books},
+        positions=positions.result(),
+        open_orders=tuple(orders.result()),
+        balances=margin.result(),
+        history={key: future.result() for key, future in history.items()},
+    )
+
+
+def _counts(asset: str, request: SnapshotRequest) -> bool:
+    return asset != request.quote and asset not in request.exclude
+
+
+def _countable(assets: Iterable[str], request: SnapshotRequest) -> set[str]:
+    return {a for a in assets if _counts(a, request)}
+
+
+def _holdings(venue: str, balances: Mapping[str, Balance], request: SnapshotRequest) -> tuple[Holding, ...]:
+    on_venue = [
+        Holding(asset=b.asset, quantity=b.total, source=f"exchange:{venue}")
+        for b in sorted(balances.values(), key=lambda b: b.asset)
+        if b.total > 0 and _counts(b.asset, request)
+    ]
+    return (*on_venue, *request.static_holdings)
+
+
+def _history(
+    port: ExchangePort,
+    request: SnapshotRequest,
+    markets: Mapping[str, Market],
+    assets: set[str],
+    symbols: Sequence[str],
+) -> dict[str, asyncio.Future[tuple[Decimal, ...]]]:
+    """Close prices keyed by asset (spot) and by symbol (perp), for the symbols the venue lists, when asked for."""
+    if request.history is None:
+        return {}
+    timeframe, limit = request.history.timeframe, request.history.limit
+    keys = {a: f"{a}/{request.quote}" for a in sorted(_countable(assets | set(request.assets), request))}
+    keys.update({s: s for s in symbols})
+    keys = {key: symbol for key, symbol in keys.items() if symbol in markets}
+    return {
+        key: asyncio.ensure_future(port.fetch_price_history(symbol, timeframe, limit)) for key, symbol in keys.items()
+    }
+
+
+async def _all(futures: Sequence[asyncio.Future[Any]]) -> None:
+    """Wait for every request, then raise the first failure; nothing is left running or unretrieved."""
+    if not futures:
+        return
+    try:
+        await asyncio.wait(futures)
+    finally:
+        for future in futures:
+            future.cancel()  # only those still running: the caller itself was cancelled
+    failures = [failure for future in futures if (failure := future.exception()) is not None]
+    if failures:
+        raise failures[0]

@@ -1,0 +1,156 @@
+"""Start-up preflight: each way a venue account can be unfit to trade, and what the bot says about it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.domain import Balance, MarginMode
+from bot.errors import AuthenticationFailed, ExchangeUnavailable, PermissionDenied, PreflightError, VenueUnsupported
+from bot.exchange.preflight import PreflightPlan, check_margin, market_problems, run_preflight
+from tests.exchange.fake_port import FakePort
+from tests.factories import NOW, btc_perp_market, sol_perp_market, sol_spot_market
+
+D = Decimal
+CLOCK = ManualClock(NOW)
+PLAN = PreflightPlan(hedge_symbols=("SOL/USDT:USDT", "BTC/USDT:USDT"), spot_assets=("SOL",), leverage=D(2))
+
+
+def venue(**changes: object) -> FakePort:
+    port = FakePort(
+        markets=[sol_perp_market(), btc_perp_market(), sol_spot_market()],
+        balances={"USDT": Balance("USDT", D(5000), D(0), D(5000))},
+    )
+    for name, value in changes.items():
+        setattr(port, name, value)
+    return port
+
+
+async def test_run_preflight_when_the_account_is_fit_then_every_instrument_is_set_up_in_order() -> None:
+    port = venue()
+    report = await run_preflight(port, PLAN, CLOCK)
+    assert report.leverage == {"SOL/USDT:USDT": D(2), "BTC/USDT:USDT": D(2)}
+    assert report.margin_balances["USDT"].free == D(5000)
+    assert [name for name, args in port.calls if args[:1] == ("SOL/USDT:USDT",)] == [
+        "ensure_one_way_mode",
+        "set_margin_mode",
+        "set_leverage",
+        "fetch_leverage",
+    ]
+    assert port.margin_modes == {"SOL/USDT:USDT": MarginMode.ISOLATED, "BTC/USDT:USDT": MarginMode.ISOLATED}
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (AuthenticationFailed("bybit: 10003 API key is invalid"), "the API key was refused"),
+        (PermissionDenied("bybit: 10005 permission denied"), "the API key was refused"),
+        (ExchangeUnavailable("bybit: 503"), "cannot read the account"),
+    ],
+)
+async def test_run_preflight_when_the_account_cannot_be_read_then_refuses_naming_the_cause(
+    failure: Exception, message: str
+) -> None:
+    port = venue()
+    port.failures["fetch_margin_balances"] = failure
+    with pytest.raises(PreflightError, match=message):
+        await run_preflight(port, PLAN, CLOCK)
+    assert port.called("set_leverage") == []
+
+
+@pytest.mark.parametrize(("offset", "word"), [(timedelta(seconds=9), "behind"), (timedelta(seconds=-9), "ahead of")])
+async def test_run_preflight_when_our_clock_is_off_then_refuses(offset: timedelta, word: str) -> None:
+    port = venue(time=NOW + offset)
+    with pytest.raises(PreflightError, match=f"9.0s {word} the venue's"):
+        await run_preflight(port, PLAN, CLOCK)
+
+
+async def test_run_preflight_when_the_venue_replays_history_and_the_check_is_off_then_passes() -> None:
+    port = venue(time=NOW - timedelta(days=400))  # the simulator's replayed clock
+    report = await run_preflight(port, replace(PLAN, max_clock_skew=None), CLOCK)
+    assert report.clock_skew == timedelta(days=-400)
+
+
+@pytest.mark.parametrize(
+    ("plan", "problem"),
+    [
+        (PreflightPlan(hedge_symbols=("DOGE/USDT:USDT",)), "hedge instrument DOGE/USDT:USDT is not listed"),
+        (PreflightPlan(hedge_symbols=("SOL/USDT",)), "hedge instrument SOL/USDT is not a linear perpetual"),
+        (PreflightPlan(hedge_symbols=("SOL/USDT:USDT",), quote="USDC"), "settles in USDT, not USDC"),
+        (PreflightPlan(hedge_symbols=(), spot_assets=("PEPE",)), "holding PEPE has no PEPE/USDT spot market"),
+    ],
+)
+async def test_run_preflight_when_markets_fall_short_then_refuses_before_changing_settings(
+    plan: PreflightPlan, problem: str
+) -> None:
+    port = venue()
+    with pytest.raises(PreflightError, match=problem):
+        await run_preflight(port, plan, CLOCK)
+    assert port.called("ensure_one_way_mode") == []
+
+
+def test_market_problems_when_a_perp_is_halted_and_a_holding_is_static_then_only_the_halt_counts() -> None:
+    halted = replace(sol_perp_market(), active=False)
+    plan = PreflightPlan(hedge_symbols=("SOL/USDT:USDT",), spot_assets=("PEPE",), static_assets=("PEPE",))
+    assert market_problems({"SOL/USDT:USDT": halted}, plan) == ["hedge instrument SOL/USDT:USDT is not trading"]
+
+
+@pytest.mark.parametrize(
+    ("step", "failure", "message"),
+    [
+        ("ensure_one_way_mode", ExchangeUnavailable("110024 existing position"), "cannot switch to one-way"),
+        ("set_margin_mode", ExchangeUnavailable("3400045 set margin mode failed"), "cannot set isolated margin"),
+        ("set_leverage", VenueUnsupported("binance accepts whole-number leverage only"), "cannot set leverage 2"),
+        ("fetch_leverage", ExchangeUnavailable("503"), "cannot read leverage back"),
+    ],
+)
+async def test_run_preflight_when_a_setting_fails_then_refuses_naming_the_instrument(
+    step: str, failure: Exception, message: str
+) -> None:
+    port = venue()
+    port.failures[step] = failure
+    with pytest.raises(PreflightError, match=f"bybit SOL/USDT:USDT: {message}"):
+        await run_preflight(port, PLAN, CLOCK)
+
+
+async def test_run_preflight_when_leverage_reads_back_different_then_refuses() -> None:
+    port = venue(leverage_read_back=D(10))
+    with pytest.raises(PreflightError, match="reads back as 10 after setting 2"):
+        await run_preflight(port, PLAN, CLOCK)
+
+
+@pytest.mark.parametrize("leverage", [D(3), D("0.5")])
+async def test_run_preflight_when_the_plan_asks_beyond_the_hard_limit_then_refuses_before_any_request(
+    leverage: Decimal,
+) -> None:
+    port = venue()
+    with pytest.raises(PreflightError, match="outside the hard limits"):
+        await run_preflight(port, PreflightPlan(hedge_symbols=("SOL/USDT:USDT",), leverage=leverage), CLOCK)
+    assert port.calls == []
+
+
+@pytest.mark.parametrize(
+    ("free", "required", "left"),
+    [("5000", "4999.99", "0.01"), ("5000", "5000", "0"), ("750.50", "0", "750.50")],
+)
+def test_check_margin_when_the_wallet_covers_the_plan_then_the_headroom(free: str, required: str, left: str) -> None:
+    balances = {"USDT": Balance("USDT", D(free), D(0), D(free))}
+    assert check_margin(balances, D(required)) == D(left)
+
+
+@pytest.mark.parametrize(
+    ("balances", "message"),
+    [
+        ({"USDT": Balance("USDT", D("999.5"), D(500), D("1499.5"))}, "999.5 USDT is available .* deposit 0.5 USDT"),
+        ({}, "0 USDT is available for margin but the plan needs 1000 USDT"),
+    ],
+)
+def test_check_margin_when_the_wallet_falls_short_then_says_how_much_is_missing(
+    balances: dict[str, Balance], message: str
+) -> None:
+    with pytest.raises(PreflightError, match=message):
+        check_margin(balances, D(1000))
