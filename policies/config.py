@@ -15,6 +15,7 @@ from bot.config_types import (
     NonNegativeDecimal,
     NonNegativeDuration,
     PerpSymbol,
+    PositiveDecimal,
     StrictModel,
 )
 
@@ -26,6 +27,7 @@ class ProxyParams(StrictModel):
     """How holdings without a usable perpetual are hedged with a liquid proxy perpetual."""
 
     default_instrument: PerpSymbol | None = None
+    default_beta: PositiveDecimal | Literal["estimate"] = Decimal(1)  # for holdings on default_instrument
     min_perp_depth_notional: NonNegativeDecimal = Decimal(0)
     beta_lookback: int = Field(default=288, ge=20, le=100_000)
     beta_shrinkage: Fraction = Decimal("0.3")

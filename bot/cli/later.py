@@ -8,11 +8,6 @@ from bot.cli.output import err
 
 # name -> (one-line help, what it will do, which piece of work delivers it)
 PENDING: dict[str, tuple[str, str, str]] = {
-    "plan": (
-        "show one cycle's decision: targets, gaps and proposed orders",
-        "Reads holdings, prices and positions, applies the policy and shows the orders it would place.",
-        "the hedge policies and order planner",
-    ),
     "run": (
         "run the hedging loop (dry-run, interactive approval or unattended)",
         "Snapshot -> policy -> plan -> risk gate -> approval -> execute -> journal, every interval.",

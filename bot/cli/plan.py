@@ -1,0 +1,222 @@
+"""`hedgebot plan`: one cycle's decision (targets, gaps, proposed orders and reasons) as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
+
+from bot.cli.output import money, out, print_json
+from bot.config import AppConfig
+from bot.core.cycle import CoreState, plan_cycle
+from bot.core.factory import static_holdings
+from bot.core.plan import HoldingDecision, InstrumentDecision, Plan
+from bot.core.valuation import with_static_holdings
+from bot.domain import ZERO, Snapshot
+from bot.errors import DataError
+from bot.snapshot_file import read_snapshot
+from policies.base import HedgeKind
+
+EXAMPLE_SNAPSHOT = "tests/fixtures/snapshots/example-2022-06-20.json"
+UNWRAPPED_WIDTH = 400  # the widest a table gets when printed to a file or pipe
+HELP = "show one cycle's decision: targets, gaps, proposed orders and reasons (nothing is sent)"
+DESCRIPTION = f"""\
+Value the holdings, apply the policy and plan the orders one cycle would propose, with the reason for every
+holding and hedge instrument ("why didn't it hedge?"). Nothing is sent anywhere: this is the decision only.
+
+It reads a snapshot file (--snapshot FILE): holdings, spot quotes, markets, tickers, order books, positions and
+open orders as JSON (the format is described in bot/snapshot_file.py). Static holdings come from the
+configuration ([[holdings.static]]) and replace any the file recorded. Reading a live venue arrives with the
+exchange adapter.
+
+examples (the example snapshot ships with the repository: BTC, ETH and SOL with perpetuals, AVAX hedged with
+the ETH perpetual at a beta estimated from its price history, LINK with no perpetual, from the bundled June 2022
+market data):
+  hedgebot plan --config config.example.toml --snapshot {EXAMPLE_SNAPSHOT}
+  hedgebot plan --config config.example.toml --snapshot {EXAMPLE_SNAPSHOT} --json
+  hedgebot plan --config my.toml --snapshot FILE --at 2026-12-01T06:00:00Z   (decide as of another moment,
+      e.g. inside an event window's ramp; data older than risk.max_data_age by then counts as stale)
+"""
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "plan", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--snapshot", type=Path, metavar="FILE", help="snapshot JSON file to plan from")
+    parser.add_argument(
+        "--at", type=_moment, metavar="TIME", help="decide as of this ISO 8601 time (default: the snapshot's)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.set_defaults(handler=run, needs_config=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    config: AppConfig = args.config
+    if args.snapshot is None:
+        raise DataError(
+            "give a snapshot file with --snapshot FILE (e.g. "
+            f"{EXAMPLE_SNAPSHOT}); reading a venue directly arrives with the exchange adapter"
+        )
+    snapshot = _with_config_holdings(read_snapshot(args.snapshot), config)
+    now = args.at or snapshot.taken_at
+    plan, _ = plan_cycle(config, snapshot, CoreState(), now)
+    if args.json:
+        print_json({"snapshot": str(args.snapshot), **plan.to_dict()})
+    else:
+        print_plan(plan, str(args.snapshot))
+    return 0
+
+
+def _with_config_holdings(snapshot: Snapshot, config: AppConfig) -> Snapshot:
+    return replace(snapshot, holdings=with_static_holdings(snapshot.holdings, static_holdings(config)))
+
+
+def print_plan(plan: Plan, source: str) -> None:
+    out.print(f"Plan at {plan.at:%Y-%m-%d %H:%M:%S} UTC from {source}; policy {plan.policy}", markup=False)
+    _show(_hedge_table(plan))
+    actions = _actions_table(plan)
+    if actions.row_count:
+        _show(actions)
+    else:
+        out.print("No orders proposed.", markup=False)
+    for line in _notes(plan):
+        out.print(line, markup=False)
+
+
+def _show(table: Table) -> None:
+    """On a terminal, fit its width; piped or redirected, print at the table's natural width, unwrapped."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    width = Measurement.get(out, out.options.update_width(UNWRAPPED_WIDTH), table).maximum
+    Console(width=width, highlight=False, soft_wrap=True).print(table)
+
+
+def _hedge_table(plan: Plan) -> Table:
+    table = Table(title="Holdings and hedges (quantities in contracts; a short is negative)")
+    for name in ("holding", "value USDT", "price", "hedge", "ratio", "target", "current", "in flight", "gap"):
+        table.add_column(name, justify="left" if name in ("holding", "hedge") else "right")
+    table.add_column("reason")
+    groups: dict[str | None, list[HoldingDecision]] = {}
+    for decision in plan.holdings:
+        groups.setdefault(decision.hedge.instrument, []).append(decision)
+    for instrument in plan.instruments:
+        members = groups.pop(instrument.symbol, [])
+        for member in members:
+            single = instrument if len(members) == 1 else None
+            table.add_row(*_holding_cells(member, single))
+        if len(members) != 1:
+            table.add_row(*_instrument_cells(instrument), style="bold")
+    for members in groups.values():
+        for member in members:
+            table.add_row(*_holding_cells(member, None))
+    return table
+
+
+def _holding_cells(decision: HoldingDecision, instrument: InstrumentDecision | None) -> list[str]:
+    holding, hedge = decision.holding, decision.hedge
+    price = "-" if holding.price is None else f"{money(holding.price, 4)} {holding.price_kind}"
+    if holding.price_age_seconds is not None:
+        price += f" {holding.price_age_seconds:.0f}s"
+    route = hedge.instrument or "-"
+    if hedge.kind is HedgeKind.PROXY:
+        route += f" proxy β {hedge.beta:.3f}"
+    elif hedge.kind is HedgeKind.DIRECT:
+        route += " direct"
+    cells = [
+        f"{holding.asset} {_qty(holding.quantity)}",
+        money(holding.value),
+        price,
+        route,
+        "-" if hedge.instrument is None else f"{hedge.ratio:.2f}",
+        _qty(hedge.contracts) if hedge.reason is None else "-",
+    ]
+    if instrument is None:
+        return [*cells, "", "", "", decision.reason.value]
+    return [*cells, *_instrument_cells(instrument)[6:]]
+
+
+def _instrument_cells(decision: InstrumentDecision) -> list[str]:
+    target = "-" if decision.target_contracts is None else _qty(decision.target_contracts)
+    gap = "-" if decision.gap is None else _qty(decision.gap)
+    return [
+        f"→ {decision.symbol}",
+        "",
+        "" if decision.price is None else f"{money(decision.price, 4)} mark",
+        "total",
+        "",
+        target,
+        _qty(decision.current),
+        _qty(decision.in_flight),
+        gap,
+        decision.reason.value,
+    ]
+
+
+def _actions_table(plan: Plan) -> Table:
+    table = Table(title="Proposed actions (post-only limit orders; nothing is sent by `plan`)")
+    for name in ("instrument", "action", "qty", "price", "notional", "reduce-only", "reason", "why"):
+        table.add_column(name, justify="right" if name in ("qty", "price", "notional") else "left")
+    for decision in plan.instruments:
+        for cancel in decision.cancels:
+            name = cancel.client_order_id or cancel.order_id or "?"
+            table.add_row(decision.symbol, f"cancel {name}", "", "", "", "", cancel.reason.value, cancel.note)
+        for intent in decision.intents:
+            table.add_row(
+                decision.symbol,
+                intent.side.value + (f" (replaces {intent.replaces})" if intent.replaces else ""),
+                _qty(intent.amount),
+                money(intent.price, 4),
+                money(intent.notional),
+                "yes" if intent.reduce_only else "no",
+                intent.reason.value,
+                intent.note,
+            )
+    return table
+
+
+def _notes(plan: Plan) -> list[str]:
+    lines: list[str] = []
+    for decision in plan.holdings:
+        hedge = decision.hedge
+        if hedge.fit is not None:
+            share = hedge.residual_variance_share or ZERO
+            lines.append(
+                f"{hedge.asset}: beta {hedge.fit.beta:.3f} (raw {hedge.fit.raw_beta:.3f}, shrunk toward 1) over "
+                f"{hedge.fit.samples} returns; R² {hedge.fit.r_squared:.2f}: {share:.0%} of its variance stays unhedged"
+            )
+        if decision.hedge.reason is not None and decision.note:
+            lines.append(f"{hedge.asset}: {decision.reason.value}: {decision.note}")
+    for instrument in plan.instruments:
+        for effect in instrument.effects:
+            lines.append(f"{instrument.symbol}: {effect.modifier}: {effect.note}")
+        for note in instrument.notes:
+            lines.append(f"{instrument.symbol}: {note}")
+        residual = instrument.unhedged_notional
+        if residual:
+            state = "unhedged" if residual > 0 else "over-hedged"
+            lines.append(f"{instrument.symbol}: rounding onto the lot leaves {money(abs(residual))} USDT {state}")
+    return [*lines, *plan.notes]
+
+
+def _qty(value: Decimal, places: int = 6) -> str:
+    """A quantity without trailing zeros, at most ``places`` decimals (shares of a target can be long fractions)."""
+    text = f"{round(value, places).normalize():f}"
+    return "0" if text in ("-0", "0") else text
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time, e.g. 2026-12-01T06:00:00Z") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone, e.g. 2026-12-01T06:00:00Z")
+    return moment
