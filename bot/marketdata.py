@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +44,13 @@ class Series:
     @property
     def base(self) -> str:
         return self.symbol.split("/")[0]
+
+    @property
+    def interval(self) -> timedelta:
+        """The candle spacing (the smallest gap between the first consecutive rows); one day for a single row."""
+        gaps = [b.open_time - a.open_time for a, b in pairwise(self.candles[:51])]
+        positive = [gap for gap in gaps if gap > timedelta(0)]
+        return min(positive) if positive else timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +98,12 @@ def available_samples() -> list[str]:
 
 
 def load_sample(name_or_path: str | Path = DEFAULT_SAMPLE) -> Sample:
-    """Load a bundled sample by name, or any folder holding a ``manifest.json`` in the same format."""
+    """Load a bundled sample by name, a folder holding a ``manifest.json`` in the same format, or any folder of
+    freqtrade-format files (see ``load_folder``)."""
     folder = Path(name_or_path)
     if not (folder / "manifest.json").is_file():
+        if folder.is_dir() and any(_FILE_NAME.match(p.name) for p in folder.iterdir()):
+            return load_folder(folder)
         folder = SAMPLES_DIR / str(name_or_path)
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
@@ -118,3 +130,58 @@ def load_sample(name_or_path: str | Path = DEFAULT_SAMPLE) -> Sample:
         end=datetime.fromisoformat(manifest["end"]),
         series=tuple(series),
     )
+
+
+# freqtrade file names: BTC_USDT-5m.json.gz (spot), BTC_USDT_USDT-5m-futures.json.gz or the older
+# BTC_USDT-5m-futures.json.gz (USDT-margined perpetual), ...-8h-funding_rate..., ...-1h-mark...
+_FILE_NAME = re.compile(
+    r"^(?P<base>[A-Z0-9]+)_(?P<quote>[A-Z0-9]+)(?:_(?P<settle>[A-Z0-9]+))?-(?P<timeframe>\d+[mhdw])"
+    r"(?:-(?P<suffix>futures|funding_rate|mark))?\.json(?:\.gz)?$"
+)
+_SUFFIX_KIND: dict[str | None, SeriesKind] = {
+    None: "ohlcv",
+    "futures": "ohlcv",
+    "funding_rate": "funding",
+    "mark": "mark",
+}
+
+
+def load_folder(folder: Path) -> Sample:
+    """Load every freqtrade-format file in ``folder`` (no manifest needed), the finest timeframe per series.
+
+    Files without a ``-futures``/``-funding_rate``/``-mark`` suffix are spot candles; the others belong to the
+    USDT-margined perpetual of the same pair. The window is the span of the candle series.
+    """
+    chosen: dict[tuple[str, SeriesKind], tuple[timedelta, Path, MarketKind]] = {}
+    for path in sorted(folder.iterdir()):
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            continue
+        suffix = match["suffix"]
+        market: MarketKind = "spot" if suffix is None else "perp"
+        pair = f"{match['base']}/{match['quote']}"
+        symbol = pair if market == "spot" else f"{pair}:{match['settle'] or match['quote']}"
+        kind = _SUFFIX_KIND[suffix]
+        timeframe = _timeframe(match["timeframe"])
+        known = chosen.get((symbol, kind))
+        if known is None or timeframe < known[0]:
+            chosen[(symbol, kind)] = (timeframe, path, market)
+    series = tuple(
+        Series(symbol=symbol, market=market, kind=kind, candles=read_candles(path), source=str(path))
+        for (symbol, kind), (_, path, market) in sorted(chosen.items())
+    )
+    bars = [s for s in series if s.kind == "ohlcv" and s.candles]
+    if not bars:
+        raise DataError(f"{folder}: no freqtrade candle files (e.g. BTC_USDT-5m.json.gz) found")
+    return Sample(
+        name=folder.name,
+        title=f"market data from {folder}",
+        start=min(s.candles[0].open_time for s in bars),
+        end=max(s.candles[-1].open_time + s.interval for s in bars),
+        series=series,
+    )
+
+
+def _timeframe(text: str) -> timedelta:
+    unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[text[-1]]
+    return timedelta(**{unit: int(text[:-1])})

@@ -23,11 +23,6 @@ PENDING: dict[str, tuple[str, str, str]] = {
         "Closes the short with post-only, reduce-only orders.",
         "the execution engine",
     ),
-    "sim": (
-        "serve the local Bybit v5 exchange simulator on 127.0.0.1",
-        "Replays real market data behind the Bybit v5 REST API so the unmodified ccxt client can trade.",
-        "the exchange simulator",
-    ),
     "replay": (
         "replay historical market data through the bot and report how the hedge tracked",
         "Runs the bot against the simulator on a historical window at full speed.",

@@ -1,0 +1,135 @@
+"""Specification of the engine over time: funding, liquidation, price gaps, stale data, the sample's end."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.domain import MarginMode, Side
+from bot.sim import SimConfig, SimExchange, SimReject
+from bot.sim.instruments import Category
+from bot.sim.orders import ExecType, NewOrder, OrderStatus, OrderType, TimeInForce
+from bot.sim.views import ticker
+from tests.sim.factories import D, exchange, flat, flat_sample, sol_sample
+
+HOUR = timedelta(hours=1)
+
+
+def sell_market(ex: SimExchange, qty: str) -> None:
+    ex.place_order(NewOrder(Category.LINEAR, "SOLUSDT", Side.SELL, OrderType.MARKET, D(qty)))
+
+
+def test_funding_when_intervals_pass_then_settled_at_each_from_the_series_on_value_at_mark() -> None:
+    ex = exchange(sol_sample(flat("100", 288), funding=["0", "0.0001", "-0.0003"]))
+    sell_market(ex, "10")  # short 10 at 99.99
+    ex.advance(17 * HOUR)
+    payments = [(e.fee_rate, e.fee, e.price) for e in ex.executions if e.exec_type is ExecType.FUNDING]
+    # 08:00: -10 x 100 x 0.0001 = -0.1 (the short receives); 16:00: -10 x 100 x -0.0003 = +0.3 (it pays)
+    assert payments == [(D("0.0001"), D("-0.1"), D(100)), (D("-0.0003"), D("0.3"), D(100))]
+
+
+def test_funding_when_no_position_then_nothing_settles() -> None:
+    ex = exchange(flat_sample())
+    ex.advance(17 * HOUR)
+    assert not ex.executions
+
+
+def test_ticker_when_perpetual_then_next_funding_time_and_its_rate() -> None:
+    ex = exchange(sol_sample(flat("100", 288), funding=["0", "0.0001", "-0.0003"]))
+    ex.advance(9 * HOUR)
+    view = ticker(ex.venue, ex.instrument(Category.LINEAR, "SOLUSDT"), ex.now_ms())
+    assert (view.funding_rate, view.next_funding_ms - ex.now_ms()) == (D("-0.0003"), 7 * 3_600_000)  # type: ignore[operator]
+
+
+def test_gap_when_price_jumps_through_a_resting_order_then_it_fills_whole_at_its_price() -> None:
+    ex = exchange(flat_sample())
+    order = ex.place_order(
+        NewOrder(Category.LINEAR, "SOLUSDT", Side.BUY, OrderType.LIMIT, D(3), D(95), TimeInForce.POST_ONLY)
+    )
+    ex.gap("SOL", D("-0.10"))
+    filled = ex.venue.orders.get(order.order_id)
+    assert filled is not None
+    assert (filled.status, filled.avg_price) == (OrderStatus.FILLED, D(95))
+
+
+def test_gap_when_mark_crosses_an_isolated_liquidation_price_then_liquidated_and_margin_lost() -> None:
+    ex = exchange(flat_sample(), margin_mode=MarginMode.ISOLATED)
+    ex.set_leverage("SOLUSDT", D(2))
+    sell_market(ex, "10")  # short 10 @ 99.99: margin 499.95, liquidation 99.99 + (499.95 - 4.9995) / 10 = 149.4855
+    wallet_before = ex.venue.account.coins["USDT"]
+    ex.gap("SOL", D("0.60"))  # mark 160
+    assert "SOLUSDT" not in ex.venue.account.positions
+    (takeover,) = ex.venue.liquidations
+    assert takeover.price == D("149.985")  # bankruptcy: 99.99 + 499.95 / 10
+    assert ex.venue.account.coins["USDT"] == wallet_before - D("499.95")
+
+
+def test_liquidation_when_replayed_mark_crosses_the_liquidation_price_then_position_taken_over() -> None:
+    bars = [
+        *flat("100", 12),
+        *[(str(100 + 5 * i), str(105 + 5 * i), str(100 + 5 * i), str(105 + 5 * i)) for i in range(20)],
+    ]
+    ex = exchange(sol_sample(bars), margin_mode=MarginMode.ISOLATED)
+    ex.set_leverage("SOLUSDT", D(2))
+    sell_market(ex, "1")
+    ex.advance(2 * HOUR)
+    assert [e.symbol for e in ex.venue.liquidations] == ["SOLUSDT"]
+    assert "SOLUSDT" not in ex.venue.account.positions
+
+
+def test_sample_when_it_ends_then_prices_hold_and_the_state_says_so() -> None:
+    ex = exchange(flat_sample(price="100", hours=1))
+    ex.advance(2 * HOUR)
+    state = ex.state()
+    assert state["sample_ended"] is True
+    assert state["prices"]["SOL/USDT:USDT"]["last"] == "100"
+
+
+def test_freeze_when_market_data_is_stale_then_public_data_holds_while_trading_moves_on() -> None:
+    ex = exchange(sol_sample([*flat("100", 12), *flat("110", 12)]))
+    ex.freeze("SOL")
+    ex.advance(2 * HOUR)
+    instrument = ex.instrument(Category.LINEAR, "SOLUSDT")
+    view = ticker(ex.venue, instrument, ex.now_ms())
+    assert (view.last, view.time_ms) == (D(100), ex.now_ms() - 2 * 3_600_000)
+    assert ex.venue.last(instrument, ex.now_ms()) == D(110)
+    ex.unfreeze()
+    assert ticker(ex.venue, instrument, ex.now_ms()).last == D(110)
+
+
+def test_trade_when_someone_else_trades_on_the_account_then_the_position_changes() -> None:
+    ex = exchange(flat_sample())
+    ex.trade(Category.LINEAR, "SOLUSDT", "sell", D(2))
+    assert ex.venue.account.size_of("SOLUSDT") == D(-2)
+
+
+@pytest.mark.parametrize(("coin", "qty", "balance"), [("SOL", "5", "5"), ("USDT", "250", "10250")])
+def test_deposit_when_coins_arrive_then_wallet_grows(coin: str, qty: str, balance: str) -> None:
+    ex = exchange(flat_sample())
+    ex.deposit(coin, D(qty))
+    assert ex.venue.account.coins[coin] == D(balance)
+
+
+def test_withdraw_when_more_than_free_then_refused() -> None:
+    ex = exchange(flat_sample(), sol="1")
+    with pytest.raises(SimReject):
+        ex.withdraw("SOL", D(2))
+    ex.withdraw("SOL", D(1))
+    assert ex.venue.account.coins["SOL"] == 0
+
+
+def test_ids_when_same_seed_then_same_ids_every_run() -> None:
+    first, second = exchange(flat_sample()), exchange(flat_sample())
+    sell_market(first, "1")
+    sell_market(second, "1")
+    assert [e.exec_id for e in first.executions] == [e.exec_id for e in second.executions]
+
+
+async def test_realtime_when_running_at_speed_then_market_time_advances_speed_times_faster() -> None:
+    ex = SimExchange.realtime(SimConfig(speed=600.0))
+    start = ex.market_time()
+    await asyncio.sleep(0.2)
+    elapsed = (ex.market_time() - start).total_seconds()
+    assert 100 <= elapsed <= 600  # 0.2 s x 600 = 120 s of market time, give or take scheduling
