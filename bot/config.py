@@ -62,6 +62,8 @@ class VenueConfig(StrictModel):
     credentials: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     url: str | None = None  # base URL of the simulator (mode "sim" only)
     timeout_seconds: PositiveDecimal = Decimal(10)
+    # ccxt's client-side pacing of requests by the venue's published costs. Only mode "sim" may turn it off.
+    client_rate_limit: bool = True
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
@@ -297,6 +299,10 @@ def cross_check(config: AppConfig) -> list[tuple[str, str]]:
             problems.append((f"venues.{name}.url", "mode 'sim' needs the simulator's url, e.g. http://127.0.0.1:8765"))
         if venue.mode is not VenueMode.SIM and venue.url:
             problems.append((f"venues.{name}.url", "url is only for mode 'sim'; real venues use ccxt's own URLs"))
+        if venue.mode is not VenueMode.SIM and not venue.client_rate_limit:
+            problems.append(
+                (f"venues.{name}.client_rate_limit", "may be turned off only against the simulator (mode 'sim')")
+            )
         if venue.mode is not VenueMode.SIM and not venue.credentials:
             problems.append((f"venues.{name}.credentials", f"mode '{venue.mode}' needs a credential set name"))
     for index, name in enumerate(config.holdings.venues):

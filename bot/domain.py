@@ -22,6 +22,14 @@ from enum import StrEnum
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
+# Every order the bot sends carries a client order id starting with this; anything else is foreign and is never
+# touched, counted or cancelled by the bot.
+OUR_ORDER_PREFIX = "hb"
+
+
+def is_ours(client_order_id: str | None) -> bool:
+    return bool(client_order_id) and str(client_order_id).startswith(OUR_ORDER_PREFIX)
+
 
 class Side(StrEnum):
     BUY = "buy"

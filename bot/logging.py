@@ -10,6 +10,7 @@ Logs go to stderr; stdout is for human output and ``--json`` results.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import sys
@@ -68,7 +69,8 @@ def redact(value: Any) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """Make a value JSON-safe the project's way: Decimals and paths as strings, times as ISO 8601."""
+    """Make a value JSON-safe the project's way: Decimals and paths as strings, times as ISO 8601, dataclasses as
+    mappings."""
     if isinstance(value, Decimal | Path):
         return str(value)
     if isinstance(value, datetime | date):
@@ -77,6 +79,8 @@ def plain(value: Any) -> Any:
         return value.total_seconds()
     if isinstance(value, Enum):
         return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -8,21 +8,6 @@ from bot.cli.output import err
 
 # name -> (one-line help, what it will do, which piece of work delivers it)
 PENDING: dict[str, tuple[str, str, str]] = {
-    "run": (
-        "run the hedging loop (dry-run, interactive approval or unattended)",
-        "Snapshot -> policy -> plan -> risk gate -> approval -> execute -> journal, every interval.",
-        "the execution engine (risk gate, executor, journal, loop)",
-    ),
-    "status": (
-        "show holdings, hedge positions, open orders and the trading state",
-        "Reads the venue and the journal and shows where the hedge stands.",
-        "the execution engine",
-    ),
-    "unwind": (
-        "buy back the hedge with reduce-only orders (all or one instrument)",
-        "Closes the short with post-only, reduce-only orders.",
-        "the execution engine",
-    ),
     "replay": (
         "replay historical market data through the bot and report how the hedge tracked",
         "Runs the bot against the simulator on a historical window at full speed.",

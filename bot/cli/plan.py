@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -13,13 +14,14 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from bot.cli.output import money, out, print_json
+from bot.cli.venue import connect, pick_venue, read_once
+from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.factory import static_holdings
 from bot.core.plan import HoldingDecision, InstrumentDecision, Plan
 from bot.core.valuation import with_static_holdings
 from bot.domain import ZERO, Snapshot
-from bot.errors import DataError
 from bot.snapshot_file import read_snapshot
 from policies.base import HedgeKind
 
@@ -30,14 +32,15 @@ DESCRIPTION = f"""\
 Value the holdings, apply the policy and plan the orders one cycle would propose, with the reason for every
 holding and hedge instrument ("why didn't it hedge?"). Nothing is sent anywhere: this is the decision only.
 
-It reads a snapshot file (--snapshot FILE): holdings, spot quotes, markets, tickers, order books, positions and
-open orders as JSON (the format is described in bot/snapshot_file.py). Static holdings come from the
-configuration ([[holdings.static]]) and replace any the file recorded. Reading a live venue arrives with the
-exchange adapter.
+It reads the configured venue (wallet, quotes, tickers, books, positions, open orders; nothing is changed), or
+a snapshot file (--snapshot FILE) with the same data as JSON (the format is described in
+bot/snapshot_file.py). Static holdings come from the configuration ([[holdings.static]]) and replace any the
+file recorded.
 
-examples (the example snapshot ships with the repository: BTC, ETH and SOL with perpetuals, AVAX hedged with
+examples (with `hedgebot sim` running, the first reads the simulator; the example snapshot ships with the repository: BTC, ETH and SOL with perpetuals, AVAX hedged with
 the ETH perpetual at a beta estimated from its price history, LINK with no perpetual, from the bundled June 2022
 market data):
+  hedgebot plan --config config.example.toml
   hedgebot plan --config config.example.toml --snapshot {EXAMPLE_SNAPSHOT}
   hedgebot plan --config config.example.toml --snapshot {EXAMPLE_SNAPSHOT} --json
   hedgebot plan --config my.toml --snapshot FILE --at 2026-12-01T06:00:00Z   (decide as of another moment,
@@ -49,7 +52,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "plan", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--snapshot", type=Path, metavar="FILE", help="snapshot JSON file to plan from")
+    parser.add_argument(
+        "--snapshot", type=Path, metavar="FILE", help="snapshot JSON file to plan from (default: read the venue)"
+    )
+    parser.add_argument("--venue", metavar="NAME", help="the [venues.NAME] to read (default: the only one)")
     parser.add_argument(
         "--at", type=_moment, metavar="TIME", help="decide as of this ISO 8601 time (default: the snapshot's)"
     )
@@ -60,18 +66,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     if args.snapshot is None:
-        raise DataError(
-            "give a snapshot file with --snapshot FILE (e.g. "
-            f"{EXAMPLE_SNAPSHOT}); reading a venue directly arrives with the exchange adapter"
-        )
-    snapshot = _with_config_holdings(read_snapshot(args.snapshot), config)
+        venue = pick_venue(config, args.venue)
+        snapshot, source = asyncio.run(_read_venue(config, venue)), f"venue {venue}"
+    else:
+        snapshot, source = _with_config_holdings(read_snapshot(args.snapshot), config), str(args.snapshot)
     now = args.at or snapshot.taken_at
     plan, _ = plan_cycle(config, snapshot, CoreState(), now)
     if args.json:
-        print_json({"snapshot": str(args.snapshot), **plan.to_dict()})
+        print_json({"snapshot": source, **plan.to_dict()})
     else:
-        print_plan(plan, str(args.snapshot))
+        print_plan(plan, source)
     return 0
+
+
+async def _read_venue(config: AppConfig, venue: str) -> Snapshot:
+    clock = SystemClock()
+    async with connect(config, venue, clock) as port:
+        snapshot, _ = await read_once(config, venue, port, clock)
+    return snapshot
 
 
 def _with_config_holdings(snapshot: Snapshot, config: AppConfig) -> Snapshot:

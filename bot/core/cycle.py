@@ -21,10 +21,9 @@ from bot.core.planner.instrument import InstrumentInput, plan_instrument
 from bot.core.planner.state import InstrumentState, PlannerState
 from bot.core.valuation import value_holdings
 from bot.domain import ZERO, Order, OrderStatus, Snapshot, ValuedHolding
+from bot.domain import is_ours as is_our_id
 from policies.base import HoldingHedge, PolicyResult
 from policies.state import PolicyState
-
-OUR_ORDER_PREFIX = "hb"  # client order ids of the bot's own orders start with this
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +58,7 @@ def plan_with(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now:
         now=now,
     )
     result = settings.policy.target(snapshot, valued, now, state.policy)
-    ours = [o for o in snapshot.open_orders if _is_ours(o)]
+    ours = [o for o in snapshot.open_orders if is_ours(o)]
     symbols = _planned(settings, snapshot, state.planner, result, ours)
     decisions: list[InstrumentDecision] = []
     states: dict[str, InstrumentState] = {}
@@ -88,13 +87,14 @@ def plan_with(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now:
         holdings=holdings,
         instruments=tuple(decisions),
         notes=_foreign(snapshot, symbols),
+        targets=tuple(result.targets[s] for s in sorted(result.targets)),
     )
     return plan, CoreState(result.state, PlannerState(states, managed))
 
 
-def _is_ours(order: Order) -> bool:
-    ours = order.client_order_id is not None and order.client_order_id.startswith(OUR_ORDER_PREFIX)
-    return ours and order.status is OrderStatus.OPEN
+def is_ours(order: Order) -> bool:
+    """One of the bot's own orders, still resting."""
+    return is_our_id(order.client_order_id) and order.status is OrderStatus.OPEN
 
 
 def _planned(
@@ -120,7 +120,7 @@ def _foreign(snapshot: Snapshot, planned: set[str]) -> tuple[str, ...]:
         for s, p in sorted(snapshot.positions.items())
         if s not in planned and p.contracts != ZERO
     ]
-    foreign = [o for o in snapshot.open_orders if not _is_ours(o) and o.status is OrderStatus.OPEN]
+    foreign = [o for o in snapshot.open_orders if not is_ours(o) and o.status is OrderStatus.OPEN]
     if foreign:
         notes.append(f"{len(foreign)} open order(s) not placed by hedgebot: left alone and not counted")
     return tuple(notes)

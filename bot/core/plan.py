@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.domain import CancelIntent, OrderIntent, ReasonCode, ValuedHolding
+from bot.domain import CancelIntent, HedgeTarget, OrderIntent, ReasonCode, ValuedHolding
 from bot.logging import plain
 from policies.base import HoldingHedge, ModifierEffect
 
@@ -51,6 +51,7 @@ class Plan:
     holdings: tuple[HoldingDecision, ...]
     instruments: tuple[InstrumentDecision, ...]
     notes: tuple[str, ...] = ()
+    targets: tuple[HedgeTarget, ...] = ()  # the policy's targets, as journaled
 
     @property
     def intents(self) -> tuple[OrderIntent, ...]:

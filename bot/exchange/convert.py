@@ -180,6 +180,8 @@ def flat_position(symbol: str, now: datetime) -> Position:
 
 
 def to_position(raw: Raw, now: datetime) -> Position:
+    """A position as read at ``now``. Its timestamp is the read time, not the venue's ``updatedTime`` (when the
+    position last changed): a position untouched for an hour is current data, not an hour-old one."""
     size = abs(dec(raw.get("contracts")) or ZERO)
     mode = raw.get("marginMode")
     return Position(
@@ -191,7 +193,7 @@ def to_position(raw: Raw, now: datetime) -> Position:
         leverage=dec(raw.get("leverage")),
         margin_mode=MarginMode(mode) if mode in ("isolated", "cross") else None,
         unrealized_pnl=dec(raw.get("unrealizedPnl")) or ZERO,
-        timestamp=moment(raw.get("timestamp"), now),
+        timestamp=now,
         margin=dec(raw.get("initialMargin")),
     )
 

@@ -57,7 +57,7 @@ def _ccxt_instance(
         "apiKey": credentials.api_key.get_secret_value(),
         "secret": credentials.secret.get_secret_value(),
         "timeout": int(venue.timeout_seconds * 1000),
-        "enableRateLimit": True,
+        "enableRateLimit": venue.client_rate_limit,
         "options": {**copy.deepcopy(dict(quirks.ccxt_options.get(class_name, {}))), **venue.options},
     }
     if credentials.passphrase is not None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-PREFIX = "hb"
+from bot.domain import OUR_ORDER_PREFIX as PREFIX
+from bot.domain import is_ours
+
+__all__ = ["PREFIX", "ClientOrderIds", "base36", "is_ours", "run_id_for"]
 MAX_LENGTH = 32
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -31,10 +34,6 @@ def run_id_for(started_at: datetime, salt: str = "") -> str:
     """A 6-character run id derived from the run's start time (and an optional salt, e.g. the venue)."""
     digest = hashlib.sha256(f"{started_at.isoformat()}|{salt}".encode()).digest()
     return base36(int.from_bytes(digest[:8], "big"))[-6:].rjust(6, "0")
-
-
-def is_ours(client_order_id: str | None) -> bool:
-    return bool(client_order_id) and str(client_order_id).startswith(PREFIX)
 
 
 class ClientOrderIds:

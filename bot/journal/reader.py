@@ -199,6 +199,16 @@ class JournalReader:
             for r in rows
         ]
 
+    def latest_fill_at(self, venue: str, symbol: str) -> datetime | None:
+        """When the newest recorded fill on ``symbol`` executed: where the next fill sync starts."""
+        rows = self._rows("SELECT MAX(at_ms) AS at FROM fills WHERE venue = ? AND symbol = ?", (venue, symbol))
+        return moment(rows[0]["at"]) if rows and rows[0]["at"] is not None else None
+
+    def latest_funding_at(self, venue: str, symbol: str) -> datetime | None:
+        """When the newest recorded funding settlement on ``symbol`` happened."""
+        rows = self._rows("SELECT MAX(at_ms) AS at FROM funding WHERE venue = ? AND symbol = ?", (venue, symbol))
+        return moment(rows[0]["at"]) if rows and rows[0]["at"] is not None else None
+
     def turnover_since(self, since: datetime) -> Decimal:
         """Filled notional (quote currency) of fills executed at or after ``since``."""
         rows = self._rows("SELECT notional FROM fills WHERE at_ms >= ?", (ms(since),))

@@ -187,6 +187,30 @@ def check_leverage(intent: OrderIntent, ctx: RiskContext, limits: RiskLimits) ->
     return None
 
 
+def check_initial_margin(intent: OrderIntent, ctx: RiskContext, limits: RiskLimits) -> Denial | None:
+    """At the leverage set on each instrument, the worst-case positions' initial margin must fit the collateral:
+    otherwise the venue refuses the order anyway (or, in cross margin, eats into other capital)."""
+    if not ctx.increases(intent):
+        return None
+    symbols = {*ctx.positions, *(o.symbol for o in ctx.our_orders), intent.symbol}
+    required = ZERO
+    for symbol in sorted(symbols):
+        own = intent if intent.symbol == symbol else None
+        contracts = ctx.projection(symbol, own).exposure
+        if contracts:
+            notional = ctx.market(symbol).notional(contracts, ctx.mark(symbol))
+            required += notional / ctx.instrument_leverage(symbol)
+    if required > ctx.collateral:
+        return Denial(
+            DenialCode.INSUFFICIENT_MARGIN,
+            f"initial margin after the order could reach {_money(required)} at the leverage set, above the "
+            f"{_money(ctx.collateral)} of collateral: deposit more, or hedge less",
+            required,
+            ctx.collateral,
+        )
+    return None
+
+
 def check_liquidation_distance(intent: OrderIntent, ctx: RiskContext, limits: RiskLimits) -> Denial | None:
     if not ctx.increases(intent):
         return None
@@ -296,6 +320,7 @@ CHECKS: tuple[Check, ...] = (
     check_net_long,
     check_total_notional,
     check_leverage,
+    check_initial_margin,
     check_liquidation_distance,
     check_daily_turnover,
     check_daily_funding,

@@ -20,6 +20,7 @@ class DenialCode(StrEnum):
     MAX_HEDGE_RATIO = "max_hedge_ratio"
     NET_LONG = "net_long"  # a hedge is a short: no order may leave the instrument net long
     MAX_LEVERAGE = "max_leverage"
+    INSUFFICIENT_MARGIN = "insufficient_margin"  # the leverage set needs more initial margin than the collateral
     MAX_ORDERS_PER_MINUTE = "max_orders_per_minute"
     MAX_PRICE_DEVIATION = "max_price_deviation_bps"
     MAX_DATA_AGE = "max_data_age"

@@ -95,9 +95,14 @@ def test_plan_table_when_example_snapshot_then_shows_hedges_orders_and_notes(
     assert "AVAX: beta" in text  # the estimate and the residual it leaves unhedged
 
 
-def test_plan_when_no_snapshot_then_exit_1_saying_what_to_pass(capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_when_no_snapshot_and_the_simulator_is_down_then_exit_1_saying_what_to_do(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEDGEBOT_VENUES__MAIN__URL", "http://127.0.0.1:9")  # nothing listens on the discard port
     assert main(["plan", "--config", str(EXAMPLE_CONFIG)]) == 1
-    assert "--snapshot FILE" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "hedgebot sim" in err
+    assert "--snapshot FILE" in err
 
 
 def test_plan_when_snapshot_malformed_then_exit_1_naming_the_key(

@@ -41,12 +41,13 @@ def assert_verdict(
     value: str | None,
     limits: RiskLimits | None = None,
     key: str | None = None,
+    value_of: C | None = None,
 ) -> None:
     found, decision = verdict(intent, context, limits)
     assert found == codes, decision.summary
     assert decision.approved is (not codes)
     if value is not None:
-        (denial,) = [d for d in decision.denials if d.code in codes]
+        (denial,) = [d for d in decision.denials if d.code in codes and value_of in (None, d.code)]
         assert denial.value is not None
         assert denial.value.quantize(D("0.0001")) == D(value)
         assert key is None or key in denial.message
@@ -169,25 +170,58 @@ def test_gate_when_a_buy_could_leave_a_net_long_then_blocked(
 @pytest.mark.parametrize(
     ("intent", "context", "limits", "codes", "value"),
     [
-        pytest.param(sell("6"), sol_context(collateral="5000"), None, set(), None, id="9900/5000 = 1.98x"),
-        pytest.param(sell("7"), sol_context(collateral="5000"), None, {C.MAX_LEVERAGE}, "2.0100", id="2.01x"),
+        pytest.param(
+            sell("6"), sol_context(collateral="5000", leverage="2"), None, set(), None, id="9900/5000 = 1.98x"
+        ),
         pytest.param(
             sell("7"),
-            sol_context(collateral="5000"),
+            sol_context(collateral="5000", leverage="2"),
+            None,
+            {C.MAX_LEVERAGE, C.INSUFFICIENT_MARGIN},  # above 2x on the account: above 2x on some instrument
+            "2.0100",
+            id="2.01x",
+        ),
+        pytest.param(
+            sell("7"),
+            sol_context(collateral="5000", leverage="2"),
             default_limits(max_leverage=D(5)),
-            {C.MAX_LEVERAGE},
+            {C.MAX_LEVERAGE, C.INSUFFICIENT_MARGIN},
             "2.0100",
             id="a configured 5x is still capped at 2x",
         ),
         pytest.param(sell("1"), sol_context(leverage="3"), None, {C.MAX_LEVERAGE}, "3.0000", id="3x set on venue"),
-        pytest.param(sell("1"), sol_context(collateral="0"), None, {C.MAX_LEVERAGE}, None, id="no collateral"),
+        pytest.param(
+            sell("1"),
+            sol_context(collateral="0"),
+            None,
+            {C.MAX_LEVERAGE, C.INSUFFICIENT_MARGIN},
+            None,
+            id="no collateral",
+        ),
         pytest.param(buy_back("10"), sol_context(collateral="4000"), None, set(), None, id="2.25x: reducing allowed"),
     ],
 )
 def test_gate_when_leverage_after_the_order_exceeds_max_then_blocked(
     intent: OrderIntent, context: RiskContext, limits: RiskLimits | None, codes: set[C], value: str | None
 ) -> None:
-    assert_verdict(intent, context, codes, value, limits, key="risk.max_leverage")
+    assert_verdict(intent, context, codes, value, limits, key="risk.max_leverage", value_of=C.MAX_LEVERAGE)
+
+
+@pytest.mark.parametrize(
+    ("intent", "context", "value"),
+    [
+        # position -60 at 150 = 9000 and 10 more = 10500 of notional
+        pytest.param(sell("10"), sol_context(collateral="10500"), None, id="1x: 10500 margin on 10500: allowed"),
+        pytest.param(sell("10"), sol_context(collateral="10499"), "10500.0000", id="1x: 1 USDT short: blocked"),
+        pytest.param(sell("10"), sol_context(collateral="5250", leverage="2"), None, id="2x: half the notional"),
+        pytest.param(buy_back("10"), sol_context(collateral="100"), None, id="a reduction always passes"),
+    ],
+)
+def test_gate_when_initial_margin_at_the_set_leverage_exceeds_collateral_then_blocked(
+    intent: OrderIntent, context: RiskContext, value: str | None
+) -> None:
+    codes = {C.INSUFFICIENT_MARGIN} if value else set()
+    assert_verdict(intent, context, codes, value, key="collateral")
 
 
 @pytest.mark.parametrize(
@@ -269,14 +303,14 @@ def test_gate_when_data_is_older_than_max_age_then_blocked(
         # cross: short liquidation = (collateral + cost at mark) / (size x (1 + mmr)); cost = 70 x 150 = 10500
         pytest.param(
             sell(),
-            sol_context(market=high_maintenance_sol(), margin_mode=MarginMode.CROSS, collateral="5250"),
+            sol_context(market=high_maintenance_sol(), margin_mode=MarginMode.CROSS, collateral="5250", leverage="2"),
             {C.MIN_LIQUIDATION_DISTANCE},
             "0.2500",
             id="cross mmr 20%, 5250 collateral: 15750 / 84 = 187.5",
         ),
         pytest.param(
             sell(),
-            sol_context(market=high_maintenance_sol(), margin_mode=MarginMode.CROSS, collateral="6000"),
+            sol_context(market=high_maintenance_sol(), margin_mode=MarginMode.CROSS, collateral="6000", leverage="2"),
             set(),
             None,
             id="cross mmr 20%, 6000 collateral: 16500 / 84 = 196.43, 30.95% away",

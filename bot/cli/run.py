@@ -1,0 +1,160 @@
+"""`hedgebot run`: the hedging loop against a configured venue, with signals, kill switch and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from bot.cli.approve import TerminalApprover
+from bot.cli.output import err, out
+from bot.cli.venue import connect, pick_venue
+from bot.clock import SystemClock
+from bot.config import AppConfig
+from bot.core.cycle import plan_with
+from bot.errors import HaltRequested, HedgebotError, PreflightError, ReconciliationError
+from bot.execution.approval import Approver, AutoApprover
+from bot.execution.ids import run_id_for
+from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
+from bot.journal import journal_path, open_journal
+from bot.risk.state import Trigger
+
+log = structlog.get_logger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_HALTED = 3
+
+HELP = "run the hedging loop: keep the short within its band (approving each order, or unattended)"
+DESCRIPTION = """\
+Every interval (execution.interval): read holdings, prices, positions and orders; decide the targets; plan
+post-only limit orders; check each against the risk limits; ask for approval (approval.mode: "ask" at the
+terminal, or "auto"); send; journal everything.
+
+Start-up fails closed: credentials, markets, one-way position mode, margin mode and leverage (read back, never
+above 2x) are checked first, then the journal is reconciled with the venue. If a position differs from what
+the journal explains (e.g. trades made outside hedgebot), the bot refuses to trade unless you pass --adopt.
+
+Stopping: Ctrl-C or SIGTERM finishes the step in flight, cancels the bot's resting orders, keeps positions
+and exits 0. The kill switch (the file named by risk.kill_switch_file, or SIGUSR1) halts at once: resting
+orders are cancelled, positions kept, exit code 3, and later runs stay halted until started with --resume.
+When --cycles/--once are done, resting orders are left for the next run, which picks them up.
+
+exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
+
+examples:
+  hedgebot run --config my.toml --once               one cycle, then exit
+  hedgebot run --config my.toml --approve auto       unattended, within the risk limits
+  hedgebot run --config my.toml --adopt              take the venue's current positions as the baseline
+"""
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "run", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_venue_options(parser)
+    count = parser.add_mutually_exclusive_group()
+    count.add_argument("--once", action="store_true", help="run one cycle, then exit")
+    count.add_argument("--cycles", type=_positive, metavar="N", help="run N cycles, then exit")
+    parser.add_argument("--adopt", action="store_true", help="adopt positions the journal cannot explain")
+    parser.add_argument("--resume", action="store_true", help="lift a HALTED/REDUCING state left by a past run")
+    parser.set_defaults(handler=run, needs_config=True)
+
+
+def add_venue_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--venue", metavar="NAME", help="the [venues.NAME] to use (default: the only one)")
+    parser.add_argument(
+        "--approve", choices=["ask", "auto"], help="override approval.mode: 'ask' at the terminal, or 'auto'"
+    )
+
+
+def make_approver(config: AppConfig, override: str | None) -> Approver:
+    mode = override or config.approval.mode
+    return AutoApprover() if mode == "auto" else TerminalApprover(config.approval.timeout)
+
+
+def run(args: argparse.Namespace) -> int:
+    config: AppConfig = args.config
+    options = LoopOptions(cycles=1 if args.once else args.cycles, adopt=args.adopt, resume=args.resume)
+    venue = pick_venue(config, args.venue)
+    approver = make_approver(config, args.approve)
+    return asyncio.run(drive(config, venue, approver, options))
+
+
+async def drive(
+    config: AppConfig,
+    venue: str,
+    approver: Approver,
+    options: LoopOptions,
+    *,
+    planner: PlanFunction | None = None,
+    body: Callable[[HedgeLoop, asyncio.Event], Awaitable[int]] | None = None,
+) -> int:
+    """Open the venue and the journal, start the loop (fail closed), run ``body`` (default: the loop), and
+    always leave a clean state: stopped -> our orders cancelled; halted -> HALTED journaled; crashed -> halted."""
+    clock = SystemClock()
+    journal = open_journal(journal_path(config), clock)
+    run_id = run_id_for(clock.now(), venue)
+    stop = asyncio.Event()
+    async with connect(config, venue, clock) as port:
+        loop = HedgeLoop(config, venue, port, journal, clock, approver, run_id=run_id, planner=planner or plan_with)
+        _install_signals(stop, loop.halt_requested)
+        try:
+            report = await loop.start(options)
+            out.print(
+                f"hedgebot run {run_id} on {venue} ({config.venues[venue].mode.value}): reconciled "
+                f"({report.new_fills} fills, {report.new_funding} funding payments recorded; "
+                f"{len(report.adopted_orders)} orders adopted)",
+                markup=False,
+            )
+            code = await (body(loop, stop) if body else loop.run(options, stop))
+            if stop.is_set():
+                cancelled = await loop.cancel_our_orders("stopped by signal")
+                out.print(f"stopped: {cancelled} resting order(s) cancelled; positions kept", markup=False)
+            await loop.stop(code, "stopped" if stop.is_set() else "done")
+            return code
+        except HaltRequested as exc:
+            await loop.halt(str(exc))
+            await loop.stop(EXIT_HALTED, f"halted: {exc}")
+            err.print(f"HALTED: {exc}. Resting orders cancelled, positions kept. Restart with --resume.", markup=False)
+            return EXIT_HALTED
+        except (PreflightError, ReconciliationError) as exc:
+            journal.record_error(run_id, type(exc).__name__, str(exc))
+            err.print(f"hedgebot: refusing to trade: {exc}", markup=False)
+            return EXIT_FAILED
+        except Exception as exc:
+            # Fail closed: an unexpected error halts, cancels our resting orders and exits non-zero.
+            log.exception("run.crashed", error=str(exc))
+            journal.record_error(run_id, type(exc).__name__, str(exc))
+            try:
+                await loop.halt(f"{type(exc).__name__}: {exc}", Trigger.FATAL_ERROR)
+            except Exception:
+                log.exception("run.halt_failed")
+            await loop.stop(EXIT_FAILED, f"crashed: {exc}")
+            if isinstance(exc, HedgebotError):
+                err.print(f"hedgebot: {exc}. HALTED: resting orders cancelled, positions kept.", markup=False)
+                return EXIT_FAILED
+            raise
+        finally:
+            journal.close()
+
+
+def _install_signals(stop: asyncio.Event, halt: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, halt.set)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value

@@ -1,0 +1,303 @@
+"""The executor: sends approved intents as post-only limit orders, journaled before sending, and follows them up.
+
+Rules it keeps:
+- every order row is on disk (``Journal.record_order``) before its request leaves; order creation is never
+  retried blindly;
+- a post-only order that would take liquidity (a synchronous reject, or accepted then cancelled) is re-priced
+  from a fresh book at the passive touch, re-checked by the risk gate, within ``max_reprices_per_minute``;
+- cancel-and-replace confirms the cancel (or the replaced order's final state) first and never re-orders more
+  than what the replaced order had left;
+- after an ambiguous failure the symbol is frozen and the order looked up by client id before anything else on
+  that symbol; it stays frozen until the outcome is known;
+- foreign orders (no ``hb`` client id) are never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict, deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import structlog
+
+from bot.clock import Clock
+from bot.domain import (
+    CancelIntent,
+    Market,
+    Order,
+    OrderIntent,
+    OrderStatus,
+    ReasonCode,
+    Side,
+    round_price_passive,
+    round_to_step,
+)
+from bot.errors import (
+    AmbiguousOrderOutcome,
+    AuthenticationFailed,
+    DuplicateClientOrderId,
+    ExchangeError,
+    InsufficientMargin,
+    OrderNotFound,
+    OrderRejected,
+    PermissionDenied,
+    PostOnlyWouldTake,
+)
+from bot.exchange.port import ExchangePort, OrderRequest
+from bot.execution.ids import ClientOrderIds, is_ours
+from bot.journal.records import OrderTicket
+from bot.journal.writer import Journal
+from bot.risk.decision import RiskDecision
+
+log = structlog.get_logger(__name__)
+
+POST_ONLY_REASONS = ("EC_PostOnlyWillTakeLiquidity", "post only", "post-only", "postonly")
+MINUTE = timedelta(minutes=1)
+
+
+class Outcome(StrEnum):
+    PLACED = "placed"  # resting (or already filled) at the venue
+    REJECTED = "rejected"  # the venue said no
+    DENIED = "denied"  # a re-priced order failed the risk gate's re-check: nothing sent
+    UNKNOWN = "unknown"  # ambiguous failure; the symbol is frozen until the lookup answers
+    SKIPPED = "skipped"  # not sent: the symbol is frozen, the replaced order is gone, or re-pricing ran out
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    intent: OrderIntent
+    outcome: Outcome
+    client_order_id: str | None = None
+    order: Order | None = None
+    detail: str = ""
+
+
+class Executor:
+    """Acts on one venue for one run. ``recheck`` is the risk gate for a single intent with a fresh context."""
+
+    def __init__(
+        self,
+        port: ExchangePort,
+        journal: Journal,
+        ids: ClientOrderIds,
+        clock: Clock,
+        *,
+        run_id: str,
+        recheck: Callable[[OrderIntent], RiskDecision],
+        max_reprices_per_minute: int,
+        passive_offset_ticks: int = 0,
+        unknown_grace: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self._port = port
+        self._journal = journal
+        self._ids = ids
+        self._clock = clock
+        self._run_id = run_id
+        self._recheck = recheck
+        self._max_reprices = max_reprices_per_minute
+        self._offset = passive_offset_ticks
+        self._unknown_grace = unknown_grace
+        self._reprices: defaultdict[str, deque[datetime]] = defaultdict(deque)
+        self.frozen: dict[str, str] = {}  # symbol -> client order id whose outcome is unknown
+        self.margin_exhausted = False  # the venue refused an order for margin this cycle
+
+    # -- following up ---------------------------------------------------------------------------------------
+
+    async def resolve_unknown(self) -> None:
+        """Look up every order of ours whose outcome is unknown (or never recorded) by client id."""
+        for record in self._journal.unresolved_orders(self._port.venue):
+            if record.status not in (None, OrderStatus.UNKNOWN):
+                continue
+            self.frozen[record.symbol] = record.client_order_id
+            try:
+                order = await self._port.fetch_order(record.symbol, client_order_id=record.client_order_id)
+            except ExchangeError as exc:
+                log.warning("order.lookup_failed", client_order_id=record.client_order_id, error=str(exc))
+                continue
+            if order is not None:
+                self._journal.record_order_update(order, "found by client id after an unknown outcome")
+                log.info("order.resolved", client_order_id=record.client_order_id, status=order.status)
+                self.frozen.pop(record.symbol, None)
+            elif self._clock.now() - record.created_at >= self._unknown_grace:
+                never = replace(record.as_order(), status=OrderStatus.REJECTED, reject_reason="never reached the venue")
+                self._journal.record_order_update(never, "not found by client id after the grace period")
+                log.info("order.never_placed", client_order_id=record.client_order_id)
+                self.frozen.pop(record.symbol, None)
+
+    async def sync_orders(self, venue_open: Sequence[Order]) -> None:
+        """Bring journaled OPEN orders up to date: those no longer open at the venue are fetched for their end."""
+        live = {o.client_order_id for o in venue_open if is_ours(o.client_order_id)}
+        for record in self._journal.unresolved_orders(self._port.venue):
+            if record.status is not OrderStatus.OPEN or record.client_order_id in live:
+                continue
+            try:
+                order = await self._port.fetch_order(record.symbol, client_order_id=record.client_order_id)
+            except ExchangeError as exc:
+                log.warning("order.lookup_failed", client_order_id=record.client_order_id, error=str(exc))
+                continue
+            if order is not None and order.status.is_final:
+                self._journal.record_order_update(order, "no longer open at the venue")
+
+    # -- acting ---------------------------------------------------------------------------------------------
+
+    async def cancel(self, cancel: CancelIntent) -> Order | None:
+        """Cancel one of our orders and return its final state as the venue reports it (None if unknown)."""
+        cid = cancel.client_order_id
+        if not is_ours(cid):
+            log.error("order.cancel_refused", client_order_id=cid, reason="not one of ours")
+            return None
+        assert cid is not None
+        self._journal.record_cancel_requested(cid, cancel.note or cancel.reason.value)
+        try:
+            await self._port.cancel_order(cancel.symbol, client_order_id=cid)
+        except OrderNotFound:
+            log.info("order.cancel_found_gone", client_order_id=cid)
+        except ExchangeError as exc:
+            log.warning("order.cancel_failed", client_order_id=cid, error=str(exc))
+            return None
+        order = await self._port.fetch_order(cancel.symbol, client_order_id=cid)
+        if order is not None:
+            self._journal.record_order_update(order, f"after cancel ({cancel.reason.value})")
+        return order
+
+    async def execute(
+        self,
+        cancels: Sequence[CancelIntent],
+        intents: Sequence[tuple[OrderIntent, int | None]],
+        markets: Mapping[str, Market],
+    ) -> list[Placement]:
+        """Cancels first, then intents; symbols in parallel, each symbol's actions in order."""
+        self.margin_exhausted = False
+        by_symbol: defaultdict[str, list[tuple[OrderIntent, int | None]]] = defaultdict(list)
+        for intent, intent_id in intents:
+            by_symbol[intent.symbol].append((intent, intent_id))
+        replaced = {intent.replaces for intent, _ in intents if intent.replaces}
+        for cancel in cancels:
+            if cancel.client_order_id not in replaced:
+                await self.cancel(cancel)
+        groups = await asyncio.gather(
+            *(self._run_symbol(items, markets[symbol]) for symbol, items in by_symbol.items())
+        )
+        return [placement for group in groups for placement in group]
+
+    async def _run_symbol(self, items: list[tuple[OrderIntent, int | None]], market: Market) -> list[Placement]:
+        results = []
+        for intent, intent_id in items:
+            results.append(await self.place(intent, intent_id, market))
+        return results
+
+    async def place(self, intent: OrderIntent, intent_id: int | None, market: Market) -> Placement:
+        if intent.symbol in self.frozen:
+            return Placement(intent, Outcome.SKIPPED, detail=f"{intent.symbol} is frozen: {self.frozen[intent.symbol]}")
+        if intent.replaces:
+            adjusted = await self._confirm_replaced(intent, market)
+            if adjusted is None:
+                return Placement(
+                    intent, Outcome.SKIPPED, detail=f"the replaced order {intent.replaces} is not cancelled"
+                )
+            intent = adjusted
+        if self.margin_exhausted and not intent.reduce_only:
+            return Placement(intent, Outcome.SKIPPED, detail="the venue refused an order for margin this cycle")
+        return await self._send(intent, intent_id, market)
+
+    async def _confirm_replaced(self, intent: OrderIntent, market: Market) -> OrderIntent | None:
+        """Cancel the order ``intent`` replaces; the intent again, cut to what that order had left, or None."""
+        assert intent.replaces is not None
+        old = await self.cancel(CancelIntent(intent.symbol, intent.replaces, None, ReasonCode.REPRICE, "replaced"))
+        if old is None or not old.status.is_final:
+            return None
+        left = round_to_step(old.remaining, market.lot_step)
+        amount = min(intent.amount, left)
+        if amount < max(market.min_qty, market.lot_step) or amount <= 0:
+            return None
+        return replace(intent, amount=amount, notional=market.notional(amount, intent.price), replaces=None)
+
+    async def _send(self, intent: OrderIntent, intent_id: int | None, market: Market) -> Placement:
+        request = OrderRequest(
+            intent.symbol,
+            intent.side,
+            intent.amount,
+            intent.price,
+            self._ids.next(),
+            intent.reduce_only,
+            intent.post_only,
+        )
+        ticket = self._journal.record_order(self._port.venue, request, run_id=self._run_id, intent_id=intent_id)
+        log.info(
+            "order.submitted",
+            client_order_id=request.client_order_id,
+            symbol=request.symbol,
+            side=request.side,
+            amount=request.amount,
+            price=request.price,
+            reduce_only=request.reduce_only,
+        )
+        try:
+            order = await self._port.place_order(ticket.request)
+        except PostOnlyWouldTake as exc:
+            self._journal.record_rejected(ticket, str(exc))
+            return await self._reprice(intent, intent_id, market, str(exc))
+        except AmbiguousOrderOutcome as exc:
+            return await self._unknown(intent, ticket, str(exc))
+        except DuplicateClientOrderId as exc:
+            return await self._unknown(intent, ticket, str(exc))
+        except OrderRejected as exc:
+            self._journal.record_rejected(ticket, str(exc))
+            self.margin_exhausted |= isinstance(exc, InsufficientMargin)
+            log.warning("order.rejected", client_order_id=request.client_order_id, reason=str(exc))
+            return Placement(intent, Outcome.REJECTED, request.client_order_id, detail=str(exc))
+        except (AuthenticationFailed, PermissionDenied) as exc:
+            self._journal.record_rejected(ticket, str(exc))
+            raise
+        except ExchangeError as exc:
+            self._journal.record_rejected(ticket, f"not accepted: {exc}")
+            log.warning("order.not_accepted", client_order_id=request.client_order_id, error=str(exc))
+            return Placement(intent, Outcome.REJECTED, request.client_order_id, detail=str(exc))
+        self._journal.record_acknowledged(ticket, order)
+        if order.status is OrderStatus.CANCELED and intent.post_only and _post_only_reason(order.reject_reason):
+            return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled")
+        log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status)
+        return Placement(intent, Outcome.PLACED, request.client_order_id, order)
+
+    async def _unknown(self, intent: OrderIntent, ticket: OrderTicket, reason: str) -> Placement:
+        self._journal.record_outcome_unknown(ticket, reason)
+        self.frozen[intent.symbol] = ticket.client_order_id
+        log.warning("order.outcome_unknown", client_order_id=ticket.client_order_id, reason=reason)
+        await self.resolve_unknown()
+        record = self._journal.order(ticket.client_order_id)
+        if record is not None and record.status not in (None, OrderStatus.UNKNOWN):
+            return Placement(intent, Outcome.PLACED, ticket.client_order_id, record.as_order(), "found after timeout")
+        return Placement(intent, Outcome.UNKNOWN, ticket.client_order_id, detail=reason)
+
+    async def _reprice(self, intent: OrderIntent, intent_id: int | None, market: Market, why: str) -> Placement:
+        now = self._clock.now()
+        recent = self._reprices[intent.symbol]
+        while recent and now - recent[0] > MINUTE:
+            recent.popleft()
+        if len(recent) >= self._max_reprices:
+            log.info("order.reprice_exhausted", symbol=intent.symbol, per_minute=self._max_reprices)
+            return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); re-pricing limit reached")
+        recent.append(now)
+        book = await self._port.fetch_order_book(intent.symbol, depth=5)
+        touch = book.best_ask if intent.side is Side.SELL else book.best_bid
+        if touch is None:
+            return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); the book is empty")
+        offset = market.tick_size * self._offset * (1 if intent.side is Side.SELL else -1)
+        price = round_price_passive(touch.price + offset, market.tick_size, intent.side)
+        repriced = replace(
+            intent, price=price, notional=market.notional(intent.amount, price), reason=ReasonCode.REPRICE
+        )
+        decision = self._recheck(repriced)
+        if not decision.approved:
+            log.info("order.reprice_denied", symbol=intent.symbol, price=price, reasons=decision.summary)
+            return Placement(repriced, Outcome.DENIED, detail=decision.summary)
+        log.info("order.repriced", symbol=intent.symbol, old_price=intent.price, price=price)
+        return await self._send(repriced, intent_id, market)
+
+
+def _post_only_reason(reason: str | None) -> bool:
+    text = (reason or "").lower()
+    return any(marker.lower() in text for marker in POST_ONLY_REASONS)

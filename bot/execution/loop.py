@@ -1,0 +1,380 @@
+"""The hedging loop: snapshot -> policy -> plan -> risk gate -> approval -> execute -> journal, every interval.
+
+One ``HedgeLoop`` runs one venue for one run. ``start`` fails closed (preflight, then reconciliation);
+``run_cycle`` is one pass; ``run`` repeats it until the cycle count is reached, a stop is requested (finish the
+cycle, cancel our resting orders, keep positions) or the kill switch fires (cancel our orders, HALTED).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import structlog
+
+from bot.clock import Clock
+from bot.config import AppConfig, VenueMode
+from bot.core.cycle import CoreState, plan_with
+from bot.core.factory import CoreSettings, core_settings
+from bot.core.plan import Plan
+from bot.domain import ZERO, CancelIntent, Market, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
+from bot.errors import HaltRequested, PreflightError
+from bot.exchange.port import ExchangePort
+from bot.exchange.preflight import PreflightPlan, run_preflight
+from bot.exchange.snapshot import read_snapshot
+from bot.execution.approval import Approver, Verdict
+from bot.execution.executor import Executor, Outcome
+from bot.execution.ids import ClientOrderIds, is_ours
+from bot.execution.reading import QUOTE, hedge_symbols, snapshot_request
+from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
+from bot.execution.summary import (
+    CycleOutcome,
+    blocked_symbols,
+    decision_records,
+    hedge_notional,
+    holdings_value,
+    instrument_lines,
+    reasons_by_holding,
+)
+from bot.journal.records import CycleRecord
+from bot.journal.writer import Journal
+from bot.risk.context import RiskContext, RiskHistory, full_hedge_of
+from bot.risk.decision import RiskDecision
+from bot.risk.gate import decide, evaluate
+from bot.risk.kill_switch import check_kill_switch
+from bot.risk.limits import RiskLimits
+from bot.risk.state import RiskState, StateEvent, Trigger, apply_events, daily_limit_events
+
+log = structlog.get_logger(__name__)
+
+HISTORY_EVERY = 12  # cycles between re-reads of price history for estimated betas
+
+# snapshot + state -> plan + state: the policy's plan (``plan_with``) or, for `hedgebot unwind`, ``plan_unwind``.
+PlanFunction = Callable[[CoreSettings, Snapshot, CoreState, datetime], tuple[Plan, CoreState]]
+
+
+@dataclass(frozen=True, slots=True)
+class LoopOptions:
+    cycles: int | None = None  # None: until stopped
+    adopt: bool = False  # take the venue's positions as they are when the journal cannot explain them
+    resume: bool = False  # the operator lifts a HALTED or REDUCING state left by an earlier run
+    reconcile_every: int = 10  # cycles between reconciliations (also at start-up)
+
+
+class HedgeLoop:
+    def __init__(
+        self,
+        config: AppConfig,
+        venue: str,
+        port: ExchangePort,
+        journal: Journal,
+        clock: Clock,
+        approver: Approver,
+        *,
+        run_id: str,
+        kill_switch: Path | None = None,
+        planner: PlanFunction = plan_with,
+    ) -> None:
+        self.config = config
+        self.venue = venue
+        self.port = port
+        self.journal = journal
+        self.clock = clock
+        self.approver = approver
+        self.run_id = run_id
+        self.kill_switch = kill_switch if kill_switch is not None else config.risk.kill_switch_file
+        self.settings = core_settings(config)
+        self.planner = planner
+        self.limits = RiskLimits.from_config(config.risk)
+        self.ids = ClientOrderIds(run_id)
+        self.executor = Executor(
+            port,
+            journal,
+            self.ids,
+            clock,
+            run_id=run_id,
+            recheck=self._recheck,
+            max_reprices_per_minute=config.execution.max_reprices_per_minute,
+            passive_offset_ticks=config.execution.passive_offset_ticks,
+        )
+        self.markets: dict[str, Market] = {}
+        self.leverage: dict[str, Decimal] = {}
+        self.core_state = CoreState()
+        self.risk_state = RiskState()
+        self.cycle_number = 0
+        self.wallet_assets: set[str] = set()
+        self.halt_requested = asyncio.Event()
+        self._last_snapshot: Snapshot | None = None
+        self._last_plan: Plan | None = None
+        self._history: Mapping[str, tuple[Decimal, ...]] | None = None
+
+    # -- start-up and shutdown ------------------------------------------------------------------------------
+
+    async def start(self, options: LoopOptions) -> ReconcileReport:
+        """Preflight, reconciliation and the run's first journal rows; raises if the bot must not trade."""
+        report = await run_preflight(self.port, self._preflight_plan(), self.clock)
+        self.markets = dict(report.markets)
+        self.leverage = dict(report.leverage)
+        self.wallet_assets = {a for a, b in report.margin_balances.items() if b.total > 0}
+        await self._prepare_instruments(set(self._hedge_symbols()))
+        self.journal.start_run(
+            self.run_id,
+            mode=self.config.venues[self.venue].mode.value,
+            config_hash=_config_hash(self.config),
+            version=_version(),
+            detail={"venue": self.venue, "exchange": self.config.venues[self.venue].exchange},
+        )
+        saved = self.journal.latest_policy_state()
+        if saved is not None:
+            self.core_state = CoreState.from_dict(saved)
+        previous = self.journal.latest_risk_state()
+        if previous is not None:
+            self.risk_state = previous
+        if options.resume and self.risk_state.trading is not TradingState.ACTIVE:
+            self._apply([StateEvent(Trigger.OPERATOR_RESUME, "hedgebot run --resume")])
+        return await reconcile(
+            self.port,
+            self.journal,
+            self.executor,
+            self.clock,
+            symbols=self._hedge_symbols(),
+            markets=self.markets,
+            run_id=self.run_id,
+            adopt_positions=options.adopt,
+        )
+
+    async def cancel_our_orders(self, reason: str) -> int:
+        """Cancel every resting order of ours on the hedge instruments; positions are kept."""
+        orders = await self.port.fetch_open_orders(self._hedge_symbols())
+        ours = [o for o in orders if is_ours(o.client_order_id) and o.status is OrderStatus.OPEN]
+        for order in ours:
+            await self.executor.cancel(
+                CancelIntent(order.symbol, order.client_order_id, order.order_id, ReasonCode.UNWIND, reason)
+            )
+        log.info("orders.cancelled_all", count=len(ours), reason=reason)
+        return len(ours)
+
+    async def stop(self, exit_code: int, reason: str) -> None:
+        self.journal.stop_run(self.run_id, exit_code=exit_code, reason=reason)
+
+    async def halt(self, detail: str, trigger: Trigger = Trigger.KILL_SWITCH) -> None:
+        """HALTED at once: journal the state change, cancel our resting orders, keep positions."""
+        self._apply([StateEvent(trigger, detail)])
+        await self.cancel_our_orders(f"halted: {detail}")
+
+    # -- the loop -------------------------------------------------------------------------------------------
+
+    async def run(self, options: LoopOptions, stop: asyncio.Event) -> int:
+        """Cycles until done or stopped; returns the exit code (0 stopped cleanly, 3 halted)."""
+        interval = self.config.execution.interval.total_seconds()
+        done = 0
+        while options.cycles is None or done < options.cycles:
+            if self.halt_requested.is_set():
+                raise HaltRequested("halt signal received")
+            await self.run_cycle(reconcile_now=done > 0 and done % options.reconcile_every == 0)
+            done += 1
+            if self.risk_state.trading is TradingState.HALTED:
+                raise HaltRequested(self.risk_state.detail or "halted")
+            if stop.is_set() or (options.cycles is not None and done >= options.cycles):
+                break
+            await self.pause(stop, interval)
+            if stop.is_set():
+                break
+        return 0
+
+    async def pause(self, stop: asyncio.Event, seconds: float) -> None:
+        """Wait between cycles: ``seconds``, or less if a stop or halt is requested; a halt raises."""
+        await _wait_any(stop, self.halt_requested, seconds)
+        if self.halt_requested.is_set():
+            raise HaltRequested("halt signal received")
+
+    async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
+        self.cycle_number += 1
+        self.ids.start_cycle(self.cycle_number)
+        now = self.clock.now()
+        events = [event] if (event := check_kill_switch(self.kill_switch)) else []
+        if reconcile_now:
+            await reconcile(
+                self.port, self.journal, self.executor, self.clock,
+                symbols=self._hedge_symbols(), markets=self.markets, run_id=self.run_id,
+            )  # fmt: skip
+        snapshot = await self._read_snapshot()
+        self._last_snapshot = snapshot
+        self.wallet_assets = {h.asset for h in snapshot.holdings if h.source.startswith("exchange:")}
+        await self.executor.resolve_unknown()
+        await self.executor.sync_orders(snapshot.open_orders)
+        await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=now)
+        history = self.journal.risk_history(now)
+        self._apply([*events, *daily_limit_events(history, self.limits)])
+        if self.risk_state.trading is TradingState.HALTED:
+            await self.cancel_our_orders(f"halted: {self.risk_state.detail}")
+            return self._record_halted(now)
+
+        plan, next_state = self.planner(self.settings, snapshot, self.core_state, now)
+        self._last_plan = plan
+        intents = plan.intents
+        await self._prepare_instruments({intent.symbol for intent in intents})
+        context = self._risk_context(snapshot, plan, now, history)
+        risk = evaluate(intents, context, self.limits)
+        blocked = blocked_symbols(risk)
+        cycle_id = self.journal.record_cycle(
+            CycleRecord(
+                run_id=self.run_id, number=self.cycle_number, at=now, trading_state=self.risk_state.trading,
+                holdings_value=holdings_value(plan), hedge_notional=hedge_notional(plan, self.markets),
+                summary={"instruments": instrument_lines(plan, blocked), "notes": plan.notes},
+            )
+        )  # fmt: skip
+        self.journal.record_targets(cycle_id, plan.targets)
+        self.journal.record_decisions(cycle_id, decision_records(plan, blocked))
+        intent_ids = self.journal.record_intents(cycle_id, intents)
+        self.journal.record_risk_decisions(intent_ids, risk)
+        for denied in (d for d in risk if not d.approved):
+            log.info("risk.denied", symbol=denied.intent.symbol, side=denied.intent.side, reasons=denied.summary)
+
+        approved = [(d.intent, i) for d, i in zip(risk, intent_ids, strict=True) if d.approved]
+        approvals = await self.approver.review([intent for intent, _ in approved])
+        to_send = []
+        for approval, (_, intent_id) in zip(approvals, approved, strict=True):
+            self.journal.record_approval(
+                intent_id, approver=approval.approver, verdict=approval.verdict.value,
+                amount=approval.intent.amount, price=approval.intent.price, note=approval.note,
+            )  # fmt: skip
+            if approval.verdict is Verdict.APPROVED:
+                to_send.append((approval.intent, intent_id))
+        placements = await self.executor.execute(plan.cancels, to_send, self.markets)
+        self.core_state = next_state
+        self.journal.record_policy_state(self.run_id, next_state.to_dict(), cycle_id=cycle_id)
+
+        outcome = CycleOutcome(
+            number=self.cycle_number,
+            state=self.risk_state.trading,
+            holdings_value=holdings_value(plan),
+            hedge_notional=hedge_notional(plan, self.markets),
+            instruments=instrument_lines(plan, blocked),
+            intents=len(intents),
+            denied=sum(1 for d in risk if not d.approved),
+            placed=sum(1 for p in placements if p.outcome is Outcome.PLACED),
+            rejected=sum(1 for p in placements if p.outcome is Outcome.REJECTED),
+            unknown=sum(1 for p in placements if p.outcome is Outcome.UNKNOWN),
+            cancels=len(plan.cancels),
+            reasons=reasons_by_holding(plan, blocked),
+        )
+        log.info("cycle.summary", **outcome.log_fields())
+        return outcome
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _recheck(self, intent: OrderIntent) -> RiskDecision:
+        """The risk gate for one re-priced intent, against the latest snapshot and a fresh history."""
+        assert self._last_snapshot is not None, "re-pricing happens only after a cycle's snapshot"
+        assert self._last_plan is not None, "re-pricing happens only after a cycle's plan"
+        now = self.clock.now()
+        context = self._risk_context(self._last_snapshot, self._last_plan, now, self.journal.risk_history(now))
+        return decide(intent, context, self.limits)
+
+    def _risk_context(self, snapshot: Snapshot, plan: Plan, now: datetime, history: RiskHistory) -> RiskContext:
+        ours = [o for o in snapshot.open_orders if is_ours(o.client_order_id)]
+        collateral = snapshot.balances.get(QUOTE)
+        return RiskContext.from_snapshot(
+            snapshot,
+            now=now,
+            state=self.risk_state.trading,
+            our_orders=ours,
+            full_hedge=full_hedge_of(plan.targets),
+            collateral=collateral.total if collateral else ZERO,
+            margin_mode=self.config.execution.margin_mode,
+            leverage=self.leverage,
+            history=history,
+        )
+
+    def _apply(self, events: list[StateEvent]) -> None:
+        self.risk_state, changes = apply_events(self.risk_state, events)
+        for change in changes:
+            self.journal.record_state_change(self.run_id, change)
+            log.warning(
+                "risk.state_changed",
+                before=change.before.trading,
+                after=change.after.trading,
+                trigger=change.event.trigger,
+                detail=change.event.detail,
+            )
+
+    def _record_halted(self, now: datetime) -> CycleOutcome:
+        outcome = CycleOutcome(self.cycle_number, TradingState.HALTED, ZERO, ZERO, ())
+        log.info("cycle.summary", **outcome.log_fields(), halted=self.risk_state.detail)
+        return outcome
+
+    def _hedge_symbols(self) -> tuple[str, ...]:
+        return hedge_symbols(self.config, self.wallet_assets, self.core_state.planner.managed, self.markets)
+
+    async def _read_snapshot(self) -> Snapshot:
+        """This cycle's snapshot; price history (for estimated betas) is re-read every ``history_every`` cycles."""
+        fresh_history = self._history is None or self.cycle_number % HISTORY_EVERY == 1
+        request = snapshot_request(
+            self.config, self.venue, self.wallet_assets, self.core_state.planner.managed, self.markets,
+            with_history=fresh_history,
+        )  # fmt: skip
+        snapshot = await read_snapshot(self.port, request, self.markets, self.clock)
+        if request.history is not None:
+            self._history = snapshot.history
+        elif self._history:
+            snapshot = replace(snapshot, history=self._history)
+        return snapshot
+
+    def _preflight_plan(self) -> PreflightPlan:
+        plan = PreflightPlan(
+            hedge_symbols=(),
+            leverage=self.config.execution.leverage,
+            margin_mode=self.config.execution.margin_mode,
+            quote=QUOTE,
+        )
+        # The simulator replays historical time: only a real venue's clock can be compared with ours.
+        if self.config.venues[self.venue].mode is VenueMode.SIM:
+            plan = replace(plan, max_clock_skew=None)
+        return plan
+
+    async def _prepare_instruments(self, symbols: set[str]) -> None:
+        """Position mode, margin mode and leverage (read back) before the first order on an instrument."""
+        new = sorted(symbols - set(self.leverage))
+        if not new:
+            return
+        plan = PreflightPlan(
+            hedge_symbols=tuple(new),
+            leverage=self.config.execution.leverage,
+            margin_mode=self.config.execution.margin_mode,
+            quote=QUOTE,
+            max_clock_skew=None,
+        )
+        try:
+            report = await run_preflight(self.port, plan, self.clock)
+        except PreflightError:
+            log.exception("instrument.setup_failed", symbols=new)
+            raise
+        self.leverage.update(report.leverage)
+
+
+async def _wait_any(stop: asyncio.Event, halt: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(halt.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def _config_hash(config: AppConfig) -> str:
+    return hashlib.sha256(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _version() -> str:
+    try:
+        return version("hedgebot")
+    except PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,137 @@
+"""A cycle's outcome as values: journal decision rows and the one-line summary (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from bot.core.plan import InstrumentDecision, Plan
+from bot.domain import ZERO, Market, ReasonCode, TradingState
+from bot.journal.records import DecisionRecord
+from bot.risk.decision import RiskDecision
+
+
+@dataclass(frozen=True, slots=True)
+class CycleOutcome:
+    """What one cycle decided and did; the loop logs it as ``cycle.summary`` and journals it."""
+
+    number: int
+    state: TradingState
+    holdings_value: Decimal
+    hedge_notional: Decimal
+    instruments: tuple[Mapping[str, Any], ...]
+    intents: int = 0
+    denied: int = 0
+    placed: int = 0
+    rejected: int = 0
+    unknown: int = 0
+    cancels: int = 0
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def log_fields(self) -> dict[str, Any]:
+        return {
+            "cycle": self.number,
+            "state": self.state,
+            "holdings_value": self.holdings_value,
+            "hedge_notional": self.hedge_notional,
+            "instruments": list(self.instruments),
+            "intents": self.intents,
+            "denied": self.denied,
+            "placed": self.placed,
+            "rejected": self.rejected,
+            "unknown": self.unknown,
+            "cancels": self.cancels,
+            "reasons": dict(self.reasons),
+        }
+
+
+def blocked_symbols(decisions: Sequence[RiskDecision]) -> dict[str, str]:
+    """Instruments every intent of which the risk gate denied, with the denials' summary."""
+    by_symbol: dict[str, list[RiskDecision]] = {}
+    for decision in decisions:
+        by_symbol.setdefault(decision.intent.symbol, []).append(decision)
+    return {
+        symbol: "; ".join(d.summary for d in group if not d.approved)
+        for symbol, group in by_symbol.items()
+        if all(not d.approved for d in group)
+    }
+
+
+def effective_reason(decision: InstrumentDecision, blocked: Mapping[str, str]) -> tuple[ReasonCode, str]:
+    """The planner's reason, unless the risk gate denied all of the instrument's orders."""
+    if decision.symbol in blocked:
+        return ReasonCode.BLOCKED_BY_LIMIT, blocked[decision.symbol]
+    return decision.reason, "; ".join(decision.notes)
+
+
+def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRecord]:
+    """One row per holding (with its instrument's figures) and one per instrument (asset = the symbol)."""
+    rows: list[DecisionRecord] = []
+    for holding in plan.holdings:
+        symbol = holding.hedge.instrument
+        instrument = plan.instrument(symbol) if symbol else None
+        reason, note = holding.reason, holding.note
+        if instrument is not None and instrument.symbol in blocked:
+            reason, note = effective_reason(instrument, blocked)
+        rows.append(
+            DecisionRecord(
+                asset=holding.holding.asset,
+                reason=reason,
+                symbol=symbol,
+                value=holding.holding.value,
+                ratio=holding.hedge.ratio if symbol else None,
+                target=instrument.target_contracts if instrument else None,
+                current=instrument.current if instrument else None,
+                in_flight=instrument.in_flight if instrument else None,
+                gap=instrument.gap if instrument else None,
+                note=note,
+            )
+        )
+    for instrument in plan.instruments:
+        reason, note = effective_reason(instrument, blocked)
+        rows.append(
+            DecisionRecord(
+                asset=instrument.symbol,
+                reason=reason,
+                symbol=instrument.symbol,
+                target=instrument.target_contracts,
+                current=instrument.current,
+                in_flight=instrument.in_flight,
+                gap=instrument.gap,
+                note=note,
+            )
+        )
+    return rows
+
+
+def instrument_lines(plan: Plan, blocked: Mapping[str, str]) -> tuple[dict[str, Any], ...]:
+    """Per instrument: target, current, in flight, gap and the reason for acting or not (the summary's core)."""
+    return tuple(
+        {
+            "symbol": d.symbol,
+            "target": d.target_contracts,
+            "current": d.current,
+            "in_flight": d.in_flight,
+            "gap": d.gap,
+            "reason": effective_reason(d, blocked)[0],
+        }
+        for d in plan.instruments
+    )
+
+
+def holdings_value(plan: Plan) -> Decimal:
+    return sum((h.holding.value or ZERO for h in plan.holdings), ZERO)
+
+
+def hedge_notional(plan: Plan, markets: Mapping[str, Market]) -> Decimal:
+    """The hedge positions' absolute value at mark."""
+    return sum(
+        (markets[d.symbol].notional(d.current, d.price) for d in plan.instruments if d.price and d.symbol in markets),
+        ZERO,
+    )
+
+
+def reasons_by_holding(plan: Plan, blocked: Mapping[str, str]) -> dict[str, str]:
+    return {row.asset: row.reason.value for row in decision_records(plan, blocked) if "/" not in row.asset}
