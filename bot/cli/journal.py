@@ -11,16 +11,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
-from bot.cli.output import err, money, out, print_json
+from bot.cli.output import err, money, out, print_json, show
 from bot.clock import SystemClock
 from bot.config import load_config
 from bot.journal import JournalReader, journal_path, open_reader
 
 VIEWS = ("cycles", "why", "orders", "fills", "funding")
-_PIPE_WIDTH = 220
 
 HELP = "query the journal: cycles, why a holding was not hedged, orders, fills, funding"
 DESCRIPTION = """\
@@ -70,9 +68,7 @@ def run(args: argparse.Namespace) -> int:
     elif not rows:
         out.print(f"Nothing recorded{f' for {args.asset.upper()}' if args.view == 'why' else ''}.", markup=False)
     else:
-        # Off a terminal (a pipe, a file) there is no width to fit: keep each row on one line.
-        console = out if out.is_terminal else Console(width=_PIPE_WIDTH, highlight=False, soft_wrap=True)
-        console.print(_RENDER[args.view](rows))
+        show(_RENDER[args.view](rows))
     return 0
 
 

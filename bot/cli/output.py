@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
 
 from bot.errors import ConfigError
 from bot.logging import plain, redact
@@ -16,6 +18,18 @@ from bot.logging import plain, redact
 # stdout carries results (tables or JSON); stderr carries logs and error reports.
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+UNWRAPPED_WIDTH = 400  # the widest a table gets when printed to a file or pipe
+
+
+def show(table: Table) -> None:
+    """Print a table: fitted to the terminal's width, or, piped or redirected, at its natural width unwrapped."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    width = Measurement.get(out, out.options.update_width(UNWRAPPED_WIDTH), table).maximum
+    Console(width=width, highlight=False, soft_wrap=True).print(table)
 
 
 def print_json(data: Any) -> None:

@@ -9,11 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 
-from bot.cli.output import money, out, print_json
+from bot.cli.output import money, out, print_json, show
 from bot.cli.venue import connect, pick_venue, read_once
 from bot.clock import SystemClock
 from bot.config import AppConfig
@@ -26,7 +24,6 @@ from bot.snapshot_file import read_snapshot
 from policies.base import HedgeKind
 
 EXAMPLE_SNAPSHOT = "tests/fixtures/snapshots/example-2022-06-20.json"
-UNWRAPPED_WIDTH = 400  # the widest a table gets when printed to a file or pipe
 HELP = "show one cycle's decision: targets, gaps, proposed orders and reasons (nothing is sent)"
 DESCRIPTION = f"""\
 Value the holdings, apply the policy and plan the orders one cycle would propose, with the reason for every
@@ -92,23 +89,14 @@ def _with_config_holdings(snapshot: Snapshot, config: AppConfig) -> Snapshot:
 
 def print_plan(plan: Plan, source: str) -> None:
     out.print(f"Plan at {plan.at:%Y-%m-%d %H:%M:%S} UTC from {source}; policy {plan.policy}", markup=False)
-    _show(_hedge_table(plan))
+    show(_hedge_table(plan))
     actions = _actions_table(plan)
     if actions.row_count:
-        _show(actions)
+        show(actions)
     else:
         out.print("No orders proposed.", markup=False)
     for line in _notes(plan):
         out.print(line, markup=False)
-
-
-def _show(table: Table) -> None:
-    """On a terminal, fit its width; piped or redirected, print at the table's natural width, unwrapped."""
-    if out.is_terminal:
-        out.print(table)
-        return
-    width = Measurement.get(out, out.options.update_width(UNWRAPPED_WIDTH), table).maximum
-    Console(width=width, highlight=False, soft_wrap=True).print(table)
 
 
 def _hedge_table(plan: Plan) -> Table:
@@ -136,7 +124,7 @@ def _holding_cells(decision: HoldingDecision, instrument: InstrumentDecision | N
     holding, hedge = decision.holding, decision.hedge
     price = "-" if holding.price is None else f"{money(holding.price, 4)} {holding.price_kind}"
     if holding.price_age_seconds is not None:
-        price += f" {holding.price_age_seconds:.0f}s"
+        price += f" {max(holding.price_age_seconds, 0):.0f}s"
     route = hedge.instrument or "-"
     if hedge.kind is HedgeKind.PROXY:
         route += f" proxy β {hedge.beta:.3f}"

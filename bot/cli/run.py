@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import structlog
 
@@ -19,6 +20,7 @@ from bot.errors import HaltRequested, HedgebotError, PreflightError, Reconciliat
 from bot.execution.approval import Approver, AutoApprover
 from bot.execution.ids import run_id_for
 from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
+from bot.execution.summary import CycleOutcome
 from bot.journal import journal_path, open_journal
 from bot.risk.state import Trigger
 
@@ -102,6 +104,7 @@ async def drive(
     stop = asyncio.Event()
     async with connect(config, venue, clock) as port:
         loop = HedgeLoop(config, venue, port, journal, clock, approver, run_id=run_id, planner=planner or plan_with)
+        loop.on_cycle = lambda outcome: out.print(cycle_line(outcome, clock.now()), markup=False)
         _install_signals(stop, loop.halt_requested)
         try:
             report = await loop.start(options)
@@ -141,6 +144,28 @@ async def drive(
             raise
         finally:
             journal.close()
+
+
+def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
+    """One human line per cycle: each instrument's position against its target, and what was done."""
+    parts = []
+    for line in outcome.instruments:
+        resting = f" ({line['in_flight']} resting)" if line["in_flight"] else ""
+        target = "-" if line["target"] is None else line["target"]
+        parts.append(f"{line['symbol']} {line['current']}/{target}{resting} {line['reason']}")
+    actions = f"{outcome.placed} placed"
+    if outcome.denied:
+        actions += f", {outcome.denied} denied"
+    if outcome.rejected:
+        actions += f", {outcome.rejected} rejected"
+    if outcome.unknown:
+        actions += f", {outcome.unknown} outcome unknown"
+    if outcome.skipped:
+        actions += f", {outcome.skipped} not sent"
+    if outcome.cancels:
+        actions += f", {outcome.cancels} cancelled"
+    body = " | ".join(parts) if parts else "nothing to hedge"
+    return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
 
 
 def _install_signals(stop: asyncio.Event, halt: asyncio.Event) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from rich.table import Table
 
-from bot.cli.output import money, out, percent, print_json
+from bot.cli.output import money, out, percent, print_json, show
 from bot.config import AppConfig
 from bot.errors import DataError
 from bot.marketdata import DEFAULT_SAMPLE, available_samples, load_sample
@@ -112,7 +112,7 @@ def _print(table: ScenarioTable, exposures: list[Exposure], prices: dict[str, De
             *[money(c.funding_per_day) for c in table.columns],
             style="italic",
         )
-    out.print(grid)
+    show(grid)
     if table.funding_rate is not None:
         out.print(
             f"Funding at {table.funding_rate} per {table.funding_interval_hours}h settlement: positive = the short "

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from bot.cli.output import money, out, print_json
+from bot.cli.output import money, out, print_json, show
 from bot.cli.plan import print_plan
 from bot.cli.venue import connect, pick_venue, read_once
 from bot.clock import SystemClock
@@ -73,7 +73,7 @@ async def _status(config: AppConfig, venue: str, as_json: bool) -> int:
         )
         return 0
     out.print(f"{venue} ({config.venues[venue].mode.value}); trading state: {journal['trading_state']}", markup=False)
-    out.print(_positions_table(snapshot))
+    show(_positions_table(snapshot))
     ours = [o for o in snapshot.open_orders if is_ours(o.client_order_id)]
     out.print(f"{len(ours)} resting order(s) of ours; {len(snapshot.open_orders) - len(ours)} foreign", markup=False)
     for order in ours:

@@ -1,8 +1,9 @@
 """Read one cycle's Snapshot through the port: concurrent requests, batched so their number does not grow with holdings.
 
 Per cycle: margin balances (and the spot wallet where it is separate), one batched spot-quote request, the batched
-perp price calls, one positions and one open-orders request per settle coin, and one order book per hedge
-instrument (books grow with hedge instruments, never with holdings). A wallet asset nobody asked to value adds one
+perp price calls, one open-orders and then one positions request per settle coin (in that order: see
+``_orders_then_positions``), and one order book per hedge instrument (books grow with hedge instruments, never
+with holdings). A wallet asset nobody asked to value adds one
 more batched quote request. Price history for beta estimation (one candle request per symbol) is optional.
 """
 
@@ -15,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.clock import Clock
-from bot.domain import Balance, Holding, Market, Snapshot
+from bot.domain import Balance, Holding, Market, Order, Position, Snapshot
 from bot.exchange.port import ExchangePort
 
 DEFAULT_EXCLUDED = frozenset({"USDT", "USDC"})
@@ -61,11 +62,11 @@ async def read_snapshot(
     )
     quotes = asyncio.ensure_future(port.fetch_spot_quotes(sorted(wanted)))
     tickers = asyncio.ensure_future(port.fetch_perp_tickers(symbols))
-    positions = asyncio.ensure_future(port.fetch_positions(symbols))
-    orders = asyncio.ensure_future(port.fetch_open_orders(symbols))
+    positions = asyncio.ensure_future(_orders_then_positions(port, symbols))
     books = [asyncio.ensure_future(port.fetch_order_book(s, request.book_depth)) for s in symbols]
-    first_round: list[asyncio.Future[Any]] = [margin, quotes, tickers, positions, orders, *books]
+    first_round: list[asyncio.Future[Any]] = [margin, quotes, tickers, positions, *books]
     await _all(first_round + ([wallet] if wallet else []))
+    open_orders, current_positions = positions.result()
 
     if not request.read_wallet:
         wallet_balances: Mapping[str, Balance] = {}
@@ -88,11 +89,25 @@ async def read_snapshot(
         markets={s: m for s, m in markets.items() if s in symbols or s in spot_symbols},
         tickers=tickers.result(),
         books={book.result().symbol: book.result() for book in books},
-        positions=positions.result(),
-        open_orders=tuple(orders.result()),
+        positions=current_positions,
+        open_orders=tuple(open_orders),
         balances=margin.result(),
         history={key: future.result() for key, future in history.items()},
     )
+
+
+async def _orders_then_positions(
+    port: ExchangePort, symbols: Sequence[str]
+) -> tuple[list[Order], Mapping[str, Position]]:
+    """Open orders first, positions after: never the other way round, and never at the same time.
+
+    If one of our orders fills between the two reads, reading orders first counts the fill twice (still resting,
+    and in the position): the planner sees a bigger hedge than there is and under-hedges for one cycle. Read the
+    other way round (or concurrently), the fill could be counted nowhere (gone from the orders, not yet in the
+    position) and the planner would send the same hedge again.
+    """
+    orders = await port.fetch_open_orders(symbols)
+    return orders, await port.fetch_positions(symbols)
 
 
 def _counts(asset: str, request: SnapshotRequest) -> bool:

@@ -4,7 +4,8 @@ Rules it keeps:
 - every order row is on disk (``Journal.record_order``) before its request leaves; order creation is never
   retried blindly;
 - a post-only order that would take liquidity (a synchronous reject, or accepted then cancelled) is re-priced
-  from a fresh book at the passive touch, re-checked by the risk gate, within ``max_reprices_per_minute``;
+  from a fresh book at the passive touch, re-checked by the risk gate, within ``max_reprices_per_minute`` fresh
+  books per instrument; the instrument's later slices that cycle start from that fresh price, not the stale one;
 - cancel-and-replace confirms the cancel (or the replaced order's final state) first and never re-orders more
   than what the replaced order had left;
 - after an ambiguous failure the symbol is frozen and the order looked up by client id before anything else on
@@ -19,6 +20,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 import structlog
@@ -103,6 +105,7 @@ class Executor:
         self._reprices: defaultdict[str, deque[datetime]] = defaultdict(deque)
         self.frozen: dict[str, str] = {}  # symbol -> client order id whose outcome is unknown
         self.margin_exhausted = False  # the venue refused an order for margin this cycle
+        self._fresh: dict[tuple[str, Side], Decimal] = {}  # this cycle's latest passive price after a re-price
 
     # -- following up ---------------------------------------------------------------------------------------
 
@@ -171,6 +174,7 @@ class Executor:
     ) -> list[Placement]:
         """Cancels first, then intents; symbols in parallel, each symbol's actions in order."""
         self.margin_exhausted = False
+        self._fresh.clear()
         by_symbol: defaultdict[str, list[tuple[OrderIntent, int | None]]] = defaultdict(list)
         for intent, intent_id in intents:
             by_symbol[intent.symbol].append((intent, intent_id))
@@ -201,6 +205,9 @@ class Executor:
             intent = adjusted
         if self.margin_exhausted and not intent.reduce_only:
             return Placement(intent, Outcome.SKIPPED, detail="the venue refused an order for margin this cycle")
+        fresh = self._fresh.get((intent.symbol, intent.side))
+        if fresh is not None and _would_cross(intent.price, fresh, intent.side):
+            return await self._send_repriced(intent, intent_id, market, fresh)
         return await self._send(intent, intent_id, market)
 
     async def _confirm_replaced(self, intent: OrderIntent, market: Market) -> OrderIntent | None:
@@ -287,6 +294,13 @@ class Executor:
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); the book is empty")
         offset = market.tick_size * self._offset * (1 if intent.side is Side.SELL else -1)
         price = round_price_passive(touch.price + offset, market.tick_size, intent.side)
+        self._fresh[(intent.symbol, intent.side)] = price
+        return await self._send_repriced(intent, intent_id, market, price)
+
+    async def _send_repriced(
+        self, intent: OrderIntent, intent_id: int | None, market: Market, price: Decimal
+    ) -> Placement:
+        """Send ``intent`` at a fresh passive ``price``, if the risk gate still approves it there."""
         repriced = replace(
             intent, price=price, notional=market.notional(intent.amount, price), reason=ReasonCode.REPRICE
         )
@@ -296,6 +310,11 @@ class Executor:
             return Placement(repriced, Outcome.DENIED, detail=decision.summary)
         log.info("order.repriced", symbol=intent.symbol, old_price=intent.price, price=price)
         return await self._send(repriced, intent_id, market)
+
+
+def _would_cross(price: Decimal, passive: Decimal, side: Side) -> bool:
+    """Whether ``price`` is beyond the latest passive price: a sell below the ask, a buy above the bid."""
+    return price < passive if side is Side.SELL else price > passive
 
 
 def _post_only_reason(reason: str | None) -> bool:

@@ -111,6 +111,7 @@ class HedgeLoop:
         self.cycle_number = 0
         self.wallet_assets: set[str] = set()
         self.halt_requested = asyncio.Event()
+        self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
         self._last_snapshot: Snapshot | None = None
         self._last_plan: Plan | None = None
         self._history: Mapping[str, tuple[Decimal, ...]] | None = None
@@ -263,10 +264,13 @@ class HedgeLoop:
             placed=sum(1 for p in placements if p.outcome is Outcome.PLACED),
             rejected=sum(1 for p in placements if p.outcome is Outcome.REJECTED),
             unknown=sum(1 for p in placements if p.outcome is Outcome.UNKNOWN),
+            skipped=sum(1 for p in placements if p.outcome in (Outcome.SKIPPED, Outcome.DENIED)),
             cancels=len(plan.cancels),
             reasons=reasons_by_holding(plan, blocked),
         )
         log.info("cycle.summary", **outcome.log_fields())
+        if self.on_cycle is not None:
+            self.on_cycle(outcome)
         return outcome
 
     # -- helpers --------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ class CycleOutcome:
     placed: int = 0
     rejected: int = 0
     unknown: int = 0
+    skipped: int = 0  # approved but not sent: symbol frozen, re-pricing budget spent, margin refused earlier
     cancels: int = 0
     reasons: Mapping[str, str] = field(default_factory=dict)
 
@@ -42,6 +43,7 @@ class CycleOutcome:
             "placed": self.placed,
             "rejected": self.rejected,
             "unknown": self.unknown,
+            "skipped": self.skipped,
             "cancels": self.cancels,
             "reasons": dict(self.reasons),
         }

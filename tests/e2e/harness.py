@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import AppConfig, parse_config
+from bot.core.cycle import plan_with
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import ExchangePort
 from bot.execution.approval import AutoApprover
@@ -28,10 +29,14 @@ SOL = "SOL/USDT:USDT"
 D = Decimal
 
 
-def bot_config(url: str, tmp_path: Path, **sections: Mapping[str, Any]) -> AppConfig:
-    """A sim-venue configuration with auto approval; ``sections`` deep-merge over the defaults."""
+def bot_config(
+    url: str, tmp_path: Path, venue: Mapping[str, Any] | None = None, **sections: Mapping[str, Any]
+) -> AppConfig:
+    """A sim-venue configuration with auto approval; ``venue`` and ``sections`` merge over the defaults."""
     data: dict[str, Any] = {
-        "venues": {"main": {"exchange": "bybit", "mode": "sim", "url": url, "client_rate_limit": False}},
+        "venues": {
+            "main": {"exchange": "bybit", "mode": "sim", "url": url, "client_rate_limit": False, **(venue or {})}
+        },
         "holdings": {"venues": ["main"]},
         "policy": {"ratio": 1},
         "execution": {"interval": "30s"},
@@ -73,6 +78,24 @@ class Harness:
     def now(self) -> datetime:
         return self.engine.clock.now()
 
+    def restart(self, run_id: str, planner: PlanFunction | None = None) -> HedgeLoop:
+        """A new run of the bot against the same venue and journal (as after a process restart)."""
+        self.loop = _loop(self.config, self.port, self.journal, self.engine, run_id, planner)
+        return self.loop
+
+
+def _loop(
+    config: AppConfig,
+    port: ExchangePort,
+    journal: Journal,
+    engine: SimExchange,
+    run_id: str,
+    planner: PlanFunction | None,
+) -> HedgeLoop:
+    return HedgeLoop(
+        config, "main", port, journal, engine.clock, AutoApprover(), run_id=run_id, planner=planner or plan_with
+    )
+
 
 @asynccontextmanager
 async def running_bot(
@@ -84,20 +107,20 @@ async def running_bot(
     options: LoopOptions | None = None,
     planner: PlanFunction | None = None,
     start_loop: bool = True,
+    venue: Mapping[str, Any] | None = None,
     **sections: Mapping[str, Any],
 ) -> AsyncIterator[Harness]:
     engine = SimExchange.deterministic(
         SimConfig(sample=sample, start=start, balances=dict(balances), rate_limits=False)
     )
     async with running_sim(engine=engine) as sim:
-        config = bot_config(sim.url, tmp_path, **sections)
+        config = bot_config(sim.url, tmp_path, venue, **sections)
         clock = engine.clock
         journal = open_journal(tmp_path / "journal.sqlite", clock)
         port = build_exchange(
             "main", config.venues["main"], config.credentials("main"), clock, margin_mode=config.execution.margin_mode
         )
-        extra = {"planner": planner} if planner is not None else {}
-        loop = HedgeLoop(config, "main", port, journal, clock, AutoApprover(), run_id="e2etst", **extra)  # type: ignore[arg-type]
+        loop = _loop(config, port, journal, engine, "e2etst", planner)
         harness = Harness(sim, engine, config, port, journal, loop)
         try:
             if start_loop:

@@ -154,9 +154,29 @@ async def test_read_snapshot_when_read_then_all_first_round_requests_are_in_flig
     port = fake_venue()
     request = SnapshotRequest(assets=("SOL",), hedge_symbols=("SOL/USDT:USDT", "BTC/USDT:USDT"))
     await read_snapshot(port, request, port.markets, CLOCK)
-    # margin balances, quotes, tickers, positions, open orders and two books, all at once
-    assert port.most_in_flight == 7
+    # margin balances, quotes, tickers, open orders and two books at once; positions right after the orders
+    assert port.most_in_flight == 6
     assert port.called("fetch_spot_balances") == []  # a unified wallet is read once
+
+
+async def test_read_snapshot_when_read_then_positions_are_requested_only_after_open_orders_answered() -> None:
+    port = fake_venue()
+    answered: list[str] = []
+    fetch_orders, fetch_positions = port.fetch_open_orders, port.fetch_positions
+
+    async def orders(symbols):  # type: ignore[no-untyped-def]
+        result = await fetch_orders(symbols)
+        answered.append("orders")
+        return result
+
+    async def positions(symbols):  # type: ignore[no-untyped-def]
+        assert answered == ["orders"], "positions must be read after the open orders (a fill in between is safe)"
+        return await fetch_positions(symbols)
+
+    port.fetch_open_orders, port.fetch_positions = orders, positions  # type: ignore[method-assign]
+    request = SnapshotRequest(assets=("SOL",), hedge_symbols=("SOL/USDT:USDT",))
+    snapshot = await read_snapshot(port, request, port.markets, CLOCK)
+    assert "SOL/USDT:USDT" in snapshot.positions
 
 
 async def test_read_snapshot_when_wallets_are_separate_then_holdings_come_from_spot_and_balances_from_margin() -> None:

@@ -171,6 +171,12 @@ def test_cross_field_rules_when_broken_then_error_names_the_key(write_config, ex
     assert path in paths_of(problems_of(SIM_VENUE + extra, write_config))
 
 
+def test_client_rate_limit_when_turned_off_on_a_real_venue_then_refused(write_config) -> None:
+    env = {"BYBIT_TEST_API_KEY": "key-123456", "BYBIT_TEST_API_SECRET": "secret-abcdef"}
+    problems = problems_of(TESTNET_VENUE + "client_rate_limit = false\n", write_config, env=env)
+    assert paths_of(problems) == ["venues.main.client_rate_limit"]
+
+
 def test_sim_venue_when_url_missing_then_error(write_config) -> None:
     problems = problems_of('[venues.main]\nexchange = "bybit"\nmode = "sim"\n', write_config)
     assert paths_of(problems) == ["venues.main.url"]

@@ -1,0 +1,218 @@
+"""Specification of the executor against a scripted venue: the branches a real venue rarely shows on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.domain import CancelIntent, Order, OrderIntent, OrderStatus, ReasonCode, Side
+from bot.errors import AmbiguousOrderOutcome, AuthenticationFailed, InsufficientMargin, PostOnlyWouldTake
+from bot.exchange.port import OrderRequest
+from bot.execution.executor import Executor, Outcome
+from bot.execution.ids import ClientOrderIds
+from bot.journal.writer import Journal, open_journal
+from bot.risk.decision import Denial, DenialCode, RiskDecision
+from tests.exchange.fake_port import FakePort
+from tests.factories import NOW, sol_perp_market
+
+D = Decimal
+SOL = "SOL/USDT:USDT"
+Answer = Order | Exception
+
+
+class ScriptedVenue(FakePort):
+    """A venue whose answers to order requests are scripted, one per request, in order."""
+
+    def __init__(self, answers: list[Callable[[OrderRequest], Answer]]) -> None:
+        super().__init__(markets=[sol_perp_market()], prices={SOL: "150"})
+        self.answers = answers
+        self.sent: list[OrderRequest] = []
+        self.cancelled: list[str] = []
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        self.sent.append(request)
+        answer = self.answers.pop(0)(request)
+        if isinstance(answer, Exception):
+            raise answer
+        self.orders.append(answer)
+        return answer
+
+    async def cancel_order(
+        self, symbol: str, *, order_id: str | None = None, client_order_id: str | None = None
+    ) -> None:
+        self.cancelled.append(client_order_id or "")
+        self.orders = [
+            replace(o, status=OrderStatus.CANCELED) if o.client_order_id == client_order_id else o for o in self.orders
+        ]
+
+
+def rests(request: OrderRequest) -> Order:
+    return Order(request.symbol, request.side, request.amount, request.price, OrderStatus.OPEN,
+                 request.client_order_id, f"v-{request.client_order_id}", post_only=True)  # fmt: skip
+
+
+def cancelled_post_only(request: OrderRequest) -> Order:
+    return replace(rests(request), status=OrderStatus.CANCELED, reject_reason="EC_PostOnlyWillTakeLiquidity")
+
+
+def raises(exc: Exception) -> Callable[[OrderRequest], Answer]:
+    return lambda _: exc
+
+
+def approve(_: OrderIntent) -> RiskDecision:
+    return RiskDecision(_)
+
+
+def deny(intent: OrderIntent) -> RiskDecision:
+    return RiskDecision(intent, (Denial(DenialCode.MAX_PRICE_DEVIATION, "too far from mark"),))
+
+
+def sell(amount: str = "10", price: str = "149.50", replaces: str | None = None) -> OrderIntent:
+    return OrderIntent(SOL, Side.SELL, D(amount), D(price), False, ReasonCode.REBALANCE, replaces=replaces)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def journal(tmp_path: Path, clock: ManualClock) -> Iterator[Journal]:
+    journal = open_journal(tmp_path / "j.sqlite", clock)
+    journal.start_run("abc123", mode="sim", config_hash="test", version="test")
+    yield journal
+    journal.close()
+
+
+def executor(
+    venue: ScriptedVenue,
+    journal: Journal,
+    recheck: Callable[[OrderIntent], RiskDecision] = approve,
+    reprices: int = 3,
+    clock: ManualClock | None = None,
+) -> Executor:
+    ids = ClientOrderIds("abc123")
+    ids.start_cycle(1)
+    return Executor(
+        venue,
+        journal,
+        ids,
+        clock or ManualClock(NOW),
+        run_id="abc123",
+        recheck=recheck,
+        max_reprices_per_minute=reprices,
+    )
+
+
+@pytest.mark.parametrize(
+    "first_answer",
+    [raises(PostOnlyWouldTake("would take liquidity")), cancelled_post_only],
+    ids=["rejected synchronously (Binance style)", "accepted then cancelled (Bybit style)"],
+)
+async def test_post_only_when_it_would_take_then_repriced_at_the_fresh_touch_and_sent_once_more(
+    journal: Journal, first_answer: Callable[[OrderRequest], Answer]
+) -> None:
+    venue = ScriptedVenue([first_answer, rests])
+    placement = await executor(venue, journal).place(sell(price="149.50"), None, sol_perp_market())
+    assert placement.outcome is Outcome.PLACED
+    assert [r.price for r in venue.sent] == [D("149.50"), D("150.00")]  # the fresh book's best ask
+    assert len({r.client_order_id for r in venue.sent}) == 2  # a new client id for the new order
+    statuses = {o.client_order_id: o.status for o in journal.orders()}
+    assert sorted(statuses.values()) == sorted([OrderStatus.OPEN, statuses[venue.sent[0].client_order_id]])
+    assert statuses[venue.sent[0].client_order_id] in (OrderStatus.REJECTED, OrderStatus.CANCELED)
+
+
+async def test_post_only_when_rejected_every_time_then_gives_up_within_the_per_minute_budget(journal: Journal) -> None:
+    venue = ScriptedVenue([cancelled_post_only] * 10)
+    placement = await executor(venue, journal, reprices=2).place(sell(), None, sol_perp_market())
+    assert placement.outcome is Outcome.SKIPPED
+    assert len(venue.sent) == 3  # the first try and two re-prices
+
+
+async def test_reprice_when_the_gate_denies_the_new_price_then_nothing_more_is_sent(journal: Journal) -> None:
+    venue = ScriptedVenue([cancelled_post_only, rests])
+    placement = await executor(venue, journal, recheck=deny).place(sell(), None, sol_perp_market())
+    assert placement.outcome is Outcome.DENIED
+    assert len(venue.sent) == 1
+
+
+async def test_replace_when_the_old_order_filled_partly_meanwhile_then_only_its_remainder_is_re_ordered(
+    journal: Journal,
+) -> None:
+    venue = ScriptedVenue([rests, rests])
+    run = executor(venue, journal)
+    first = await run.place(sell("10"), None, sol_perp_market())
+    assert first.client_order_id is not None
+    venue.orders = [replace(o, filled=D(7)) for o in venue.orders]  # 7 filled after the plan was made
+    second = await run.place(sell("10", replaces=first.client_order_id), None, sol_perp_market())
+    assert venue.cancelled == [first.client_order_id]
+    assert second.outcome is Outcome.PLACED
+    assert venue.sent[-1].amount == D(3)
+
+
+async def test_cancel_when_the_order_is_foreign_then_refused(journal: Journal) -> None:
+    venue = ScriptedVenue([])
+    result = await executor(venue, journal).cancel(CancelIntent(SOL, "web-123", "1", ReasonCode.UNWIND))
+    assert result is None
+    assert venue.cancelled == []
+
+
+async def test_margin_refusal_when_it_happens_then_later_increases_skipped_but_buy_backs_sent(
+    journal: Journal,
+) -> None:
+    venue = ScriptedVenue([raises(InsufficientMargin("110007")), rests])
+    run = executor(venue, journal)
+    buy_back = OrderIntent(SOL, Side.BUY, D(5), D("149.90"), True, ReasonCode.REBALANCE)
+    placements = await run.execute([], [(sell(), None), (sell(), None), (buy_back, None)], {SOL: sol_perp_market()})
+    assert [p.outcome for p in placements] == [Outcome.REJECTED, Outcome.SKIPPED, Outcome.PLACED]
+
+
+async def test_create_when_credentials_fail_then_journaled_and_raised(journal: Journal) -> None:
+    venue = ScriptedVenue([raises(AuthenticationFailed("10003 invalid key"))])
+    with pytest.raises(AuthenticationFailed):
+        await executor(venue, journal).place(sell(), None, sol_perp_market())
+    (order,) = journal.orders()
+    assert order.status is OrderStatus.REJECTED
+
+
+async def test_every_request_when_sent_then_its_journal_row_existed_first(journal: Journal) -> None:
+    seen_in_journal: list[bool] = []
+
+    def check(request: OrderRequest) -> Answer:
+        seen_in_journal.append(journal.order(request.client_order_id) is not None)
+        return rests(request)
+
+    venue = ScriptedVenue([check, check])
+    await executor(venue, journal).execute([], [(sell(), None), (sell(), None)], {SOL: sol_perp_market()})
+    assert seen_in_journal == [True, True]
+
+
+async def test_unknown_outcome_when_the_venue_never_got_it_then_released_after_the_grace_period(
+    journal: Journal, clock: ManualClock
+) -> None:
+    venue = ScriptedVenue([raises(AmbiguousOrderOutcome("timeout", symbol=SOL, client_order_id="x"))])
+    run = executor(venue, journal, clock=clock)  # the journal records times on the same clock
+    placement = await run.place(sell(), None, sol_perp_market())
+    assert placement.outcome is Outcome.UNKNOWN
+    assert SOL in run.frozen
+    assert (await run.place(sell(), None, sol_perp_market())).outcome is Outcome.SKIPPED
+    clock.advance(timedelta(seconds=31))
+    await run.resolve_unknown()
+    assert SOL not in run.frozen
+
+
+async def test_reprice_when_one_slice_was_rejected_then_the_next_slices_start_from_the_fresh_price(
+    journal: Journal,
+) -> None:
+    venue = ScriptedVenue([cancelled_post_only, rests, rests, rests])
+    slices = [(sell("5", price="149.50"), None) for _ in range(3)]
+    placements = await executor(venue, journal, reprices=1).execute([], slices, {SOL: sol_perp_market()})
+    assert [p.outcome for p in placements] == [Outcome.PLACED] * 3
+    assert [r.price for r in venue.sent] == [D("149.50"), D("150.00"), D("150.00"), D("150.00")]
+    assert len(venue.called("fetch_order_book")) == 1  # one fresh book served all three slices
