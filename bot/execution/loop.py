@@ -25,7 +25,7 @@ from bot.core.cycle import CoreState, plan_with
 from bot.core.factory import CoreSettings, core_settings
 from bot.core.plan import Plan
 from bot.domain import ZERO, CancelIntent, Market, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
-from bot.errors import HaltRequested, PreflightError
+from bot.errors import HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import PreflightPlan, run_preflight
 from bot.exchange.snapshot import read_snapshot
@@ -202,10 +202,14 @@ class HedgeLoop:
         now = self.clock.now()
         events = [event] if (event := check_kill_switch(self.kill_switch)) else []
         if reconcile_now:
-            await reconcile(
-                self.port, self.journal, self.executor, self.clock,
-                symbols=self._hedge_symbols(), markets=self.markets, run_id=self.run_id,
-            )  # fmt: skip
+            try:
+                await reconcile(
+                    self.port, self.journal, self.executor, self.clock,
+                    symbols=self._hedge_symbols(), markets=self.markets, run_id=self.run_id,
+                )  # fmt: skip
+            except ReconciliationError as exc:
+                await self.halt(str(exc), Trigger.RECONCILIATION_FAILED)
+                raise HaltRequested(f"reconciliation failed: {exc}") from exc
         snapshot = await self._read_snapshot()
         self._last_snapshot = snapshot
         self.wallet_assets = {h.asset for h in snapshot.holdings if h.source.startswith("exchange:")}

@@ -2,8 +2,9 @@
 
 At start-up and every few cycles: look up orders whose outcome is unknown by client id; adopt live orders
 carrying our client-id prefix that the journal lacks; record fills and funding that happened while the bot was
-down (idempotent: keyed by the venue's ids); then compare each hedge instrument's position with what the
-journal explains (baseline + fills). A difference the journal cannot explain stops trading
+down (idempotent: keyed by the venue's ids; nothing from before the journal's first run); then compare each
+hedge instrument's position with what the journal explains (baseline + the bot's own fills: a manual trade or
+a liquidation is not explained). A difference the journal cannot explain stops trading
 (``ReconciliationError``) unless the operator asked to adopt the venue's position as a new baseline.
 """
 
@@ -61,13 +62,14 @@ async def sync_history(
 ) -> tuple[int, int]:
     """Record fills and funding payments on ``symbols`` not seen before; returns (new fills, new payments)."""
     new_fills = new_funding = 0
+    watched_since = journal.first_run_at(port.venue) or now  # nothing before the journal began is ours
     for symbol in sorted(set(symbols)):
         last_fill = journal.latest_fill_at(port.venue, symbol)
-        fills = await port.fetch_my_trades(symbol, since=last_fill - SYNC_OVERLAP if last_fill else None)
+        fills = await port.fetch_my_trades(symbol, since=last_fill - SYNC_OVERLAP if last_fill else watched_since)
         new_fills += journal.record_fills(port.venue, fills, markets)
         last_funding = journal.latest_funding_at(port.venue, symbol)
         payments = await port.fetch_funding_payments(
-            symbol, since=last_funding - SYNC_OVERLAP if last_funding else None
+            symbol, since=last_funding - SYNC_OVERLAP if last_funding else watched_since
         )
         new_funding += journal.record_funding(port.venue, payments)
     if new_fills or new_funding:

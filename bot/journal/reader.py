@@ -210,9 +210,14 @@ class JournalReader:
         return moment(rows[0]["at"]) if rows and rows[0]["at"] is not None else None
 
     def turnover_since(self, since: datetime) -> Decimal:
-        """Filled notional (quote currency) of fills executed at or after ``since``."""
-        rows = self._rows("SELECT notional FROM fills WHERE at_ms >= ?", (ms(since),))
+        """Filled notional (quote currency) of the bot's own fills executed at or after ``since``."""
+        rows = self._rows(f"SELECT notional FROM fills WHERE at_ms >= ? AND {_OURS}", (ms(since),))
         return sum((Decimal(r["notional"]) for r in rows), ZERO)
+
+    def first_run_at(self, venue: str) -> datetime | None:
+        """When the journal started watching ``venue`` (its first run there): fills before it explain nothing."""
+        rows = self._rows("SELECT MIN(started_ms) AS at FROM runs WHERE json_extract(detail, '$.venue') = ?", (venue,))
+        return moment(rows[0]["at"]) if rows and rows[0]["at"] is not None else None
 
     def funding_cost_since(self, since: datetime) -> Decimal:
         """Net funding paid since ``since``: > 0 we paid more than we received."""
@@ -241,12 +246,15 @@ class JournalReader:
     # -- positions, state, history -----------------------------------------------------------------------
 
     def explained_positions(self) -> list[ExplainedPosition]:
-        """Per instrument: the latest baseline plus every fill executed after its ``as_of`` (or all fills)."""
+        """Per instrument: the latest baseline plus every fill of the bot's own orders after its ``as_of``.
+
+        Only our fills explain a position: a fill of a foreign order (a manual trade, a liquidation) on a hedge
+        instrument is recorded but leaves a difference that reconciliation refuses to trade on."""
         baselines = {
             (r["venue"], r["symbol"]): r
             for r in self._rows("SELECT * FROM position_baselines ORDER BY baseline_id")  # the latest wins
         }
-        fills = self._rows("SELECT venue, symbol, side, amount, at_ms FROM fills")
+        fills = self._rows(f"SELECT venue, symbol, side, amount, at_ms FROM fills WHERE {_OURS}")
         keys = sorted({*baselines, *((r["venue"], r["symbol"]) for r in fills)})
         result = []
         for venue, symbol in keys:
@@ -297,6 +305,11 @@ class JournalReader:
             f"SELECT state FROM policy_states WHERE {where} ORDER BY policy_state_id DESC LIMIT 1", params
         )
         return dict(json.loads(rows[0]["state"])) if rows else None
+
+
+# A fill of one of our orders: it carries our client order id, or (venues whose fills carry none, e.g. Binance)
+# the venue order id of an order we journaled.
+_OURS = "(client_order_id LIKE 'hb%' OR order_id IN (SELECT order_id FROM order_events WHERE order_id IS NOT NULL))"
 
 
 def _where(

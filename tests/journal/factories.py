@@ -64,7 +64,10 @@ def venue_order(request: OrderRequest, status: OrderStatus, filled: str = "0", r
     )
 
 
-def sol_fill(trade_id: str, side: Side, amount: str, price: str, at: datetime, client_order_id: str = "") -> Fill:
+def sol_fill(
+    trade_id: str, side: Side, amount: str, price: str, at: datetime, client_order_id: str = "hbfill1x0"
+) -> Fill:
+    """A fill of one of our orders; ``client_order_id=""`` makes it a foreign one (a manual trade)."""
     return Fill(
         trade_id=trade_id,
         order_id="v-" + client_order_id if client_order_id else None,

@@ -238,6 +238,23 @@ def test_explained_positions_when_baseline_and_fills_then_baseline_plus_later_fi
     )
 
 
+def test_explained_positions_when_a_foreign_fill_then_it_explains_nothing_and_is_no_turnover(
+    journal: Journal,
+) -> None:
+    journal.record_fills(
+        VENUE,
+        [
+            sol_fill("ours", Side.SELL, "10", "150", NOW),
+            sol_fill("manual", Side.SELL, "4", "150", NOW, client_order_id=""),  # a trade made by hand
+        ],
+        MARKETS,
+    )
+    (position,) = journal.explained_positions()
+    assert position.contracts == D(-10)  # the venue holds -14: reconciliation will refuse to trade
+    assert journal.turnover_since(NOW) == D(1500)
+    assert len(journal.fills()) == 2  # both are recorded, for the record
+
+
 def test_latest_risk_state_when_changes_recorded_then_the_last_one(journal: Journal) -> None:
     assert journal.latest_risk_state() is None
     _, changes = apply_events(
