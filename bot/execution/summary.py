@@ -50,12 +50,14 @@ class CycleOutcome:
 
 
 def blocked_symbols(decisions: Sequence[RiskDecision]) -> dict[str, str]:
-    """Instruments every intent of which the risk gate denied, with the denials' summary."""
+    """Instruments every intent of which the risk gate denied, with a note naming the limits (the full denial
+    messages are journaled with the risk decisions)."""
     by_symbol: dict[str, list[RiskDecision]] = {}
     for decision in decisions:
         by_symbol.setdefault(decision.intent.symbol, []).append(decision)
     return {
-        symbol: "; ".join(d.summary for d in group if not d.approved)
+        symbol: f"all {len(group)} order(s) denied by the risk gate: "
+        + ", ".join(sorted({denial.code.value for d in group for denial in d.denials}))
         for symbol, group in by_symbol.items()
         if all(not d.approved for d in group)
     }
