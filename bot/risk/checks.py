@@ -192,14 +192,8 @@ def check_initial_margin(intent: OrderIntent, ctx: RiskContext, limits: RiskLimi
     otherwise the venue refuses the order anyway (or, in cross margin, eats into other capital)."""
     if not ctx.increases(intent):
         return None
-    symbols = {*ctx.positions, *(o.symbol for o in ctx.our_orders), intent.symbol}
-    required = ZERO
-    for symbol in sorted(symbols):
-        own = intent if intent.symbol == symbol else None
-        contracts = ctx.projection(symbol, own).exposure
-        if contracts:
-            notional = ctx.market(symbol).notional(contracts, ctx.mark(symbol))
-            required += notional / ctx.instrument_leverage(symbol)
+    exposures = ctx.exposures(intent)
+    required = sum((notional / ctx.instrument_leverage(s) for s, notional in exposures.items()), ZERO)
     if required > ctx.collateral:
         return Denial(
             DenialCode.INSUFFICIENT_MARGIN,

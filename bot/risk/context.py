@@ -162,18 +162,22 @@ class RiskContext:
         after = self.projection(intent.symbol, intent)
         return after.worst_short < 0 if intent.side is Side.SELL else after.worst_long > 0
 
-    def exposure_notional(self, intent: OrderIntent | None = None) -> Decimal:
-        """Sum over instruments of the worst-case absolute position at mark, with ``intent`` if given."""
+    def exposures(self, intent: OrderIntent | None = None) -> dict[str, Decimal]:
+        """Per instrument, the worst-case absolute position at mark (quote value), with ``intent`` if given."""
         symbols = {*self.positions, *(o.symbol for o in self.our_orders)}
         if intent is not None:
             symbols.add(intent.symbol)
-        total = ZERO
+        exposures = {}
         for symbol in sorted(symbols):
             own = intent if intent is not None and intent.symbol == symbol else None
             contracts = self.projection(symbol, own).exposure
             if contracts:
-                total += self.market(symbol).notional(contracts, self.mark(symbol))
-        return total
+                exposures[symbol] = self.market(symbol).notional(contracts, self.mark(symbol))
+        return exposures
+
+    def exposure_notional(self, intent: OrderIntent | None = None) -> Decimal:
+        """Sum over instruments of the worst-case absolute position at mark, with ``intent`` if given."""
+        return sum(self.exposures(intent).values(), ZERO)
 
     def resting_notional(self, intent: OrderIntent | None = None) -> Decimal:
         """Remaining notional of our resting orders at their limit prices (without the one ``intent`` replaces)."""
