@@ -12,14 +12,12 @@ import os
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot import limits
@@ -34,26 +32,19 @@ from bot.config_types import (
     PositiveDecimal,
     PositiveDuration,
     StrictModel,
+    VenueMode,
 )
+from bot.credentials import SIM_API_KEY, SIM_API_SECRET, Credentials, resolve_credentials
 from bot.domain import MarginMode, Rounding
 from bot.errors import ConfigError
 from policies.config import PolicyConfig
 
-# The simulator's built-in account: used when a venue in mode "sim" names no credentials.
-SIM_API_KEY = "hedgebot-sim-key"
-SIM_API_SECRET = "hedgebot-sim-secret"
-
 SUPPORTED_EXCHANGES = ("bybit", "binance", "okx")
+
+__all__ = ["SIM_API_KEY", "SIM_API_SECRET", "AppConfig", "Credentials", "VenueMode", "load_config", "parse_config"]
 
 # The environment a load validates against (the process environment unless a caller passes its own).
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("hedgebot_config_environ", default=None)
-
-
-class VenueMode(StrEnum):
-    SIM = "sim"  # the project's local exchange simulator
-    TESTNET = "testnet"  # the venue's testnet (ccxt sandbox mode)
-    DEMO = "demo"  # the venue's demo trading account
-    LIVE = "live"  # real money
 
 
 class VenueConfig(StrictModel):
@@ -133,20 +124,6 @@ class JournalConfig(StrictModel):
 class LoggingConfig(StrictModel):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "console"] = "auto"
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    api_key: SecretStr
-    secret: SecretStr
-    passphrase: SecretStr | None
-    source: str  # where they came from, for check-config; never the values
-
-    def secret_values(self) -> tuple[str, ...]:
-        values = [self.api_key.get_secret_value(), self.secret.get_secret_value()]
-        if self.passphrase is not None:
-            values.append(self.passphrase.get_secret_value())
-        return tuple(v for v in values if v)
 
 
 class AppConfig(BaseSettings):
@@ -246,7 +223,7 @@ def parse_config(
     finally:
         _ENVIRON.reset(token)
     problems = cross_check(config)
-    credentials, credential_problems = _resolve_credentials(config, environ, base_dir)
+    credentials, credential_problems = resolve_credentials(config, environ, base_dir)
     problems.extend(credential_problems)
     if problems:
         raise ConfigError(problems)
@@ -352,73 +329,3 @@ def _unknown_venue(name: str, venues: Mapping[str, VenueConfig]) -> str:
 
 def _above_max_ratio(ratio: Decimal, config: AppConfig) -> str:
     return f"{ratio} is above risk.max_hedge_ratio = {config.risk.max_hedge_ratio}"
-
-
-def _resolve_credentials(
-    config: AppConfig, environ: Mapping[str, str], base_dir: Path | None
-) -> tuple[dict[str, Credentials], list[tuple[str, str]]]:
-    secrets, problems = _read_secrets_file(config, base_dir)
-    resolved: dict[str, Credentials] = {}
-    for name, venue in config.venues.items():
-        where = f"venues.{name}.credentials"
-        if venue.credentials is None:
-            if venue.mode is VenueMode.SIM:
-                resolved[name] = Credentials(
-                    SecretStr(SIM_API_KEY),
-                    SecretStr(SIM_API_SECRET),
-                    None,
-                    "the simulator's built-in account",
-                )
-            continue
-        prefix = venue.credentials.upper()
-        section = secrets.get(venue.credentials, secrets.get(prefix, {}))
-        values: dict[str, str] = {}
-        missing: list[str] = []
-        for field_name in ("api_key", "api_secret", "passphrase"):
-            env_name = f"{prefix}_{field_name.upper()}"
-            value = environ.get(env_name) or section.get(field_name)
-            if value:
-                values[field_name] = str(value)
-            elif field_name != "passphrase":
-                missing.append(env_name)
-        if venue.exchange == "okx" and "passphrase" not in values:
-            missing.append(f"{prefix}_PASSPHRASE")
-        if missing:
-            problems.append(
-                (
-                    where,
-                    f"credential set {venue.credentials!r}: environment variable(s) {', '.join(missing)} not set"
-                    + (" and not in the secrets file" if config.secrets_file else ""),
-                )
-            )
-            continue
-        source = (
-            f"environment ({prefix}_*)" if f"{prefix}_API_KEY" in environ else f"secrets file [{venue.credentials}]"
-        )
-        passphrase = values.get("passphrase")
-        resolved[name] = Credentials(
-            SecretStr(values["api_key"]),
-            SecretStr(values["api_secret"]),
-            SecretStr(passphrase) if passphrase else None,
-            source,
-        )
-    return resolved, problems
-
-
-def _read_secrets_file(
-    config: AppConfig, base_dir: Path | None
-) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
-    if config.secrets_file is None:
-        return {}, []
-    path = config.secrets_file
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}, [("secrets_file", f"{path} not found")]
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        return {}, [("secrets_file", f"cannot read {path}: {exc}")]
-    if os.name == "posix" and path.stat().st_mode & 0o077:
-        return {}, [("secrets_file", f"{path} is readable by other users; run: chmod 600 {path}")]
-    return {str(k): v for k, v in data.items() if isinstance(v, dict)}, []

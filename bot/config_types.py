@@ -5,11 +5,19 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from bot import limits
+
+
+class VenueMode(StrEnum):
+    SIM = "sim"  # the project's local exchange simulator
+    TESTNET = "testnet"  # the venue's testnet (ccxt sandbox mode)
+    DEMO = "demo"  # the venue's demo trading account
+    LIVE = "live"  # real money
 
 
 class StrictModel(BaseModel):
