@@ -9,7 +9,6 @@ from bot.clock import Clock
 from bot.config import AppConfig, VenueMode
 from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
-from bot.exchange.factory import build_exchange
 from bot.exchange.port import ExchangePort
 from bot.exchange.snapshot import read_snapshot
 from bot.execution.reading import snapshot_request
@@ -28,6 +27,9 @@ def pick_venue(config: AppConfig, name: str | None) -> str:
 
 @asynccontextmanager
 async def connect(config: AppConfig, venue: str, clock: Clock) -> AsyncIterator[ExchangePort]:
+    # Imported here: ccxt takes about a second to import, and most commands (--help among them) never need it.
+    from bot.exchange.factory import build_exchange
+
     port = build_exchange(
         venue,
         config.venues[venue],

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import ccxt.async_support as ccxt_async
 import structlog
 from aiohttp import web
 
@@ -126,6 +125,8 @@ async def running_sim(
 
 def bybit_client(url: str, api_key: str, secret: str, **config: Any) -> Any:
     """The unmodified ccxt async Bybit client with only its ``urls['api']`` pointed at ``url``."""
+    import ccxt.async_support as ccxt_async  # here, not at the top: ccxt takes a second to import and serving does not need it
+
     client = ccxt_async.bybit({"apiKey": api_key, "secret": secret, **config})
     client.urls["api"] = dict.fromkeys(client.urls["api"], url)
     return client
