@@ -43,6 +43,7 @@ log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 
+PAGINATE = {"paginate": True}  # ccxt follows the venue's cursor or time pages (Bybit, Binance and OKX support it)
 _PRICE_SOURCES = {
     "tickers": "fetch_tickers",
     "funding_rates": "fetch_funding_rates",
@@ -285,13 +286,19 @@ class CcxtExchange:
         await self._read(call, lambda: self.perp.cancel_order(order_id, symbol, params))
 
     async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]:
-        rows = await self._read(Call("fetch_my_trades", symbol), lambda: self.perp.fetch_my_trades(symbol, _ms(since)))
+        # Every page: one page (Bybit's newest 50) loses fills when more happened since the last read.
+        rows = await self._read(
+            Call("fetch_my_trades", symbol), lambda: self.perp.fetch_my_trades(symbol, _ms(since), None, PAGINATE)
+        )
         now = self._clock.now()
         return [convert.to_fill(raw, self.quirks, now) for raw in rows]
 
     async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
+        # Every page where ccxt can follow them (Bybit: 100 a page); elsewhere the venue's single answer.
+        params = PAGINATE if self.quirks.paginated_funding else {}
         rows = await self._read(
-            Call("fetch_funding_payments", symbol), lambda: self.perp.fetch_funding_history(symbol, _ms(since))
+            Call("fetch_funding_payments", symbol),
+            lambda: self.perp.fetch_funding_history(symbol, _ms(since), None, params),
         )
         now = self._clock.now()
         return [convert.to_funding_payment(raw, self.quirks, now) for raw in rows]

@@ -64,6 +64,7 @@ class VenueQuirks:
     funding_paid_positive: bool  # the venue reports funding paid as a positive amount (Bybit execFee)
     perp_price_sources: tuple[str, ...]  # ccxt batch calls merged into a PerpTicker, in order of preference
     perp_book_depths: tuple[int, ...] = ()  # the only book depths the perp endpoint accepts (empty: any)
+    paginated_funding: bool = False  # ccxt can follow the venue's pages of funding history (paginate=True)
     ccxt_options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # by class
 
 
@@ -92,6 +93,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=True,
             funding_paid_positive=True,
             perp_price_sources=_TICKERS_AND_FUNDING,
+            paginated_funding=True,
             ccxt_options=MappingProxyType({"bybit": {"fetchMarkets": {"types": ["spot", "linear"]}}}),
         ),
         "binance": VenueQuirks(

@@ -111,6 +111,10 @@ class Executor:
 
     async def resolve_unknown(self) -> None:
         """Look up every order of ours whose outcome is unknown (or never recorded) by client id."""
+        for symbol, cid in list(self.frozen.items()):
+            known = self._journal.order(cid)
+            if known is not None and known.status not in (None, OrderStatus.UNKNOWN):
+                del self.frozen[symbol]  # learned meanwhile: adopted by reconciliation, or a later update
         for record in self._journal.unresolved_orders(self._port.venue):
             if record.status not in (None, OrderStatus.UNKNOWN):
                 continue

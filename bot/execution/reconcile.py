@@ -18,7 +18,7 @@ from decimal import Decimal
 import structlog
 
 from bot.clock import Clock
-from bot.domain import Market, Order
+from bot.domain import Market, Order, Position
 from bot.errors import ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.execution.executor import Executor
@@ -29,6 +29,9 @@ log = structlog.get_logger(__name__)
 
 # Fills are re-read from a little before the newest one recorded: the venue may publish late executions.
 SYNC_OVERLAP = timedelta(minutes=5)
+# Fills and positions are read twice before a difference counts: a fill landing between the sync and the position
+# read of the first pass is recorded by the second; a difference the journal cannot explain stays.
+RECONCILE_READS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +97,13 @@ async def reconcile(
     open_orders = await port.fetch_open_orders(symbols)
     adopted = _adopt_orders(journal, port.venue, open_orders, run_id)
     await executor.sync_orders(open_orders)
-    new_fills, new_funding = await sync_history(port, journal, symbols, markets, now=clock.now())
-    positions = await port.fetch_positions(symbols)
-    explained = {p.symbol: p.contracts for p in journal.explained_positions() if p.venue == port.venue}
-    differences = [
-        Discrepancy(symbol, positions[symbol].contracts, explained.get(symbol, Decimal(0)))
-        for symbol in symbols
-        if symbol in positions and positions[symbol].contracts != explained.get(symbol, Decimal(0))
-    ]
+    new_fills = new_funding = 0
+    for _ in range(RECONCILE_READS):  # a resting order may fill between the fill sync and the position read
+        fills, funding = await sync_history(port, journal, symbols, markets, now=clock.now())
+        new_fills, new_funding = new_fills + fills, new_funding + funding
+        differences = _differences(journal, port.venue, symbols, await port.fetch_positions(symbols))
+        if not differences:
+            break
     adopted_positions: tuple[Discrepancy, ...] = ()
     if differences and adopt_positions:
         now = clock.now()
@@ -132,6 +134,17 @@ async def reconcile(
             "run again with --adopt."
         )
     return report
+
+
+def _differences(
+    journal: Journal, venue: str, symbols: Iterable[str], positions: Mapping[str, Position]
+) -> list[Discrepancy]:
+    explained = {p.symbol: p.contracts for p in journal.explained_positions() if p.venue == venue}
+    return [
+        Discrepancy(symbol, positions[symbol].contracts, explained.get(symbol, Decimal(0)))
+        for symbol in symbols
+        if symbol in positions and positions[symbol].contracts != explained.get(symbol, Decimal(0))
+    ]
 
 
 def _adopt_orders(journal: Journal, venue: str, open_orders: Iterable[Order], run_id: str) -> tuple[str, ...]:

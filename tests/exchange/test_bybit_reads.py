@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 import pytest
 
@@ -173,7 +174,8 @@ async def test_fetch_my_trades_when_since_is_given_then_fills_come_back_in_contr
 ) -> None:
     reply = recorded_reply("bybit", "fetchMyTrades", "Swap private trade")
     reply["result"]["list"][0].update(execType="Trade", isMaker=True, orderLinkId=CLIENT_ID)  # made one of ours
-    session.route("GET", "/v5/execution/list", reply)
+    last_page = {**reply, "result": {**reply["result"], "list": [], "nextPageCursor": ""}}
+    session.route("GET", "/v5/execution/list", reply, last_page)  # every page is read, up to an empty one
     (fill,) = await bybit.fetch_my_trades("LTC/USDT:USDT", since=utc(1699948000000))
     assert (fill.trade_id, fill.order_id, fill.client_order_id) == (
         "6dff7827-9774-4881-b275-d2b9eec1ce9b",
@@ -193,13 +195,16 @@ async def test_fetch_my_trades_when_since_is_given_then_fills_come_back_in_contr
         "symbol": "LTCUSDT",
         "category": "linear",
         "startTime": "1699948000000",
+        "limit": "100",
     }
 
 
 async def test_fetch_funding_payments_when_bybit_reports_fees_then_received_is_positive(
     bybit: CcxtExchange, session: FakeSession
 ) -> None:
-    session.route("GET", "/v5/execution/list", recorded_reply("bybit", "fetchFundingHistory"))
+    reply = recorded_reply("bybit", "fetchFundingHistory")
+    last_page = {**reply, "result": {**reply["result"], "list": [], "nextPageCursor": ""}}
+    session.route("GET", "/v5/execution/list", reply, last_page)  # every page is read, up to an empty one
     payments = await bybit.fetch_funding_payments("LTC/USDT:USDT")
     # execFee -0.00708126 (rate -0.000881, long): received; 0.0007797 (rate 0.0001, long): paid
     assert sorted((p.timestamp, p.amount, p.rate) for p in payments) == [
@@ -208,7 +213,8 @@ async def test_fetch_funding_payments_when_bybit_reports_fees_then_received_is_p
         (utc(1710921600000), D("0.00708126"), D("-0.000881")),
     ]
     recorded = recorded_request("fetchFundingHistory", "funding history linear")
-    assert session.requests[0].url == recorded["url"]
+    assert session.requests[0].url == recorded["url"]  # the first page is exactly what ccxt's recording sends
+    assert session.requests[1].query["cursor"] == unquote(reply["result"]["nextPageCursor"])  # then the cursor
 
 
 @pytest.mark.parametrize(("leverage", "sent"), [(D(2), "2"), (D("1.5"), "1.5"), (D(1), "1")])

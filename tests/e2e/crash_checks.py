@@ -1,0 +1,312 @@
+"""Crash-safety invariants, checked against the venue's own history (not the bot's beliefs) and the journal.
+
+Each check returns the problems it found as sentences (empty: the invariant holds), so a failing test says
+exactly what went wrong. The venue's history is read from the in-process simulator: every order it ever held
+(final state, creation and end times), every execution, and its request log.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+from bot.config import AppConfig
+from bot.domain import OrderStatus, Side, is_ours
+from bot.execution.executor import Executor
+from bot.journal.records import JournalFill, JournalOrder, OrderOrigin
+from bot.sim import SimServer
+from bot.sim.bybit.app import RequestRecord
+from bot.sim.instruments import Category
+from bot.sim.orders import ExecType, Execution, SimOrder, TimeInForce
+from bot.sim.orders import OrderStatus as VenueStatus
+
+ZERO = Decimal(0)
+BPS = Decimal(10000)
+MINUTE_MS = 60_000
+CREATE = "/v5/order/create"
+TRADES = "/v5/execution/list"
+# How long the executor keeps an order that the venue does not know as "unknown" (symbol frozen) before it
+# concludes the request never arrived: ``Executor(unknown_grace=...)``'s default, which `hedgebot run` uses.
+UNKNOWN_GRACE: timedelta = inspect.signature(Executor).parameters["unknown_grace"].default
+JOURNAL_STATUS = {
+    VenueStatus.NEW: OrderStatus.OPEN,
+    VenueStatus.PARTIALLY_FILLED: OrderStatus.OPEN,
+    VenueStatus.FILLED: OrderStatus.FILLED,
+    VenueStatus.CANCELLED: OrderStatus.CANCELED,
+    VenueStatus.REJECTED: OrderStatus.REJECTED,
+}
+
+# Per venue symbol ("SOLUSDT"): (exchange ms from which it holds, spot quantity held) - what the hedge of that
+# perpetual is measured against.
+Holdings = Mapping[str, Sequence[tuple[int, Decimal]]]
+
+
+@dataclass(frozen=True, slots=True)
+class VenueHistory:
+    """Everything the venue did on its perpetuals, as the venue recorded it. Symbols are venue symbols."""
+
+    orders: tuple[SimOrder, ...]
+    trades: tuple[Execution, ...]  # in time order
+    creates: tuple[RequestRecord, ...]  # order-create requests as they arrived
+    trades_read_ms: Mapping[str, float]  # per symbol, when the newest request for our executions arrived
+    mark: Callable[[str, int], Decimal]  # the venue's mark price of a symbol at an exchange time
+    positions: Mapping[str, Decimal]
+    leverage: Mapping[str, Decimal]
+    liquidation_prices: Mapping[str, Decimal]
+    liquidations: int
+
+    @classmethod
+    def read(cls, sim: SimServer, symbols: Sequence[str]) -> VenueHistory:
+        engine = sim.engine
+        venue = engine.venue
+        requests = sim.requests
+        reads: defaultdict[str, float] = defaultdict(float)
+        for request in requests:
+            if request.path == TRADES and request.params.get("execType") == "Trade":  # not the funding reads
+                symbol = str(request.params.get("symbol"))
+                reads[symbol] = max(reads[symbol], _arrival(request))
+        views = {s: engine.position(s) for s in symbols}
+        return cls(
+            orders=tuple(o for o in venue.orders if o.category is Category.LINEAR),
+            trades=tuple(
+                e for e in engine.executions if e.exec_type is ExecType.TRADE and e.category is Category.LINEAR
+            ),
+            creates=tuple(r for r in requests if r.path == CREATE),
+            trades_read_ms=dict(reads),
+            mark=lambda symbol, ms: venue.mark(venue.linear(symbol), ms),
+            positions={s: v.position.size if v.position is not None else ZERO for s, v in views.items()},
+            leverage={s: v.leverage for s, v in views.items()},
+            liquidation_prices={s: v.liquidation for s, v in views.items() if v.position is not None},
+            liquidations=len(venue.liquidations),
+        )
+
+    def position_at(self, symbol: str, ms: float) -> Decimal:
+        return sum((t.side.sign * t.qty for t in self.trades if t.symbol == symbol and t.time_ms <= ms), ZERO)
+
+    def worst_short_at(self, symbol: str, ms: float) -> Decimal:
+        """The short the position and every sell live on ``symbol`` at ``ms`` could reach (positive)."""
+        resting = sum(
+            (
+                o.qty - self._filled_at(o, ms)
+                for o in self.orders
+                if o.symbol == symbol and o.side is Side.SELL and _live_at(o, ms)
+            ),
+            ZERO,
+        )
+        return resting - self.position_at(symbol, ms)
+
+    def _filled_at(self, order: SimOrder, ms: float) -> Decimal:
+        return sum((t.qty for t in self.trades if t.order_id == order.order_id and t.time_ms <= ms), ZERO)
+
+
+def _ms(moment: datetime) -> float:
+    return moment.timestamp() * 1000
+
+
+def _arrival(request: RequestRecord) -> float:
+    return request.wall_ms - request.duration_ms
+
+
+def _end_ms(order: SimOrder) -> float:
+    return math.inf if order.status.is_open else order.updated_ms
+
+
+def _rested(order: SimOrder) -> bool:
+    """Whether the order was ever live on the book (a post-only order that would take ends as it arrives)."""
+    return order.created_ms < _end_ms(order)
+
+
+def _live_at(order: SimOrder, ms: float) -> bool:
+    return order.created_ms <= ms < _end_ms(order)
+
+
+def holdings_at(holdings: Sequence[tuple[int, Decimal]], ms: float) -> Decimal:
+    return max(((since, qty) for since, qty in holdings if since <= ms), default=(0, ZERO))[1]
+
+
+# -- (a) one live order per intent -------------------------------------------------------------------------
+
+
+def double_live_orders(venue: VenueHistory, journal: Sequence[JournalOrder]) -> list[str]:
+    """Intents that ever had two orders live at the venue at once, and client ids the venue saw twice."""
+    seen: defaultdict[str, int] = defaultdict(int)
+    for order in venue.orders:
+        seen[order.link_id] += 1
+    problems = [f"client order id {cid} is on {n} venue orders" for cid, n in seen.items() if n > 1]
+    intent_of = {o.client_order_id: o.intent_id for o in journal if o.intent_id is not None}
+    by_intent: defaultdict[int, list[SimOrder]] = defaultdict(list)
+    for order in venue.orders:
+        if order.link_id in intent_of and _rested(order):
+            by_intent[intent_of[order.link_id]].append(order)
+    for intent, orders in sorted(by_intent.items()):
+        orders.sort(key=lambda o: o.created_ms)
+        for first, second in pairwise(orders):
+            if second.created_ms < _end_ms(first):
+                problems.append(
+                    f"intent {intent} had two live orders: {first.link_id} ({first.created_ms}..{_end_ms(first)}) "
+                    f"and {second.link_id} (from {second.created_ms})"
+                )
+    return problems
+
+
+# -- (b) limits, over the venue's history ------------------------------------------------------------------
+
+
+def limit_breaches(venue: VenueHistory, holdings: Holdings, config: AppConfig) -> list[str]:
+    """Every configured limit the venue's history shows broken, and the hard rules (post-only, reduce-only buys,
+    never net long, leverage), checked at each order's creation and after each fill."""
+    risk = config.risk
+    problems = []
+    for order in venue.orders:
+        problems += _order_breaches(venue, order, config)
+        if order.side is Side.SELL and _rested(order):
+            problems += _exposure_breaches(venue, order, holdings, config)
+    for trade in venue.trades:
+        if (position := venue.position_at(trade.symbol, trade.time_ms)) > 0:
+            problems.append(f"{trade.symbol} was {position} contracts net long after trade {trade.exec_id}")
+    busiest = _busiest_minute([_arrival(r) for r in venue.creates])
+    if busiest > risk.max_orders_per_minute:
+        problems.append(f"{busiest} orders reached the venue within a minute, above {risk.max_orders_per_minute}")
+    turnover = sum((t.qty * t.price for t in venue.trades), ZERO)
+    if turnover > risk.max_daily_turnover:
+        problems.append(f"turnover {turnover} is above risk.max_daily_turnover {risk.max_daily_turnover}")
+    allowed = min(risk.max_leverage, config.execution.leverage)
+    problems += [f"{s} leverage is {x}, above {allowed}" for s, x in venue.leverage.items() if x > allowed]
+    if venue.liquidations:
+        problems.append(f"{venue.liquidations} liquidation(s) at the venue")
+    for symbol, price in venue.liquidation_prices.items():
+        mark = venue.mark(symbol, max((t.time_ms for t in venue.trades), default=0))
+        if abs(price - mark) / mark < risk.min_liquidation_distance:
+            problems.append(f"{symbol} liquidation price {price} is within {risk.min_liquidation_distance} of {mark}")
+    return problems
+
+
+def _order_breaches(venue: VenueHistory, order: SimOrder, config: AppConfig) -> list[str]:
+    risk = config.risk
+    name = f"order {order.link_id} on {order.symbol}"
+    problems = []
+    if order.time_in_force is not TimeInForce.POST_ONLY:
+        problems.append(f"{name} is {order.order_type} {order.time_in_force}, not a post-only limit order")
+    if order.side is Side.BUY and not order.reduce_only:
+        problems.append(f"{name} is a buy that is not reduce-only")
+    if (notional := order.qty * order.price) > risk.max_order_notional:
+        problems.append(f"{name} is worth {notional}, above risk.max_order_notional {risk.max_order_notional}")
+    if _rested(order):
+        mark = venue.mark(order.symbol, order.created_ms)
+        if (deviation := abs(order.price - mark) / mark * BPS) > risk.max_price_deviation_bps:
+            problems.append(f"{name} at {order.price} is {deviation:.1f} bps from the mark {mark}")
+    return problems
+
+
+def _exposure_breaches(venue: VenueHistory, order: SimOrder, holdings: Holdings, config: AppConfig) -> list[str]:
+    """The shorts the positions and every live sell could reach, the moment ``order`` was created."""
+    at = order.created_ms
+    worst = {symbol: venue.worst_short_at(symbol, at) for symbol in holdings}
+    allowed = holdings_at(holdings[order.symbol], at) * config.risk.max_hedge_ratio
+    problems = []
+    if worst[order.symbol] > allowed:
+        problems.append(
+            f"with order {order.link_id} the {order.symbol} short could reach {worst[order.symbol]} contracts, "
+            f"above the {allowed} allowed (holdings x risk.max_hedge_ratio)"
+        )
+    total = sum((max(short, ZERO) * venue.mark(symbol, at) for symbol, short in worst.items()), ZERO)
+    if total > config.risk.max_total_hedge_notional:
+        problems.append(f"with order {order.link_id} the hedges could reach {total}, above max_total_hedge_notional")
+    return problems
+
+
+def _busiest_minute(moments: Sequence[float]) -> int:
+    ordered = sorted(moments)
+    busiest, start = 0, 0
+    for end, moment in enumerate(ordered):
+        while moment - ordered[start] >= MINUTE_MS:
+            start += 1
+        busiest = max(busiest, end - start + 1)
+    return busiest
+
+
+# -- (c) the journal agrees with the venue -----------------------------------------------------------------
+
+
+def journal_disagreements(
+    venue: VenueHistory,
+    orders: Sequence[JournalOrder],
+    fills: Sequence[JournalFill],
+    explained: Mapping[str, Decimal],
+    last_cycle: datetime,
+) -> list[str]:
+    """Venue orders the journal lacks, journal outcomes that are pending without reason or contradict the venue,
+    fills missed or invented, and positions the journal cannot explain. ``explained`` is per venue symbol;
+    ``last_cycle`` is when the bot's newest cycle started (it looked up every unknown order after that)."""
+    journal = {o.client_order_id: o for o in orders}
+    problems = [
+        f"venue order {o.link_id} ({o.status}) is not in the journal"
+        for o in venue.orders
+        if not is_ours(o.link_id) or o.link_id not in journal
+    ]
+    at_venue = {o.link_id: o for o in venue.orders}
+    for record in orders:
+        order = at_venue.get(record.client_order_id)
+        if record.status is None or record.status is OrderStatus.UNKNOWN:
+            problems += _pending(record, order, orders, last_cycle)
+        else:
+            problems += _order_disagreement(record, order, last_cycle)
+    journaled = {f.fill.trade_id for f in fills}
+    trades = {t.exec_id for t in venue.trades}
+    problems += [f"journal fill {trade_id} never happened at the venue" for trade_id in sorted(journaled - trades)]
+    unseen = [t for t in venue.trades if t.exec_id not in journaled]
+    problems += [
+        f"fill {t.exec_id} of {t.link_id} at {t.time_ms} is missing from the journal (read at {venue.trades_read_ms})"
+        for t in unseen
+        if t.time_ms < venue.trades_read_ms.get(t.symbol, 0)
+    ]
+    for symbol, position in venue.positions.items():
+        since_read = sum((t.side.sign * t.qty for t in unseen if t.symbol == symbol), ZERO)
+        if explained.get(symbol, ZERO) + since_read != position:
+            problems.append(
+                f"the journal explains {symbol} {explained.get(symbol, ZERO)} (+{since_read} filled since it last "
+                f"read), the venue holds {position}"
+            )
+    return problems
+
+
+def _pending(
+    record: JournalOrder, order: SimOrder | None, orders: Sequence[JournalOrder], last_cycle: datetime
+) -> list[str]:
+    """An order whose outcome the journal does not know is acceptable only while the bot could not know it: the
+    venue did not have it when the bot last looked (a held request may land later), the executor's grace for it
+    has not run out, and nothing was sent on its symbol since (frozen)."""
+    cid = record.client_order_id
+    problems = []
+    if order is not None and order.created_ms <= _ms(last_cycle):
+        problems.append(f"journal order {cid} is left with an unknown outcome; the venue has it ({order.status})")
+    if last_cycle - record.created_at >= UNKNOWN_GRACE:
+        problems.append(f"journal order {cid} is unknown {last_cycle - record.created_at} after it was written")
+    later = [
+        o.client_order_id
+        for o in orders
+        if o.symbol == record.symbol and o.origin is OrderOrigin.SENT and o.created_at > record.created_at
+    ]
+    if later:
+        problems.append(f"orders {later} were sent on {record.symbol} while {cid} was unknown (not frozen)")
+    return problems
+
+
+def _order_disagreement(record: JournalOrder, order: SimOrder | None, last_cycle: datetime) -> list[str]:
+    cid, status = record.client_order_id, record.status
+    if order is None:
+        return [] if status is OrderStatus.REJECTED else [f"journal order {cid} is {status}, the venue never had it"]
+    expected = JOURNAL_STATUS[order.status]
+    if status is OrderStatus.OPEN and expected is not OrderStatus.OPEN and order.updated_ms >= _ms(last_cycle):
+        return []  # it ended during or after the bot's last cycle, whose snapshot still saw it open: the next records it
+    if status is not expected:
+        return [f"journal order {cid} is {status}, the venue's is {order.status}"]
+    if status is not None and status.is_final and (record.filled or ZERO) != order.cum_qty:
+        return [f"journal order {cid} filled {record.filled}, the venue's filled {order.cum_qty}"]
+    return []
