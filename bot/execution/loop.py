@@ -27,7 +27,7 @@ from bot.core.plan import Plan
 from bot.domain import ZERO, CancelIntent, Market, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
 from bot.errors import HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
-from bot.exchange.preflight import PreflightPlan, run_preflight
+from bot.exchange.preflight import PreflightPlan, check_margin, run_preflight
 from bot.exchange.snapshot import read_snapshot
 from bot.execution.approval import Approver, Verdict
 from bot.execution.executor import Executor, Outcome
@@ -41,6 +41,7 @@ from bot.execution.summary import (
     hedge_notional,
     holdings_value,
     instrument_lines,
+    margin_needed,
     reasons_by_holding,
 )
 from bot.journal.records import CycleRecord
@@ -120,10 +121,10 @@ class HedgeLoop:
 
     async def start(self, options: LoopOptions) -> ReconcileReport:
         """Preflight, reconciliation and the run's first journal rows; raises if the bot must not trade."""
-        report = await run_preflight(self.port, self._preflight_plan(), self.clock)
-        self.markets = dict(report.markets)
-        self.leverage = dict(report.leverage)
-        self.wallet_assets = {a for a, b in report.margin_balances.items() if b.total > 0}
+        preflight = await run_preflight(self.port, self._preflight_plan(), self.clock)
+        self.markets = dict(preflight.markets)
+        self.leverage = dict(preflight.leverage)
+        self.wallet_assets = {a for a, b in preflight.margin_balances.items() if b.total > 0}
         await self._prepare_instruments(set(self._hedge_symbols()))
         self.journal.start_run(
             self.run_id,
@@ -140,7 +141,7 @@ class HedgeLoop:
             self.risk_state = previous
         if options.resume and self.risk_state.trading is not TradingState.ACTIVE:
             self._apply([StateEvent(Trigger.OPERATOR_RESUME, "hedgebot run --resume")])
-        return await reconcile(
+        report = await reconcile(
             self.port,
             self.journal,
             self.executor,
@@ -150,6 +151,16 @@ class HedgeLoop:
             run_id=self.run_id,
             adopt_positions=options.adopt,
         )
+        await self._check_margin()
+        return report
+
+    async def _check_margin(self) -> None:
+        """Fail closed before the first order: the margin wallet must cover what the targets still need."""
+        snapshot = await self._read_snapshot()
+        plan, _ = self.planner(self.settings, snapshot, self.core_state, self.clock.now())
+        needed = margin_needed(plan, self.markets, self.config.execution.leverage)
+        headroom = check_margin(snapshot.balances, needed, QUOTE)
+        log.info("preflight.margin", needed=needed, headroom=headroom)
 
     async def cancel_our_orders(self, reason: str) -> int:
         """Cancel every resting order of ours on the hedge instruments; positions are kept."""

@@ -137,5 +137,17 @@ def hedge_notional(plan: Plan, markets: Mapping[str, Market]) -> Decimal:
     )
 
 
+def margin_needed(plan: Plan, markets: Mapping[str, Market], leverage: Decimal) -> Decimal:
+    """Initial margin the plan's targets still need beyond the positions already held, at ``leverage``."""
+    needed = ZERO
+    for d in plan.instruments:
+        if d.target_contracts is None or d.price is None or d.symbol not in markets:
+            continue
+        more = abs(d.target_contracts) - abs(d.current)
+        if more > 0:
+            needed += markets[d.symbol].notional(more, d.price) / leverage
+    return needed
+
+
 def reasons_by_holding(plan: Plan, blocked: Mapping[str, str]) -> dict[str, str]:
     return {row.asset: row.reason.value for row in decision_records(plan, blocked) if "/" not in row.asset}

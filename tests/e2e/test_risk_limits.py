@@ -19,12 +19,14 @@ from bot.core.cycle import CoreState, plan_with
 from bot.core.factory import CoreSettings
 from bot.core.plan import Plan
 from bot.domain import ReasonCode, Snapshot, round_price_passive
-from bot.execution.loop import PlanFunction
+from bot.errors import PreflightError
+from bot.execution.loop import LoopOptions, PlanFunction
 from tests.e2e.harness import running_bot
 
 pytestmark = pytest.mark.e2e
 D = Decimal
 FUNDED = {"USDT": D(60000), "SOL": D(100)}
+THIN = {"USDT": D(15000), "SOL": D(100)}  # left after start-up: the preflight's margin check passed on 60000
 
 
 def inflate(amount: str = "1", price: str = "1") -> PlanFunction:
@@ -57,10 +59,8 @@ CASES: list[Any] = [
     pytest.param({}, inflate(price="1.02"), FUNDED, "risk.max_price_deviation_bps", id="price vs mark"),
     pytest.param({"min_liquidation_distance": "0.99"}, None, FUNDED, "risk.min_liquidation_distance", id="liq"),
     pytest.param({"max_daily_turnover": 1000}, None, FUNDED, "risk.max_daily_turnover", id="turnover"),
-    pytest.param(
-        {"max_leverage": 1}, None, {"USDT": D(15000), "SOL": D(100)}, "risk.max_leverage", id="account leverage"
-    ),
-    pytest.param({}, None, {"USDT": D(15000), "SOL": D(100)}, "collateral", id="initial margin"),
+    pytest.param({"max_leverage": 1}, None, THIN, "risk.max_leverage", id="account leverage"),
+    pytest.param({}, None, THIN, "collateral", id="initial margin"),
 ]
 
 
@@ -68,7 +68,9 @@ CASES: list[Any] = [
 async def test_limit_when_an_order_would_break_it_then_denied_and_journaled(
     tmp_path: Path, risk: Mapping[str, Any], planner: PlanFunction | None, balances: Mapping[str, Decimal], named: str
 ) -> None:
-    async with running_bot(tmp_path, balances=balances, planner=planner, risk=risk) as bot:
+    async with running_bot(tmp_path, balances=FUNDED, planner=planner, risk=risk) as bot:
+        if balances["USDT"] < FUNDED["USDT"]:
+            bot.engine.withdraw("USDT", FUNDED["USDT"] - balances["USDT"])
         outcome = await bot.cycle()
         assert outcome.denied >= 1
         (latest,) = bot.journal.why("SOL", limit=1)
@@ -78,6 +80,15 @@ async def test_limit_when_an_order_would_break_it_then_denied_and_journaled(
         assert {o.link_id for o in bot.engine.venue.orders} == {o.client_order_id for o in orders}
         if outcome.intents == outcome.denied:
             assert latest.decision.reason is ReasonCode.BLOCKED_BY_LIMIT
+
+
+async def test_start_when_the_margin_wallet_cannot_cover_the_targets_then_refused_saying_how_much_to_deposit(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, balances=THIN, start_loop=False) as bot:
+        with pytest.raises(PreflightError, match=r"deposit 7\d{3}\.\d+ USDT"):
+            await bot.loop.start(LoopOptions())
+        assert not list(bot.engine.venue.orders)
 
 
 async def test_stale_market_data_when_prices_frozen_then_no_order_and_the_reason_journaled(tmp_path: Path) -> None:
