@@ -184,7 +184,7 @@ class HedgeLoop:
     # -- the loop -------------------------------------------------------------------------------------------
 
     async def run(self, options: LoopOptions, stop: asyncio.Event) -> int:
-        """Cycles until done or stopped; returns the exit code (0 stopped cleanly, 3 halted)."""
+        """Cycles until the count is done or a stop is requested, then returns 0; a halt raises HaltRequested."""
         interval = self.config.execution.interval.total_seconds()
         done = 0
         while options.cycles is None or done < options.cycles:
