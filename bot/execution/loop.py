@@ -240,11 +240,11 @@ class HedgeLoop:
         context = self._risk_context(snapshot, plan, now, history)
         risk = evaluate(intents, context, self.limits)
         blocked = blocked_symbols(risk)
+        value, hedged, lines = holdings_value(plan), hedge_notional(plan, self.markets), instrument_lines(plan, blocked)
         cycle_id = self.journal.record_cycle(
             CycleRecord(
                 run_id=self.run_id, number=self.cycle_number, at=now, trading_state=self.risk_state.trading,
-                holdings_value=holdings_value(plan), hedge_notional=hedge_notional(plan, self.markets),
-                summary={"instruments": instrument_lines(plan, blocked), "notes": plan.notes},
+                holdings_value=value, hedge_notional=hedged, summary={"instruments": lines, "notes": plan.notes},
             )
         )  # fmt: skip
         self.journal.record_targets(cycle_id, plan.targets)
@@ -271,9 +271,9 @@ class HedgeLoop:
         outcome = CycleOutcome(
             number=self.cycle_number,
             state=self.risk_state.trading,
-            holdings_value=holdings_value(plan),
-            hedge_notional=hedge_notional(plan, self.markets),
-            instruments=instrument_lines(plan, blocked),
+            holdings_value=value,
+            hedge_notional=hedged,
+            instruments=lines,
             intents=len(intents),
             denied=sum(1 for d in risk if not d.approved),
             placed=sum(1 for p in placements if p.outcome is Outcome.PLACED),
