@@ -53,9 +53,10 @@ class HedgePolicy:
     def name(self) -> str:
         return " + ".join([self.ratio_policy.name, *(m.name for m in self.modifiers)])
 
-    def instruments(self) -> frozenset[str]:
-        """Instruments the settings name (managed even when no holding maps to them this cycle)."""
-        return self.router.configured_instruments()
+    def instruments(self, assets: Iterable[str] = ()) -> frozenset[str]:
+        """Instruments the settings name (managed even when no holding maps to them this cycle), and the own
+        perpetuals ``assets`` may be hedged on."""
+        return self.router.candidates(assets)
 
     def target(
         self, snapshot: Snapshot, holdings: Sequence[ValuedHolding], now: datetime, state: PolicyState

@@ -12,7 +12,7 @@ Several holdings may route to one proxy: their targets net into one order on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -56,6 +56,12 @@ class Router:
         named.add(self.params.default_instrument)
         return frozenset(symbol for symbol in named if symbol)
 
+    def candidates(self, assets: Iterable[str]) -> frozenset[str]:
+        """Every instrument routing may choose for ``assets``: the configured ones, and the own perpetual of each
+        enabled holding that names neither an instrument nor a proxy (rule 3; never one whose hedge is set)."""
+        own = {_own(asset) for asset in assets if (o := self.override(asset)).enabled and not (o.instrument or o.proxy)}
+        return self.configured_instruments() | own
+
     def route(self, asset: str, snapshot: Snapshot) -> Route | NoRoute:
         override = self.override(asset)
         if override.instrument:
@@ -64,7 +70,7 @@ class Router:
             return NoRoute(ReasonCode.NO_PERP_NO_PROXY, f"configured instrument {override.instrument} is not listed")
         if override.proxy:
             return self._proxy(asset, override.proxy, override.beta, snapshot)
-        own = f"{asset}/{QUOTE}:{QUOTE}"
+        own = _own(asset)
         thin = ""
         if _listed(own, snapshot):
             depth = _depth_notional(own, snapshot)
@@ -96,6 +102,10 @@ class Router:
             return NoRoute(ReasonCode.BETA_REFUSED, f"beta of {asset} on {proxy} refused: {fit.note}", proxy)
         note = f"proxy at estimated beta {fit.beta:.3f} (raw {fit.raw_beta:.3f}, R² {fit.r_squared:.2f})"
         return Route(proxy, HedgeKind.PROXY, fit.beta, fit, note)
+
+
+def _own(asset: str) -> str:
+    return f"{asset}/{QUOTE}:{QUOTE}"
 
 
 def _listed(symbol: str, snapshot: Snapshot) -> bool:

@@ -11,7 +11,6 @@ from bot.core.valuation import PriceKind, static_holding
 from bot.domain import Holding
 from policies.base import HoldingOverride
 from policies.hedge_policy import HedgePolicy
-from policies.proxy import QUOTE
 from policies.registry import build_policy
 
 
@@ -71,11 +70,12 @@ def planner_params(config: AppConfig) -> PlannerParams:
 def instruments_to_read(config: AppConfig, assets: Iterable[str], managed: Iterable[str] = ()) -> frozenset[str]:
     """The perpetuals a snapshot needs tickers, books and positions for, before knowing which are listed.
 
-    Every instrument the settings name, each asset's own ``<ASSET>/USDT:USDT`` (excluded assets aside), and the
-    instruments the planner still manages (``PlannerState.managed``). The reader skips the ones not listed.
+    Every instrument the settings name, the own ``<ASSET>/USDT:USDT`` of each asset whose hedge is not configured
+    (excluded and disabled assets aside), and the instruments the planner still manages (``PlannerState.managed``).
+    The reader skips the ones not listed.
     """
-    own = {f"{asset}/{QUOTE}:{QUOTE}" for asset in assets if asset not in config.holdings.exclude}
-    return policy_from_config(config).instruments() | own | frozenset(managed)
+    hedged = [asset for asset in assets if asset not in config.holdings.exclude]
+    return policy_from_config(config).instruments(hedged) | frozenset(managed)
 
 
 def static_holdings(config: AppConfig) -> tuple[Holding, ...]:

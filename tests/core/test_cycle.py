@@ -279,11 +279,13 @@ def test_plan_cycle_when_any_holdings_and_prices_then_shorts_never_exceed_max_he
 
 
 def test_instruments_to_read_when_config_holdings_and_state_then_named_own_and_managed_perps() -> None:
-    cfg = config(f'[hedges.AVAX]\nproxy = "{BTC}"\n[policy.proxy]\ndefault_instrument = "ETH/USDT:USDT"\n')
-    assert instruments_to_read(cfg, ["SOL", "AVAX", "USDT"], managed=["DOGE/USDT:USDT"]) == {
+    cfg = config(
+        f'[hedges.AVAX]\nproxy = "{BTC}"\n[hedges.LINK]\ninstrument = "ETH/USDT:USDT"\n'
+        '[hedges.ADA]\nenabled = false\n[policy.proxy]\ndefault_instrument = "ETH/USDT:USDT"\n'
+    )
+    assert instruments_to_read(cfg, ["SOL", "AVAX", "LINK", "ADA", "USDT"], managed=["DOGE/USDT:USDT"]) == {
         BTC,  # AVAX's proxy
-        "ETH/USDT:USDT",  # the default proxy
-        SOL,  # SOL's own perp
-        "AVAX/USDT:USDT",  # AVAX's own, harmless if not listed
+        "ETH/USDT:USDT",  # LINK's configured instrument and the default proxy
+        SOL,  # SOL's own perp: its hedge is not configured
         "DOGE/USDT:USDT",  # still managed from an earlier cycle
-    }
+    }  # not AVAX's, LINK's nor ADA's own perp: their hedges are configured (or off), so nothing trades there
