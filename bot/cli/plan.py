@@ -20,6 +20,8 @@ from bot.core.factory import static_holdings
 from bot.core.plan import HoldingDecision, InstrumentDecision, Plan
 from bot.core.valuation import with_static_holdings
 from bot.domain import ZERO, Snapshot
+from bot.exchange.preflight import check_markets
+from bot.execution.reading import preflight_plan
 from bot.snapshot_file import read_snapshot
 from policies.base import HedgeKind
 
@@ -29,8 +31,9 @@ DESCRIPTION = f"""\
 Value the holdings, apply the policy and plan the orders one cycle would propose, with the reason for every
 holding and hedge instrument ("why didn't it hedge?"). Nothing is sent anywhere: this is the decision only.
 
-It reads the configured venue (wallet, quotes, tickers, books, positions, open orders; nothing is changed), or
-a snapshot file (--snapshot FILE) with the same data as JSON (the format is described in
+It reads the configured venue (wallet, quotes, tickers, books, positions, open orders; nothing is changed) and
+exits 1 if the venue does not list an instrument the configuration names (as `hedgebot run` refuses to start),
+or it reads a snapshot file (--snapshot FILE) with the same data as JSON (the format is described in
 bot/snapshot_file.py). Static holdings come from the configuration ([[holdings.static]]) and replace any the
 file recorded.
 
@@ -77,9 +80,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _read_venue(config: AppConfig, venue: str) -> Snapshot:
+    """One snapshot of the venue; ``PreflightError`` if it does not list an instrument the configuration names."""
     clock = SystemClock()
     async with connect(config, venue, clock) as port:
-        snapshot, _ = await read_once(config, venue, port, clock)
+        snapshot, markets = await read_once(config, venue, port, clock)
+    check_markets(venue, markets, preflight_plan(config, venue))
     return snapshot
 
 

@@ -126,13 +126,13 @@ async def drive(
             err.print(f"HALTED: {exc}. Resting orders cancelled, positions kept. Restart with --resume.", markup=False)
             return EXIT_HALTED
         except (PreflightError, ReconciliationError) as exc:
-            journal.record_error(run_id, type(exc).__name__, str(exc))
+            journal.record_error(run_id if loop.started else None, type(exc).__name__, str(exc))
             err.print(f"hedgebot: refusing to trade: {exc}", markup=False)
             return EXIT_FAILED
         except Exception as exc:
             # Fail closed: an unexpected error halts, cancels our resting orders and exits non-zero.
             log.exception("run.crashed", error=str(exc))
-            journal.record_error(run_id, type(exc).__name__, str(exc))
+            journal.record_error(run_id if loop.started else None, type(exc).__name__, str(exc))
             try:
                 await loop.halt(f"{type(exc).__name__}: {exc}", Trigger.FATAL_ERROR)
             except Exception:

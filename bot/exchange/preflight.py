@@ -2,16 +2,18 @@
 
 Fail closed: every check that cannot be completed raises ``PreflightError`` naming the venue, the instrument and
 what to do. Checks, in order: the credentials work (a private read); the clock agrees with the venue's; every hedge
-instrument is a listed, trading linear perpetual settled in the quote currency and every exchange holding has a
-spot market; then per instrument: one-way position mode, the configured margin mode, the configured leverage set
+instrument is a listed, trading linear perpetual settled in the quote currency (a problem names the configuration
+key that asked for the instrument and the listed perpetuals closest to it) and every exchange holding has a spot
+market; then per instrument: one-way position mode, the configured margin mode, the configured leverage set
 and read back ("not modified" answers count as success). ``check_margin`` tells whether the margin wallet holds
 what a plan needs.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -34,6 +36,7 @@ class PreflightPlan:
     """What the configuration asks of one venue."""
 
     hedge_symbols: tuple[str, ...]
+    keys: Mapping[str, str] = field(default_factory=dict)  # symbol -> the configuration key(s) naming it
     spot_assets: tuple[str, ...] = ()  # holdings to value at this venue's spot price
     static_assets: tuple[str, ...] = ()  # holdings kept elsewhere: a missing spot market is not fatal for them
     leverage: Decimal = Decimal(1)
@@ -78,9 +81,7 @@ async def run_preflight(port: ExchangePort, plan: PreflightPlan, clock: Clock) -
         )
 
     markets = await _step(f"{venue}: cannot load markets", port.load_markets())
-    problems = market_problems(markets, plan)
-    if problems:
-        raise PreflightError(f"{venue}: " + "; ".join(problems))
+    check_markets(venue, markets, plan)
 
     leverage: dict[str, Decimal] = {}
     for symbol in plan.hedge_symbols:
@@ -108,19 +109,27 @@ async def run_preflight(port: ExchangePort, plan: PreflightPlan, clock: Clock) -
     return PreflightReport(venue=venue, markets=markets, leverage=leverage, margin_balances=balances, clock_skew=skew)
 
 
+def check_markets(venue: str, markets: Mapping[str, Market], plan: PreflightPlan) -> None:
+    """``PreflightError`` listing every way the venue's markets fall short of the plan."""
+    problems = market_problems(markets, plan)
+    if problems:
+        raise PreflightError(f"{venue}: " + "; ".join(problems))
+
+
 def market_problems(markets: Mapping[str, Market], plan: PreflightPlan) -> list[str]:
     """Every way the listed markets fall short of the plan, as messages; empty if none."""
     problems: list[str] = []
     for symbol in plan.hedge_symbols:
         market = markets.get(symbol)
+        what = f"{plan.keys[symbol]}: {symbol}" if symbol in plan.keys else f"hedge instrument {symbol}"
         if market is None:
-            problems.append(f"hedge instrument {symbol} is not listed")
+            problems.append(f"{what} is not listed{_closest(symbol, markets, plan.quote)}")
         elif market.type is not MarketType.PERP:
-            problems.append(f"hedge instrument {symbol} is not a linear perpetual")
+            problems.append(f"{what} is not a linear perpetual{_closest(symbol, markets, plan.quote)}")
         elif not market.active:
-            problems.append(f"hedge instrument {symbol} is not trading")
+            problems.append(f"{what} is not trading")
         elif market.settle != plan.quote:
-            problems.append(f"hedge instrument {symbol} settles in {market.settle}, not {plan.quote}")
+            problems.append(f"{what} settles in {market.settle}, not {plan.quote}")
     static = set(plan.static_assets)
     for asset in plan.spot_assets:
         spot = markets.get(f"{asset}/{plan.quote}")
@@ -130,6 +139,13 @@ def market_problems(markets: Mapping[str, Market], plan: PreflightPlan) -> list[
                 "(holdings.exclude) or list it as a static holding"
             )
     return problems
+
+
+def _closest(symbol: str, markets: Mapping[str, Market], quote: str, count: int = 3) -> str:
+    """The listed, trading perpetuals settled in ``quote`` whose names are closest to ``symbol``, as a clause."""
+    perps = [s for s, m in markets.items() if m.type is MarketType.PERP and m.active and m.settle == quote]
+    closest = difflib.get_close_matches(symbol, perps, n=count, cutoff=0)
+    return f" (closest listed: {', '.join(closest)})" if closest else ""
 
 
 def check_margin(balances: Mapping[str, Balance], required: Decimal, currency: str = "USDT") -> Decimal:

@@ -20,19 +20,19 @@ from pathlib import Path
 import structlog
 
 from bot.clock import Clock
-from bot.config import AppConfig, VenueMode
+from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_with
 from bot.core.factory import CoreSettings, core_settings
 from bot.core.plan import Plan
 from bot.domain import ZERO, CancelIntent, Market, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
 from bot.errors import HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
-from bot.exchange.preflight import PreflightPlan, check_margin, run_preflight
+from bot.exchange.preflight import check_margin, run_preflight
 from bot.exchange.snapshot import read_snapshot
 from bot.execution.approval import Approver, Verdict
 from bot.execution.executor import Executor, Outcome
 from bot.execution.ids import ClientOrderIds, is_ours
-from bot.execution.reading import QUOTE, hedge_symbols, snapshot_request
+from bot.execution.reading import QUOTE, hedge_symbols, preflight_plan, snapshot_request
 from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
 from bot.execution.summary import (
     CycleOutcome,
@@ -110,6 +110,7 @@ class HedgeLoop:
         self.core_state = CoreState()
         self.risk_state = RiskState()
         self.cycle_number = 0
+        self.started = False  # the run's start is journaled (after the preflight passed)
         self.wallet_assets: set[str] = set()
         self.halt_requested = asyncio.Event()
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
@@ -121,7 +122,7 @@ class HedgeLoop:
 
     async def start(self, options: LoopOptions) -> ReconcileReport:
         """Preflight, reconciliation and the run's first journal rows; raises if the bot must not trade."""
-        preflight = await run_preflight(self.port, self._preflight_plan(), self.clock)
+        preflight = await run_preflight(self.port, preflight_plan(self.config, self.venue), self.clock)
         self.markets = dict(preflight.markets)
         self.leverage = dict(preflight.leverage)
         self.wallet_assets = {a for a, b in preflight.margin_balances.items() if b.total > 0}
@@ -133,6 +134,7 @@ class HedgeLoop:
             version=_version(),
             detail={"venue": self.venue, "exchange": self.config.venues[self.venue].exchange},
         )
+        self.started = True
         saved = self.journal.latest_policy_state()
         if saved is not None:
             self.core_state = CoreState.from_dict(saved)
@@ -174,6 +176,10 @@ class HedgeLoop:
         return len(ours)
 
     async def stop(self, exit_code: int, reason: str) -> None:
+        """Record the run as ended; a run whose start was never journaled (the preflight refused it) has nothing
+        to end."""
+        if not self.started:
+            return
         self.journal.stop_run(self.run_id, exit_code=exit_code, reason=reason)
 
     async def halt(self, detail: str, trigger: Trigger = Trigger.KILL_SWITCH) -> None:
@@ -347,30 +353,12 @@ class HedgeLoop:
             snapshot = replace(snapshot, history=self._history)
         return snapshot
 
-    def _preflight_plan(self) -> PreflightPlan:
-        plan = PreflightPlan(
-            hedge_symbols=(),
-            leverage=self.config.execution.leverage,
-            margin_mode=self.config.execution.margin_mode,
-            quote=QUOTE,
-        )
-        # The simulator replays historical time: only a real venue's clock can be compared with ours.
-        if self.config.venues[self.venue].mode is VenueMode.SIM:
-            plan = replace(plan, max_clock_skew=None)
-        return plan
-
     async def _prepare_instruments(self, symbols: set[str]) -> None:
         """Position mode, margin mode and leverage (read back) before the first order on an instrument."""
         new = sorted(symbols - set(self.leverage))
         if not new:
             return
-        plan = PreflightPlan(
-            hedge_symbols=tuple(new),
-            leverage=self.config.execution.leverage,
-            margin_mode=self.config.execution.margin_mode,
-            quote=QUOTE,
-            max_clock_skew=None,
-        )
+        plan = replace(preflight_plan(self.config, self.venue), hedge_symbols=tuple(new), max_clock_skew=None)
         try:
             report = await run_preflight(self.port, plan, self.clock)
         except PreflightError:

@@ -1,12 +1,14 @@
-"""What to read from a venue each cycle, derived from the configuration and what the bot already knows."""
+"""What to check and read at a venue, derived from the configuration and what the bot already knows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
-from bot.config import AppConfig
+from bot.config import AppConfig, VenueMode
 from bot.core.factory import instruments_to_read, static_holdings
 from bot.domain import Market
+from bot.exchange.preflight import PreflightPlan
 from bot.exchange.snapshot import HistoryRequest, SnapshotRequest
 
 QUOTE = "USDT"
@@ -52,3 +54,30 @@ def snapshot_request(
         quote=QUOTE,
         history=history,
     )
+
+
+def configured_instruments(config: AppConfig, venue: str) -> dict[str, str]:
+    """The perpetuals the configuration names for ``venue``, each with the key(s) naming it."""
+    keys: dict[str, list[str]] = {}
+    for asset, hedge in config.hedges.items():
+        if hedge.enabled and config.venue_of(asset) == venue:
+            for key, symbol in (("instrument", hedge.instrument), ("proxy", hedge.proxy)):
+                if symbol:
+                    keys.setdefault(symbol, []).append(f"hedges.{asset}.{key}")
+    if config.policy.proxy.default_instrument:
+        keys.setdefault(config.policy.proxy.default_instrument, []).append("policy.proxy.default_instrument")
+    return {symbol: ", ".join(names) for symbol, names in keys.items()}
+
+
+def preflight_plan(config: AppConfig, venue: str) -> PreflightPlan:
+    """What the configuration asks of ``venue`` at start-up: every instrument it names set up as configured."""
+    keys = configured_instruments(config, venue)
+    plan = PreflightPlan(
+        hedge_symbols=tuple(sorted(keys)),
+        keys=keys,
+        leverage=config.execution.leverage,
+        margin_mode=config.execution.margin_mode,
+        quote=QUOTE,
+    )
+    # The simulator replays historical time: only a real venue's clock can be compared with ours.
+    return replace(plan, max_clock_skew=None) if config.venues[venue].mode is VenueMode.SIM else plan

@@ -144,12 +144,48 @@ def apply_fault(sim: SimServer, plan: KillPlan) -> str | None:
 
 async def start_bot(config: Path, cycles: int, log: Path) -> asyncio.subprocess.Process:
     """`python -m bot run --config FILE --cycles N`, output appended to ``log``."""
+    return await start_hedgebot(["run", "--config", str(config), "--cycles", str(cycles)], log)
+
+
+async def start_hedgebot(args: list[str], log: Path, stdin: int = subprocess.DEVNULL) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS` (``stdin`` may be a terminal), output appended to ``log``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("HEDGEBOT_")}
     with log.open("ab") as output:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config), "--cycles", str(cycles),
-            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, env=env | {"PYTHONUNBUFFERED": "1"},
+            sys.executable, "-m", "bot", *args,
+            cwd=ROOT, stdin=stdin, stdout=output, stderr=subprocess.STDOUT, env=env | {"PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
+
+
+async def hedgebot(args: list[str], log: Path) -> tuple[int, str]:
+    """Run `python -m bot ARGS` to the end (at most a minute): its exit code and what it printed (also appended to
+    ``log``)."""
+    start = log_size(log)
+    process = await start_hedgebot(args, log)
+    try:
+        async with asyncio.timeout(60):
+            code = await process.wait()
+    finally:
+        await reap(process)
+    return code, log_since(log, start)
+
+
+def log_size(log: Path) -> int:
+    return log.stat().st_size if log.exists() else 0
+
+
+def log_since(log: Path, start: int = 0) -> str:
+    """What was appended to ``log`` after it was ``start`` bytes long."""
+    return log.read_bytes()[start:].decode("utf-8", errors="replace") if log.exists() else ""
+
+
+async def wait_for_log(log: Path, text: str, count: int = 1, seconds: float = 20.0) -> None:
+    """Until ``text`` appears ``count`` times in ``log``."""
+    for _ in range(int(seconds / 0.05)):
+        if log_since(log).count(text) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared {count} time(s) in the log:\n{log_tail(log)}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,35 @@ async def test_run_preflight_when_markets_fall_short_then_refuses_before_changin
     assert port.called("ensure_one_way_mode") == []
 
 
+@pytest.mark.parametrize(
+    ("symbol", "key", "problem"),
+    [
+        (
+            "SOLL/USDT:USDT",
+            "hedges.SOL.instrument",
+            "hedges.SOL.instrument: SOLL/USDT:USDT is not listed (closest listed: SOL/USDT:USDT)",  # not the halted BTC
+        ),
+        (
+            "BTC/USDT:USDT",
+            "hedges.LINK.proxy, policy.proxy.default_instrument",
+            "hedges.LINK.proxy, policy.proxy.default_instrument: BTC/USDT:USDT is not trading",
+        ),
+        (
+            "SOL/USDT",
+            "hedges.SOL.instrument",
+            "hedges.SOL.instrument: SOL/USDT is not a linear perpetual (closest listed: SOL/USDT:USDT)",
+        ),
+    ],
+    ids=["not listed", "not trading", "spot market"],
+)
+def test_market_problems_when_a_configured_instrument_falls_short_then_names_its_key_and_the_closest_listed(
+    symbol: str, key: str, problem: str
+) -> None:
+    markets = {m.symbol: m for m in (sol_perp_market(), replace(btc_perp_market(), active=False), sol_spot_market())}
+    plan = PreflightPlan(hedge_symbols=(symbol,), keys={symbol: key})
+    assert market_problems(markets, plan) == [problem]
+
+
 def test_market_problems_when_a_perp_is_halted_and_a_holding_is_static_then_only_the_halt_counts() -> None:
     halted = replace(sol_perp_market(), active=False)
     plan = PreflightPlan(hedge_symbols=("SOL/USDT:USDT",), spot_assets=("PEPE",), static_assets=("PEPE",))
