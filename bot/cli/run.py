@@ -43,7 +43,8 @@ the journal explains (e.g. trades made outside hedgebot), the bot refuses to tra
 Stopping: Ctrl-C or SIGTERM finishes the step in flight, cancels the bot's resting orders, keeps positions
 and exits 0. The kill switch (the file named by risk.kill_switch_file, or SIGUSR1) halts at once: resting
 orders are cancelled, positions kept, exit code 3, and later runs stay halted until started with --resume.
-When --cycles/--once are done, resting orders are left for the next run, which picks them up.
+When --cycles/--once are done, resting orders are left for the next run, which picks them up. Fills and
+funding are synced once more before any run ends.
 
 exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
 
@@ -97,7 +98,8 @@ async def drive(
     body: Callable[[HedgeLoop, asyncio.Event], Awaitable[int]] | None = None,
 ) -> int:
     """Open the venue and the journal, start the loop (fail closed), run ``body`` (default: the loop), and
-    always leave a clean state: stopped -> our orders cancelled; halted -> HALTED journaled; crashed -> halted."""
+    always leave a clean state: stopped -> our orders cancelled; halted -> HALTED journaled; crashed -> halted;
+    and in every case fills and funding synced once more before the run is recorded as ended."""
     clock = SystemClock()
     journal = open_journal(journal_path(config), clock)
     run_id = run_id_for(clock.now(), venue)

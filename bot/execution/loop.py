@@ -3,6 +3,7 @@
 One ``HedgeLoop`` runs one venue for one run. ``start`` fails closed (preflight, then reconciliation);
 ``run_cycle`` is one pass; ``run`` repeats it until the cycle count is reached, a stop is requested (finish the
 cycle, cancel our resting orders, keep positions) or the kill switch fires (cancel our orders, HALTED).
+``stop`` syncs fills and funding a last time before the run is recorded as ended.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bot.core.cycle import CoreState, plan_with
 from bot.core.factory import CoreSettings, core_settings
 from bot.core.plan import Plan
 from bot.domain import ZERO, CancelIntent, Market, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
-from bot.errors import HaltRequested, PreflightError, ReconciliationError
+from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import check_margin, run_preflight
 from bot.exchange.snapshot import read_snapshot
@@ -176,10 +177,15 @@ class HedgeLoop:
         return len(ours)
 
     async def stop(self, exit_code: int, reason: str) -> None:
-        """Record the run as ended; a run whose start was never journaled (the preflight refused it) has nothing
-        to end."""
+        """Record the run as ended, after syncing fills and funding once more: every fill of ours made up to now
+        (after the last cycle's sync, or as our orders were cancelled) is in the journal when the run ends. A run
+        whose start was never journaled (the preflight refused it) has nothing to end."""
         if not self.started:
             return
+        try:
+            await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=self.clock.now())
+        except ExchangeError as exc:  # the next start's reconciliation records them
+            log.warning("run.final_sync_failed", error=str(exc))
         self.journal.stop_run(self.run_id, exit_code=exit_code, reason=reason)
 
     async def halt(self, detail: str, trigger: Trigger = Trigger.KILL_SWITCH) -> None:
