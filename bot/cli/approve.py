@@ -62,6 +62,9 @@ class TerminalApprover:
             line = await asyncio.wait_for(answer, timeout=self._timeout)
         except TimeoutError:
             line = ""
+        except asyncio.CancelledError:  # the loop stopped waiting (a stop or halt): end the prompt's line
+            sys.stderr.write("\n")
+            raise
         finally:
             loop.remove_reader(sys.stdin.fileno())
         if not line.strip():

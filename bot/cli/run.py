@@ -19,6 +19,7 @@ from bot.core.cycle import plan_with
 from bot.errors import HaltRequested, HedgebotError, PreflightError, ReconciliationError
 from bot.execution.approval import Approver, AutoApprover
 from bot.execution.ids import run_id_for
+from bot.execution.interrupts import Interrupts
 from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
 from bot.execution.summary import CycleOutcome
 from bot.journal import journal_path, open_journal
@@ -43,8 +44,9 @@ the journal explains (e.g. trades made outside hedgebot), the bot refuses to tra
 Stopping: Ctrl-C or SIGTERM finishes the step in flight, cancels the bot's resting orders, keeps positions
 and exits 0. The kill switch (the file named by risk.kill_switch_file, or SIGUSR1) halts at once: resting
 orders are cancelled, positions kept, exit code 3, and later runs stay halted until started with --resume.
-When --cycles/--once are done, resting orders are left for the next run, which picks them up. Fills and
-funding are synced once more before any run ends.
+Both take effect at once, even while an approval prompt waits (what it had not answered is rejected, unsent) or
+between cycles. When --cycles/--once are done, resting orders are left for the next run, which picks them up.
+Fills and funding are synced once more before any run ends.
 
 exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
 
@@ -95,7 +97,7 @@ async def drive(
     options: LoopOptions,
     *,
     planner: PlanFunction | None = None,
-    body: Callable[[HedgeLoop, asyncio.Event], Awaitable[int]] | None = None,
+    body: Callable[[HedgeLoop], Awaitable[int]] | None = None,
 ) -> int:
     """Open the venue and the journal, start the loop (fail closed), run ``body`` (default: the loop), and
     always leave a clean state: stopped -> our orders cancelled; halted -> HALTED journaled; crashed -> halted;
@@ -103,11 +105,11 @@ async def drive(
     clock = SystemClock()
     journal = open_journal(journal_path(config), clock)
     run_id = run_id_for(clock.now(), venue)
-    stop = asyncio.Event()
     async with connect(config, venue, clock) as port:
         loop = HedgeLoop(config, venue, port, journal, clock, approver, run_id=run_id, planner=planner or plan_with)
         loop.on_cycle = lambda outcome: out.print(cycle_line(outcome, clock.now()), markup=False)
-        _install_signals(stop, loop.halt_requested)
+        stop = loop.interrupts.stop
+        _install_signals(loop.interrupts)
         try:
             report = await loop.start(options)
             out.print(
@@ -116,7 +118,7 @@ async def drive(
                 f"{len(report.adopted_orders)} orders adopted)",
                 markup=False,
             )
-            code = await (body(loop, stop) if body else loop.run(options, stop))
+            code = await (body(loop) if body else loop.run(options))
             if stop.is_set():
                 cancelled = await loop.cancel_our_orders("stopped by signal")
                 out.print(f"stopped: {cancelled} resting order(s) cancelled; positions kept", markup=False)
@@ -170,11 +172,11 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
 
 
-def _install_signals(stop: asyncio.Event, halt: asyncio.Event) -> None:
+def _install_signals(interrupts: Interrupts) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    loop.add_signal_handler(signal.SIGUSR1, halt.set)
+        loop.add_signal_handler(sig, interrupts.request_stop)
+    loop.add_signal_handler(signal.SIGUSR1, interrupts.request_halt)
 
 
 def _positive(text: str) -> int:

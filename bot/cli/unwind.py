@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(drive(config, venue, approver, LoopOptions(adopt=args.adopt), planner=planner, body=body))
 
 
-async def _until_flat(loop: HedgeLoop, stop: asyncio.Event, *, max_cycles: int, interval: float) -> int:
+async def _until_flat(loop: HedgeLoop, *, max_cycles: int, interval: float) -> int:
+    stop = loop.interrupts.stop
     for _ in range(max_cycles):
         outcome = await loop.run_cycle()
         open_lines = [line for line in outcome.instruments if line["current"] != 0 or line["in_flight"] != 0]
@@ -60,7 +61,7 @@ async def _until_flat(loop: HedgeLoop, stop: asyncio.Event, *, max_cycles: int, 
             return EXIT_OK
         if stop.is_set():
             break
-        await loop.pause(stop, interval)
+        await loop.pause(interval)
         if stop.is_set():
             break
     await loop.cancel_our_orders("unwind gave up")

@@ -2,13 +2,13 @@
 
 One ``HedgeLoop`` runs one venue for one run. ``start`` fails closed (preflight, then reconciliation);
 ``run_cycle`` is one pass; ``run`` repeats it until the cycle count is reached, a stop is requested (finish the
-cycle, cancel our resting orders, keep positions) or the kill switch fires (cancel our orders, HALTED).
+cycle, cancel our resting orders, keep positions) or the kill switch fires (cancel our orders, HALTED). Slow
+waits (the approver's review, the pause between cycles) give way to a stop or halt at once (``Interrupts``);
 ``stop`` syncs fills and funding a last time before the run is recorded as ended.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -30,9 +30,10 @@ from bot.errors import ExchangeError, HaltRequested, PreflightError, Reconciliat
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import check_margin, run_preflight
 from bot.exchange.snapshot import read_snapshot
-from bot.execution.approval import Approver, Verdict
+from bot.execution.approval import Approval, Approver, Verdict
 from bot.execution.executor import Executor, Outcome
 from bot.execution.ids import ClientOrderIds, is_ours
+from bot.execution.interrupts import Interrupts
 from bot.execution.reading import QUOTE, hedge_symbols, preflight_plan, snapshot_request
 from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
 from bot.execution.summary import (
@@ -113,7 +114,7 @@ class HedgeLoop:
         self.cycle_number = 0
         self.started = False  # the run's start is journaled (after the preflight passed)
         self.wallet_assets: set[str] = set()
-        self.halt_requested = asyncio.Event()
+        self.interrupts = Interrupts(self.kill_switch)  # stop and halt requests (signals, the kill-switch file)
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
         self._last_snapshot: Snapshot | None = None
         self._last_plan: Plan | None = None
@@ -195,29 +196,33 @@ class HedgeLoop:
 
     # -- the loop -------------------------------------------------------------------------------------------
 
-    async def run(self, options: LoopOptions, stop: asyncio.Event) -> int:
+    async def run(self, options: LoopOptions) -> int:
         """Cycles until the count is done or a stop is requested, then returns 0; a halt raises HaltRequested."""
         interval = self.config.execution.interval.total_seconds()
+        stop = self.interrupts.stop
         done = 0
         while options.cycles is None or done < options.cycles:
-            if self.halt_requested.is_set():
-                raise HaltRequested("halt signal received")
+            self._raise_if_halt_requested()
             await self.run_cycle(reconcile_now=done > 0 and done % options.reconcile_every == 0)
             done += 1
             if self.risk_state.trading is TradingState.HALTED:
                 raise HaltRequested(self.risk_state.detail or "halted")
             if stop.is_set() or (options.cycles is not None and done >= options.cycles):
                 break
-            await self.pause(stop, interval)
+            await self.pause(interval)
             if stop.is_set():
                 break
         return 0
 
-    async def pause(self, stop: asyncio.Event, seconds: float) -> None:
-        """Wait between cycles: ``seconds``, or less if a stop or halt is requested; a halt raises."""
-        await _wait_any(stop, self.halt_requested, seconds)
-        if self.halt_requested.is_set():
-            raise HaltRequested("halt signal received")
+    async def pause(self, seconds: float) -> None:
+        """Wait between cycles: ``seconds``, or less if a stop or halt (signal or kill-switch file) is requested;
+        a halt raises HaltRequested."""
+        await self.interrupts.wait(seconds=seconds)
+        self._raise_if_halt_requested()
+
+    def _raise_if_halt_requested(self) -> None:
+        if self.interrupts.halt.is_set():
+            raise HaltRequested(self.interrupts.halt_reason)
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
         self.cycle_number += 1
@@ -267,7 +272,7 @@ class HedgeLoop:
             log.info("risk.denied", symbol=denied.intent.symbol, side=denied.intent.side, reasons=denied.summary)
 
         approved = [(d.intent, i) for d, i in zip(risk, intent_ids, strict=True) if d.approved]
-        approvals = await self.approver.review([intent for intent, _ in approved])
+        approvals = await self._review([intent for intent, _ in approved])
         to_send = []
         for approval, (_, intent_id) in zip(approvals, approved, strict=True):
             self.journal.record_approval(
@@ -276,6 +281,7 @@ class HedgeLoop:
             )  # fmt: skip
             if approval.verdict is Verdict.APPROVED:
                 to_send.append((approval.intent, intent_id))
+        self._raise_if_halt_requested()
         placements = await self.executor.execute(plan.cancels, to_send, self.markets)
         self.core_state = next_state
         self.journal.record_policy_state(self.run_id, next_state.to_dict(), cycle_id=cycle_id)
@@ -301,6 +307,14 @@ class HedgeLoop:
         return outcome
 
     # -- helpers --------------------------------------------------------------------------------------------
+
+    async def _review(self, intents: list[OrderIntent]) -> list[Approval]:
+        """The approver's answers, unless a stop or halt comes first: then every intent is rejected, unsent."""
+        answers = await self.interrupts.wait(self.approver.review(intents))
+        if answers is None:
+            note = f"not answered: {self.interrupts.reason}"
+            return [Approval(intent, Verdict.REJECTED, self.approver.name, note) for intent in intents]
+        return answers
 
     def _recheck(self, intent: OrderIntent) -> RiskDecision:
         """The risk gate for one re-priced intent, against the latest snapshot and a fresh history."""
@@ -371,15 +385,6 @@ class HedgeLoop:
             log.exception("instrument.setup_failed", symbols=new)
             raise
         self.leverage.update(report.leverage)
-
-
-async def _wait_any(stop: asyncio.Event, halt: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(halt.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
 
 
 def _config_hash(config: AppConfig) -> str:

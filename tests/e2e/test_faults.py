@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
@@ -70,7 +69,7 @@ async def test_kill_switch_when_file_appears_then_our_orders_cancelled_and_halte
         cancels = [o for o in bot.journal.orders(limit=100) if o.status is OrderStatus.CANCELED]
         assert cancels
         with pytest.raises(HaltRequested):
-            await bot.loop.run(LoopOptions(cycles=3), stop=asyncio.Event())
+            await bot.loop.run(LoopOptions(cycles=3))
 
 
 async def test_halted_state_when_restarted_then_stays_halted_until_resume(tmp_path: Path) -> None:
