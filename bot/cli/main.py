@@ -77,6 +77,7 @@ def _add_global_options(parser: argparse.ArgumentParser | argparse._ArgumentGrou
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # quoted back in messages (e.g. how to resume)
     configure_logging(args.log_level or "warning", args.log_format or "auto")
     config_path = args.config or Path(os.environ.get("HEDGEBOT_CONFIG", "hedgebot.toml"))
     try:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 
 import structlog
 
@@ -23,6 +25,7 @@ from bot.execution.interrupts import Interrupts
 from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
 from bot.execution.summary import CycleOutcome
 from bot.journal import journal_path, open_journal
+from bot.risk.kill_switch import check_kill_switch
 from bot.risk.state import Trigger
 
 log = structlog.get_logger(__name__)
@@ -43,10 +46,10 @@ the journal explains (e.g. trades made outside hedgebot), the bot refuses to tra
 
 Stopping: Ctrl-C or SIGTERM finishes the step in flight, cancels the bot's resting orders, keeps positions
 and exits 0. The kill switch (the file named by risk.kill_switch_file, or SIGUSR1) halts at once: resting
-orders are cancelled, positions kept, exit code 3, and later runs stay halted until started with --resume.
-Both take effect at once, even while an approval prompt waits (what it had not answered is rejected, unsent) or
-between cycles. When --cycles/--once are done, resting orders are left for the next run, which picks them up.
-Fills and funding are synced once more before any run ends.
+orders are cancelled, positions kept, exit code 3, and later runs stay halted until started with --resume
+(remove the kill-switch file first). Both take effect at once, even while an approval prompt waits (what it
+had not answered is rejected, unsent) or between cycles. When --cycles/--once are done, resting orders are
+left for the next run, which picks them up. Fills and funding are synced once more before any run ends.
 
 exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
 
@@ -66,7 +69,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     count.add_argument("--once", action="store_true", help="run one cycle, then exit")
     count.add_argument("--cycles", type=_positive, metavar="N", help="run N cycles, then exit")
     parser.add_argument("--adopt", action="store_true", help="adopt positions the journal cannot explain")
-    parser.add_argument("--resume", action="store_true", help="lift a HALTED/REDUCING state left by a past run")
+    parser.add_argument(
+        "--resume", action="store_true", help="lift a HALTED/REDUCING state left by a past run (journaled)"
+    )
     parser.set_defaults(handler=run, needs_config=True)
 
 
@@ -84,7 +89,9 @@ def make_approver(config: AppConfig, override: str | None) -> Approver:
 
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
-    options = LoopOptions(cycles=1 if args.once else args.cycles, adopt=args.adopt, resume=args.resume)
+    options = LoopOptions(
+        cycles=1 if args.once else args.cycles, adopt=args.adopt, resume=args.resume, command=command_line(args)
+    )
     venue = pick_venue(config, args.venue)
     approver = make_approver(config, args.approve)
     return asyncio.run(drive(config, venue, approver, options))
@@ -127,7 +134,8 @@ async def drive(
         except HaltRequested as exc:
             await loop.halt(str(exc))
             await loop.stop(EXIT_HALTED, f"halted: {exc}")
-            err.print(f"HALTED: {exc}. Resting orders cancelled, positions kept. Restart with --resume.", markup=False)
+            hint = resume_hint(options.command, loop.kill_switch)
+            err.print(f"HALTED: {exc}. Resting orders cancelled, positions kept. {hint}", markup=False)
             return EXIT_HALTED
         except (PreflightError, ReconciliationError) as exc:
             journal.record_error(run_id if loop.started else None, type(exc).__name__, str(exc))
@@ -170,6 +178,19 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
         actions += f", {outcome.cancels} cancelled"
     body = " | ".join(parts) if parts else "nothing to hedge"
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as the operator typed it (``args.argv``, set by the CLI), to quote back in messages."""
+    return shlex.join(["hedgebot", *getattr(args, "argv", [args.command])])
+
+
+def resume_hint(command: str, kill_switch: Path) -> str:
+    """The exact command that lifts a halt, after removing the kill-switch file if it is still there."""
+    again = command if "--resume" in shlex.split(command) else f"{command} --resume"
+    if check_kill_switch(kill_switch) is not None:
+        return f"To lift the halt, remove the kill-switch file {kill_switch}, then run: {again}"
+    return f"To lift the halt, run: {again}"
 
 
 def _install_signals(interrupts: Interrupts) -> None:

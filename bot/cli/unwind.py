@@ -4,27 +4,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from decimal import Decimal
 from functools import partial
 
 from bot.cli.output import err, out
-from bot.cli.run import EXIT_FAILED, EXIT_OK, add_venue_options, drive, make_approver
+from bot.cli.run import EXIT_FAILED, EXIT_OK, add_venue_options, command_line, drive, make_approver
 from bot.cli.venue import pick_venue
 from bot.config import AppConfig
 from bot.core.unwind import plan_unwind
+from bot.domain import ReasonCode, TradingState
+from bot.errors import HaltRequested
 from bot.execution.loop import HedgeLoop, LoopOptions
+from bot.execution.summary import CycleOutcome
 
 HELP = "buy back the hedge with reduce-only post-only orders until flat (all or one instrument)"
 DESCRIPTION = """\
 Close the short on every hedge instrument (or only --symbol ones) with reduce-only buys, post-only at the best
 bid and re-priced as the book moves, each approved as approval.mode says (or --approve) and checked by the risk
-gate, until the position is flat or --max-cycles have run. Positions below the market's minimum order size
-cannot be closed by any order and are reported as dust. Spot holdings are never touched.
+gate, until the venue shows no position or --max-cycles have run. "flat" is said only once the venue's positions
+have been read back at zero. A position below the market's minimum order size cannot be closed by any order: it
+is reported as dust (close it on the venue). Spot holdings are never touched.
 
-exit codes: 0 flat, 1 not flat after --max-cycles (resting orders cancelled), 2 bad configuration, 3 halted.
+Trading states: REDUCING allows an unwind. HALTED (the kill switch, a failed reconciliation or an unexpected
+error, in this run or an earlier one) refuses it with exit code 3, naming the cause: an unwind does not lift a
+halt on its own. --resume lifts it first, journaled as the operator's resume exactly as `hedgebot run --resume`
+does (remove the kill-switch file first); trading stays resumed afterwards.
+
+exit codes: 0 flat (read back from the venue), 1 a position is left (not flat after --max-cycles, stopped, or only
+dust left; resting orders cancelled), 2 bad configuration, 3 halted.
 
 examples:
   hedgebot unwind --config my.toml                       everything, asking before each order
   hedgebot unwind --config my.toml --symbol SOL/USDT:USDT --approve auto
+  hedgebot unwind --config my.toml --resume              after a halt (kill-switch file removed): lift it, unwind
 """
 
 
@@ -36,6 +48,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--symbol", action="append", metavar="SYMBOL", help="only this perpetual (repeatable)")
     parser.add_argument("--max-cycles", type=int, default=60, metavar="N", help="give up after N cycles (60)")
     parser.add_argument("--adopt", action="store_true", help="adopt positions the journal cannot explain first")
+    parser.add_argument(
+        "--resume", action="store_true", help="lift a HALTED/REDUCING state left by a past run first (journaled)"
+    )
     parser.set_defaults(handler=run, needs_config=True)
 
 
@@ -44,26 +59,63 @@ def run(args: argparse.Namespace) -> int:
     venue = pick_venue(config, args.venue)
     approver = make_approver(config, args.approve)
     planner = partial(plan_unwind, symbols=args.symbol)
-    body = partial(_until_flat, max_cycles=args.max_cycles, interval=config.execution.interval.total_seconds())
-    return asyncio.run(drive(config, venue, approver, LoopOptions(adopt=args.adopt), planner=planner, body=body))
+    body = partial(
+        _until_flat,
+        symbols=args.symbol,
+        max_cycles=args.max_cycles,
+        interval=config.execution.interval.total_seconds(),
+    )
+    options = LoopOptions(adopt=args.adopt, resume=args.resume, command=command_line(args))
+    return asyncio.run(drive(config, venue, approver, options, planner=planner, body=body))
 
 
-async def _until_flat(loop: HedgeLoop, *, max_cycles: int, interval: float) -> int:
+async def _until_flat(loop: HedgeLoop, *, symbols: list[str] | None, max_cycles: int, interval: float) -> int:
     stop = loop.interrupts.stop
     for _ in range(max_cycles):
         outcome = await loop.run_cycle()
-        open_lines = [line for line in outcome.instruments if line["current"] != 0 or line["in_flight"] != 0]
-        dust = [line for line in open_lines if line["reason"] == "dust" and line["in_flight"] == 0]
-        if len(open_lines) == len(dust):
-            for line in dust:
-                out.print(f"{line['symbol']}: {line['current']} contracts left: below the minimum order size")
-            out.print("unwind complete: flat", markup=False)
-            return EXIT_OK
+        if outcome.state is TradingState.HALTED:
+            state = loop.risk_state
+            raise HaltRequested(
+                f"the trading state is HALTED (set by {state.cause}: {state.detail}); an unwind does not lift a halt, "
+                "nothing was sent"
+            )
+        if _nothing_left_to_send(outcome):
+            left = await loop.positions(symbols)  # the venue's word, not the plan's, before saying "flat"
+            dust = {line["symbol"] for line in outcome.instruments if line["reason"] == ReasonCode.DUST}
+            if not left or set(left) <= dust:
+                return _finished(left)
         if stop.is_set():
             break
         await loop.pause(interval)
         if stop.is_set():
             break
     await loop.cancel_our_orders("unwind gave up")
-    err.print(f"unwind: not flat after {max_cycles} cycles; resting orders cancelled, positions kept", markup=False)
+    left = await loop.positions(symbols)
+    if not left:
+        return _finished(left)
+    why = "stopped" if stop.is_set() else f"after {max_cycles} cycles"
+    err.print(f"unwind: not flat ({why}): {_listed(left)}; resting orders cancelled, positions kept", markup=False)
     return EXIT_FAILED
+
+
+def _nothing_left_to_send(outcome: CycleOutcome) -> bool:
+    """No order resting and none the planner could send: every position is zero or dust."""
+    return all(
+        line["in_flight"] == 0 and (line["current"] == 0 or line["reason"] == ReasonCode.DUST)
+        for line in outcome.instruments
+    )
+
+
+def _finished(left: dict[str, Decimal]) -> int:
+    """Exit 0 if the venue shows no position, else 1 naming the dust left."""
+    if not left:
+        out.print("unwind complete: flat (the venue shows no position)", markup=False)
+        return EXIT_OK
+    for symbol, contracts in left.items():
+        out.print(f"{symbol}: {contracts} contracts left: below the minimum order size", markup=False)
+    err.print(f"unwind: not flat: {_listed(left)} left, which no order can close; close it on the venue", markup=False)
+    return EXIT_FAILED
+
+
+def _listed(positions: dict[str, Decimal]) -> str:
+    return ", ".join(f"{symbol} {contracts} contracts" for symbol, contracts in positions.items())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -68,6 +68,7 @@ class LoopOptions:
     cycles: int | None = None  # None: until stopped
     adopt: bool = False  # take the venue's positions as they are when the journal cannot explain them
     resume: bool = False  # the operator lifts a HALTED or REDUCING state left by an earlier run
+    command: str = "hedgebot run"  # the command line that started the run (journaled with an operator resume)
     reconcile_every: int = 10  # cycles between reconciliations (also at start-up)
 
 
@@ -143,8 +144,10 @@ class HedgeLoop:
         previous = self.journal.latest_risk_state()
         if previous is not None:
             self.risk_state = previous
+        if options.resume and (engaged := check_kill_switch(self.kill_switch)) is not None:
+            raise HaltRequested(f"cannot resume: {engaged.detail}")
         if options.resume and self.risk_state.trading is not TradingState.ACTIVE:
-            self._apply([StateEvent(Trigger.OPERATOR_RESUME, "hedgebot run --resume")])
+            self._apply([StateEvent(Trigger.OPERATOR_RESUME, f"operator: {options.command}")])
         report = await reconcile(
             self.port,
             self.journal,
@@ -188,6 +191,11 @@ class HedgeLoop:
         except ExchangeError as exc:  # the next start's reconciliation records them
             log.warning("run.final_sync_failed", error=str(exc))
         self.journal.stop_run(self.run_id, exit_code=exit_code, reason=reason)
+
+    async def positions(self, symbols: Iterable[str] | None = None) -> dict[str, Decimal]:
+        """Non-zero positions on ``symbols`` (default: the hedge instruments), read from the venue now."""
+        read = await self.port.fetch_positions(tuple(symbols) if symbols is not None else self._hedge_symbols())
+        return {symbol: p.contracts for symbol, p in sorted(read.items()) if p.contracts != ZERO}
 
     async def halt(self, detail: str, trigger: Trigger = Trigger.KILL_SWITCH) -> None:
         """HALTED at once: journal the state change, cancel our resting orders, keep positions."""

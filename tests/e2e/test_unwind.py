@@ -10,9 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.core.unwind import plan_unwind
-from bot.domain import Side
+from bot.domain import Side, TradingState
 from bot.execution.loop import LoopOptions
+from bot.journal import open_reader
+from bot.risk.state import Trigger
+from bot.sim import SimConfig, SimExchange, running_sim
 from bot.sim.orders import ExecType
+from tests.e2e.crash_rig import hedgebot, write_config
 from tests.e2e.harness import running_bot
 
 pytestmark = pytest.mark.e2e
@@ -54,3 +58,52 @@ async def test_unwind_when_one_symbol_chosen_then_others_untouched(tmp_path: Pat
                 break
         assert bot.position() == 0
         assert bot.position("ETHUSDT") == eth
+
+
+def venue_position(engine: SimExchange, symbol: str = "SOLUSDT") -> Decimal:
+    view = engine.position(symbol).position
+    return view.size if view is not None else D(0)
+
+
+@pytest.mark.slow
+async def test_unwind_cli_when_halted_by_the_kill_switch_then_refuses_naming_the_halt_until_resumed_then_flattens(
+    tmp_path: Path,
+) -> None:
+    engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000), "SOL": D(100)}, rate_limits=False, speed=60))
+    async with running_sim(engine=engine) as sim:
+        config = str(write_config(tmp_path, sim.url))
+        log, kill_switch = tmp_path / "bot.log", tmp_path / "hedgebot.halt"
+        code, printed = await hedgebot(["run", "--config", config, "--cycles", "6"], log)
+        short = venue_position(engine)
+        assert code == 0, printed
+        assert short < 0
+        unwind = ["unwind", "--config", config, "--approve", "auto"]
+
+        kill_switch.write_text("stop\n")
+        code, printed = await hedgebot(unwind, log)  # halted by the kill switch in its first cycle
+        assert code == 3, printed
+        assert "the trading state is HALTED (set by kill_switch: kill-switch file" in printed
+        assert f"remove the kill-switch file {kill_switch}, then run: hedgebot {' '.join(unwind)} --resume" in printed
+        assert venue_position(engine) == short
+
+        code, printed = await hedgebot([*unwind, "--resume"], log)  # the file is still there
+        assert code == 3, printed
+        assert f"cannot resume: kill-switch file {kill_switch} exists" in printed
+        assert venue_position(engine) == short
+
+        kill_switch.unlink()
+        code, printed = await hedgebot(unwind, log)  # the halt is journaled: it outlives the file
+        assert code == 3, printed
+        assert f"To lift the halt, run: hedgebot {' '.join(unwind)} --resume" in printed
+        assert venue_position(engine) == short
+        assert "unwind complete" not in log.read_text()
+
+        code, printed = await hedgebot([*unwind, "--resume"], log)
+        assert code == 0, printed
+        assert "unwind complete: flat (the venue shows no position)" in printed
+        assert venue_position(engine) == 0
+    with open_reader(tmp_path / "journal.sqlite") as journal:
+        state = journal.latest_risk_state()
+        assert state is not None
+        assert (state.trading, state.cause) == (TradingState.ACTIVE, Trigger.OPERATOR_RESUME)
+        assert state.detail == f"operator: hedgebot {' '.join(unwind)} --resume"
