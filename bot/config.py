@@ -309,14 +309,6 @@ def cross_check(config: AppConfig) -> list[tuple[str, str]]:
                 f"{config.execution.leverage} is above risk.max_leverage = {config.risk.max_leverage}",
             )
         )
-    if config.execution.slice_max_notional > config.risk.max_order_notional:
-        problems.append(
-            (
-                "execution.slice_max_notional",
-                f"{config.execution.slice_max_notional} is above risk.max_order_notional = "
-                f"{config.risk.max_order_notional}: every full slice would be denied",
-            )
-        )
     if config.execution.min_notional > config.risk.max_order_notional:
         problems.append(("execution.min_notional", "is above risk.max_order_notional: nothing could ever be ordered"))
     return problems

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -11,6 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from bot import limits
+from bot.durations import DURATION_FORMS, parse_duration
 
 
 class VenueMode(StrEnum):
@@ -62,15 +62,13 @@ def _fraction(value: Decimal) -> Decimal:
     return value
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _parse_duration(value: object) -> object:
-    """Accept "90s", "30m", "6h", "2d" besides numbers of seconds and ISO 8601 ("PT6H")."""
-    if isinstance(value, str) and (match := _DURATION.match(value)):
-        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-    return value
+def _duration(value: object) -> timedelta:
+    """Durations in the one grammar of ``bot.durations`` (defaults and parsed values pass through)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str | int | float | Decimal):
+        return parse_duration(value)
+    raise ValueError(f"{value!r} is not a duration: write {DURATION_FORMS}")
 
 
 def _positive_duration(value: timedelta) -> timedelta:
@@ -107,7 +105,7 @@ HedgeRatio = Annotated[Decimal, AfterValidator(_hedge_ratio)]
 PositiveDecimal = Annotated[Decimal, AfterValidator(_positive)]
 NonNegativeDecimal = Annotated[Decimal, AfterValidator(_non_negative)]
 Fraction = Annotated[Decimal, AfterValidator(_fraction)]
-PositiveDuration = Annotated[timedelta, BeforeValidator(_parse_duration), AfterValidator(_positive_duration)]
-NonNegativeDuration = Annotated[timedelta, BeforeValidator(_parse_duration), AfterValidator(_non_negative_duration)]
+PositiveDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_positive_duration)]
+NonNegativeDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_non_negative_duration)]
 Asset = Annotated[str, AfterValidator(_asset)]
 PerpSymbol = Annotated[str, AfterValidator(_perp_symbol)]

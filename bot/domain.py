@@ -22,6 +22,10 @@ from enum import StrEnum
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
+# Maintenance margin as a fraction of notional when the venue does not say: above the lowest tier of BTC/SOL on
+# Bybit, Binance and OKX (0.5%), typical of alts; used to estimate liquidation.
+DEFAULT_MAINTENANCE_MARGIN_RATE = Decimal("0.01")
+
 # Every order the bot sends carries a client order id starting with this; anything else is foreign and is never
 # touched, counted or cancelled by the bot.
 OUR_ORDER_PREFIX = "hb"
@@ -135,9 +139,8 @@ class Market:
     settle: str | None = None
     max_leverage: Decimal = ONE
     active: bool = True
-    # Maintenance margin as a fraction of notional (lowest risk tier). 1% when the venue does not say: above the
-    # lowest tier of BTC/SOL on Bybit, Binance and OKX (0.5%), typical of alts; used to estimate liquidation.
-    maintenance_margin_rate: Decimal = Decimal("0.01")
+    # Maintenance margin as a fraction of notional (lowest risk tier), used to estimate liquidation.
+    maintenance_margin_rate: Decimal = DEFAULT_MAINTENANCE_MARGIN_RATE
 
     def base_qty(self, contracts: Decimal) -> Decimal:
         return contracts * self.contract_size

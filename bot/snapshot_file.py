@@ -32,6 +32,7 @@ from pydantic import AwareDatetime, Field, ValidationError
 from bot.config_errors import format_validation_error
 from bot.config_types import NonNegativeDecimal, PositiveDecimal, StrictModel
 from bot.domain import (
+    DEFAULT_MAINTENANCE_MARGIN_RATE,
     ONE,
     ZERO,
     Balance,
@@ -89,7 +90,7 @@ class MarketRecord(_Record):
     settle: str | None = None
     max_leverage: PositiveDecimal = ONE
     active: bool = True
-    maintenance_margin_rate: NonNegativeDecimal = Decimal("0.01")
+    maintenance_margin_rate: NonNegativeDecimal = DEFAULT_MAINTENANCE_MARGIN_RATE
 
 
 class TickerRecord(_Record):

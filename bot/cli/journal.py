@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from rich.table import Table
 from bot.cli.output import err, money, out, print_json, show
 from bot.clock import SystemClock
 from bot.config import load_config
+from bot.durations import DURATION_FORMS, parse_duration
 from bot.journal import JournalReader, journal_path, open_reader
 
 VIEWS = ("cycles", "why", "orders", "fills", "funding")
@@ -29,6 +29,10 @@ Read the journal the bot writes (safe while the bot runs; nothing is changed). V
   orders            the latest orders and their outcome (--open: only those not final or unknown)
   fills             the latest fills (--symbol, --since)
   funding           funding received and paid per instrument (--since)
+
+--since WHEN takes an ISO 8601 time or date (UTC unless it says otherwise), or an age before now written as
+a duration, the same grammar as the configuration's: seconds (30), a number and a unit s/m/h/d (90s, 30m,
+1.5h, 2d) or ISO 8601 (PT6H).
 
 The journal file is --journal FILE, else [journal] path of the configuration (--config, $HEDGEBOT_CONFIG or
 ./hedgebot.toml; a relative path is relative to the configuration file).
@@ -51,7 +55,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--journal", type=Path, metavar="FILE", help="the journal file (default: from --config)")
     parser.add_argument("-n", "--limit", type=_positive_int, default=None, metavar="N", help="rows to show")
     parser.add_argument("--symbol", metavar="SYMBOL", help="only this instrument, e.g. SOL/USDT:USDT")
-    parser.add_argument("--since", type=_since, metavar="WHEN", help="ISO time or date, or an age: 90m, 24h, 7d")
+    parser.add_argument(
+        "--since", type=_since, metavar="WHEN", help="ISO time or date, or an age: 90s, 30m, 24h, 7d, PT6H"
+    )
     parser.add_argument("--open", action="store_true", help="orders: only those whose outcome is not final")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(handler=run, needs_config=False)
@@ -178,16 +184,18 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
-_AGE = re.compile(r"^(\d+)([mhd])$")
-_AGE_UNIT = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
-
-
 def _since(text: str) -> datetime:
-    """An ISO 8601 time or date (UTC unless it says otherwise), or an age before now such as 24h."""
-    if match := _AGE.match(text.strip()):
-        return SystemClock().now() - int(match.group(1)) * _AGE_UNIT[match.group(2)]
+    """An ISO 8601 time or date (UTC unless it says otherwise), or an age before now: a duration such as 24h."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected an ISO time or date (2025-10-10T12:00) or 24h") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        pass
+    else:
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        age = parse_duration(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected an ISO time or date (2025-10-10T12:00) or an age, written as {DURATION_FORMS}"
+        ) from None
+    return SystemClock().now() - age

@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 
+from bot.cli.tables import fit, natural_width
 from bot.errors import ConfigError
 from bot.logging import plain, redact
 
@@ -20,16 +20,24 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-UNWRAPPED_WIDTH = 400  # the widest a table gets when printed to a file or pipe
-
-
-def show(table: Table) -> None:
-    """Print a table: fitted to the terminal's width, or, piped or redirected, at its natural width unwrapped."""
-    if out.is_terminal:
-        out.print(table)
+def show(table: Table, console: Console | None = None) -> None:
+    """Print a table on ``console`` (stdout by default): on a terminal, fitted to its width with every number
+    whole (``bot.cli.tables``); piped or redirected, at its natural width unwrapped."""
+    console = console or out
+    width = natural_width(console, table)
+    if console.is_terminal and width > console.width:
+        width = fit(console, table, console.width)
+    if width <= console.width:
+        console.print(table)
         return
-    width = Measurement.get(out, out.options.update_width(UNWRAPPED_WIDTH), table).maximum
-    Console(width=width, highlight=False, soft_wrap=True).print(table)
+    Console(
+        file=console.file,
+        width=width,
+        force_terminal=console.is_terminal,
+        color_system=console.color_system,  # type: ignore[arg-type]
+        highlight=False,
+        soft_wrap=True,
+    ).print(table)
 
 
 def print_json(data: Any) -> None:

@@ -45,6 +45,15 @@ def test_check_config_when_example_then_exit_0_and_secrets_masked(capsys: pytest
     assert "**********" in text
 
 
+def test_check_config_when_readme_override_lowers_max_order_notional_then_exit_0(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # README: `HEDGEBOT_RISK__MAX_ORDER_NOTIONAL=500` on the example, whose slice_max_notional is 2000.
+    monkeypatch.setenv("HEDGEBOT_RISK__MAX_ORDER_NOTIONAL", "500")
+    assert main(["check-config", str(EXAMPLE_CONFIG)]) == 0
+    assert 'max_order_notional = "500"' in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
 def test_check_config_when_invalid_then_exit_2_naming_the_key_without_traceback(
     case: str, tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

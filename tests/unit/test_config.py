@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import SIM_API_KEY, VenueMode, load_config, parse_config
+from bot.core.factory import planner_params
 from bot.errors import ConfigError
 from tests.conftest import EXAMPLE_CONFIG
 
@@ -163,12 +164,28 @@ def test_environment_override_when_nested_key_set_then_it_wins_over_the_file(wri
         ("[hedges.SOL]\nbeta = 1.3\n", "hedges.SOL.beta"),
         ("[hedges.SOL]\nratio = 1.2\n", "hedges.SOL.ratio"),
         ("[policy]\nratio = 1.2\n", "policy.ratio"),
-        ("[execution]\nslice_max_notional = 9000\n", "execution.slice_max_notional"),
+        ("[execution]\nmin_notional = 9000\n", "execution.min_notional"),
         ('[hedges.SOL]\ninstrument = "SOLUSDT"\n', "hedges.SOL.instrument"),
     ],
 )
 def test_cross_field_rules_when_broken_then_error_names_the_key(write_config, extra: str, path: str) -> None:
     assert path in paths_of(problems_of(SIM_VENUE + extra, write_config))
+
+
+@pytest.mark.parametrize(
+    ("slice_max", "max_order", "per_order"),
+    [
+        ("2000", "500", "500"),  # the README's override: a lower risk limit caps every slice
+        ("2000", "5000", "2000"),
+        ("750", "750", "750"),
+    ],
+)
+def test_slice_max_notional_when_combined_with_max_order_notional_then_smaller_caps_each_order(
+    write_config, slice_max: str, max_order: str, per_order: str
+) -> None:
+    text = SIM_VENUE + f"\n[execution]\nslice_max_notional = {slice_max}\n[risk]\nmax_order_notional = {max_order}\n"
+    config = load_config(write_config(text), env={})
+    assert planner_params(config).max_order_notional == Decimal(per_order)
 
 
 def test_client_rate_limit_when_turned_off_on_a_real_venue_then_refused(write_config) -> None:
