@@ -62,7 +62,7 @@ async def until_cancelled(engine: SimExchange, bot: asyncio.subprocess.Process, 
     """Seconds from ``since`` until the venue shows none of our orders resting (the bot has stopped trading and
     cancelled them), or until the bot exits or 10 s pass. The process's own exit (interpreter shutdown on a busy
     machine) is waited for separately, with a looser bound."""
-    while engine.venue.orders.open_orders() and bot.returncode is None and time.monotonic() - since < 10:
+    while engine.venue.orders.open_orders() and bot.returncode is None and time.monotonic() - since < 10:  # noqa: ASYNC110 (polls another process's effect)
         await asyncio.sleep(0.02)
     return time.monotonic() - since
 
