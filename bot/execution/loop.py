@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -24,7 +24,7 @@ from bot.config import AppConfig, VenueMode
 from bot.core.cycle import CoreState, plan_with
 from bot.core.factory import CoreSettings, core_settings
 from bot.core.plan import Plan
-from bot.domain import ZERO, CancelIntent, Market, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
+from bot.domain import ZERO, CancelIntent, Market, Order, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
 from bot.errors import HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import PreflightPlan, check_margin, run_preflight
@@ -275,11 +275,11 @@ class HedgeLoop:
             hedge_notional=hedged,
             instruments=lines,
             intents=len(intents),
-            denied=sum(1 for d in risk if not d.approved),
+            denied=sum(1 for d in risk if not d.approved) + sum(1 for p in placements if p.outcome is Outcome.DENIED),
             placed=sum(1 for p in placements if p.outcome is Outcome.PLACED),
             rejected=sum(1 for p in placements if p.outcome is Outcome.REJECTED),
             unknown=sum(1 for p in placements if p.outcome is Outcome.UNKNOWN),
-            skipped=sum(1 for p in placements if p.outcome in (Outcome.SKIPPED, Outcome.DENIED)),
+            skipped=sum(1 for p in placements if p.outcome is Outcome.SKIPPED),
             cancels=len(plan.cancels),
             reasons=reasons_by_holding(plan, blocked),
         )
@@ -290,13 +290,14 @@ class HedgeLoop:
 
     # -- helpers --------------------------------------------------------------------------------------------
 
-    def _recheck(self, intent: OrderIntent) -> RiskDecision:
-        """The risk gate for one re-priced intent, against the latest snapshot and a fresh history."""
+    def _recheck(self, intent: OrderIntent, seen: Sequence[Order]) -> RiskDecision:
+        """The risk gate for one re-priced intent: the cycle's snapshot as our orders ``seen`` since changed it
+        (what actually rests, and the fill-adjusted position), with a fresh history."""
         assert self._last_snapshot is not None, "re-pricing happens only after a cycle's snapshot"
         assert self._last_plan is not None, "re-pricing happens only after a cycle's plan"
         now = self.clock.now()
         context = self._risk_context(self._last_snapshot, self._last_plan, now, self.journal.risk_history(now))
-        return decide(intent, context, self.limits)
+        return decide(intent, context.after(seen), self.limits)
 
     def _risk_context(self, snapshot: Snapshot, plan: Plan, now: datetime, history: RiskHistory) -> RiskContext:
         ours = [o for o in snapshot.open_orders if is_ours(o.client_order_id)]
