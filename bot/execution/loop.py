@@ -32,6 +32,7 @@ from bot.exchange.snapshot import read_snapshot
 from bot.execution.approval import Approver, Verdict
 from bot.execution.executor import Executor, Outcome
 from bot.execution.ids import ClientOrderIds, is_ours
+from bot.execution.leverage import keep_leverage
 from bot.execution.reading import QUOTE, hedge_symbols, snapshot_request
 from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
 from bot.execution.summary import (
@@ -227,8 +228,11 @@ class HedgeLoop:
         await self.executor.resolve_unknown()
         await self.executor.sync_orders(snapshot.open_orders)
         await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=now)
+        prepared = {symbol: p for symbol, p in snapshot.positions.items() if symbol in self.leverage}
+        held = await keep_leverage(self.port, self.journal, self.run_id, prepared, self.config.execution.leverage)
+        self.leverage.update(held.leverage)
         history = self.journal.risk_history(now)
-        self._apply([*events, *daily_limit_events(history, self.limits)])
+        self._apply([*events, *held.halts, *daily_limit_events(history, self.limits)])
         if self.risk_state.trading is TradingState.HALTED:
             await self.cancel_our_orders(f"halted: {self.risk_state.detail}")
             return self._record_halted(now)

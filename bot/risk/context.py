@@ -133,7 +133,7 @@ class RiskContext:
             raise DataError(f"no position data for {symbol}") from None
 
     def instrument_leverage(self, symbol: str) -> Decimal:
-        """The leverage set on ``symbol`` at the venue: as read back at preflight, else as the position reports."""
+        """The leverage set on ``symbol`` at the venue: as last read back, else as the position reports."""
         leverage = self.leverage.get(symbol) or self.position(symbol).leverage
         if leverage is None or leverage <= 0:
             raise DataError(f"the leverage set on {symbol} is unknown")
