@@ -69,6 +69,14 @@ def raises(exc: Exception) -> Callable[[OrderRequest], Answer]:
     return lambda _: exc
 
 
+# The two ways a venue refuses a post-only order that would take liquidity.
+BOTH_POST_ONLY_REFUSALS = pytest.mark.parametrize(
+    "first_answer",
+    [raises(PostOnlyWouldTake("would take liquidity")), cancelled_post_only],
+    ids=["rejected synchronously (Binance style)", "accepted then cancelled (Bybit style)"],
+)
+
+
 def approve(intent: OrderIntent, _: Sequence[Order]) -> RiskDecision:
     return RiskDecision(intent)
 
@@ -119,11 +127,7 @@ def executor(
     )
 
 
-@pytest.mark.parametrize(
-    "first_answer",
-    [raises(PostOnlyWouldTake("would take liquidity")), cancelled_post_only],
-    ids=["rejected synchronously (Binance style)", "accepted then cancelled (Bybit style)"],
-)
+@BOTH_POST_ONLY_REFUSALS
 async def test_post_only_when_it_would_take_then_repriced_at_the_fresh_touch_and_sent_once_more(
     journal: Journal, first_answer: Callable[[OrderRequest], Answer]
 ) -> None:
@@ -231,11 +235,7 @@ async def test_reprice_when_one_slice_was_rejected_then_the_next_slices_start_fr
 # fully, risk.max_hedge_ratio is 1, the mark and the fresh book's best ask are 150.00.
 
 
-@pytest.mark.parametrize(
-    "first_answer",
-    [raises(PostOnlyWouldTake("would take liquidity")), cancelled_post_only],
-    ids=["rejected synchronously (Binance style)", "accepted then cancelled (Bybit style)"],
-)
+@BOTH_POST_ONLY_REFUSALS
 async def test_reprice_when_the_order_it_replaces_was_cancelled_then_rechecked_without_it_and_sent(
     journal: Journal, first_answer: Callable[[OrderRequest], Answer]
 ) -> None:
