@@ -43,6 +43,8 @@ terminal, or "auto"); send; journal everything.
 Start-up fails closed: credentials, markets, one-way position mode, margin mode and leverage (read back, never
 above 2x) are checked first, then the journal is reconciled with the venue. If a position differs from what
 the journal explains (e.g. trades made outside hedgebot), the bot refuses to trade unless you pass --adopt.
+Each cycle the leverage every open hedge position reports is compared with execution.leverage: one changed
+outside hedgebot is set back (and read back) before any order, or the bot halts (exit code 3).
 
 Stopping: Ctrl-C or SIGTERM finishes the step in flight, cancels the bot's resting orders, keeps positions
 and exits 0. The kill switch (the file named by risk.kill_switch_file, or SIGUSR1) halts at once: resting

@@ -91,13 +91,7 @@ async def run_preflight(port: ExchangePort, plan: PreflightPlan, clock: Clock) -
             f"{where}: cannot set {plan.margin_mode.value} margin",
             port.set_margin_mode(symbol, plan.margin_mode),
         )
-        await _step(f"{where}: cannot set leverage {plan.leverage}", port.set_leverage(symbol, plan.leverage))
-        actual = await _step(f"{where}: cannot read leverage back", port.fetch_leverage(symbol))
-        if actual != plan.leverage:
-            raise PreflightError(
-                f"{where}: leverage reads back as {actual} after setting {plan.leverage}; refusing to trade"
-            )
-        leverage[symbol] = actual
+        leverage[symbol] = await set_leverage_read_back(port, symbol, plan.leverage)
     log.info(
         "preflight.passed",
         venue=venue,
@@ -114,6 +108,17 @@ def check_markets(venue: str, markets: Mapping[str, Market], plan: PreflightPlan
     problems = market_problems(markets, plan)
     if problems:
         raise PreflightError(f"{venue}: " + "; ".join(problems))
+
+
+async def set_leverage_read_back(port: ExchangePort, symbol: str, leverage: Decimal) -> Decimal:
+    """Set ``leverage`` on ``symbol`` and read it back (at start-up, and when it changed outside the bot); raises
+    ``PreflightError`` unless the venue then reports exactly that leverage."""
+    where = f"{port.venue} {symbol}"
+    await _step(f"{where}: cannot set leverage {leverage}", port.set_leverage(symbol, leverage))
+    actual = await _step(f"{where}: cannot read leverage back", port.fetch_leverage(symbol))
+    if actual != leverage:
+        raise PreflightError(f"{where}: leverage reads back as {actual} after setting {leverage}; refusing to trade")
+    return actual
 
 
 def market_problems(markets: Mapping[str, Market], plan: PreflightPlan) -> list[str]:

@@ -4,8 +4,10 @@ Rules it keeps:
 - every order row is on disk (``Journal.record_order``) before its request leaves; order creation is never
   retried blindly;
 - a post-only order that would take liquidity (a synchronous reject, or accepted then cancelled) is re-priced
-  from a fresh book at the passive touch, re-checked by the risk gate, within ``max_reprices_per_minute`` fresh
-  books per instrument; the instrument's later slices that cycle start from that fresh price, not the stale one;
+  from a fresh book at the passive touch, re-checked by the risk gate against what actually rests (the
+  orders' latest states this cycle: cancelled and filled ones no longer rest, their fills are in the position,
+  orders sent since count) and the re-check journaled like the cycle's, within ``max_reprices_per_minute``
+  fresh books per instrument; the instrument's later slices that cycle start from that fresh price;
 - cancel-and-replace confirms the cancel (or the replaced order's final state) first and never re-orders more
   than what the replaced order had left;
 - after an ambiguous failure the symbol is frozen and the order looked up by client id before anything else on
@@ -63,7 +65,7 @@ MINUTE = timedelta(minutes=1)
 class Outcome(StrEnum):
     PLACED = "placed"  # resting (or already filled) at the venue
     REJECTED = "rejected"  # the venue said no
-    DENIED = "denied"  # a re-priced order failed the risk gate's re-check: nothing sent
+    DENIED = "denied"  # a re-priced order failed the risk gate's re-check (journaled): nothing sent
     UNKNOWN = "unknown"  # ambiguous failure; the symbol is frozen until the lookup answers
     SKIPPED = "skipped"  # not sent: the symbol is frozen, the replaced order is gone, or re-pricing ran out
 
@@ -77,6 +79,10 @@ class Placement:
     detail: str = ""
 
 
+# The risk gate for one re-priced intent, given our orders' latest states learned this cycle (see ``Executor.seen``).
+Recheck = Callable[[OrderIntent, Sequence[Order]], RiskDecision]
+
+
 class Executor:
     """Acts on one venue for one run. ``recheck`` is the risk gate for a single intent with a fresh context."""
 
@@ -88,7 +94,7 @@ class Executor:
         clock: Clock,
         *,
         run_id: str,
-        recheck: Callable[[OrderIntent], RiskDecision],
+        recheck: Recheck,
         max_reprices_per_minute: int,
         passive_offset_ticks: int = 0,
         unknown_grace: timedelta = timedelta(seconds=30),
@@ -106,6 +112,13 @@ class Executor:
         self.frozen: dict[str, str] = {}  # symbol -> client order id whose outcome is unknown
         self.margin_exhausted = False  # the venue refused an order for margin this cycle
         self._fresh: dict[tuple[str, Side], Decimal] = {}  # this cycle's latest passive price after a re-price
+        self._seen: dict[str, Order] = {}  # client id -> the latest state of each order of ours acted on this cycle
+
+    @property
+    def seen(self) -> tuple[Order, ...]:
+        """The latest state of every order of ours this cycle has cancelled or sent (one in flight, or of unknown
+        outcome, as open): what changed since the cycle's snapshot."""
+        return tuple(self._seen.values())
 
     # -- following up ---------------------------------------------------------------------------------------
 
@@ -168,6 +181,7 @@ class Executor:
         order = await self._port.fetch_order(cancel.symbol, client_order_id=cid)
         if order is not None:
             self._journal.record_order_update(order, f"after cancel ({cancel.reason.value})")
+            self._seen[cid] = order
         return order
 
     async def execute(
@@ -179,6 +193,7 @@ class Executor:
         """Cancels first, then intents; symbols in parallel, each symbol's actions in order."""
         self.margin_exhausted = False
         self._fresh.clear()
+        self._seen.clear()
         by_symbol: defaultdict[str, list[tuple[OrderIntent, int | None]]] = defaultdict(list)
         for intent, intent_id in intents:
             by_symbol[intent.symbol].append((intent, intent_id))
@@ -237,6 +252,7 @@ class Executor:
             intent.post_only,
         )
         ticket = self._journal.record_order(self._port.venue, request, run_id=self._run_id, intent_id=intent_id)
+        self._seen[request.client_order_id] = _in_flight(request)
         log.info(
             "order.submitted",
             client_order_id=request.client_order_id,
@@ -249,29 +265,34 @@ class Executor:
         try:
             order = await self._port.place_order(ticket.request)
         except PostOnlyWouldTake as exc:
-            self._journal.record_rejected(ticket, str(exc))
+            self._rejected(ticket, str(exc))
             return await self._reprice(intent, intent_id, market, str(exc))
         except AmbiguousOrderOutcome as exc:
             return await self._unknown(intent, ticket, str(exc))
         except DuplicateClientOrderId as exc:
             return await self._unknown(intent, ticket, str(exc))
         except OrderRejected as exc:
-            self._journal.record_rejected(ticket, str(exc))
+            self._rejected(ticket, str(exc))
             self.margin_exhausted |= isinstance(exc, InsufficientMargin)
             log.warning("order.rejected", client_order_id=request.client_order_id, reason=str(exc))
             return Placement(intent, Outcome.REJECTED, request.client_order_id, detail=str(exc))
         except (AuthenticationFailed, PermissionDenied) as exc:
-            self._journal.record_rejected(ticket, str(exc))
+            self._rejected(ticket, str(exc))
             raise
         except ExchangeError as exc:
-            self._journal.record_rejected(ticket, f"not accepted: {exc}")
+            self._rejected(ticket, f"not accepted: {exc}")
             log.warning("order.not_accepted", client_order_id=request.client_order_id, error=str(exc))
             return Placement(intent, Outcome.REJECTED, request.client_order_id, detail=str(exc))
         self._journal.record_acknowledged(ticket, order)
+        self._seen[request.client_order_id] = order
         if order.status is OrderStatus.CANCELED and intent.post_only and _post_only_reason(order.reject_reason):
             return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled")
         log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status)
         return Placement(intent, Outcome.PLACED, request.client_order_id, order)
+
+    def _rejected(self, ticket: OrderTicket, reason: str) -> None:
+        self._journal.record_rejected(ticket, reason)
+        self._seen[ticket.client_order_id] = replace(self._seen[ticket.client_order_id], status=OrderStatus.REJECTED)
 
     async def _unknown(self, intent: OrderIntent, ticket: OrderTicket, reason: str) -> Placement:
         self._journal.record_outcome_unknown(ticket, reason)
@@ -280,6 +301,7 @@ class Executor:
         await self.resolve_unknown()
         record = self._journal.order(ticket.client_order_id)
         if record is not None and record.status not in (None, OrderStatus.UNKNOWN):
+            self._seen[ticket.client_order_id] = record.as_order()
             return Placement(intent, Outcome.PLACED, ticket.client_order_id, record.as_order(), "found after timeout")
         return Placement(intent, Outcome.UNKNOWN, ticket.client_order_id, detail=reason)
 
@@ -308,12 +330,23 @@ class Executor:
         repriced = replace(
             intent, price=price, notional=market.notional(intent.amount, price), reason=ReasonCode.REPRICE
         )
-        decision = self._recheck(repriced)
+        decision = self._recheck(repriced, self.seen)
+        if intent_id is not None:
+            self._journal.record_risk_decisions([intent_id], [decision], stage="reprice")
         if not decision.approved:
-            log.info("order.reprice_denied", symbol=intent.symbol, price=price, reasons=decision.summary)
+            log.info("risk.denied", stage="reprice", symbol=intent.symbol, side=intent.side, price=price,
+                     reasons=decision.summary)  # fmt: skip
             return Placement(repriced, Outcome.DENIED, detail=decision.summary)
         log.info("order.repriced", symbol=intent.symbol, old_price=intent.price, price=price)
         return await self._send(repriced, intent_id, market)
+
+
+def _in_flight(request: OrderRequest) -> Order:
+    """A request on its way: open for all of its amount until the venue says otherwise."""
+    return Order(
+        request.symbol, request.side, request.amount, request.price, OrderStatus.OPEN, request.client_order_id,
+        None, reduce_only=request.reduce_only, post_only=request.post_only,
+    )  # fmt: skip
 
 
 def _would_cross(price: Decimal, passive: Decimal, side: Side) -> bool:

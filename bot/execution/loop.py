@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -25,7 +25,7 @@ from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_with
 from bot.core.factory import CoreSettings, core_settings
 from bot.core.plan import Plan
-from bot.domain import ZERO, CancelIntent, Market, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
+from bot.domain import ZERO, CancelIntent, Market, Order, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
 from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import check_margin, run_preflight
@@ -34,6 +34,7 @@ from bot.execution.approval import Approval, Approver, Verdict
 from bot.execution.executor import Executor, Outcome
 from bot.execution.ids import ClientOrderIds, is_ours
 from bot.execution.interrupts import Interrupts
+from bot.execution.leverage import keep_leverage
 from bot.execution.reading import QUOTE, hedge_symbols, preflight_plan, snapshot_request
 from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
 from bot.execution.summary import (
@@ -252,8 +253,11 @@ class HedgeLoop:
         await self.executor.resolve_unknown()
         await self.executor.sync_orders(snapshot.open_orders)
         await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=now)
+        prepared = {symbol: p for symbol, p in snapshot.positions.items() if symbol in self.leverage}
+        held = await keep_leverage(self.port, self.journal, self.run_id, prepared, self.config.execution.leverage)
+        self.leverage.update(held.leverage)
         history = self.journal.risk_history(now)
-        self._apply([*events, *daily_limit_events(history, self.limits)])
+        self._apply([*events, *held.halts, *daily_limit_events(history, self.limits)])
         if self.risk_state.trading is TradingState.HALTED:
             await self.cancel_our_orders(f"halted: {self.risk_state.detail}")
             return self._record_halted(now)
@@ -301,11 +305,11 @@ class HedgeLoop:
             hedge_notional=hedged,
             instruments=lines,
             intents=len(intents),
-            denied=sum(1 for d in risk if not d.approved),
+            denied=sum(1 for d in risk if not d.approved) + sum(1 for p in placements if p.outcome is Outcome.DENIED),
             placed=sum(1 for p in placements if p.outcome is Outcome.PLACED),
             rejected=sum(1 for p in placements if p.outcome is Outcome.REJECTED),
             unknown=sum(1 for p in placements if p.outcome is Outcome.UNKNOWN),
-            skipped=sum(1 for p in placements if p.outcome in (Outcome.SKIPPED, Outcome.DENIED)),
+            skipped=sum(1 for p in placements if p.outcome is Outcome.SKIPPED),
             cancels=len(plan.cancels),
             reasons=reasons_by_holding(plan, blocked),
         )
@@ -324,13 +328,14 @@ class HedgeLoop:
             return [Approval(intent, Verdict.REJECTED, self.approver.name, note) for intent in intents]
         return answers
 
-    def _recheck(self, intent: OrderIntent) -> RiskDecision:
-        """The risk gate for one re-priced intent, against the latest snapshot and a fresh history."""
+    def _recheck(self, intent: OrderIntent, seen: Sequence[Order]) -> RiskDecision:
+        """The risk gate for one re-priced intent: the cycle's snapshot as our orders ``seen`` since changed it
+        (what actually rests, and the fill-adjusted position), with a fresh history."""
         assert self._last_snapshot is not None, "re-pricing happens only after a cycle's snapshot"
         assert self._last_plan is not None, "re-pricing happens only after a cycle's plan"
         now = self.clock.now()
         context = self._risk_context(self._last_snapshot, self._last_plan, now, self.journal.risk_history(now))
-        return decide(intent, context, self.limits)
+        return decide(intent, context.after(seen), self.limits)
 
     def _risk_context(self, snapshot: Snapshot, plan: Plan, now: datetime, history: RiskHistory) -> RiskContext:
         ours = [o for o in snapshot.open_orders if is_ours(o.client_order_id)]

@@ -23,7 +23,7 @@ class CycleOutcome:
     hedge_notional: Decimal
     instruments: tuple[Mapping[str, Any], ...]
     intents: int = 0
-    denied: int = 0
+    denied: int = 0  # by the risk gate: at the plan, or at a re-price's re-check
     placed: int = 0
     rejected: int = 0
     unknown: int = 0

@@ -17,6 +17,7 @@ from bot.journal.codec import moment, ms, text_dec
 from bot.journal.records import (
     CycleRow,
     DecisionRecord,
+    ErrorRow,
     ExplainedPosition,
     FundingTotal,
     JournalFill,
@@ -297,6 +298,15 @@ class JournalReader:
             return None
         r = rows[0]
         return RiskState(TradingState(r["to_state"]), Trigger(r["trigger"]), r["detail"])
+
+    def errors(self, limit: int = 50, kind: str | None = None) -> list[ErrorRow]:
+        """The newest errors and anomalies first (of one ``kind``, if given)."""
+        where, params = ("kind = ?", (kind,)) if kind is not None else ("1 = 1", ())
+        rows = self._rows(f"SELECT * FROM errors WHERE {where} ORDER BY error_id DESC LIMIT ?", (*params, limit))
+        return [
+            ErrorRow(moment(r["at_ms"]), r["run_id"], r["kind"], r["message"], r["symbol"], r["client_order_id"])
+            for r in rows
+        ]
 
     def latest_policy_state(self, run_id: str | None = None) -> dict[str, Any] | None:
         """The newest policy state blob (of ``run_id``, or of any run), as the JSON data it was saved as."""

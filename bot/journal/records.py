@@ -173,3 +173,15 @@ class ExplainedPosition:
     baseline_as_of: datetime | None
     from_fills: Decimal
     contracts: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRow:
+    """Something that went wrong or was found wrong (``kind``: an exception's name, or e.g. "leverage_changed")."""
+
+    at: datetime
+    run_id: str | None
+    kind: str
+    message: str
+    symbol: str | None
+    client_order_id: str | None

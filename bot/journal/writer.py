@@ -139,7 +139,7 @@ class Journal(JournalReader):
     def record_risk_decisions(
         self, intent_ids: Sequence[int], decisions: Sequence[RiskDecision], *, stage: str = "plan"
     ) -> None:
-        """The gate's verdicts, one per intent id (``stage``: "plan", or "approval" for a re-check)."""
+        """The gate's verdicts, one per intent id (``stage``: "plan", or a re-check: "approval", "reprice")."""
         if len(intent_ids) != len(decisions):
             raise JournalError(f"{len(intent_ids)} intent ids for {len(decisions)} risk decisions")
         with self._write("risk decisions") as conn:

@@ -64,7 +64,8 @@ class RiskContext:
     contracts rather than quote value keeps a direct hedge quantity-matched when the perp trades at a discount
     to spot (17 % on 10 Oct 2025): a notional comparison would let the short grow past the holdings' quantity.
     ``collateral`` is the settle-currency equity backing the hedges (wallet balance plus unrealised PnL);
-    ``leverage`` is the leverage set on each instrument at the venue (read back at preflight).
+    ``leverage`` is the leverage set on each instrument at the venue, as last read back (at preflight, from each
+    cycle's positions, after setting it back).
     """
 
     now: datetime
@@ -132,7 +133,7 @@ class RiskContext:
             raise DataError(f"no position data for {symbol}") from None
 
     def instrument_leverage(self, symbol: str) -> Decimal:
-        """The leverage set on ``symbol`` at the venue: as read back at preflight, else as the position reports."""
+        """The leverage set on ``symbol`` at the venue: as last read back, else as the position reports."""
         leverage = self.leverage.get(symbol) or self.position(symbol).leverage
         if leverage is None or leverage <= 0:
             raise DataError(f"the leverage set on {symbol} is unknown")
@@ -189,6 +190,21 @@ class RiskContext:
             ZERO,
         )
 
+    def after(self, latest: Iterable[Order]) -> RiskContext:
+        """This context once our orders are in their ``latest`` states (learned since the snapshot: cancels,
+        placements, fills): final ones no longer rest, new ones do, and what they filled since is in the position."""
+        earlier = {o.client_order_id: o for o in self.our_orders if o.client_order_id is not None}
+        updates = {o.client_order_id: o for o in latest if o.client_order_id is not None}
+        positions = dict(self.positions)
+        for cid, order in updates.items():
+            gained = order.filled - (earlier[cid].filled if cid in earlier else ZERO)
+            if gained > 0 and order.symbol in positions:  # a missing position stays missing: its checks deny
+                fill_price = order.average_price or order.price
+                positions[order.symbol] = _with_fill(positions[order.symbol], order.side, gained, fill_price)
+        kept = tuple(updates.get(o.client_order_id, o) if o.client_order_id else o for o in self.our_orders)
+        new = tuple(order for cid, order in updates.items() if cid not in earlier)
+        return replace(self, our_orders=kept + new, positions=positions)
+
     def with_approved(self, intent: OrderIntent) -> RiskContext:
         """The context the next intent of the cycle is checked against: this one counts as resting."""
         history = replace(self.history, orders_last_minute=self.history.orders_last_minute + 1)
@@ -207,6 +223,25 @@ def full_hedge_of(targets: Iterable[HedgeTarget]) -> dict[str, Decimal]:
 def utc_day_start(moment: datetime) -> datetime:
     """00:00 UTC of ``moment``'s UTC day: where daily turnover and funding are counted from."""
     return datetime.combine(moment.astimezone(UTC).date(), time(0), tzinfo=UTC)
+
+
+def _with_fill(position: Position, side: Side, amount: Decimal, price: Decimal | None) -> Position:
+    """``position`` after a fill of ``amount`` contracts at ``price``: adding averages the entry price, reducing
+    keeps it, crossing zero starts again at ``price``; an entry that cannot be known is None (checks then deny)."""
+    before = position.contracts
+    after = before + side.sign * amount
+    entry: Decimal | None
+    if after == 0:
+        entry = None
+    elif before * after < 0:
+        entry = price
+    elif abs(after) < abs(before):
+        entry = position.entry_price
+    elif price is None or (before != 0 and position.entry_price is None):
+        entry = None
+    else:
+        entry = (abs(before) * (position.entry_price or ZERO) + amount * price) / abs(after)
+    return replace(position, contracts=after, entry_price=entry)
 
 
 def _as_order(intent: OrderIntent) -> Order:

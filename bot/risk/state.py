@@ -4,6 +4,7 @@
     kill_switch                HALTED        HALTED                       HALTED
     fatal_error                HALTED        HALTED                       HALTED
     reconciliation_failed      HALTED        HALTED                       HALTED
+    leverage_changed           HALTED        HALTED                       HALTED
     operator_halt              HALTED        HALTED                       HALTED (operator's)
     daily_turnover_reached     REDUCING      REDUCING (cause kept)        HALTED
     daily_funding_reached      REDUCING      REDUCING (cause kept)        HALTED
@@ -32,6 +33,7 @@ class Trigger(StrEnum):
     KILL_SWITCH = "kill_switch"  # the kill-switch file exists or the halt signal arrived
     FATAL_ERROR = "fatal_error"  # unexpected exception, lost credentials, journal failure
     RECONCILIATION_FAILED = "reconciliation_failed"  # the exchange holds what the journal cannot explain
+    LEVERAGE_CHANGED = "leverage_changed"  # set outside the bot on a hedge position, and it cannot be set back
     DAILY_TURNOVER_REACHED = "daily_turnover_reached"
     DAILY_FUNDING_REACHED = "daily_funding_reached"
     NEW_TRADING_DAY = "new_trading_day"  # 00:00 UTC passed: daily counters start again
@@ -45,6 +47,7 @@ _ESCALATIONS = {
     Trigger.KILL_SWITCH: TradingState.HALTED,
     Trigger.FATAL_ERROR: TradingState.HALTED,
     Trigger.RECONCILIATION_FAILED: TradingState.HALTED,
+    Trigger.LEVERAGE_CHANGED: TradingState.HALTED,
     Trigger.DAILY_TURNOVER_REACHED: TradingState.REDUCING,
     Trigger.DAILY_FUNDING_REACHED: TradingState.REDUCING,
 }

@@ -15,7 +15,7 @@ import pytest
 
 from bot.core.planner.instrument import InstrumentInput, plan_instrument
 from bot.core.planner.state import InstrumentState
-from bot.domain import ReasonCode, Side
+from bot.domain import ReasonCode, Rounding, Side
 from policies.base import InstrumentHold
 from tests.core.factories import our_order, params, sol_book, sol_input, target
 from tests.factories import NOW, book, btc_mini_contract_market, perp_ticker, sol_perp_market
@@ -204,6 +204,72 @@ CASES = {
         ReasonCode.REBALANCE,
         [(S, "5", "150.00", True)],
         [],
+    ),
+    # A resting order beyond what is still needed is kept while all of it filling leaves the position within
+    # band x hysteresis (2.5 %) of the target, short of the caps (max_hedge_ratio, flat, the rounding's promise).
+    "target one lot smaller: the resting buy is kept": (
+        sol_input("-18.4", "-20", orders=(our_order(B, "1.7", "149.99"),)),  # 0.1 beyond; 2.5 % is 0.46
+        {},
+        InstrumentState(),
+        ReasonCode.WAITING_IN_FLIGHT,
+        [],
+        [],
+    ),
+    "a resting buy beyond band x hysteresis is cancelled": (
+        sol_input("-18.4", "-20", orders=(our_order(B, "2.1", "149.99"),)),  # 0.5 beyond, above 0.46
+        {},
+        InstrumentState(),
+        ReasonCode.REBALANCE,
+        [],
+        ["hbtest1x0"],
+    ),
+    "target 0: a resting buy beyond it is cancelled (never flips)": (
+        sol_input("0", "-10", orders=(our_order(B, "10.1", "149.99"),)),
+        {},
+        InstrumentState(),
+        ReasonCode.UNWIND,
+        [],
+        ["hbtest1x0"],
+    ),
+    "at the target, a small resting buy on either side is kept": (
+        sol_input("-100", "-100", orders=(our_order(B, "2", "149.99"),)),  # -98 is 2 % from -100
+        {},
+        InstrumentState(),
+        ReasonCode.WAITING_IN_FLIGHT,
+        [],
+        [],
+    ),
+    "nearest: a resting sell beyond a smaller target is kept below max_hedge_ratio": (
+        sol_input("-100", "-90", orders=(our_order(S, "12", "150.00"),)),  # -102 of a cap of -150
+        {"rounding": Rounding.NEAREST, "max_hedge_ratio": D("1.5")},
+        InstrumentState(),
+        ReasonCode.WAITING_IN_FLIGHT,
+        [],
+        [],
+    ),
+    "nearest: ...but cancelled where it could pass max_hedge_ratio": (
+        sol_input("-100", "-90", orders=(our_order(S, "12", "150.00"),)),  # -102 of a cap of -100
+        {"rounding": Rounding.NEAREST},
+        InstrumentState(),
+        ReasonCode.REBALANCE,
+        [],
+        ["hbtest1x0"],
+    ),
+    "rounding down: a resting sell beyond the target is cancelled (never over-hedges)": (
+        sol_input("-100", "-90", orders=(our_order(S, "12", "150.00"),)),
+        {"max_hedge_ratio": D("1.5")},
+        InstrumentState(),
+        ReasonCode.REBALANCE,
+        [],
+        ["hbtest1x0"],
+    ),
+    "rounding up: a resting buy beyond the target is cancelled (never under-hedges)": (
+        sol_input("-18.4", "-20", orders=(our_order(B, "1.7", "149.99"),)),
+        {"rounding": Rounding.UP},
+        InstrumentState(),
+        ReasonCode.REBALANCE,
+        [],
+        ["hbtest1x0"],
     ),
     "cap: rounding up never beyond max_hedge_ratio": (
         sol_input("-99.95", full="-99.95"),

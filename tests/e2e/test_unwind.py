@@ -69,7 +69,7 @@ def venue_position(engine: SimExchange, symbol: str = "SOLUSDT") -> Decimal:
 async def test_unwind_cli_when_halted_by_the_kill_switch_then_refuses_naming_the_halt_until_resumed_then_flattens(
     tmp_path: Path,
 ) -> None:
-    engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000), "SOL": D(100)}, rate_limits=False, speed=60))
+    engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000), "SOL": D(100)}, rate_limits=False, speed=300))
     async with running_sim(engine=engine) as sim:
         config = str(write_config(tmp_path, sim.url))
         log, kill_switch = tmp_path / "bot.log", tmp_path / "hedgebot.halt"

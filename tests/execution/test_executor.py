@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -11,15 +11,19 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.domain import CancelIntent, Order, OrderIntent, OrderStatus, ReasonCode, Side
+from bot.domain import CancelIntent, Order, OrderIntent, OrderStatus, ReasonCode, Side, TradingState
 from bot.errors import AmbiguousOrderOutcome, AuthenticationFailed, InsufficientMargin, PostOnlyWouldTake
 from bot.exchange.port import OrderRequest
-from bot.execution.executor import Executor, Outcome
+from bot.execution.executor import Executor, Outcome, Recheck
 from bot.execution.ids import ClientOrderIds
+from bot.journal.records import CycleRecord, DecisionRecord
 from bot.journal.writer import Journal, open_journal
+from bot.risk import RiskContext
 from bot.risk.decision import Denial, DenialCode, RiskDecision
+from bot.risk.gate import decide
 from tests.exchange.fake_port import FakePort
 from tests.factories import NOW, sol_perp_market
+from tests.risk.factories import default_limits, resting, sol_context, sol_position
 
 D = Decimal
 SOL = "SOL/USDT:USDT"
@@ -65,12 +69,25 @@ def raises(exc: Exception) -> Callable[[OrderRequest], Answer]:
     return lambda _: exc
 
 
-def approve(_: OrderIntent) -> RiskDecision:
-    return RiskDecision(_)
+# The two ways a venue refuses a post-only order that would take liquidity.
+BOTH_POST_ONLY_REFUSALS = pytest.mark.parametrize(
+    "first_answer",
+    [raises(PostOnlyWouldTake("would take liquidity")), cancelled_post_only],
+    ids=["rejected synchronously (Binance style)", "accepted then cancelled (Bybit style)"],
+)
 
 
-def deny(intent: OrderIntent) -> RiskDecision:
+def approve(intent: OrderIntent, _: Sequence[Order]) -> RiskDecision:
+    return RiskDecision(intent)
+
+
+def deny(intent: OrderIntent, _: Sequence[Order]) -> RiskDecision:
     return RiskDecision(intent, (Denial(DenialCode.MAX_PRICE_DEVIATION, "too far from mark"),))
+
+
+def real_gate(context: RiskContext) -> Recheck:
+    """The risk gate as the loop re-checks with it: the cycle's context as the orders seen since changed it."""
+    return lambda intent, seen: decide(intent, context.after(seen), default_limits())
 
 
 def sell(amount: str = "10", price: str = "149.50", replaces: str | None = None) -> OrderIntent:
@@ -93,7 +110,7 @@ def journal(tmp_path: Path, clock: ManualClock) -> Iterator[Journal]:
 def executor(
     venue: ScriptedVenue,
     journal: Journal,
-    recheck: Callable[[OrderIntent], RiskDecision] = approve,
+    recheck: Recheck = approve,
     reprices: int = 3,
     clock: ManualClock | None = None,
 ) -> Executor:
@@ -110,11 +127,7 @@ def executor(
     )
 
 
-@pytest.mark.parametrize(
-    "first_answer",
-    [raises(PostOnlyWouldTake("would take liquidity")), cancelled_post_only],
-    ids=["rejected synchronously (Binance style)", "accepted then cancelled (Bybit style)"],
-)
+@BOTH_POST_ONLY_REFUSALS
 async def test_post_only_when_it_would_take_then_repriced_at_the_fresh_touch_and_sent_once_more(
     journal: Journal, first_answer: Callable[[OrderRequest], Answer]
 ) -> None:
@@ -216,3 +229,66 @@ async def test_reprice_when_one_slice_was_rejected_then_the_next_slices_start_fr
     assert [p.outcome for p in placements] == [Outcome.PLACED] * 3
     assert [r.price for r in venue.sent] == [D("149.50"), D("150.00"), D("150.00"), D("150.00")]
     assert len(venue.called("fetch_order_book")) == 1  # one fresh book served all three slices
+
+
+# Re-checks through the real risk gate. The SOL hedge of tests/risk/factories.py: 100 contracts hedge the holdings
+# fully, risk.max_hedge_ratio is 1, the mark and the fresh book's best ask are 150.00.
+
+
+@BOTH_POST_ONLY_REFUSALS
+async def test_reprice_when_the_order_it_replaces_was_cancelled_then_rechecked_without_it_and_sent(
+    journal: Journal, first_answer: Callable[[OrderRequest], Answer]
+) -> None:
+    old = resting(Side.SELL, "20", "150.10", client_order_id="hbold1x0")  # with -80, exactly the full hedge
+    venue = ScriptedVenue([first_answer, rests])
+    venue.orders.append(old)
+    journal.adopt_order(venue.venue, old, run_id="abc123")
+    gate = real_gate(sol_context(position=sol_position("-80"), our_orders=[old]))
+    replacement = sell("20", "149.50", replaces="hbold1x0")  # the market moved on: it would take liquidity
+    placement = await executor(venue, journal, recheck=gate).place(replacement, None, sol_perp_market())
+    assert placement.outcome is Outcome.PLACED, placement.detail  # -80 - 20: the cancelled order no longer counts
+    assert venue.cancelled == ["hbold1x0"]
+    assert [r.price for r in venue.sent] == [D("149.50"), D("150.00")]
+
+
+async def test_reprice_when_the_replaced_order_filled_partly_before_its_cancel_then_the_fill_counts(
+    journal: Journal,
+) -> None:
+    old = resting(Side.SELL, "20", "150.10", client_order_id="hbold1x0")  # -85 - 20: 1.05 x, left from before
+    venue = ScriptedVenue([cancelled_post_only, rests])
+    venue.orders.append(replace(old, filled=D(8)))  # 8 filled after the snapshot: the position is -93 now
+    journal.adopt_order(venue.venue, old, run_id="abc123")
+    gate = real_gate(sol_context(position=sol_position("-85"), our_orders=[old]))
+    replacement = sell("20", "149.50", replaces="hbold1x0")  # re-ordered for the 12 left
+    placement = await executor(venue, journal, recheck=gate).place(replacement, None, sol_perp_market())
+    assert placement.outcome is Outcome.DENIED  # -93 - 12 = -105, not -85 - 12 = -97
+    assert "could reach 105.0 contracts" in placement.detail
+
+
+async def test_reprice_when_an_earlier_slice_was_placed_this_cycle_then_it_counts_against_the_limits(
+    journal: Journal,
+) -> None:
+    venue = ScriptedVenue([rests, cancelled_post_only, rests])
+    gate = real_gate(sol_context(position=sol_position("-70")))
+    slices = [(sell("20", "150.00"), None), (sell("20", "149.50"), None)]  # the gate saw them one by one
+    placements = await executor(venue, journal, recheck=gate).execute([], slices, {SOL: sol_perp_market()})
+    assert [p.outcome for p in placements] == [Outcome.PLACED, Outcome.DENIED]  # -70 - 20 - 20 = 1.1 x
+    assert len(venue.sent) == 2
+
+
+async def test_reprice_when_the_recheck_denies_then_journaled_like_the_cycles_denials_and_why_shows_it(
+    journal: Journal,
+) -> None:
+    cycle = journal.record_cycle(CycleRecord("abc123", 1, NOW, TradingState.ACTIVE, D(15000), D(9000)))
+    journal.record_decisions(cycle, [DecisionRecord("SOL", ReasonCode.REBALANCE, SOL)])
+    intent = sell("10", "149.50")
+    (intent_id,) = journal.record_intents(cycle, [intent])
+    other = resting(Side.SELL, "40", "150.00", client_order_id="hbrest1x0")  # still resting: -60 - 40 - 10
+    venue = ScriptedVenue([cancelled_post_only, rests])
+    gate = real_gate(sol_context(position=sol_position("-60"), our_orders=[other]))
+    placement = await executor(venue, journal, recheck=gate).place(intent, intent_id, sol_perp_market())
+    assert placement.outcome is Outcome.DENIED
+    (why,) = journal.why("SOL")
+    assert any("risk.max_hedge_ratio" in denial for denial in why.denials), why.denials
+    (row,) = journal.last_cycles()
+    assert (row.intents, row.denied) == (1, 1)

@@ -276,6 +276,16 @@ def test_latest_policy_state_when_saved_then_newest_per_run_with_decimals_as_tex
     assert journal.latest_policy_state("none") is None
 
 
+def test_journal_when_errors_recorded_then_read_back_newest_first_and_by_kind(journal: Journal) -> None:
+    journal.record_error(RUN, "ExchangeUnavailable", "503", symbol=SOL)
+    journal.record_error(RUN, "leverage_changed", "5x set outside hedgebot", symbol=SOL, client_order_id="hb1")
+    newest, oldest = journal.errors()
+    assert (newest.run_id, newest.kind, newest.message) == (RUN, "leverage_changed", "5x set outside hedgebot")
+    assert (newest.symbol, newest.client_order_id, newest.at) == (SOL, "hb1", NOW)
+    assert (oldest.kind, oldest.client_order_id) == ("ExchangeUnavailable", None)
+    assert journal.errors(kind="leverage_changed") == journal.errors(limit=1) == [newest]
+
+
 def test_journal_when_rows_changed_or_deleted_then_sqlite_refuses(tmp_path: Path) -> None:
     journal, clock, path = new_journal(tmp_path)
     populate(journal, clock)

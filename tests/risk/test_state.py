@@ -39,6 +39,7 @@ T = Trigger
         (R, T.OPERATOR_REDUCE, T.KILL_SWITCH, H),
         (A, None, T.FATAL_ERROR, H),
         (A, None, T.RECONCILIATION_FAILED, H),
+        (R, T.DAILY_FUNDING_REACHED, T.LEVERAGE_CHANGED, H),
         (A, None, T.DAILY_TURNOVER_REACHED, R),
         (A, None, T.DAILY_FUNDING_REACHED, R),
         (H, T.KILL_SWITCH, T.DAILY_FUNDING_REACHED, H),  # automatic events never loosen

@@ -4,9 +4,13 @@ Rules, in order:
 1. Hold (no action) when the policy put the instrument on hold, it is not listed, or its book/ticker is unusable.
 2. The target is rounded onto the lot (``rounding``; down by default: never over-hedge), kept within the
    hedge-ratio cap, and never long.
-3. Our resting orders count toward the hedge (in flight). Those on the wrong side, or beyond what is still
-   needed (the oldest are kept), are cancelled and nothing else happens on the instrument this cycle: the
-   next cycle re-plans from what actually remains, so a late fill can never double the hedge.
+3. Our resting orders count toward the hedge (in flight). Each side's are kept, oldest first, while all of them
+   filling would leave the position within band x hysteresis of the target (rule 5's band while orders rest),
+   never past a cap: the hedge-ratio cap, flat, or the rounding's promise ("down" never over-hedges, "up" never
+   under-hedges). A zero target leaves no room beyond it; a stray long may only be closed. So a target that
+   moves a little keeps its orders (no churn); the rest are cancelled and nothing else happens on the
+   instrument this cycle: the next cycle re-plans from what actually remains, so a late fill can never double
+   the hedge.
 4. Resting orders the touch has moved away from (``reprice_threshold_bps``), or older than ``order_ttl``, are
    cancelled and replaced at the new passive price for at most their remaining quantity (bounded per minute).
 5. The gap not covered in flight is acted on when it leaves the band (relative to the target; any gap to a
@@ -22,6 +26,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -49,6 +54,7 @@ from bot.domain import (
     OrderIntent,
     PerpTicker,
     ReasonCode,
+    Rounding,
     Side,
     round_to_step,
 )
@@ -135,10 +141,11 @@ class _Planner:
     def plan(self, state: InstrumentState) -> tuple[InstrumentDecision, InstrumentState]:
         inp, market, params = self.inp, self.market, self.params
         target = rounded_target(inp.raw_target, inp.full_contracts, market, params.rounding, params.max_hedge_ratio)
+        cap = cap_contracts(inp.full_contracts, market, params.max_hedge_ratio)
         needed = target - inp.position
         # What orders may do this cycle: all of it, except that a stray long is only closed (the short comes next).
         reach = max(needed, -inp.position) if inp.position > ZERO else needed
-        keep, drop = _split(inp.orders, reach)
+        keep, drop = _split(inp.orders, self._room(target, cap))
         if drop:
             actions = self._cancel_misfits(drop, target)
             next_state = InstrumentState(rebalancing=True, reprices=state.reprices)
@@ -150,7 +157,7 @@ class _Planner:
             reason=actions.reason,
             target=inp.raw_target,
             target_contracts=target,
-            cap_contracts=cap_contracts(inp.full_contracts, market, params.max_hedge_ratio),
+            cap_contracts=cap,
             full_contracts=inp.full_contracts,
             current=inp.position,
             in_flight=inp.in_flight,
@@ -165,9 +172,29 @@ class _Planner:
         )
         return decision, next_state
 
+    def _room(self, target: Decimal, cap: Decimal) -> dict[Side, Decimal]:
+        """Per side, the most contracts our resting orders may hold (rule 3): all of them filling leaves the
+        position within band x hysteresis of the target and short of every cap; a stray long is only closed."""
+        position = self.inp.position
+        if position > ZERO:
+            return {Side.SELL: position, Side.BUY: ZERO}
+        slack = self._band(active=True) * abs(target)
+        most_short, least_short = target - slack, target + slack
+        exact = max(min(self.inp.raw_target, ZERO), cap)  # the target before rounding, within the cap
+        if self.params.rounding is Rounding.DOWN:
+            most_short = max(most_short, exact)  # never over-hedge
+        elif self.params.rounding is Rounding.UP:
+            least_short = min(least_short, exact)  # never under-hedge
+        lowest, highest = max(most_short, cap), min(least_short, ZERO)
+        return {Side.SELL: max(position - lowest, ZERO), Side.BUY: max(highest - position, ZERO)}
+
+    def _band(self, *, active: bool) -> Decimal:
+        """Rule 5's band, a fraction of the target: ``band``, or ``band x hysteresis`` while rebalancing."""
+        return self.params.band * (self.params.hysteresis if active else ONE)
+
     def _cancel_misfits(self, drop: tuple[Order, ...], target: Decimal) -> _Actions:
         reason = ReasonCode.UNWIND if target == ZERO else ReasonCode.REBALANCE
-        note = "no longer fits the target (wrong side, or more than still needed)"
+        note = "no longer fits the target (beyond it by more than band x hysteresis, or past a cap)"
         cancels = tuple(CancelIntent(o.symbol, o.client_order_id, o.order_id, reason, note) for o in drop)
         summary = f"cancelling {len(drop)} resting order(s) that {note}; the rest is re-planned next cycle"
         return _Actions(reason, cancels=cancels, notes=(summary,))
@@ -177,7 +204,7 @@ class _Planner:
     ) -> tuple[_Actions, InstrumentState]:
         repriced, recent = self._reprice(keep, state.reprices)
         active = state.rebalancing or bool(keep)
-        threshold = self.params.band * (self.params.hysteresis if active else ONE)
+        threshold = self._band(active=active)
         fresh = self._new_orders(target, gap, reachable, keep, threshold)
         next_state = InstrumentState(rebalancing=bool(fresh.intents or keep), reprices=recent)
         reason = fresh.reason
@@ -303,16 +330,15 @@ def _signed(orders: tuple[Order, ...]) -> Decimal:
     return sum((o.signed_remaining for o in orders), ZERO)
 
 
-def _split(orders: tuple[Order, ...], needed: Decimal) -> tuple[tuple[Order, ...], tuple[Order, ...]]:
-    """Resting orders to keep (same side as ``needed``, oldest first, in total at most ``needed``) and the rest."""
+def _split(orders: tuple[Order, ...], room: Mapping[Side, Decimal]) -> tuple[tuple[Order, ...], tuple[Order, ...]]:
+    """Resting orders to keep (oldest first, each side's in total at most its ``room``) and the rest."""
     keep: list[Order] = []
     drop: list[Order] = []
-    covered = ZERO
+    covered = dict.fromkeys(Side, ZERO)
     for order in sorted(orders, key=lambda o: o.timestamp or _NEVER):
-        helps = order.side.sign * needed > ZERO
-        if helps and covered + order.remaining <= abs(needed):
+        if covered[order.side] + order.remaining <= room[order.side]:
             keep.append(order)
-            covered += order.remaining
+            covered[order.side] += order.remaining
         else:
             drop.append(order)
     return tuple(keep), tuple(drop)
