@@ -167,3 +167,12 @@ def test_apprise_destination_when_the_extra_is_not_installed_then_says_how_to_in
     text = SIM_VENUE + '[alerts.destinations.more]\nkind = "apprise"\ncredentials = "MORE"\n'
     problems = problems_of(text, write_config, {"MORE_URL": "ntfy://ntfy.sh/hedgebot-topic"})
     assert problems["alerts.destinations.more.kind"] == INSTALL_HINT
+
+
+@pytest.mark.skipif(not apprise_installed(), reason="the apprise extra is not installed")
+def test_apprise_destination_when_apprise_does_not_know_the_url_then_refused(write_config) -> None:
+    text = SIM_VENUE + '[alerts.destinations.more]\nkind = "apprise"\ncredentials = "MORE"\n'
+    problems = problems_of(text, write_config, {"MORE_URL": "nosuchservice://secretthing"})
+    assert "apprise does not recognise the URL in MORE_URL" in problems["alerts.destinations.more.credentials"]
+    config = load_config(write_config(text), env={"MORE_URL": "ntfy://ntfy.sh/hedgebot-topic"})
+    assert config.alert_destinations()[0].kind is DestinationKind.APPRISE
