@@ -158,7 +158,7 @@ class Notifier:
         """Exponential backoff with jitter: ``first_wait`` doubling per attempt plus up to ``first_wait`` at random;
         at least what the receiver asked for, at most ``max_wait``."""
         policy = self._policy
-        backoff = policy.first_wait * 2 ** (state.attempt_number - 1) + random.uniform(0, policy.first_wait)
+        backoff = policy.first_wait * 2.0 ** (state.attempt_number - 1) + random.uniform(0, policy.first_wait)
         failure = state.outcome.exception() if state.outcome else None
         asked = failure.retry_after if isinstance(failure, AlertDeliveryFailed) and failure.retry_after else 0.0
         return min(policy.max_wait, max(backoff, asked))
