@@ -21,6 +21,8 @@ from pydantic import Field, PrivateAttr, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot import limits
+from bot.alerts.config import AlertsConfig, check_alerts, resolve_destinations
+from bot.alerts.settings import Destination
 from bot.config_errors import format_validation_error
 from bot.config_types import (
     Asset,
@@ -34,7 +36,7 @@ from bot.config_types import (
     StrictModel,
     VenueMode,
 )
-from bot.credentials import SIM_API_KEY, SIM_API_SECRET, Credentials, resolve_credentials
+from bot.credentials import SIM_API_KEY, SIM_API_SECRET, Credentials, read_secrets_file, resolve_credentials
 from bot.domain import MarginMode, Rounding
 from bot.errors import ConfigError
 from policies.config import PolicyConfig
@@ -144,9 +146,11 @@ class AppConfig(BaseSettings):
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
     journal: JournalConfig = Field(default_factory=JournalConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     secrets_file: Path | None = None
 
     _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
+    _alert_destinations: tuple[Destination, ...] = PrivateAttr(default=())
     _source: Path | None = PrivateAttr(default=None)
 
     @classmethod
@@ -166,6 +170,10 @@ class AppConfig(BaseSettings):
 
     def credentials(self, venue: str) -> Credentials:
         return self._credentials[venue]
+
+    def alert_destinations(self) -> tuple[Destination, ...]:
+        """``[alerts.destinations]`` with their secrets resolved, in the configured order."""
+        return self._alert_destinations
 
     @property
     def source(self) -> Path | None:
@@ -190,6 +198,7 @@ class AppConfig(BaseSettings):
             }
             for name, creds in self._credentials.items()
         }
+        data["alert_secrets"] = {destination.name: destination.source for destination in self._alert_destinations}
         return data
 
 
@@ -223,15 +232,20 @@ def parse_config(
     finally:
         _ENVIRON.reset(token)
     problems = cross_check(config)
-    credentials, credential_problems = resolve_credentials(config, environ, base_dir)
-    problems.extend(credential_problems)
+    secrets, secrets_file_problems = read_secrets_file(config.secrets_file, base_dir)
+    credentials, credential_problems = resolve_credentials(config, environ, secrets)
+    destinations, destination_problems = resolve_destinations(config.alerts, environ, secrets)
+    problems.extend([*secrets_file_problems, *credential_problems, *destination_problems])
     if problems:
         raise ConfigError(problems)
     config._credentials = credentials
+    config._alert_destinations = destinations
     from bot.logging import register_secrets
 
     for creds in credentials.values():
         register_secrets(creds.secret_values())
+    for destination in destinations:
+        register_secrets(destination.secret_values())
     return config
 
 
@@ -311,6 +325,7 @@ def cross_check(config: AppConfig) -> list[tuple[str, str]]:
         )
     if config.execution.min_notional > config.risk.max_order_notional:
         problems.append(("execution.min_notional", "is above risk.max_order_notional: nothing could ever be ordered"))
+    problems.extend(check_alerts(config.alerts))
     return problems
 
 

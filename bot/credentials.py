@@ -1,13 +1,13 @@
-"""API credentials: resolved from the environment or a separate secrets file, never from the config file."""
+"""Secrets (API credentials, alert destinations): from the environment or a separate secrets file, never the config."""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -35,10 +35,58 @@ class Credentials:
         return tuple(v for v in values if v)
 
 
+@dataclass(frozen=True, slots=True)
+class SecretsFile:
+    """The tables of the optional ``secrets_file``, one per credential set."""
+
+    path: Path | None
+    tables: Mapping[str, Mapping[str, object]]
+
+    def table(self, name: str) -> Mapping[str, object]:
+        return self.tables.get(name, self.tables.get(name.upper(), {}))
+
+
+@dataclass(frozen=True, slots=True)
+class SecretSet:
+    """One credential set's values as found, and the environment variables that were missing."""
+
+    values: Mapping[str, str]
+    missing: tuple[str, ...]
+    source: str  # where they came from, for check-config; never the values
+    has_file: bool
+
+    def missing_message(self, name: str) -> str:
+        return f"credential set {name!r}: environment variable(s) {', '.join(self.missing)} not set" + (
+            " and not in the secrets file" if self.has_file else ""
+        )
+
+
+def read_secret_set(
+    name: str, fields: Sequence[str], environ: Mapping[str, str], secrets: SecretsFile, optional: Sequence[str] = ()
+) -> SecretSet:
+    """``NAME_FIELD`` from the environment, else ``field`` from the secrets file's ``[NAME]`` table."""
+    prefix = name.upper()
+    section = secrets.table(name)
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for field_name in fields:
+        env_name = f"{prefix}_{field_name.upper()}"
+        value = environ.get(env_name) or section.get(field_name)
+        if value:
+            values[field_name] = str(value)
+        elif field_name not in optional:
+            missing.append(env_name)
+    source = f"environment ({prefix}_*)" if f"{prefix}_{fields[0].upper()}" in environ else f"secrets file [{name}]"
+    return SecretSet(values, tuple(missing), source, secrets.path is not None)
+
+
+_API_FIELDS = ("api_key", "api_secret", "passphrase")
+
+
 def resolve_credentials(
-    config: AppConfig, environ: Mapping[str, str], base_dir: Path | None
+    config: AppConfig, environ: Mapping[str, str], secrets: SecretsFile
 ) -> tuple[dict[str, Credentials], list[tuple[str, str]]]:
-    secrets, problems = _read_secrets_file(config, base_dir)
+    problems: list[tuple[str, str]] = []
     resolved: dict[str, Credentials] = {}
     for name, venue in config.venues.items():
         where = f"venues.{name}.credentials"
@@ -51,55 +99,32 @@ def resolve_credentials(
                     "the simulator's built-in account",
                 )
             continue
-        prefix = venue.credentials.upper()
-        section = secrets.get(venue.credentials, secrets.get(prefix, {}))
-        values: dict[str, str] = {}
-        missing: list[str] = []
-        for field_name in ("api_key", "api_secret", "passphrase"):
-            env_name = f"{prefix}_{field_name.upper()}"
-            value = environ.get(env_name) or section.get(field_name)
-            if value:
-                values[field_name] = str(value)
-            elif field_name != "passphrase":
-                missing.append(env_name)
-        if venue.exchange == "okx" and "passphrase" not in values:
-            missing.append(f"{prefix}_PASSPHRASE")
-        if missing:
-            problems.append(
-                (
-                    where,
-                    f"credential set {venue.credentials!r}: environment variable(s) {', '.join(missing)} not set"
-                    + (" and not in the secrets file" if config.secrets_file else ""),
-                )
-            )
+        optional = () if venue.exchange == "okx" else ("passphrase",)
+        found = read_secret_set(venue.credentials, _API_FIELDS, environ, secrets, optional)
+        if found.missing:
+            problems.append((where, found.missing_message(venue.credentials)))
             continue
-        source = (
-            f"environment ({prefix}_*)" if f"{prefix}_API_KEY" in environ else f"secrets file [{venue.credentials}]"
-        )
-        passphrase = values.get("passphrase")
+        passphrase = found.values.get("passphrase")
         resolved[name] = Credentials(
-            SecretStr(values["api_key"]),
-            SecretStr(values["api_secret"]),
+            SecretStr(found.values["api_key"]),
+            SecretStr(found.values["api_secret"]),
             SecretStr(passphrase) if passphrase else None,
-            source,
+            found.source,
         )
     return resolved, problems
 
 
-def _read_secrets_file(
-    config: AppConfig, base_dir: Path | None
-) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
-    if config.secrets_file is None:
-        return {}, []
-    path = config.secrets_file
+def read_secrets_file(path: Path | None, base_dir: Path | None) -> tuple[SecretsFile, list[tuple[str, str]]]:
+    if path is None:
+        return SecretsFile(None, {}), []
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}, [("secrets_file", f"{path} not found")]
+        return SecretsFile(path, {}), [("secrets_file", f"{path} not found")]
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        return {}, [("secrets_file", f"cannot read {path}: {exc}")]
+        return SecretsFile(path, {}), [("secrets_file", f"cannot read {path}: {exc}")]
     if os.name == "posix" and path.stat().st_mode & 0o077:
-        return {}, [("secrets_file", f"{path} is readable by other users; run: chmod 600 {path}")]
-    return {str(k): v for k, v in data.items() if isinstance(v, dict)}, []
+        return SecretsFile(path, {}), [("secrets_file", f"{path} is readable by other users; run: chmod 600 {path}")]
+    return SecretsFile(path, {str(k): v for k, v in data.items() if isinstance(v, dict)}), []

@@ -23,7 +23,9 @@
     ├── PreflightError ............... refuse to start (credentials, markets, position mode, leverage, margin)
     ├── ReconciliationError .......... refuse to trade: the exchange holds something the journal cannot explain
     ├── JournalError ................. halt: the bot never trades without a journal entry written first
-    └── HaltRequested ................ the kill switch fired: cancel our resting orders, keep positions, stop
+    ├── HaltRequested ................ the kill switch fired: cancel our resting orders, keep positions, stop
+    └── AlertDeliveryFailed .......... an alert did not arrive: retried in the background if transient; never
+                                       reaches a trading decision
 
 "Denied" (our risk gate said no; nothing was sent) is a value returned by the risk gate, not an exception;
 "rejected" (the venue said no) is ``OrderRejected``.
@@ -144,3 +146,17 @@ class JournalError(HedgebotError):
 
 class HaltRequested(HedgebotError):
     """The kill switch fired. Response: cancel our resting orders, keep positions, stop."""
+
+
+class AlertDeliveryFailed(HedgebotError):
+    """An alert destination did not take a message. Raised only by alert senders, and handled by the notifier.
+
+    Response: ``retryable`` ones (no answer, HTTP 5xx, 429) are retried with backoff in the background, waiting at
+    least ``retry_after`` seconds when the receiver said so; the others (a wrong URL, token or chat) are logged and
+    given up. Trading never waits for, or fails because of, an alert. The message never contains a secret.
+    """
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        self.retryable = retryable
+        self.retry_after = retry_after
+        super().__init__(message)
