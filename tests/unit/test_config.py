@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SIM_API_KEY, VenueMode, load_config, parse_config
+from bot.config import VenueMode, load_config, parse_config
 from bot.errors import ConfigError
+from hedgesim.credentials import SIM_API_KEY
 from tests.conftest import EXAMPLE_CONFIG
 
 SIM_VENUE = """
