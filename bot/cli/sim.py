@@ -35,7 +35,8 @@ The default account holds {DEFAULT_USDT} USDT and about {DEFAULT_HOLDING_VALUE} 
 sample; with --balance the account holds exactly what you list. Fees default to Bybit's base tier.
 
 A control API under /__sim/ (state, faults, time, deposits, trades by "someone else") is for tests and
-experiments; it is not authenticated: keep --host on 127.0.0.1.
+experiments; it is not authenticated: keep --host on 127.0.0.1. The simulator is the hedgesim package, usable
+from Python too: hedgesim/README.md describes its API, what it simulates and its known simplifications.
 
 examples:
   hedgebot sim
