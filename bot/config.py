@@ -36,14 +36,14 @@ from bot.config_types import (
     StrictModel,
     VenueMode,
 )
-from bot.credentials import SIM_API_KEY, SIM_API_SECRET, Credentials, read_secrets_file, resolve_credentials
+from bot.credentials import Credentials, read_secrets_file, resolve_credentials
 from bot.domain import MarginMode, Rounding
 from bot.errors import ConfigError
 from policies.config import PolicyConfig
 
 SUPPORTED_EXCHANGES = ("bybit", "binance", "okx")
 
-__all__ = ["SIM_API_KEY", "SIM_API_SECRET", "AppConfig", "Credentials", "VenueMode", "load_config", "parse_config"]
+__all__ = ["AppConfig", "Credentials", "VenueMode", "load_config", "parse_config"]
 
 # The environment a load validates against (the process environment unless a caller passes its own).
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("hedgebot_config_environ", default=None)

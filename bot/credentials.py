@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from bot.config_types import VenueMode
+from hedgesim.credentials import SIM_API_KEY, SIM_API_SECRET
 
 if TYPE_CHECKING:
     from bot.config import AppConfig
-
-# The simulator's built-in account: used when a venue in mode "sim" names no credentials.
-SIM_API_KEY = "hedgebot-sim-key"
-SIM_API_SECRET = "hedgebot-sim-secret"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +88,7 @@ def resolve_credentials(
     for name, venue in config.venues.items():
         where = f"venues.{name}.credentials"
         if venue.credentials is None:
+            # A venue in mode "sim" that names no credentials uses the simulator's built-in account.
             if venue.mode is VenueMode.SIM:
                 resolved[name] = Credentials(
                     SecretStr(SIM_API_KEY),

@@ -50,8 +50,8 @@ from bot.execution.approval import AutoApprover  # noqa: E402
 from bot.execution.loop import HedgeLoop, LoopOptions  # noqa: E402
 from bot.journal.writer import open_journal  # noqa: E402
 from bot.logging import configure_logging  # noqa: E402
-from bot.marketdata import SAMPLES_DIR  # noqa: E402
-from bot.sim import SimConfig, SimExchange, running_sim  # noqa: E402
+from hedgesim import SimConfig, SimExchange, running_sim  # noqa: E402
+from hedgesim.marketdata import SAMPLES_DIR  # noqa: E402
 
 SOURCE = SAMPLES_DIR / "2025-10-liquidation-cascade"
 PROXY = "BTC/USDT:USDT"

@@ -28,8 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import SIM_API_KEY, SIM_API_SECRET  # noqa: E402
-from bot.sim import bybit_client  # noqa: E402
+from hedgesim import bybit_client  # noqa: E402
+from hedgesim.credentials import SIM_API_KEY, SIM_API_SECRET  # noqa: E402
 
 SPOT = ["BTC/USDT", "ETH/USDT", "SOL/USDT"]
 PERPS = ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Cut the small real market-data samples that ship in bot/data/samples/ out of a full data collection.
+"""Cut the small real market-data samples that ship in hedgesim/data/samples/ out of a full data collection.
 
 Usage: scripts/make_samples.py DATA_DIR
 
@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bot" / "data" / "samples"
+OUT = ROOT / "hedgesim" / "data" / "samples"
 
 # name -> window, and per series: (symbol, market, kind, folder, repo, commit, original path, file)
 SAMPLES: dict[str, dict[str, object]] = {

@@ -12,7 +12,6 @@ from bot.cli.output import money, out, percent, print_json, show
 from bot.config import AppConfig
 from bot.domain import DEFAULT_MAINTENANCE_MARGIN_RATE
 from bot.errors import DataError
-from bot.marketdata import DEFAULT_SAMPLE, available_samples, load_sample
 from bot.scenario import (
     DEFAULT_MOVES,
     DEFAULT_RATIOS,
@@ -22,6 +21,8 @@ from bot.scenario import (
     ScenarioTable,
     scenario_table,
 )
+from hedgesim.errors import MarketDataError
+from hedgesim.marketdata import DEFAULT_SAMPLE, available_samples, load_sample
 
 HELP = "what-if table: portfolio outcome for market moves at several hedge ratios, up to liquidation"
 DESCRIPTION = """\
@@ -122,7 +123,10 @@ def _prices(assets: set[str], given: dict[str, Decimal]) -> tuple[dict[str, Deci
         missing = assets - prices.keys()
         if not missing:
             break
-        sample = load_sample(name)
+        try:
+            sample = load_sample(name)
+        except MarketDataError as exc:
+            raise DataError(str(exc)) from exc
         found = False
         for asset in sorted(missing):
             series = sample.find(f"{asset}/USDT")

@@ -1,4 +1,4 @@
-"""`hedgebot sim`: serve the local Bybit v5 exchange simulator until interrupted."""
+"""`hedgebot sim`: serve the local Bybit v5 exchange simulator (the ``hedgesim`` package) until interrupted."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from bot.cli.output import err, out
-from bot.domain import MarginMode
-from bot.marketdata import DEFAULT_SAMPLE, available_samples
-from bot.sim import SimConfig, SimExchange, SimServer
-from bot.sim.account import Fees
-from bot.sim.config import DEFAULT_HOLDING_VALUE, DEFAULT_USDT
+from bot.errors import DataError
+from hedgesim import MarketDataError, SimConfig, SimExchange, SimServer
+from hedgesim.account import Fees
+from hedgesim.config import DEFAULT_HOLDING_VALUE, DEFAULT_USDT
+from hedgesim.enums import MarginMode
+from hedgesim.marketdata import DEFAULT_SAMPLE, available_samples
 
 HELP = "serve the local Bybit v5 exchange simulator on 127.0.0.1"
 DESCRIPTION = f"""\
@@ -34,7 +35,8 @@ The default account holds {DEFAULT_USDT} USDT and about {DEFAULT_HOLDING_VALUE} 
 sample; with --balance the account holds exactly what you list. Fees default to Bybit's base tier.
 
 A control API under /__sim/ (state, faults, time, deposits, trades by "someone else") is for tests and
-experiments; it is not authenticated: keep --host on 127.0.0.1.
+experiments; it is not authenticated: keep --host on 127.0.0.1. The simulator is the hedgesim package, usable
+from Python too: hedgesim/README.md describes its API, what it simulates and its known simplifications.
 
 examples:
   hedgebot sim
@@ -84,7 +86,11 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         rate_limits=not args.no_rate_limits,
     )
-    return asyncio.run(_serve(SimExchange.realtime(config), args.host, args.port))
+    try:
+        engine = SimExchange.realtime(config)
+    except MarketDataError as exc:
+        raise DataError(str(exc)) from exc
+    return asyncio.run(_serve(engine, args.host, args.port))
 
 
 async def _serve(engine: SimExchange, host: str, port: int) -> int:

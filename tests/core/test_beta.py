@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from bot.marketdata import load_sample
+from hedgesim.marketdata import load_sample
 from policies.base import BetaFit
 from policies.beta import BetaRefusal, estimate_beta
 

@@ -11,8 +11,8 @@ import pytest
 
 from bot.domain import Balance, Holding, MarginMode, Side
 from bot.errors import DataError
-from bot.marketdata import load_sample
 from bot.snapshot_file import parse_snapshot, read_snapshot, snapshot_to_json, write_snapshot
+from hedgesim.marketdata import load_sample
 from tests.conftest import ROOT
 from tests.core.factories import our_order
 from tests.factories import book, perp_ticker, short_position, snapshot, sol_perp_market, spot_quote

@@ -18,9 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.config import load_config
-from bot.domain import Side
 from bot.journal import open_reader
-from bot.sim import SimConfig, SimExchange, SimServer, running_sim
+from hedgesim import SimConfig, SimExchange, SimServer, running_sim
+from hedgesim.enums import Side
 from tests.e2e.crash_checks import (
     UNKNOWN_GRACE,
     Holdings,

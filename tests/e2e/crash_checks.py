@@ -17,14 +17,15 @@ from decimal import Decimal
 from itertools import pairwise
 
 from bot.config import AppConfig
-from bot.domain import OrderStatus, Side, is_ours
+from bot.domain import OrderStatus, is_ours
 from bot.execution.executor import Executor
 from bot.journal.records import JournalFill, JournalOrder, OrderOrigin
-from bot.sim import SimServer
-from bot.sim.bybit.app import RequestRecord
-from bot.sim.instruments import Category
-from bot.sim.orders import ExecType, Execution, SimOrder, TimeInForce
-from bot.sim.orders import OrderStatus as VenueStatus
+from hedgesim import SimServer
+from hedgesim.bybit.app import RequestRecord
+from hedgesim.enums import Side
+from hedgesim.instruments import Category
+from hedgesim.orders import ExecType, Execution, SimOrder, TimeInForce
+from hedgesim.orders import OrderStatus as VenueStatus
 
 ZERO = Decimal(0)
 BPS = Decimal(10000)

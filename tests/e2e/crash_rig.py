@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from bot.sim import FaultKind, SimServer
-from bot.sim.bybit.app import RequestRecord
-from bot.sim.orders import SimOrder
+from hedgesim import FaultKind, SimServer
+from hedgesim.bybit.app import RequestRecord
+from hedgesim.orders import SimOrder
 from tests.e2e.crash_killer import COUNTS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ from bot.execution.approval import AutoApprover
 from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
 from bot.execution.summary import CycleOutcome
 from bot.journal.writer import Journal, open_journal
-from bot.sim import SimConfig, SimExchange, SimServer, running_sim
+from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 
 SOL = "SOL/USDT:USDT"
 D = Decimal

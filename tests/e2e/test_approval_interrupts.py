@@ -23,7 +23,7 @@ import pytest
 from bot.cli.approve import PROMPT
 from bot.domain import TradingState
 from bot.journal import open_reader
-from bot.sim import SimConfig, SimExchange, running_sim
+from hedgesim import SimConfig, SimExchange, running_sim
 from tests.e2e.crash_rig import log_tail, reap, start_hedgebot, wait_for_log, write_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

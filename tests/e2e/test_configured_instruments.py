@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.execution.loop import LoopOptions
-from bot.sim import SimConfig, SimExchange, running_sim
+from hedgesim import SimConfig, SimExchange, running_sim
 from tests.e2e.crash_rig import hedgebot, write_config
 from tests.e2e.harness import running_bot
 

@@ -30,10 +30,11 @@ from bot.exchange.port import ExchangePort, OrderRequest
 from bot.execution.approval import AutoApprover
 from bot.execution.loop import HedgeLoop, LoopOptions
 from bot.journal import JournalOrder, OrderOrigin, open_journal
-from bot.sim import SimConfig, SimExchange, running_sim
-from bot.sim.instruments import Category
-from bot.sim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder, TimeInForce
-from bot.sim.orders import OrderStatus as VenueStatus
+from hedgesim import SimConfig, SimExchange, running_sim
+from hedgesim.enums import Side as VenueSide
+from hedgesim.instruments import Category
+from hedgesim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder, TimeInForce
+from hedgesim.orders import OrderStatus as VenueStatus
 from tests.e2e.crash_chain import distribution, mark, run_chain
 from tests.e2e.crash_checks import VenueHistory, double_live_orders, journal_disagreements, limit_breaches
 from tests.e2e.crash_rig import KillPoint
@@ -104,7 +105,7 @@ async def test_restart_when_an_unknown_order_lands_during_reconciliation_then_it
         crashed = OrderRequest(SOL, Side.SELL, D(10), price, "hbcrash1x0", reduce_only=False)
         journal.record_order("main", crashed, run_id=None)  # written, then the bot died: no outcome recorded
         held = NewOrder(
-            Category.LINEAR, "SOLUSDT", Side.SELL, OrderType.LIMIT, D(10), price, TimeInForce.POST_ONLY,
+            Category.LINEAR, "SOLUSDT", VenueSide.SELL, OrderType.LIMIT, D(10), price, TimeInForce.POST_ONLY,
             link_id="hbcrash1x0",
         )  # fmt: skip
         landing = LandsBeforeListing(port, partial(engine.place_order, held))
@@ -206,7 +207,7 @@ def venue_order(
 ) -> SimOrder:
     """A post-only sell of ours on SOLUSDT at 200, open (``ended`` None) or ended then (cancelled by default)."""
     return SimOrder(
-        order_id=f"id-{cid}", link_id=cid, category=Category.LINEAR, symbol="SOLUSDT", side=Side.SELL,
+        order_id=f"id-{cid}", link_id=cid, category=Category.LINEAR, symbol="SOLUSDT", side=VenueSide.SELL,
         order_type=OrderType.LIMIT, price=D(200), qty=D(qty), time_in_force=TimeInForce.POST_ONLY,
         reduce_only=False, status=status or (VenueStatus.NEW if ended is None else VenueStatus.CANCELLED),
         created_ms=created, updated_ms=ended if ended is not None else created, last_price_on_created=D(200),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import OrderStatus, Side
-from bot.sim.orders import ExecType
+from hedgesim.orders import ExecType
 from tests.e2e.harness import SOL, running_bot
 
 pytestmark = pytest.mark.e2e

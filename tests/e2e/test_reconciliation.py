@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import MarginMode, TradingState
+from bot.domain import TradingState
 from bot.errors import HaltRequested, ReconciliationError
 from bot.execution.loop import LoopOptions
-from bot.sim import SimExchange
-from bot.sim.instruments import Category
+from hedgesim import SimExchange
+from hedgesim.enums import MarginMode
+from hedgesim.instruments import Category
 from tests.e2e.harness import running_bot
 
 pytestmark = pytest.mark.e2e

@@ -11,8 +11,9 @@ import pytest
 from bot.core.cycle import CoreState, plan_with
 from bot.core.factory import CoreSettings
 from bot.core.plan import Plan
-from bot.domain import ReasonCode, Side, Snapshot
-from bot.sim import SimExchange
+from bot.domain import ReasonCode, Snapshot
+from hedgesim import SimExchange
+from hedgesim.enums import Side as VenueSide
 from tests.e2e.harness import running_bot
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +50,7 @@ async def test_reprice_when_the_market_moves_at_ratio_1_and_max_hedge_ratio_1_th
         outcome = await bot.cycle(wait=timedelta(seconds=1))
         assert outcome.cancels == 6  # max_reprices_per_minute
         assert (outcome.placed, outcome.denied, outcome.skipped) == (6, 0, 0)  # every replacement went out
-        resting = [o for o in bot.engine.venue.orders.open_orders() if o.side is Side.SELL]
+        resting = [o for o in bot.engine.venue.orders.open_orders() if o.side is VenueSide.SELL]
         assert len(resting) == 12
         assert sum((o.leaves_qty for o in resting), D(0)) - bot.position() == 100  # the hedge, never above it
         (latest,) = bot.journal.why("SOL", limit=1)

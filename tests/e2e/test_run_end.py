@@ -21,9 +21,9 @@ from bot.domain import OrderIntent
 from bot.execution.approval import Approval, Verdict
 from bot.execution.loop import LoopOptions
 from bot.journal import open_reader
-from bot.sim import SimConfig, SimExchange, running_sim
-from bot.sim.instruments import Category
-from bot.sim.orders import ExecType
+from hedgesim import SimConfig, SimExchange, running_sim
+from hedgesim.instruments import Category
+from hedgesim.orders import ExecType
 from tests.e2e.crash_rig import log_tail, reap, start_bot, wait_for_log, write_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain import TradingState
 from bot.journal import open_reader
-from bot.sim import SimConfig, SimExchange, running_sim
+from hedgesim import SimConfig, SimExchange, running_sim
 from tests.e2e.crash_rig import log_tail, reap, start_bot, write_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -14,8 +14,8 @@ from bot.domain import Side, TradingState
 from bot.execution.loop import LoopOptions
 from bot.journal import open_reader
 from bot.risk.state import Trigger
-from bot.sim import SimConfig, SimExchange, running_sim
-from bot.sim.orders import ExecType
+from hedgesim import SimConfig, SimExchange, running_sim
+from hedgesim.orders import ExecType
 from tests.e2e.crash_rig import hedgebot, write_config
 from tests.e2e.harness import running_bot
 

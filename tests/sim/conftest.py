@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.sim import SimServer, bybit_client, running_sim
+from hedgesim import SimServer, bybit_client, running_sim
 
 # ccxt's client-side throttle is off (the simulator's own rate limits are what is under test; the throttle only
 # slows the suite) and so is its quarter-second pause on close.

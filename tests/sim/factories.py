@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from bot.domain import MarginMode
-from bot.marketdata import Candle, Sample, Series
-from bot.sim import SimConfig, SimExchange
-from bot.sim.account import Fees
+from hedgesim import SimConfig, SimExchange
+from hedgesim.account import Fees
+from hedgesim.enums import MarginMode
+from hedgesim.marketdata import Candle, Sample, Series
 
 D = Decimal
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

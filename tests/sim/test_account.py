@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import MarginMode, Side
-from bot.sim.account import Account, Fees
-from bot.sim.instruments import perp_instrument, spot_instrument
-from bot.sim.margin import cross_liquidation, isolated_prices
+from hedgesim.account import Account, Fees
+from hedgesim.enums import MarginMode, Side
+from hedgesim.instruments import perp_instrument, spot_instrument
+from hedgesim.margin import cross_liquidation, isolated_prices
 from tests.sim.factories import D
 
 SOL = perp_instrument("SOL", D(100))  # MMR 0.5 % in its first risk tier

@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from bot.domain import MarginMode
-from bot.sim import SimServer, bybit_client, running_sim
-from bot.sim.orders import ExecType
+from hedgesim import SimServer, bybit_client, running_sim
+from hedgesim.enums import MarginMode
+from hedgesim.orders import ExecType
 from tests.sim.conftest import TEST_CLIENT
 from tests.sim.factories import D, crash_sample, exchange
 

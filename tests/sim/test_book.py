@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.sim.book import Level, Take, depth, touch, walk, with_resting
-from bot.sim.instruments import DEEP_BOOK, THIN_BOOK, perp_instrument
+from hedgesim.book import Level, Take, depth, touch, walk, with_resting
+from hedgesim.instruments import DEEP_BOOK, THIN_BOOK, perp_instrument
 from tests.sim.factories import D
 
 SOL = perp_instrument("SOL", D(100))  # tick 0.01, lot 0.1, medium book: 1 bp spread, 25 000 USDT at the touch

@@ -9,7 +9,7 @@ from typing import Any
 import ccxt.async_support as ccxt
 import pytest
 
-from bot.sim import SimServer
+from hedgesim import SimServer
 
 pytestmark = pytest.mark.e2e
 

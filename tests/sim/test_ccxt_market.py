@@ -9,7 +9,7 @@ from typing import Any
 import ccxt.async_support as ccxt
 import pytest
 
-from bot.sim import SimServer, bybit_client, running_sim
+from hedgesim import SimServer, bybit_client, running_sim
 from tests.sim.conftest import TEST_CLIENT
 from tests.sim.factories import D, crash_sample, exchange
 

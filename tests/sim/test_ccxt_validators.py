@@ -16,7 +16,7 @@ from ccxt.test.exchange.base import test_position as check_position
 from ccxt.test.exchange.base import test_ticker as check_ticker
 from ccxt.test.exchange.base import test_trade as check_trade
 
-from bot.sim import SimServer
+from hedgesim import SimServer
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sim import SimServer
+from hedgesim import SimServer
 
 pytestmark = pytest.mark.e2e
 

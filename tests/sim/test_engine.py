@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import MarginMode, Side
-from bot.sim import SimConfig, SimExchange, SimReject
-from bot.sim.instruments import Category
-from bot.sim.orders import ExecType, NewOrder, OrderStatus, OrderType, TimeInForce
-from bot.sim.views import ticker
+from hedgesim import SimConfig, SimExchange, SimReject
+from hedgesim.enums import MarginMode, Side
+from hedgesim.instruments import Category
+from hedgesim.orders import ExecType, NewOrder, OrderStatus, OrderType, TimeInForce
+from hedgesim.views import ticker
 from tests.sim.factories import D, exchange, flat, flat_sample, sol_sample
 
 HOUR = timedelta(hours=1)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import DataError
-from bot.marketdata import available_samples, load_sample
-from bot.sim import SimConfig, SimExchange
-from bot.sim.instruments import Category
+from hedgesim import SimConfig, SimExchange
+from hedgesim.errors import MarketDataError
+from hedgesim.instruments import Category
+from hedgesim.marketdata import available_samples, load_sample
 from tests.conftest import SHARED
 
 MS = 1_735_689_600_000  # 2025-01-01 00:00 UTC
@@ -56,7 +56,7 @@ def test_load_folder_when_two_timeframes_then_the_finest_is_replayed(tmp_path: P
 
 
 def test_load_sample_when_neither_bundled_nor_a_data_folder_then_data_error(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="no market data sample"):
+    with pytest.raises(MarketDataError, match="no market data sample"):
         load_sample(tmp_path)
 
 

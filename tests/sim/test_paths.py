@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.clock import to_ms
-from bot.sim.paths import PricePath
+from hedgesim.clock import to_ms
+from hedgesim.paths import PricePath
 from tests.sim.factories import T0, candles
 
 D = Decimal

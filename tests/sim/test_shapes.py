@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.sim import SimServer
+from hedgesim import SimServer
 from tests.conftest import ROOT, SHARED
 
 pytestmark = pytest.mark.e2e

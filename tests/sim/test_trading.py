@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import MarginMode, Side
-from bot.sim import SimExchange, SimReject
-from bot.sim.instruments import Category
-from bot.sim.orders import NewOrder, OrderStatus, OrderType, TimeInForce
+from hedgesim import SimExchange, SimReject
+from hedgesim.enums import MarginMode, Side
+from hedgesim.instruments import Category
+from hedgesim.orders import NewOrder, OrderStatus, OrderType, TimeInForce
 from tests.sim.factories import D, exchange, flat, flat_sample, sol_sample
 
 LINEAR, SPOT = Category.LINEAR, Category.SPOT

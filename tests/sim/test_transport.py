@@ -7,10 +7,10 @@ from typing import Any
 import ccxt.async_support as ccxt_async
 import pytest
 
-from bot.sim.bybit.auth import authenticate
-from bot.sim.bybit.limits import IP_LIMIT, IpLimiter, KeyLimiter
-from bot.sim.errors import SimReject
-from bot.sim.faults import Fault, FaultKind, FaultPlan
+from hedgesim.bybit.auth import authenticate
+from hedgesim.bybit.limits import IP_LIMIT, IpLimiter, KeyLimiter
+from hedgesim.errors import SimReject
+from hedgesim.faults import Fault, FaultKind, FaultPlan
 
 KEYS = {"key-1": "secret-1"}
 

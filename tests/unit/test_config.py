@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SIM_API_KEY, VenueMode, load_config, parse_config
+from bot.config import VenueMode, load_config, parse_config
 from bot.core.factory import planner_params
 from bot.errors import ConfigError
+from hedgesim.credentials import SIM_API_KEY
 from tests.conftest import EXAMPLE_CONFIG
 
 SIM_VENUE = """

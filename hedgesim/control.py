@@ -1,0 +1,123 @@
+"""The control API under /__sim/: inspect the venue, move time, inject faults, act as someone else."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+from hedgesim.bybit.app import BybitApi
+from hedgesim.enums import Side
+from hedgesim.errors import SimReject
+from hedgesim.faults import Fault
+from hedgesim.instruments import Category
+from hedgesim.jsonable import plain
+from hedgesim.orders import NewOrder, OrderType, TimeInForce
+
+PREFIX = "/__sim"
+Action = Callable[[BybitApi, dict[str, Any]], Any]
+
+
+def routes(api: BybitApi) -> list[web.RouteDef]:
+    """The control endpoints. They need no signature, count against no rate limit and no fault hits them."""
+
+    def wrap(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handler(request: web.Request) -> web.Response:
+            try:
+                data = await request.json() if request.can_read_body else {}
+                result = action(api, {**data, **request.match_info})
+            except SimReject as exc:
+                return _json({"retCode": exc.ret_code, "retMsg": exc.message}, 400)
+            except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
+                return _json({"error": f"{type(exc).__name__}: {exc}"}, 400)
+            return _json(result if result is not None else {"ok": True})
+
+        return handler
+
+    return [
+        web.get(f"{PREFIX}/state", wrap(_state)),
+        web.get(f"{PREFIX}/requests", wrap(_requests)),
+        web.post(f"{PREFIX}/advance", wrap(_advance)),
+        web.get(f"{PREFIX}/faults", wrap(_faults)),
+        web.post(f"{PREFIX}/faults", wrap(_add_fault)),
+        web.delete(f"{PREFIX}/faults", wrap(lambda a, _: a.faults.clear())),
+        web.delete(f"{PREFIX}/faults/{{fault_id}}", wrap(lambda a, d: a.faults.remove(d["fault_id"]))),
+        web.post(f"{PREFIX}/market/gap", wrap(lambda a, d: a.engine.gap(d["asset"], Decimal(str(d["move"]))))),
+        web.post(f"{PREFIX}/market/freeze", wrap(lambda a, d: a.engine.freeze(d.get("asset")))),
+        web.post(f"{PREFIX}/market/unfreeze", wrap(lambda a, d: a.engine.unfreeze(d.get("asset")))),
+        web.post(f"{PREFIX}/account/deposit", wrap(lambda a, d: a.engine.deposit(d["coin"], Decimal(str(d["qty"]))))),
+        web.post(f"{PREFIX}/account/withdraw", wrap(lambda a, d: a.engine.withdraw(d["coin"], Decimal(str(d["qty"]))))),
+        web.post(f"{PREFIX}/account/trade", wrap(_trade)),
+        web.post(f"{PREFIX}/account/order", wrap(_order)),
+        web.post(f"{PREFIX}/account/cancel", wrap(_cancel)),
+        web.post(f"{PREFIX}/account/leverage", wrap(_leverage)),
+    ]
+
+
+def _state(api: BybitApi, _: dict[str, Any]) -> dict[str, Any]:
+    return api.engine.state() | {"faults": _faults(api, {}), "requests": _requests(api, {})}
+
+
+def _requests(api: BybitApi, _: dict[str, Any]) -> list[dict[str, Any]]:
+    return [asdict(record) for record in api.requests]
+
+
+def _advance(api: BybitApi, data: dict[str, Any]) -> dict[str, Any]:
+    api.engine.advance(timedelta(seconds=float(data["seconds"])))
+    return {"time": api.engine.clock.now(), "market_time": api.engine.market_time()}
+
+
+def _faults(api: BybitApi, _: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"id": entry.fault_id, "remaining": entry.remaining, **asdict(entry.fault)} for entry in api.faults.active()
+    ]
+
+
+def _add_fault(api: BybitApi, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": api.faults.add(Fault.from_dict(data))}
+
+
+def _trade(api: BybitApi, data: dict[str, Any]) -> dict[str, Any]:
+    """A market order by someone else on the same account (the web app, a colleague)."""
+    order = api.engine.trade(
+        Category(data.get("category", "linear")), data["symbol"], data["side"], Decimal(str(data["qty"]))
+    )
+    return {"orderId": order.order_id, "status": order.status}
+
+
+def _order(api: BybitApi, data: dict[str, Any]) -> dict[str, Any]:
+    """A limit order by someone else on the same account."""
+    order = api.engine.place_order(
+        NewOrder(
+            category=Category(data.get("category", "linear")),
+            symbol=data["symbol"],
+            side=Side(str(data["side"]).lower()),
+            order_type=OrderType.LIMIT,
+            qty=Decimal(str(data["qty"])),
+            price=Decimal(str(data["price"])),
+            time_in_force=TimeInForce(data.get("timeInForce", "GTC")),
+            reduce_only=bool(data.get("reduceOnly", False)),
+            link_id=data.get("orderLinkId"),
+        )
+    )
+    return {"orderId": order.order_id, "status": order.status}
+
+
+def _cancel(api: BybitApi, data: dict[str, Any]) -> dict[str, Any]:
+    order = api.engine.cancel_order(
+        Category(data.get("category", "linear")), data["symbol"], data.get("orderId"), data.get("orderLinkId")
+    )
+    return {"orderId": order.order_id, "status": order.status}
+
+
+def _leverage(api: BybitApi, data: dict[str, Any]) -> None:
+    api.engine.set_leverage(data["symbol"], Decimal(str(data["leverage"])))
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(plain(data)), status=status, content_type="application/json")

@@ -1,0 +1,271 @@
+"""The replayed market: last, mark and index prices, funding and price faults, on the exchange's timeline."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from hedgesim.clock import to_ms
+from hedgesim.errors import MarketDataError
+from hedgesim.instruments import Category
+from hedgesim.marketdata import Sample, Series
+from hedgesim.paths import DAY_MS, PricePath, WindowStats
+
+ZERO = Decimal(0)
+MINUTE_MS = 60_000
+DEFAULT_FUNDING_MS = 8 * 3_600_000
+DEFAULT_FUNDING_RATE = Decimal("0.0001")  # Bybit's rate when the premium is zero (interest 0.01 % per 8 h)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Maps exchange time to historical (market) time: ``market = market_start + speed x (t - exchange_start)``."""
+
+    exchange_start_ms: int
+    market_start_ms: int
+    speed: float = 1.0
+
+    def to_market(self, exchange_ms: int) -> int:
+        return self.market_start_ms + round((exchange_ms - self.exchange_start_ms) * self.speed)
+
+    def to_exchange(self, market_ms: int) -> int:
+        return self.exchange_start_ms + round((market_ms - self.market_start_ms) / self.speed)
+
+
+class FundingSchedule:
+    """Settlement times and rates of one perpetual, from a recorded funding series (rates in ``open``).
+
+    Past the last recorded settlement, settlements continue at the last interval: at the last recorded rate
+    while the sample still has prices, at zero once it has ended.
+    """
+
+    def __init__(self, series: Series | None, sample_end_ms: int) -> None:
+        rows = [(_round_minute(to_ms(c.open_time)), c.open) for c in series.candles] if series else []
+        self._times = [t for t, _ in rows]
+        self._rates = [r for _, r in rows]
+        gaps = [b - a for a, b in zip(self._times, self._times[1:], strict=False)]
+        self.interval_ms = gaps[-1] if gaps else DEFAULT_FUNDING_MS
+        self._end_ms = sample_end_ms
+
+    def recorded(self, until_market_ms: int) -> list[tuple[int, Decimal]]:
+        """Recorded settlements up to ``until_market_ms``, newest first."""
+        index = bisect_right(self._times, until_market_ms)
+        return list(zip(self._times[:index], self._rates[:index], strict=True))[::-1]
+
+    def next_after(self, market_ms: int) -> tuple[int, Decimal]:
+        """The first settlement strictly after ``market_ms``: its market time and rate."""
+        index = bisect_right(self._times, market_ms)
+        if index < len(self._times):
+            return self._times[index], self._rates[index]
+        last = self._times[-1] if self._times else 0
+        steps = (market_ms - last) // self.interval_ms + 1
+        moment = last + steps * self.interval_ms
+        if not self._rates:
+            return moment, DEFAULT_FUNDING_RATE if moment <= self._end_ms else ZERO
+        return moment, self._rates[-1] if moment <= self._end_ms else ZERO
+
+    @property
+    def interval_minutes(self) -> int:
+        return self.interval_ms // MINUTE_MS
+
+
+class MarkPath:
+    """The mark price: the perpetual's trade path scaled to pass through every recorded mark open.
+
+    A mark candle replayed on its own (open -> extreme -> extreme -> close over one or eight hours) would
+    invent swings the 5-minute trades contradict; the recorded marks only set the premium over the trade price.
+    Without a mark series the mark is the trade price.
+    """
+
+    def __init__(self, trades: PricePath, marks: Series | None) -> None:
+        self._trades = trades
+        self._times: list[int] = []
+        self._ratios: list[Decimal] = []
+        if marks is not None:
+            for candle in marks.candles:
+                moment = to_ms(candle.open_time)
+                self._times.append(moment)
+                self._ratios.append(candle.open / trades.price(moment))
+
+    def ratio(self, ms: int) -> Decimal:
+        if not self._times:
+            return Decimal(1)
+        index = bisect_right(self._times, ms)
+        if index == 0:
+            return self._ratios[0]
+        if index == len(self._times):
+            return self._ratios[-1]
+        t0, t1 = self._times[index - 1], self._times[index]
+        r0, r1 = self._ratios[index - 1], self._ratios[index]
+        return r0 + (r1 - r0) * (ms - t0) / (t1 - t0)
+
+    def price(self, ms: int) -> Decimal:
+        return self._trades.price(ms) * self.ratio(ms)
+
+    def range(self, ms0: int, ms1: int) -> tuple[Decimal, Decimal]:
+        low, high = self._trades.range(ms0, ms1)
+        r0, r1 = self.ratio(ms0), self.ratio(ms1)
+        return low * min(r0, r1), high * max(r0, r1)
+
+
+class Market:
+    """Every replayed series of a sample, addressed by (category, base asset) and exchange milliseconds.
+
+    Faults live here too: a price gap multiplies an asset's prices from the moment it is applied; frozen
+    (stale) public data is answered as of the freeze moment while trading continues on live prices.
+    """
+
+    def __init__(self, sample: Sample, timeline: Timeline) -> None:
+        self.sample = sample
+        self.timeline = timeline
+        self.end_ms = to_ms(sample.end)
+        self._paths: dict[tuple[Category, str], PricePath] = {}
+        self._marks: dict[str, MarkPath] = {}
+        self._funding: dict[str, FundingSchedule] = {}
+        for series in sample.series:
+            if series.kind == "ohlcv" and series.candles:
+                category = Category.SPOT if series.market == "spot" else Category.LINEAR
+                interval = int(series.interval.total_seconds() * 1000)
+                self._paths[(category, series.base)] = PricePath(series.candles, interval)
+        for (category, base), path in self._paths.items():
+            if category is Category.LINEAR:
+                symbol = f"{base}/USDT:USDT"
+                self._marks[base] = MarkPath(path, sample.find(symbol, "mark"))
+                self._funding[base] = FundingSchedule(sample.find(symbol, "funding"), self.end_ms)
+        self._shocks: dict[str, Decimal] = {}
+        self._frozen: dict[str | None, int] = {}  # base (None: every asset) -> exchange ms the data froze at
+
+    def listed(self, category: Category) -> list[str]:
+        """Base assets with a price series in ``category``, sorted."""
+        return sorted(base for cat, base in self._paths if cat is category)
+
+    def shortest_interval_ms(self) -> int:
+        """The finest candle spacing of the replayed series: the path's legs are a third of it."""
+        return min(path.interval_ms for path in self._paths.values())
+
+    def first_price(self, category: Category, base: str) -> Decimal:
+        return self._paths[(category, base)].price(self._paths[(category, base)].start_ms)
+
+    def funding_schedule(self, base: str) -> FundingSchedule:
+        return self._funding[base]
+
+    def ended(self, exchange_ms: int) -> bool:
+        return self.timeline.to_market(exchange_ms) >= self.end_ms
+
+    def market_time(self, exchange_ms: int) -> int:
+        return self.timeline.to_market(exchange_ms)
+
+    # prices -------------------------------------------------------------------------------------------------
+
+    def last(self, category: Category, base: str, exchange_ms: int) -> Decimal:
+        path = self._paths[(category, base)]
+        return path.price(self.timeline.to_market(exchange_ms)) * self._shock(base)
+
+    def mark(self, base: str, exchange_ms: int) -> Decimal:
+        return self._marks[base].price(self.timeline.to_market(exchange_ms)) * self._shock(base)
+
+    def index(self, base: str, exchange_ms: int) -> Decimal:
+        category = Category.SPOT if (Category.SPOT, base) in self._paths else Category.LINEAR
+        return self.last(category, base, exchange_ms)
+
+    def range(self, category: Category, base: str, ms0: int, ms1: int) -> tuple[Decimal, Decimal]:
+        path = self._paths[(category, base)]
+        low, high = path.range(self.timeline.to_market(ms0), self.timeline.to_market(ms1))
+        shock = self._shock(base)
+        return low * shock, high * shock
+
+    def mark_range(self, base: str, ms0: int, ms1: int) -> tuple[Decimal, Decimal]:
+        low, high = self._marks[base].range(self.timeline.to_market(ms0), self.timeline.to_market(ms1))
+        shock = self._shock(base)
+        return low * shock, high * shock
+
+    def volume_through(self, category: Category, base: str, ms0: int, ms1: int, level: Decimal, below: bool) -> Decimal:
+        """Base volume traded while the price was strictly through ``level`` between two exchange times."""
+        shock = self._shock(base)
+        path = self._paths[(category, base)]
+        return path.volume_through(self.timeline.to_market(ms0), self.timeline.to_market(ms1), level / shock, below)
+
+    def window(self, category: Category, base: str, exchange_ms: int) -> WindowStats:
+        """24 h ticker figures (in market time) ending at ``exchange_ms``, gap-adjusted."""
+        stats = self._paths[(category, base)].window(self.timeline.to_market(exchange_ms), DAY_MS)
+        shock = self._shock(base)
+        return WindowStats(
+            stats.open * shock, stats.high * shock, stats.low * shock, stats.volume, stats.turnover * shock
+        )
+
+    def next_funding(self, base: str, exchange_ms: int) -> tuple[int, Decimal]:
+        """The next settlement after ``exchange_ms``: its exchange time and rate."""
+        market_ms, rate = self._funding[base].next_after(self.timeline.to_market(exchange_ms))
+        return self.timeline.to_exchange(market_ms), rate
+
+    def settlements(self, base: str, until_exchange_ms: int) -> list[tuple[int, Decimal]]:
+        """Recorded funding settlements of ``base`` up to now, newest first, on the exchange timeline."""
+        rows = self._funding[base].recorded(self.timeline.to_market(until_exchange_ms))
+        return [(self.timeline.to_exchange(moment), rate) for moment, rate in rows]
+
+    def bars(
+        self,
+        category: Category,
+        base: str,
+        interval_ms: int,
+        end_exchange_ms: int,
+        limit: int,
+        start_exchange_ms: int | None,
+    ) -> list[tuple[int, tuple[Decimal, Decimal, Decimal, Decimal], Decimal, Decimal]]:
+        """Klines (market-time buckets shown at their exchange time), gap-adjusted, newest first."""
+        to_market = self.timeline.to_market
+        start = to_market(start_exchange_ms) if start_exchange_ms is not None else None
+        shock = self._shock(base)
+        return [
+            (
+                self.timeline.to_exchange(bar.start),
+                (bar.ohlc[0] * shock, bar.ohlc[1] * shock, bar.ohlc[2] * shock, bar.ohlc[3] * shock),
+                bar.volume,
+                bar.turnover * shock,
+            )
+            for bar in self._paths[(category, base)].bars(interval_ms, to_market(end_exchange_ms), limit, start)
+        ]
+
+    # faults -------------------------------------------------------------------------------------------------
+
+    def gap(self, base: str, move: Decimal) -> None:
+        """Move every price of ``base`` by ``move`` (e.g. -0.30) from now on, as one jump."""
+        if move <= -1:
+            raise ValueError("a price gap cannot take prices to zero or below")
+        self._shocks[base] = self._shock(base) * (1 + move)
+
+    def freeze(self, base: str | None, exchange_ms: int) -> None:
+        """Serve ``base``'s public data (every asset's for None) as of ``exchange_ms`` until unfrozen."""
+        self._frozen.setdefault(base, exchange_ms)
+
+    def unfreeze(self, base: str | None = None) -> None:
+        if base is None:
+            self._frozen.clear()
+        else:
+            self._frozen.pop(base, None)
+
+    def public_ms(self, base: str, exchange_ms: int) -> int:
+        """The moment public market data for ``base`` shows: now, or the freeze moment if it is stale."""
+        frozen = [ms for key, ms in self._frozen.items() if key in (None, base)]
+        return min([exchange_ms, *frozen])
+
+    def _shock(self, base: str) -> Decimal:
+        return self._shocks.get(base, Decimal(1))
+
+
+def _round_minute(ms: int) -> int:
+    """Funding timestamps carry a few milliseconds of jitter (08:00:00.007): settle on the whole minute."""
+    return (ms + MINUTE_MS // 2) // MINUTE_MS * MINUTE_MS
+
+
+def market_start(sample: Sample, start: datetime | None) -> int:
+    """The historical start of a replay: ``start`` if given (and inside the sample), else the sample start."""
+    if start is None:
+        return to_ms(sample.start)
+    if not sample.start <= start < sample.end:
+        raise MarketDataError(
+            f"start {start.isoformat()} is outside the sample {sample.name} ({sample.start} .. {sample.end})"
+        )
+    return to_ms(start)

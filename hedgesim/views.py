@@ -1,0 +1,140 @@
+"""Read-only views the venue publishes: tickers, order books, positions with their margin figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from hedgesim.account import Position
+from hedgesim.book import Level, depth, with_resting
+from hedgesim.enums import MarginMode, Side
+from hedgesim.instruments import Category, Instrument
+from hedgesim.margin import maintenance
+from hedgesim.paths import WindowStats
+from hedgesim.risk import liquidation_price
+from hedgesim.state import Venue
+
+ZERO = Decimal(0)
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True, slots=True)
+class TickerView:
+    """A 24 h ticker; perpetuals add mark, index, the next funding rate and its time."""
+
+    instrument: Instrument
+    time_ms: int
+    last: Decimal
+    bid: Level
+    ask: Level
+    day: WindowStats
+    price_1h_ago: Decimal
+    mark: Decimal | None = None
+    index: Decimal | None = None
+    funding_rate: Decimal | None = None
+    next_funding_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookView:
+    """The top of a book, as of ``time_ms``: bids best first, asks best first."""
+
+    instrument: Instrument
+    time_ms: int
+    bids: list[Level]
+    asks: list[Level]
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    """A symbol's position row: flat (``position`` None) or open, with the figures Bybit reports."""
+
+    instrument: Instrument
+    position: Position | None
+    leverage: Decimal
+    margin_mode: MarginMode
+    mark: Decimal
+    cum_realised: Decimal
+    touched_ms: int  # when the position last changed; 0 if the symbol was never traded
+    value: Decimal = ZERO
+    unrealised: Decimal = ZERO
+    maintenance: Decimal = ZERO
+    liquidation: Decimal | None = None
+    bankruptcy: Decimal | None = None
+
+
+def ticker(venue: Venue, instrument: Instrument, now_ms: int) -> TickerView:
+    """The 24 h ticker as of now, or as of the freeze moment when the asset's public data is stale."""
+    at = venue.market.public_ms(instrument.base, now_ms)
+    market = venue.market
+    top = book(venue, instrument, at, 1)
+    view = TickerView(
+        instrument=instrument,
+        time_ms=at,
+        last=instrument.on_tick(venue.last(instrument, at)),
+        bid=top.bids[0],
+        ask=top.asks[0],
+        day=market.window(instrument.category, instrument.base, at),
+        price_1h_ago=instrument.on_tick(market.last(instrument.category, instrument.base, at - HOUR_MS)),
+    )
+    if instrument.category is Category.SPOT:
+        return view
+    next_ms, rate = market.next_funding(instrument.base, at)
+    return replace(
+        view,
+        mark=venue.mark(instrument, at),
+        index=venue.index(instrument, at),
+        funding_rate=rate,
+        next_funding_ms=next_ms,
+    )
+
+
+def book(venue: Venue, instrument: Instrument, now_ms: int, count: int) -> BookView:
+    """``count`` levels a side: the synthetic book, less liquidity takers already took, plus our resting orders."""
+    at = venue.market.public_ms(instrument.base, now_ms)
+    bids, asks = depth(venue.last(instrument, at), instrument, count)
+    resting: dict[bool, dict[Decimal, Decimal]] = {True: {}, False: {}}
+    for order in venue.orders.open_orders(instrument.category, instrument.name):
+        side = resting[order.side is Side.BUY]
+        side[order.price] = side.get(order.price, ZERO) + order.leaves_qty
+    sides = []
+    for buy_side, levels in ((True, bids), (False, asks)):
+        taker = Side.SELL if buy_side else Side.BUY  # a taker sell eats bids
+        taken = venue.consumed.get((instrument.category, instrument.name, taker), {})
+        left = [Level(lv.price, lv.size - taken.get(lv.price, ZERO)) for lv in levels]
+        sides.append(with_resting([lv for lv in left if lv.size > 0], resting[buy_side], buy_side))
+    return BookView(instrument, at, sides[0], sides[1])
+
+
+def position_view(venue: Venue, symbol: str, now_ms: int) -> PositionView:
+    instrument = venue.linear(symbol)
+    account = venue.account
+    position = account.positions.get(symbol)
+    mark = venue.mark(instrument, now_ms)
+    view = PositionView(
+        instrument=instrument,
+        position=position,
+        leverage=account.leverage_of(symbol),
+        margin_mode=account.margin_mode,
+        mark=mark,
+        cum_realised=account.cum_realised.get(symbol, ZERO),
+        touched_ms=account.touched.get(symbol, 0),
+    )
+    if position is None:
+        return view
+    value = abs(position.size) * mark
+    liquidation, bankruptcy = liquidation_price(venue, symbol, now_ms)
+    return PositionView(
+        instrument=instrument,
+        position=position,
+        leverage=view.leverage,
+        margin_mode=view.margin_mode,
+        mark=mark,
+        cum_realised=view.cum_realised,
+        touched_ms=view.touched_ms,
+        value=abs(position.size) * position.entry,
+        unrealised=account.unrealised(symbol, mark),
+        maintenance=maintenance(instrument, value),
+        liquidation=instrument.on_tick(liquidation) if liquidation is not None else None,
+        bankruptcy=instrument.on_tick(bankruptcy) if bankruptcy is not None else None,
+    )

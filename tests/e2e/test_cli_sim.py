@@ -1,0 +1,80 @@
+"""Specification of `hedgebot sim`: it serves until told to stop, prints where and with which key, exits 0."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+
+import pytest
+
+from bot.cli.main import main
+from hedgesim import bybit_client
+from hedgesim.credentials import SIM_API_KEY, SIM_API_SECRET
+from tests.conftest import ROOT
+from tests.sim.conftest import TEST_CLIENT
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+async def test_sim_when_started_on_a_port_then_serves_prints_key_and_secret_and_exits_0_on_signal(
+    stop: signal.Signals,
+) -> None:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sim", "--port", str(port), "--speed", "60",
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    assert process.stdout is not None
+    printed = []
+    while not printed or "Stop with Ctrl-C" not in printed[-1]:
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=20)
+        assert line, "hedgebot sim exited before announcing itself"
+        printed.append(line.decode())
+    text = "".join(printed)
+    for expected in (f"http://127.0.0.1:{port}", SIM_API_KEY, SIM_API_SECRET):
+        assert expected in text
+    client = bybit_client(f"http://127.0.0.1:{port}", SIM_API_KEY, SIM_API_SECRET, **TEST_CLIENT)
+    try:
+        assert (await client.fetch_balance())["USDT"]["total"] == 10000.0
+    finally:
+        await client.close()
+    process.send_signal(stop)
+    assert await asyncio.wait_for(process.wait(), timeout=20) == 0
+
+
+def test_sim_help_when_asked_then_explains_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["sim", "--help"])
+    text = capsys.readouterr().out
+    assert info.value.code == 0
+    for option in ("--port", "--sample", "--start", "--speed", "--balance", "--fees", "/__sim/"):
+        assert option in text
+
+
+def test_sim_when_port_is_taken_then_says_so_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["sim", "--port", str(port)]) == 1
+    assert "cannot listen" in capsys.readouterr().err
+
+
+def test_sim_when_the_sample_is_unknown_then_names_the_bundled_ones_and_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["sim", "--sample", "1987-black-monday", "--port", "0"]) == 1
+    text = capsys.readouterr().err
+    assert "hedgebot sim: no market data sample '1987-black-monday'" in text
+    assert "2025-10-liquidation-cascade" in text
