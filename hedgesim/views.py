@@ -46,6 +46,16 @@ class BookView:
 
 
 @dataclass(frozen=True, slots=True)
+class BarView:
+    """One candle as the venue serves it: start (exchange ms), (open, high, low, close), volume, turnover."""
+
+    start_ms: int
+    ohlc: tuple[Decimal, Decimal, Decimal, Decimal]
+    volume: Decimal
+    turnover: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class PositionView:
     """A symbol's position row: flat (``position`` None) or open, with the figures Bybit reports."""
 
