@@ -1,0 +1,475 @@
+"""The ExchangePort straight onto the simulator's engine, in-process: what a replay trades against, at full speed.
+
+No HTTP and no ccxt requests: each method reads or changes the ``hedgesim.SimExchange`` directly. It answers
+exactly what the ccxt adapter answers when the same engine is served over HTTP (a test compares them method by
+method and journal by journal): the same listings, the same rounding (every number crosses ccxt's boundary as a
+float, so it does here), the same statuses, a post-only order that would take comes back CANCELED with Bybit's
+reason, the same 7-day windows on executions. A refusal is translated through ccxt's Bybit error table and the
+adapter's, as if it had come back over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+import ccxt
+
+from bot import limits
+from bot.clock import to_ms, utc_from_ms
+from bot.domain import (
+    ONE,
+    ZERO,
+    Balance,
+    BookLevel,
+    Fill,
+    FundingPayment,
+    MarginMode,
+    Market,
+    MarketType,
+    Order,
+    OrderBook,
+    OrderStatus,
+    PerpTicker,
+    Position,
+    Side,
+    SpotQuote,
+)
+from bot.exchange.convert import flat_position, order_status
+from bot.exchange.errors import Call, is_not_modified, translate
+from bot.exchange.port import ExchangePort, OrderRequest
+from bot.exchange.quirks import VenueQuirks, check_client_order_id, quirks_for
+from hedgesim import SimExchange, SimReject
+from hedgesim.bybit.wire import num
+from hedgesim.enums import MarginMode as SimMarginMode
+from hedgesim.enums import Side as SimSide
+from hedgesim.instruments import Category, Instrument
+from hedgesim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder, TimeInForce
+from hedgesim.orders import OrderStatus as SimStatus
+
+EXCHANGE = "bybit"  # the simulator speaks Bybit v5: its quirks row and error table apply
+QUOTE = "USDT"
+WINDOW = timedelta(days=7)  # Bybit's execution list answers at most 7 days from its start time
+OPEN_ORDERS_PAGE = 50  # the adapter asks for one page of this many open orders
+CCXT_STATUSES = {
+    SimStatus.NEW: "open",
+    SimStatus.PARTIALLY_FILLED: "open",
+    SimStatus.FILLED: "closed",
+    SimStatus.CANCELLED: "canceled",
+    SimStatus.REJECTED: "rejected",
+    SimStatus.PARTIALLY_FILLED_CANCELED: "closed",
+}
+
+
+def wire(value: Decimal | None) -> Decimal | None:
+    """A venue number as the ccxt adapter receives it: Bybit's text (at most ten decimals), a float in ccxt,
+    then ``Decimal(str(x))``."""
+    if value is None:
+        return None
+    return Decimal(str(float(num(value))))
+
+
+def wire_nonzero(value: Decimal | None) -> Decimal | None:
+    """``wire``, with zero as absent (ccxt's ``omit_zero``)."""
+    number = wire(value)
+    return None if number is None or number == 0 else number
+
+
+class SimPort:
+    """ExchangePort over an in-process ``SimExchange``: one Bybit unified account."""
+
+    def __init__(self, venue: str, engine: SimExchange) -> None:
+        self.venue = venue
+        self.engine = engine
+        self.quirks: VenueQuirks = quirks_for(EXCHANGE)
+        self.unified_wallet = self.quirks.unified_wallet
+        self._instruments: dict[str, Instrument] = {}  # ccxt symbol -> instrument
+        self._errors = ccxt.bybit()  # its error table only: nothing is ever sent
+
+    # -- markets and account -------------------------------------------------------------------------------
+
+    async def load_markets(self) -> Mapping[str, Market]:
+        markets: dict[str, Market] = {}
+        for category in (Category.SPOT, Category.LINEAR):
+            for instrument in self.engine.instruments(category):
+                self._instruments[instrument.symbol] = instrument
+                markets[instrument.symbol] = _market(instrument)
+        return markets
+
+    async def server_time(self) -> datetime:
+        return utc_from_ms(self.engine.now_ms())
+
+    async def fetch_spot_balances(self) -> Mapping[str, Balance]:
+        balances: dict[str, Balance] = {}
+        for row in self._call(Call("fetch_spot_balances"), self.engine.balances):
+            total = Decimal(num(row.wallet))
+            used = Decimal(num(row.locked)) + Decimal(num(row.order_im)) + Decimal(num(row.position_im))
+            free = total - used
+            if total == 0 and not free:
+                continue
+            balances[row.coin] = Balance(row.coin, _float(free), _float(used), _float(total))
+        return balances
+
+    async def fetch_margin_balances(self) -> Mapping[str, Balance]:
+        return await self.fetch_spot_balances()
+
+    # -- market data -----------------------------------------------------------------------------------------
+
+    async def fetch_spot_quotes(self, assets: Iterable[str]) -> Mapping[str, SpotQuote]:
+        await self._known()
+        quotes: dict[str, SpotQuote] = {}
+        now = self._now()
+        for asset in sorted(set(assets)):
+            instrument = self._instruments.get(f"{asset}/{QUOTE}")
+            if instrument is None:
+                continue
+            view = self._call(Call("fetch_spot_quotes"), lambda i=instrument: self.engine.ticker(i.category, i.name))
+            quotes[asset] = SpotQuote(
+                asset=asset,
+                symbol=instrument.symbol,
+                bid=wire(view.bid.price),
+                ask=wire(view.ask.price),
+                last=wire(view.last),
+                timestamp=now,
+            )
+        return quotes
+
+    async def fetch_perp_tickers(self, symbols: Iterable[str]) -> Mapping[str, PerpTicker]:
+        await self._known()
+        tickers: dict[str, PerpTicker] = {}
+        now = self._now()
+        for symbol in sorted(set(symbols)):
+            instrument = self._instruments.get(symbol)
+            if instrument is None or instrument.category is not Category.LINEAR:
+                continue
+            view = self._call(Call("fetch_perp_tickers"), lambda i=instrument: self.engine.ticker(i.category, i.name))
+            mark = wire(view.mark)
+            assert mark is not None, "a perpetual's ticker always carries its mark"
+            hours = instrument.funding_interval_minutes // 60  # ccxt: the whole hours of fundingInterval
+            tickers[symbol] = PerpTicker(
+                symbol=symbol,
+                last=wire(view.last) or mark,
+                mark=mark,
+                index=wire(view.index),
+                bid=wire(view.bid.price),
+                ask=wire(view.ask.price),
+                funding_rate=wire(view.funding_rate),
+                next_funding_time=utc_from_ms(view.next_funding_ms) if view.next_funding_ms else None,
+                timestamp=now,
+                funding_interval_hours=Decimal(hours),
+            )
+        return tickers
+
+    async def fetch_order_book(self, symbol: str, depth: int) -> OrderBook:
+        instrument = await self._instrument(symbol, Call("fetch_order_book", symbol))
+        view = self._call(
+            Call("fetch_order_book", symbol),
+            lambda: self.engine.order_book(instrument.category, instrument.name, depth),
+        )
+
+        def levels(side: list[Any]) -> tuple[BookLevel, ...]:
+            return tuple(BookLevel(_float(level.price), _float(level.size)) for level in side[:depth])
+
+        return OrderBook(symbol, levels(view.bids), levels(view.asks), utc_from_ms(view.time_ms))
+
+    async def fetch_price_history(self, symbol: str, timeframe: str, limit: int) -> tuple[Decimal, ...]:
+        instrument = await self._instrument(symbol, Call("fetch_price_history", symbol))
+        interval_ms = int(self._errors.parse_timeframe(timeframe)) * 1000
+        bars = self._call(
+            Call("fetch_price_history", symbol),
+            lambda: self.engine.bars(instrument.category, instrument.name, interval_ms, limit),
+        )
+        return tuple(_float(bar.ohlc[3]) for bar in bars)
+
+    # -- positions and orders --------------------------------------------------------------------------------
+
+    async def fetch_positions(self, symbols: Iterable[str]) -> Mapping[str, Position]:
+        wanted = set(symbols)
+        if not wanted:
+            return {}
+        await self._known()
+        now = self._now()
+        positions: dict[str, Position] = {}
+        for symbol in sorted(wanted):
+            instrument = self._instruments.get(symbol)
+            if instrument is None or instrument.category is not Category.LINEAR:
+                continue
+            view = self._call(Call("fetch_positions"), lambda i=instrument: self.engine.position(i.name))
+            held = view.position
+            if held is None or held.size == 0:
+                continue
+            size = _float(abs(held.size))
+            positions[symbol] = Position(
+                symbol=symbol,
+                contracts=size if held.size > 0 else -size,
+                entry_price=wire_nonzero(held.entry),
+                mark_price=wire(view.mark),
+                liquidation_price=wire_nonzero(view.liquidation),
+                leverage=wire(view.leverage),
+                margin_mode=None,  # Bybit's position rows no longer say (tradeMode is deprecated)
+                unrealized_pnl=wire_nonzero(view.unrealised) or ZERO,
+                timestamp=now,
+                margin=wire(held.margin),
+            )
+        return {s: positions.get(s) or flat_position(s, now) for s in sorted(wanted)}
+
+    async def fetch_open_orders(self, symbols: Iterable[str]) -> list[Order]:
+        wanted = set(symbols)
+        if not wanted:
+            return []
+        await self._known()
+        rows = self._call(Call("fetch_open_orders"), lambda: self.engine.open_orders(Category.LINEAR))
+        page = sorted(rows[:OPEN_ORDERS_PAGE], key=lambda o: o.created_ms)  # ccxt sorts the newest page by time
+        orders = [self._order(o) for o in page]
+        return [o for o in orders if o.symbol in wanted]
+
+    async def fetch_order(
+        self, symbol: str, *, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order | None:
+        if (order_id is None) == (client_order_id is None):
+            raise ValueError("fetch_order needs exactly one of order_id and client_order_id")
+        call = Call("fetch_order", symbol, client_order_id=client_order_id, order_id=order_id)
+        instrument = await self._instrument(symbol, call)
+        for recent_only in (True, False):  # /v5/order/realtime (open and recent), then /v5/order/history
+            found = self._call(
+                call, lambda r=recent_only: self.engine.find_orders(order_id, client_order_id, recent_only=r)
+            )
+            rows = [o for o in found if o.category is instrument.category and o.symbol == instrument.name]
+            if rows:
+                return self._order(rows[0])
+        return None
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        if request.amount <= 0 or request.price <= 0:
+            raise ValueError(f"an order needs a positive amount and price: {request}")
+        check_client_order_id(request.client_order_id)
+        call = Call(
+            "place_order",
+            request.symbol,
+            request.side,
+            request.amount,
+            request.price,
+            client_order_id=request.client_order_id,
+            creates_order=True,
+        )
+        instrument = await self._instrument(request.symbol, call)
+        new = NewOrder(
+            category=instrument.category,
+            symbol=instrument.name,
+            side=SimSide(request.side.value),
+            order_type=OrderType.LIMIT,
+            qty=_to_precision(request.amount, instrument.qty_step, ROUND_DOWN),
+            price=_to_precision(request.price, instrument.tick_size, ROUND_HALF_UP),
+            time_in_force=TimeInForce.POST_ONLY if request.post_only else TimeInForce.GTC,
+            reduce_only=request.reduce_only,
+            link_id=request.client_order_id,
+        )
+        self._call(call, lambda: self.engine.place_order(new))
+        acknowledged = Order(
+            symbol=request.symbol,
+            side=request.side,
+            amount=request.amount,
+            price=request.price,
+            status=OrderStatus.OPEN,
+            client_order_id=request.client_order_id,
+            order_id=None,
+            reduce_only=request.reduce_only,
+            post_only=request.post_only,
+        )
+        # Bybit acknowledges with ids only: the adapter reads the order once to learn its state.
+        return await self.fetch_order(request.symbol, client_order_id=request.client_order_id) or acknowledged
+
+    async def cancel_order(
+        self, symbol: str, *, order_id: str | None = None, client_order_id: str | None = None
+    ) -> None:
+        if (order_id is None) == (client_order_id is None):
+            raise ValueError("cancel_order needs exactly one of order_id and client_order_id")
+        call = Call("cancel_order", symbol, client_order_id=client_order_id, order_id=order_id)
+        instrument = await self._instrument(symbol, call)
+        self._call(
+            call, lambda: self.engine.cancel_order(instrument.category, instrument.name, order_id, client_order_id)
+        )
+
+    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]:
+        instrument = await self._instrument(symbol, Call("fetch_my_trades", symbol))
+        executions = self._executions(instrument, ExecType.TRADE, since)
+        return [_fill(symbol, e) for e in sorted(executions, key=lambda e: e.time_ms)]  # ccxt sorts trades by time
+
+    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
+        instrument = await self._instrument(symbol, Call("fetch_funding_payments", symbol))
+        return [_funding(symbol, e) for e in self._executions(instrument, ExecType.FUNDING, since)]
+
+    # -- settings --------------------------------------------------------------------------------------------
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
+        if not limits.MIN_LEVERAGE <= leverage <= limits.MAX_LEVERAGE:
+            raise ValueError(f"leverage {leverage} is outside the bot's hard limits 1..{limits.MAX_LEVERAGE}")
+        call = Call("set_leverage", symbol)
+        instrument = await self._instrument(symbol, call)
+        self._setting(call, lambda: self.engine.set_leverage(instrument.name, leverage))
+
+    async def fetch_leverage(self, symbol: str) -> Decimal:
+        call = Call("fetch_leverage", symbol)
+        instrument = await self._instrument(symbol, call)
+        view = self._call(call, lambda: self.engine.position(instrument.name))
+        leverage = wire(view.leverage)
+        assert leverage is not None
+        return leverage
+
+    async def set_margin_mode(self, symbol: str, mode: MarginMode) -> None:
+        self._setting(Call("set_margin_mode", symbol), lambda: self.engine.set_margin_mode(SimMarginMode(mode.value)))
+
+    async def ensure_one_way_mode(self, symbol: str) -> None:
+        self._setting(Call("ensure_one_way_mode", symbol), lambda: self.engine.set_hedge_mode(False))
+
+    async def close(self) -> None:
+        return None
+
+    # -- plumbing --------------------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return utc_from_ms(self.engine.now_ms())
+
+    async def _known(self) -> None:
+        if not self._instruments:
+            await self.load_markets()
+
+    async def _instrument(self, symbol: str, call: Call) -> Instrument:
+        await self._known()
+        instrument = self._instruments.get(symbol)
+        if instrument is None:
+            raise translate(ccxt.BadSymbol(f"bybit does not have market symbol {symbol}"), EXCHANGE, call)
+        return instrument
+
+    def _call(self, call: Call, request: Any) -> Any:
+        """Run one engine request; a refusal becomes our exception, exactly as over HTTP and ccxt."""
+        try:
+            return request()
+        except SimReject as reject:
+            raise translate(self._ccxt_error(reject), EXCHANGE, call) from reject
+
+    def _setting(self, call: Call, request: Any) -> None:
+        """A settings change: Bybit's "not modified" answers count as success, as in the adapter."""
+        try:
+            request()
+        except SimReject as reject:
+            error = self._ccxt_error(reject)
+            if not is_not_modified(error, EXCHANGE):
+                raise translate(error, EXCHANGE, call) from reject
+
+    def _ccxt_error(self, reject: SimReject) -> Exception:
+        """The exception ccxt's Bybit class raises for this reply (its own error table decides)."""
+        response = {"retCode": reject.ret_code, "retMsg": reject.message, "result": reject.result, "retExtInfo": {}}
+        body = json.dumps(response, separators=(",", ":"))
+        try:
+            self._errors.handle_errors(200, "OK", "", "POST", {}, body, response, {}, "")
+        except Exception as exc:  # ccxt's classes are untyped: any raised one is the answer
+            return exc
+        return Exception(f"bybit {body}")
+
+    def _executions(self, instrument: Instrument, kind: ExecType, since: datetime | None) -> list[Execution]:
+        """Executions of one kind on one instrument in Bybit's window (7 days from ``since``, else the last 7
+        days), newest first as the venue lists them."""
+        now = self.engine.now_ms()
+        start = to_ms(since) if since is not None else now - to_ms_delta(WINDOW)
+        end = start + to_ms_delta(WINDOW) if since is not None else now
+        self._call(Call("executions"), self.engine.sync)
+        return [
+            e
+            for e in reversed(self.engine.executions)
+            if e.exec_type is kind
+            and e.category is instrument.category
+            and e.symbol == instrument.name
+            and start <= e.time_ms <= end
+        ]
+
+    def _order(self, order: SimOrder) -> Order:
+        instrument = self.engine.instrument(order.category, order.symbol)
+        amount = _float(order.qty)
+        filled = _float(order.cum_qty)
+        reason = order.reject_reason
+        return Order(
+            symbol=instrument.symbol,
+            side=Side(order.side.value),
+            amount=amount,
+            price=wire_nonzero(order.price),
+            status=order_status(CCXT_STATUSES[order.status], amount, filled),
+            client_order_id=order.link_id or None,
+            order_id=order.order_id,
+            filled=filled,
+            average_price=wire_nonzero(order.avg_price),
+            reduce_only=order.reduce_only,
+            post_only=order.time_in_force is TimeInForce.POST_ONLY,
+            timestamp=utc_from_ms(order.created_ms),
+            reject_reason=None if reason in self.quirks.no_reject_reason else reason,
+        )
+
+
+def to_ms_delta(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1000)
+
+
+def _float(value: Decimal) -> Decimal:
+    """An exact venue figure through ccxt's float: ``wire`` without the absent case."""
+    number = wire(value)
+    assert number is not None
+    return number
+
+
+def _to_precision(value: Decimal, step: Decimal, rounding: str) -> Decimal:
+    """ccxt's amount_to_precision (truncated) and price_to_precision (rounded) onto the instrument's step."""
+    number = Decimal(str(float(value)))
+    return (number / step).quantize(ONE, rounding=rounding) * step
+
+
+def _market(instrument: Instrument) -> Market:
+    perp = instrument.category is Category.LINEAR
+    return Market(
+        symbol=instrument.symbol,
+        base=instrument.base,
+        quote=instrument.quote,
+        type=MarketType.PERP if perp else MarketType.SPOT,
+        tick_size=_float(instrument.tick_size),
+        lot_step=_float(instrument.qty_step),
+        min_qty=_float(instrument.min_qty),
+        min_notional=_float(instrument.min_notional),
+        contract_size=ONE,
+        settle=instrument.quote if perp else None,
+        max_leverage=_float(instrument.max_leverage) if perp else limits.MAX_LEVERAGE,
+        active=True,
+    )
+
+
+def _fill(symbol: str, execution: Execution) -> Fill:
+    return Fill(
+        trade_id=execution.exec_id,
+        order_id=execution.order_id or None,
+        client_order_id=execution.link_id or None,
+        symbol=symbol,
+        side=Side(execution.side.value),
+        amount=_float(execution.qty),
+        price=_float(execution.price),
+        fee=wire(execution.fee) or ZERO,
+        fee_currency=QUOTE,
+        maker=execution.is_maker,
+        timestamp=utc_from_ms(execution.time_ms),
+    )
+
+
+def _funding(symbol: str, execution: Execution) -> FundingPayment:
+    return FundingPayment(
+        payment_id=execution.exec_id,
+        symbol=symbol,
+        amount=-_float(execution.fee),  # Bybit's execFee is what the account paid
+        currency=QUOTE,
+        rate=wire(execution.fee_rate),
+        position_contracts=None,
+        timestamp=utc_from_ms(execution.time_ms),
+    )
+
+
+if TYPE_CHECKING:  # mypy proves the port is an ExchangePort
+    _implements: type[ExchangePort] = SimPort
