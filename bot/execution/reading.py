@@ -29,8 +29,12 @@ def hedge_symbols(
 
 
 def needs_history(config: AppConfig) -> bool:
-    """Whether any proxy hedge estimates its beta from price history."""
-    return any(hedge.beta == "estimate" for hedge in config.hedges.values())
+    """Whether any proxy hedge estimates its beta from price history: a configured one, or a holding falling back
+    on ``policy.proxy.default_instrument``."""
+    estimated_default = (
+        config.policy.proxy.default_instrument is not None and config.policy.proxy.default_beta == "estimate"
+    )
+    return estimated_default or any(hedge.beta == "estimate" for hedge in config.hedges.values())
 
 
 def snapshot_request(
