@@ -224,6 +224,11 @@ class SimExchange:
         self.sync()
         return views.ticker(self.venue, self.venue.instrument(category, name), self.now_ms())
 
+    def quote(self, category: Category, name: str) -> views.QuoteView:
+        """The ticker's prices without its 24 h figures (cheaper): last, the top of the book, mark and funding."""
+        self.sync()
+        return views.quote(self.venue, self.venue.instrument(category, name), self.now_ms())
+
     def order_book(self, category: Category, name: str, depth: int) -> views.BookView:
         """The top ``depth`` levels a side of one instrument's book now, our resting orders included."""
         self.sync()

@@ -70,3 +70,28 @@ def test_find_orders_when_looked_up_by_client_id_then_closed_ones_are_found_too(
     (found,) = ex.find_orders(None, "gone", recent_only=True)
     assert (found.link_id, found.status.is_open) == ("gone", False)
     assert ex.find_orders(None, "never", recent_only=False) == []
+
+
+def test_quote_when_read_then_the_tickers_prices_without_its_day_figures() -> None:
+    ex = exchange(sol_sample(flat("100", 24), funding=["0.0001", "0.0002"]))
+    ex.advance(timedelta(minutes=7))
+    quote, full = ex.quote(Category.LINEAR, "SOLUSDT"), ex.ticker(Category.LINEAR, "SOLUSDT")
+    assert (quote.time_ms, quote.last, quote.bid, quote.ask) == (full.time_ms, full.last, full.bid, full.ask)
+    assert (quote.mark, quote.index, quote.funding_rate, quote.next_funding_ms) == (
+        full.mark,
+        full.index,
+        full.funding_rate,
+        full.next_funding_ms,
+    )
+    assert quote.funding_rate == D("0.0002")
+
+
+def test_bars_when_read_twice_then_the_same_candles_the_forming_one_moved_on() -> None:
+    ex = rising()
+    ex.advance(timedelta(minutes=12))
+    first = ex.bars(Category.LINEAR, "SOLUSDT", FIVE, 3)
+    ex.advance(timedelta(minutes=4))  # 00:16: the 00:10 candle closed at 102.00, 00:15 forming at 103.00
+    second = ex.bars(Category.LINEAR, "SOLUSDT", FIVE, 3)
+    assert second[0] == first[1]  # finished: unchanged
+    assert (first[2].volume, second[1].volume) == (D(100_000) * 2 / 5, D(100_000))  # 2 of 5 minutes, then all
+    assert second[-1].ohlc[3] == D("103.00")
