@@ -45,9 +45,10 @@ log = structlog.get_logger(__name__)
 Row = Mapping[str, object]
 
 
-def open_journal(path: Path, clock: Clock) -> Journal:
-    """Open (creating and migrating if needed) the journal for the bot, the one writer."""
-    journal = Journal(connect_writer(path), clock)
+def open_journal(path: Path, clock: Clock, *, durable: bool = True) -> Journal:
+    """Open (creating and migrating if needed) the journal for the bot, the one writer (``durable``: see
+    ``connect_writer``)."""
+    journal = Journal(connect_writer(path, durable=durable), clock)
     log.info("journal.opened", path=str(path), schema_version=SCHEMA_VERSION)
     return journal
 
