@@ -285,7 +285,7 @@ class Executor:
             return Placement(intent, Outcome.REJECTED, request.client_order_id, detail=str(exc))
         self._journal.record_acknowledged(ticket, order)
         self._seen[request.client_order_id] = order
-        if order.status is OrderStatus.CANCELED and intent.post_only and _post_only_reason(order.reject_reason):
+        if order.status is OrderStatus.CANCELED and intent.post_only and is_post_only_rejection(order.reject_reason):
             return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled")
         log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status)
         return Placement(intent, Outcome.PLACED, request.client_order_id, order)
@@ -354,6 +354,7 @@ def _would_cross(price: Decimal, passive: Decimal, side: Side) -> bool:
     return price < passive if side is Side.SELL else price > passive
 
 
-def _post_only_reason(reason: str | None) -> bool:
+def is_post_only_rejection(reason: str | None) -> bool:
+    """Whether a venue's reason for cancelling an order says it was post-only and would have taken liquidity."""
     text = (reason or "").lower()
     return any(marker.lower() in text for marker in POST_ONLY_REASONS)
