@@ -2,12 +2,15 @@
 
 Written once against ccxt's unified API; what differs between venues comes from the quirks table. Binance needs
 two ccxt instances (``binance`` for spot, ``binanceusdm`` for USD-M perpetuals); Bybit and OKX serve both from one.
-Reads, settings and cancels are retried under the retry policy; order creation is sent exactly once.
+Reads, settings and cancels are retried under the retry policy; order creation is sent exactly once. Every ccxt
+call runs in a decimal context of its own: ccxt rounds by changing the thread's context (ROUND_HALF_UP), which
+would otherwise change the bot's Decimal arithmetic after the first order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import decimal
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -239,9 +242,10 @@ class CcxtExchange:
             creates_order=True,
         )
         try:
-            raw = await self.perp.create_order(
-                request.symbol, "limit", request.side.value, float(request.amount), float(request.price), params
-            )
+            with decimal.localcontext():  # ccxt sets the thread's rounding to ROUND_HALF_UP: keep that to itself
+                raw = await self.perp.create_order(
+                    request.symbol, "limit", request.side.value, float(request.amount), float(request.price), params
+                )
         except Exception as exc:  # anything after the request may have left: ccxt or not, translate it
             raise translate(exc, self.quirks.exchange, call) from exc
         acknowledged = Order(
@@ -348,7 +352,8 @@ class CcxtExchange:
 
         async def attempt() -> T:
             try:
-                return await request()
+                with decimal.localcontext():  # ccxt's rounding (ROUND_HALF_UP) stays inside ccxt
+                    return await request()
             except ccxt.BaseError as exc:
                 raise translate(exc, self.quirks.exchange, call) from exc
 
