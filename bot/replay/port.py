@@ -10,11 +10,13 @@ adapter's, as if it had come back over HTTP.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import ccxt
 
@@ -50,10 +52,16 @@ from hedgesim.instruments import Category, Instrument
 from hedgesim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder, TimeInForce
 from hedgesim.orders import OrderStatus as SimStatus
 
+T = TypeVar("T")
+
 EXCHANGE = "bybit"  # the simulator speaks Bybit v5: its quirks row and error table apply
 QUOTE = "USDT"
 WINDOW = timedelta(days=7)  # Bybit's execution list answers at most 7 days from its start time
-OPEN_ORDERS_PAGE = 50  # the adapter asks for one page of this many open orders
+OPEN_ORDERS_PAGE = 50
+ZERO_FLOAT = Decimal("0.0")  # zero as ccxt's float renders it
+CONTRACT_SIZE = Decimal(
+    "1.0"
+)  # Bybit's linear contracts are one base unit: ccxt's float 1.0  # the adapter asks for one page of this many open orders
 CCXT_STATUSES = {
     SimStatus.NEW: "open",
     SimStatus.PARTIALLY_FILLED: "open",
@@ -67,9 +75,18 @@ CCXT_STATUSES = {
 def wire(value: Decimal | None) -> Decimal | None:
     """A venue number as the ccxt adapter receives it: Bybit's text (at most ten decimals), a float in ccxt,
     then ``Decimal(str(x))``."""
-    if value is None:
-        return None
-    return Decimal(str(float(num(value))))
+    return None if value is None else _wire(value)
+
+
+@lru_cache(maxsize=65_536)
+def _wire(value: Decimal) -> Decimal:
+    """``wire`` of a number, remembered: prices on the tick and sizes on the lot repeat all the time."""
+    if not value:
+        return ZERO_FLOAT  # Bybit writes any zero as "0" (never "-0")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -10:  # Bybit's text is the same number: skip writing it
+        return Decimal(repr(float(value)))
+    return Decimal(repr(float(num(value))))
 
 
 def wire_nonzero(value: Decimal | None) -> Decimal | None:
@@ -88,6 +105,11 @@ class SimPort:
         self.unified_wallet = self.quirks.unified_wallet
         self._instruments: dict[str, Instrument] = {}  # ccxt symbol -> instrument
         self._errors = ccxt.bybit()  # its error table only: nothing is ever sent
+        self._by_key: dict[tuple[Category, str, ExecType], list[Execution]] = {}
+        self._seen = 0  # executions indexed so far
+        self._fills: dict[str, Fill] = {}  # execution id -> its domain value
+        self._payments: dict[str, FundingPayment] = {}
+        self._symbols: dict[str, str] = {}  # linear venue name -> ccxt symbol
 
     # -- markets and account -------------------------------------------------------------------------------
 
@@ -96,6 +118,8 @@ class SimPort:
         for category in (Category.SPOT, Category.LINEAR):
             for instrument in self.engine.instruments(category):
                 self._instruments[instrument.symbol] = instrument
+                if category is Category.LINEAR:
+                    self._symbols[instrument.name] = instrument.symbol
                 markets[instrument.symbol] = _market(instrument)
         return markets
 
@@ -110,7 +134,7 @@ class SimPort:
             free = total - used
             if total == 0 and not free:
                 continue
-            balances[row.coin] = Balance(row.coin, _float(free), _float(used), _float(total))
+            balances[row.coin] = Balance(row.coin, _float(free), _float(used), _float(total) or ZERO)
         return balances
 
     async def fetch_margin_balances(self) -> Mapping[str, Balance]:
@@ -126,7 +150,7 @@ class SimPort:
             instrument = self._instruments.get(f"{asset}/{QUOTE}")
             if instrument is None:
                 continue
-            view = self._call(Call("fetch_spot_quotes"), lambda i=instrument: self.engine.ticker(i.category, i.name))
+            view = self._call(Call("fetch_spot_quotes"), lambda i=instrument: self.engine.quote(i.category, i.name))
             quotes[asset] = SpotQuote(
                 asset=asset,
                 symbol=instrument.symbol,
@@ -145,7 +169,7 @@ class SimPort:
             instrument = self._instruments.get(symbol)
             if instrument is None or instrument.category is not Category.LINEAR:
                 continue
-            view = self._call(Call("fetch_perp_tickers"), lambda i=instrument: self.engine.ticker(i.category, i.name))
+            view = self._call(Call("fetch_perp_tickers"), lambda i=instrument: self.engine.quote(i.category, i.name))
             mark = wire(view.mark)
             assert mark is not None, "a perpetual's ticker always carries its mark"
             hours = instrument.funding_interval_minutes // 60  # ccxt: the whole hours of fundingInterval
@@ -165,6 +189,7 @@ class SimPort:
 
     async def fetch_order_book(self, symbol: str, depth: int) -> OrderBook:
         instrument = await self._instrument(symbol, Call("fetch_order_book", symbol))
+        await _request()
         view = self._call(
             Call("fetch_order_book", symbol),
             lambda: self.engine.order_book(instrument.category, instrument.name, depth),
@@ -234,6 +259,7 @@ class SimPort:
         call = Call("fetch_order", symbol, client_order_id=client_order_id, order_id=order_id)
         instrument = await self._instrument(symbol, call)
         for recent_only in (True, False):  # /v5/order/realtime (open and recent), then /v5/order/history
+            await _request()
             found = self._call(
                 call, lambda r=recent_only: self.engine.find_orders(order_id, client_order_id, recent_only=r)
             )
@@ -267,6 +293,7 @@ class SimPort:
             reduce_only=request.reduce_only,
             link_id=request.client_order_id,
         )
+        await _request()
         self._call(call, lambda: self.engine.place_order(new))
         acknowledged = Order(
             symbol=request.symbol,
@@ -289,6 +316,7 @@ class SimPort:
             raise ValueError("cancel_order needs exactly one of order_id and client_order_id")
         call = Call("cancel_order", symbol, client_order_id=client_order_id, order_id=order_id)
         instrument = await self._instrument(symbol, call)
+        await _request()
         self._call(
             call, lambda: self.engine.cancel_order(instrument.category, instrument.name, order_id, client_order_id)
         )
@@ -296,11 +324,15 @@ class SimPort:
     async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]:
         instrument = await self._instrument(symbol, Call("fetch_my_trades", symbol))
         executions = self._executions(instrument, ExecType.TRADE, since)
-        return [_fill(symbol, e) for e in sorted(executions, key=lambda e: e.time_ms)]  # ccxt sorts trades by time
+        return [
+            self._converted(e, _fill, self._fills) for e in sorted(executions, key=lambda e: e.time_ms)
+        ]  # ccxt sorts by time
 
     async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
         instrument = await self._instrument(symbol, Call("fetch_funding_payments", symbol))
-        return [_funding(symbol, e) for e in self._executions(instrument, ExecType.FUNDING, since)]
+        return [
+            self._converted(e, _funding, self._payments) for e in self._executions(instrument, ExecType.FUNDING, since)
+        ]
 
     # -- settings --------------------------------------------------------------------------------------------
 
@@ -377,19 +409,34 @@ class SimPort:
         start = to_ms(since) if since is not None else now - to_ms_delta(WINDOW)
         end = start + to_ms_delta(WINDOW) if since is not None else now
         self._call(Call("executions"), self.engine.sync)
-        return [
-            e
-            for e in reversed(self.engine.executions)
-            if e.exec_type is kind
-            and e.category is instrument.category
-            and e.symbol == instrument.name
-            and start <= e.time_ms <= end
-        ]
+        found = []
+        for execution in reversed(self._indexed(instrument, kind)):  # time order: stop at the window's start
+            if execution.time_ms < start:
+                break
+            if execution.time_ms <= end:
+                found.append(execution)
+        return found
+
+    def _converted(self, execution: Execution, convert: Callable[[str, Execution], T], known: dict[str, T]) -> T:
+        """An execution as a domain value, converted once (executions never change)."""
+        value = known.get(execution.exec_id)
+        if value is None:
+            value = known[execution.exec_id] = convert(self._symbols[execution.symbol], execution)
+        return value
+
+    def _indexed(self, instrument: Instrument, kind: ExecType) -> list[Execution]:
+        """The account's executions of one kind on one instrument, oldest first (the engine only appends)."""
+        executions = self.engine.executions
+        for execution in executions[self._seen :]:
+            key = (execution.category, execution.symbol, execution.exec_type)
+            self._by_key.setdefault(key, []).append(execution)
+        self._seen = len(executions)
+        return self._by_key.get((instrument.category, instrument.name, kind), [])
 
     def _order(self, order: SimOrder) -> Order:
         instrument = self.engine.instrument(order.category, order.symbol)
         amount = _float(order.qty)
-        filled = _float(order.cum_qty)
+        filled = _float(order.cum_qty) or ZERO  # as the adapter reads it: ``dec(filled) or ZERO``
         reason = order.reject_reason
         return Order(
             symbol=instrument.symbol,
@@ -406,6 +453,12 @@ class SimPort:
             timestamp=utc_from_ms(order.created_ms),
             reject_reason=None if reason in self.quirks.no_reject_reason else reason,
         )
+
+
+async def _request() -> None:
+    """Where the ccxt adapter would wait for the venue's answer, give way to the other tasks: orders on several
+    instruments go out concurrently, and their ids and journal rows follow the same interleaving as over HTTP."""
+    await asyncio.sleep(0)
 
 
 def to_ms_delta(delta: timedelta) -> int:
@@ -436,7 +489,7 @@ def _market(instrument: Instrument) -> Market:
         lot_step=_float(instrument.qty_step),
         min_qty=_float(instrument.min_qty),
         min_notional=_float(instrument.min_notional),
-        contract_size=ONE,
+        contract_size=CONTRACT_SIZE if perp else ONE,
         settle=instrument.quote if perp else None,
         max_leverage=_float(instrument.max_leverage) if perp else limits.MAX_LEVERAGE,
         active=True,
