@@ -16,8 +16,8 @@ from decimal import ROUND_UP, Decimal
 from pathlib import Path
 
 from bot.config import AppConfig, parse_config
-from bot.domain import ZERO
-from bot.errors import DataError
+from bot.domain import ZERO, MarketType
+from bot.errors import DataError, PreflightError
 from bot.execution.ids import run_id_for
 from bot.journal.writer import open_journal
 from bot.replay.observe import ObservedPort
@@ -204,15 +204,22 @@ class Session:
         run_id = run_id_for(clock.now(), "replay")
         hedger = BotHedger(prepared.config, prepared.venue, self.port, self.journal, clock, run_id)
         recorder = Recorder(self.port, await holdings(prepared, self.port), markets)
-        recording = await replay(
-            self.engine,
-            hedger,
-            recorder,
-            until=prepared.end,
-            step=prepared.step,
-            band=prepared.config.execution.band,
-            on_step=on_step,
-        )
+        try:
+            recording = await replay(
+                self.engine,
+                hedger,
+                recorder,
+                until=prepared.end,
+                step=prepared.step,
+                band=prepared.config.execution.band,
+                on_step=on_step,
+            )
+        except PreflightError as exc:
+            perps = ", ".join(sorted(symbol for symbol, market in markets.items() if market.type is MarketType.PERP))
+            raise PreflightError(
+                f"{exc}. The market data {prepared.sample.name} lists the perpetuals {perps}: replay a configuration "
+                "hedging with those, other data (--data), or no configuration (the sample portfolio)"
+            ) from exc
         return replace(recording, notes=(*prepared.notes, *recording.notes))
 
     def close(self) -> None:
