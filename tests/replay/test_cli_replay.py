@@ -36,7 +36,7 @@ def test_replay_when_a_bundled_crash_with_json_and_plot_then_the_report_a_png_an
     printed = capsys.readouterr()
     assert code == 0, printed.err
     report = json.loads(printed.out)
-    assert ACCEPTANCE_FIELDS <= report.keys()
+    assert report.keys() >= ACCEPTANCE_FIELDS
     assert report["steps"] == 97  # 8 hours of 5-minute cycles, and the end
     assert report["orders"] > 0, "the sample portfolio is hedged from the first cycle (BTC and ETH directly)"
     assert png.read_bytes().startswith(PNG_SIGNATURE)
