@@ -76,7 +76,11 @@ class Journal(JournalReader):
             raise
 
     def _append(self, what: str, table: str, rows: Iterable[Row], *, or_ignore: bool = False) -> list[int]:
-        """Insert rows (column name -> value) in one transaction; returns each row's id (0 when ignored)."""
+        """Insert rows (column name -> value) in one transaction; returns each row's id (0 when ignored). No rows:
+        no transaction."""
+        rows = list(rows)
+        if not rows:
+            return []
         with self._write(what) as conn:
             return [_insert(conn, table, row, or_ignore=or_ignore) for row in rows]
 
