@@ -135,9 +135,11 @@ def book(venue: Venue, instrument: Instrument, now_ms: int, count: int) -> BookV
     sides = []
     for buy_side, levels in ((True, bids), (False, asks)):
         taker = Side.SELL if buy_side else Side.BUY  # a taker sell eats bids
-        taken = venue.consumed.get((instrument.category, instrument.name, taker), {})
-        left = [Level(lv.price, lv.size - taken.get(lv.price, ZERO)) for lv in levels]
-        sides.append(with_resting([lv for lv in left if lv.size > 0], resting[buy_side], buy_side))
+        taken = venue.consumed.get((instrument.category, instrument.name, taker))
+        if taken:
+            left = [Level(lv.price, lv.size - taken.get(lv.price, ZERO)) for lv in levels]
+            levels = [lv for lv in left if lv.size > 0]
+        sides.append(with_resting(levels, resting[buy_side], buy_side))
     return BookView(instrument, at, sides[0], sides[1])
 
 
