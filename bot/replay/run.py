@@ -104,6 +104,7 @@ class Recorder:
         self._fills: dict[str, Fill] = {}
         self._latest: dict[str, datetime] = {}  # symbol -> its newest fill's time: where the next read starts
         self._funding: dict[str, Decimal] = {}
+        self._settled: dict[str, datetime] = {}  # symbol -> its newest funding settlement's time
         self._symbols: set[str] = set()
         self.steps: list[Step] = []
 
@@ -123,8 +124,9 @@ class Recorder:
             for fill in await inner.fetch_my_trades(symbol, self._latest.get(symbol)):
                 self._fills.setdefault(fill.trade_id, fill)
                 self._latest[symbol] = max(fill.timestamp, self._latest.get(symbol, fill.timestamp))
-            for payment in await inner.fetch_funding_payments(symbol):
+            for payment in await inner.fetch_funding_payments(symbol, self._settled.get(symbol)):
                 self._funding[payment.payment_id] = payment.amount
+                self._settled[symbol] = max(payment.timestamp, self._settled.get(symbol, payment.timestamp))
         instruments = tuple(
             _instrument(symbol, positions.get(symbol), tickers[symbol].mark, targets, self._markets)
             for symbol in symbols
