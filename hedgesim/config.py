@@ -25,8 +25,9 @@ class SimConfig:
     ``balances`` None gives the default account: 10 000 USDT and about 5 000 USDT worth of every spot asset
     of the sample. ``speed`` is historical seconds per exchange second. ``participation`` is the share of the
     volume traded through a resting order's price that fills it. ``books`` overrides the book profile per base
-    asset. Rate limits follow Bybit's (per key per endpoint per second, 600 requests per 5 s per IP, then an IP
-    ban of ``ip_ban_seconds``); ``rate_limits=False`` lifts them (benchmarks).
+    asset. ``control_token`` guards the control API (/__sim/). Rate limits follow Bybit's (per key per endpoint
+    per second, 600 requests per 5 s per IP, then an IP ban of ``ip_ban_seconds``); ``rate_limits=False`` lifts
+    them (benchmarks).
     """
 
     sample: str | Path = DEFAULT_SAMPLE
@@ -36,6 +37,7 @@ class SimConfig:
     fees: Fees = field(default_factory=Fees)
     api_key: str = SIM_API_KEY
     api_secret: str = SIM_API_SECRET
+    control_token: str | None = None  # the control API's token; None: a fresh random one per server
     default_leverage: Decimal = Decimal(10)
     margin_mode: MarginMode = MarginMode.CROSS
     participation: Decimal = Decimal("0.25")

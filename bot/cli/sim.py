@@ -16,6 +16,7 @@ from hedgesim.account import Fees
 from hedgesim.config import DEFAULT_HOLDING_VALUE, DEFAULT_USDT
 from hedgesim.enums import MarginMode
 from hedgesim.marketdata import DEFAULT_SAMPLE, available_samples
+from hedgesim.server import is_loopback
 
 HELP = "serve the local Bybit v5 exchange simulator on 127.0.0.1"
 DESCRIPTION = f"""\
@@ -35,14 +36,18 @@ The default account holds {DEFAULT_USDT} USDT and about {DEFAULT_HOLDING_VALUE} 
 sample; with --balance the account holds exactly what you list. Fees default to Bybit's base tier.
 
 A control API under /__sim/ (state, faults, time, deposits, trades by "someone else") is for tests and
-experiments; it is not authenticated: keep --host on 127.0.0.1. The simulator is the hedgesim package, usable
-from Python too: hedgesim/README.md describes its API, what it simulates and its known simplifications.
+experiments. It answers only requests carrying its token (printed at start; --control-token sets it, else a new
+random one each start) as "Authorization: Bearer TOKEN", and only JSON bodies. The simulator listens on loopback
+only: a --host that is not a loopback address is refused unless --allow-remote. The simulator is the hedgesim
+package, usable from Python too: hedgesim/README.md describes its API, what it simulates and its known
+simplifications.
 
 examples:
   hedgebot sim
   hedgebot sim --port 8765 --speed 60 --balance USDT=20000 --balance SOL=100
   hedgebot sim --sample 2022-06-3ac-crash --start 2022-06-12T00:00:00+00:00
-  curl -s http://127.0.0.1:8765/__sim/state
+  hedgebot sim --port 8765 --control-token "$TOKEN" &
+  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8765/__sim/state
 """
 
 
@@ -50,7 +55,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "sim", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; loopback only)")
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="allow a --host that is not a loopback address (not advised)"
+    )
+    parser.add_argument(
+        "--control-token", metavar="TOKEN", help="the control API's token (default: a new random one, printed)"
+    )
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0: any free port)")
     parser.add_argument("--sample", default=DEFAULT_SAMPLE, metavar="NAME|DIR", help="market data to replay")
     parser.add_argument("--start", type=_moment, metavar="ISO8601", help="historical start (default: sample start)")
@@ -85,7 +96,15 @@ def run(args: argparse.Namespace) -> int:
         default_leverage=args.leverage,
         seed=args.seed,
         rate_limits=not args.no_rate_limits,
+        control_token=args.control_token,
     )
+    if not args.allow_remote and not is_loopback(args.host):
+        err.print(
+            f"hedgebot sim: refusing --host {args.host}: not a loopback address; the simulator's key, secret and "
+            "control API are not for a network (--allow-remote overrides)",
+            markup=False,
+        )
+        return 1
     try:
         engine = SimExchange.realtime(config)
     except MarketDataError as exc:
@@ -96,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(engine: SimExchange, host: str, port: int) -> int:
     server = SimServer(engine)
     try:
-        url = await server.start(host, port)
+        url = await server.start(host, port, allow_remote=True)  # the host was checked above
     except OSError as exc:
         err.print(f"hedgebot sim: cannot listen on {host}:{port}: {exc.strerror or exc}", markup=False)
         return 1
@@ -104,7 +123,7 @@ async def _serve(engine: SimExchange, host: str, port: int) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    _announce(engine, url)
+    _announce(server, url)
     try:
         await stop.wait()
     finally:
@@ -113,7 +132,8 @@ async def _serve(engine: SimExchange, host: str, port: int) -> int:
     return 0
 
 
-def _announce(engine: SimExchange, url: str) -> None:
+def _announce(server: SimServer, url: str) -> None:
+    engine = server.engine
     market = engine.venue.market
     config = engine.config
     lines = [
@@ -121,7 +141,7 @@ def _announce(engine: SimExchange, url: str) -> None:
         f"  market data: {market.sample.name} from {engine.market_time():%Y-%m-%d %H:%M} UTC at {config.speed:g}x",
         f"  API key:     {config.api_key}",
         f"  API secret:  {config.api_secret}",
-        f"  state:       {url}/__sim/state",
+        f"  control:     {url}/__sim/state with header Authorization: Bearer {server.control_token}",
         "Point a configuration at it:",
         "  [venues.main]",
         '  exchange = "bybit"',

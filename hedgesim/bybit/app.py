@@ -27,6 +27,8 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[SimExchange, Params], dict[str, Any]]
 REQUEST_LOG_SIZE = 10_000
+REDACTED = "***"
+SECRET_PARAMS = {"api_key", "apikey", "sign", "signature", "secret"}  # parameter names whose value is never kept
 REFUSING = {
     FaultKind.MAINTENANCE: (503, "Service Unavailable: the system is under maintenance"),
     FaultKind.IP_BAN: (403, "403 Forbidden: access too frequent"),
@@ -69,7 +71,8 @@ SUCCESS_MESSAGES = {"/v5/account/set-margin-mode": "Request accepted"}
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
-    """What the venue saw: one request, how it was answered, and which faults hit it."""
+    """What the venue saw: one request, how it was answered, and which faults hit it. API keys, secrets and
+    signatures never appear in it (``***``): the log is shown by the control API and in test failures."""
 
     seq: int
     wall_ms: int
@@ -193,9 +196,12 @@ class BybitApi:
     ) -> None:
         self._seq += 1
         try:
-            params = _params(request, body)
+            params = {
+                name: REDACTED if name.lower() in SECRET_PARAMS else self._redacted(value)
+                for name, value in _params(request, body).items()
+            }
         except SimReject:
-            params = {"_body": body}
+            params = {"_body": self._redacted(body)}
         record = RequestRecord(
             seq=self._seq,
             wall_ms=int(self._wall() * 1000),
@@ -205,12 +211,24 @@ class BybitApi:
             params=params,
             status=status,
             ret_code=code,
-            ret_msg=message,
+            ret_msg=self._redacted(message),
             faults=tuple(f.kind.value for f in hits),
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )
         self.requests.append(record)
         log.debug("sim.http.request", method=record.method, path=record.path, status=status, ret_code=code)
+
+    def _redacted(self, value: Any) -> Any:
+        """``value`` with every API key and secret the venue knows replaced by ``***`` (text, or JSON-like)."""
+        if isinstance(value, str):
+            for api_key, secret in self.keys.items():
+                value = value.replace(api_key, REDACTED).replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {name: self._redacted(item) for name, item in value.items()}
+        if isinstance(value, list):
+            return [self._redacted(item) for item in value]
+        return value
 
 
 def _params(request: web.Request, body: str) -> dict[str, Any]:
