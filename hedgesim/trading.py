@@ -47,8 +47,6 @@ def place(venue: Venue, request: NewOrder, now_ms: int) -> SimOrder:
     _check_funds(venue, request, instrument, qty, price, now_ms)
     bid, ask = touch(last, instrument)
     crosses = request.order_type is OrderType.MARKET or (price >= ask if request.side is Side.BUY else price <= bid)
-    if crosses and request.time_in_force is TimeInForce.POST_ONLY and not linear:
-        raise SimReject(170218, "The LIMIT-MAKER order is rejected due to invalid price.")
     order = venue.orders.put(
         SimOrder(
             order_id=venue.ids.for_category(instrument.category),
@@ -69,6 +67,8 @@ def place(venue: Venue, request: NewOrder, now_ms: int) -> SimOrder:
         )
     )
     if crosses and request.time_in_force is TimeInForce.POST_ONLY:
+        # spot and linear alike: "If the order would be filled immediately when submitted, it will be cancelled"
+        # (docs/v5/order/create-order, timeInForce PostOnly)
         return _end(venue, order, now_ms, "EC_PostOnlyWillTakeLiquidity")
     if crosses:
         order = _take(venue, order, instrument, last, now_ms)
