@@ -74,6 +74,8 @@ class Account:
         self.leverage: dict[str, Decimal] = {}
         self.cum_realised: dict[str, Decimal] = {}
         self.touched: dict[str, int] = {}  # when each symbol's position last changed (flat rows show it)
+        self.first_opened: dict[str, int] = {}  # when a position was first opened on each symbol (createdTime)
+        self.seq: dict[str, int] = {}  # the cross sequence of each symbol's last execution (position seq)
         self.realised_by_coin: dict[str, Decimal] = {}
 
     def leverage_of(self, symbol: str) -> Decimal:
@@ -161,6 +163,7 @@ class Account:
         self._add(SETTLE, -fee)
         self._realise(symbol, realised - fee)
         self.touched[symbol] = now_ms
+        self.first_opened.setdefault(symbol, now_ms)
         return Fill(fee, rate, SETTLE, closed, realised)
 
     def settle_funding(self, symbol: str, rate: Decimal, mark: Decimal, now_ms: int) -> Decimal:

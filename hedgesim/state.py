@@ -86,6 +86,8 @@ class Venue:
             **({} if trade else {"order_id": self.ids.uuid()}) | details,
         )
         self.executions.append(execution)
+        if instrument.category is Category.LINEAR:
+            self.account.seq[instrument.name] = execution.seq
         return execution
 
     def last(self, instrument: Instrument, now_ms: int) -> Decimal:

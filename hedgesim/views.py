@@ -56,6 +56,8 @@ class PositionView:
     mark: Decimal
     cum_realised: Decimal
     touched_ms: int  # when the position last changed; 0 if the symbol was never traded
+    created_ms: int  # when a position was first opened on the symbol; 0 if never
+    seq: int  # the cross sequence of the symbol's last execution; -1 if never traded
     value: Decimal = ZERO
     unrealised: Decimal = ZERO
     maintenance: Decimal = ZERO
@@ -119,6 +121,8 @@ def position_view(venue: Venue, symbol: str, now_ms: int) -> PositionView:
         mark=mark,
         cum_realised=account.cum_realised.get(symbol, ZERO),
         touched_ms=account.touched.get(symbol, 0),
+        created_ms=account.first_opened.get(symbol, 0),
+        seq=account.seq.get(symbol, -1),
     )
     if position is None:
         return view
@@ -132,6 +136,8 @@ def position_view(venue: Venue, symbol: str, now_ms: int) -> PositionView:
         mark=mark,
         cum_realised=view.cum_realised,
         touched_ms=view.touched_ms,
+        created_ms=view.created_ms,
+        seq=view.seq,
         value=abs(position.size) * position.entry,
         unrealised=account.unrealised(symbol, mark),
         maintenance=maintenance(instrument, value),

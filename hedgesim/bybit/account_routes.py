@@ -46,9 +46,9 @@ def positions(engine: SimExchange, params: Params) -> dict[str, Any]:
         )
     chunk, cursor = page(names, params, 20, 200)
     now = engine.now_ms()
-    rows = [wire.position(position_view(engine.venue, name, now), engine.venue.seq) for name in chunk]
+    rows = [wire.position(position_view(engine.venue, name, now)) for name in chunk]
     if account.hedge_mode:  # one row per side in hedge mode; the simulator never holds hedge-mode positions
-        rows = [row | {"positionIdx": idx} for row in rows for idx in ("1", "2")]
+        rows = [row | {"positionIdx": idx} for row in rows for idx in (1, 2)]
     return {"list": rows, "nextPageCursor": cursor, "category": "linear"}
 
 
@@ -92,7 +92,7 @@ def account_info(engine: SimExchange, params: Params) -> dict[str, Any]:
         "updatedTime": str(engine.now_ms()),
         "unifiedMarginStatus": 5,
         "dcpStatus": "OFF",
-        "timeWindow": 10,
+        "timeWindow": 0,  # deprecated, always 0 (docs/v5/account/account-info)
         "smpGroup": 0,
         "isMasterTrader": False,
         "spotHedgingStatus": "OFF",

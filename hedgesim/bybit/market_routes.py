@@ -50,7 +50,7 @@ def orderbook(engine: SimExchange, params: Params) -> dict[str, Any]:
     default, maximum = BOOK_LIMITS[category]
     count = params.limit(default, maximum)
     view = book(engine.venue, instrument, engine.now_ms(), count)
-    return wire.orderbook(view, view.time_ms // 100)
+    return wire.orderbook(view, view.time_ms // 100, view.time_ms // 10)
 
 
 def funding_history(engine: SimExchange, params: Params) -> dict[str, Any]:
