@@ -197,8 +197,10 @@ class OrderStore:
         self._orders: dict[str, SimOrder] = {}
         self._open: dict[str, SimOrder] = {}
         self._recent_closed: deque[str] = deque(maxlen=RECENT_CLOSED)
+        self._numbers: dict[str, int] = {}
 
     def put(self, order: SimOrder) -> SimOrder:
+        self._numbers.setdefault(order.order_id, len(self._numbers) + 1)
         self._orders[order.order_id] = order
         if order.status.is_open:
             self._open[order.order_id] = order
@@ -211,6 +213,11 @@ class OrderStore:
 
     def get(self, order_id: str) -> SimOrder | None:
         return self._orders.get(order_id)
+
+    def number(self, order: SimOrder) -> int:
+        """The order's place in the order of creation (1, 2, ...): newer orders have higher numbers, even when
+        several are created in one millisecond."""
+        return self._numbers[order.order_id]
 
     def open_orders(self, category: Category | None = None, symbol: str | None = None) -> list[SimOrder]:
         return [
@@ -231,7 +238,7 @@ class OrderStore:
             for o in candidates
             if (order_id is None or o.order_id == order_id) and (link_id is None or o.link_id == link_id)
         ]
-        return sorted(found, key=lambda o: o.created_ms, reverse=True)
+        return sorted(found, key=self.number, reverse=True)
 
     def __iter__(self) -> Iterator[SimOrder]:
         return iter(self._orders.values())

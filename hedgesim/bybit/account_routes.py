@@ -44,7 +44,7 @@ def positions(engine: SimExchange, params: Params) -> dict[str, Any]:
             for name in account.positions
             if settle in (None, "USDT") and (base is None or engine.venue.linear(name).base == base)
         )
-    chunk, cursor = page(names, params, 20, 200)
+    chunk, cursor = page(names, params, 20, 200, lambda name: (0, name), descending=False)
     now = engine.now_ms()
     rows = [wire.position(position_view(engine.venue, name, now)) for name in chunk]
     if account.hedge_mode:  # one row per side in hedge mode; the simulator never holds hedge-mode positions

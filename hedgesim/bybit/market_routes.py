@@ -28,7 +28,7 @@ def instruments_info(engine: SimExchange, params: Params) -> dict[str, Any]:
     listed = [i for i in listed if (symbol is None or i.name == symbol) and (base is None or i.base == base)]
     if category == "spot":  # spot is not paged
         return {"category": category, "list": [wire.instrument(i) for i in listed]}
-    chunk, cursor = page(listed, params, 500, 1000)
+    chunk, cursor = page(listed, params, 500, 1000, _by_name, descending=False)
     return {"category": category, "list": [wire.instrument(i) for i in chunk], "nextPageCursor": cursor}
 
 
@@ -92,6 +92,10 @@ def kline(engine: SimExchange, params: Params) -> dict[str, Any]:
         for t, ohlc, vol, turn in bars
     ]
     return {"category": category.value, "symbol": instrument.name, "list": rows}
+
+
+def _by_name(instrument: Instrument) -> tuple[int, str]:
+    return 0, instrument.name
 
 
 def _minutes(interval: str) -> int:
