@@ -9,7 +9,7 @@ from decimal import Decimal
 from hedgesim.enums import MarginMode, Side
 from hedgesim.errors import SimReject
 from hedgesim.instruments import Category, Instrument
-from hedgesim.margin import unrealised
+from hedgesim.margin import position_im, unrealised
 
 ZERO = Decimal(0)
 SETTLE = "USDT"
@@ -167,12 +167,17 @@ class Account:
         return Fill(fee, rate, SETTLE, closed, realised)
 
     def settle_funding(self, symbol: str, rate: Decimal, mark: Decimal, now_ms: int) -> Decimal:
-        """Pay (or receive, if negative) funding on position value at ``mark``; positive rate: longs pay."""
+        """Pay (or receive, if negative) funding on position value at ``mark``; positive rate: longs pay. In
+        isolated margin the payment comes out of (or goes into) the position's margin, moving its liquidation
+        price (help centre, "Position Margin": funding "deducted from position margin")."""
         position = self.positions[symbol]
         payment = position.size * mark * rate
         self._add(SETTLE, -payment)
         self._realise(symbol, -payment)
-        self.positions[symbol] = replace(position, cur_realised=position.cur_realised - payment, updated_ms=now_ms)
+        margin = position.margin - payment if self.margin_mode is MarginMode.ISOLATED else position.margin
+        self.positions[symbol] = replace(
+            position, margin=margin, cur_realised=position.cur_realised - payment, updated_ms=now_ms
+        )
         return payment
 
     def close_out(self, symbol: str, price: Decimal, now_ms: int) -> tuple[Position, Decimal]:
@@ -188,8 +193,10 @@ class Account:
         """Change a symbol's leverage; an open position's margin follows (more margin needs it available)."""
         position = self.positions.get(symbol)
         if position is not None:
+            taker = self.fees.rate(Category.LINEAR, maker=False)
             margin = abs(position.size) * position.entry / leverage
-            if margin - position.margin > available:
+            before = position_im(position.margin, position.size, position.entry, self.leverage_of(symbol), taker)
+            if position_im(margin, position.size, position.entry, leverage, taker) - before > available:
                 raise SimReject(110044, "Insufficient available margin")
             self.positions[symbol] = replace(position, margin=margin)
         self.leverage[symbol] = leverage

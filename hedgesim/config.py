@@ -9,6 +9,7 @@ from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from hedgesim.account import Fees
+from hedgesim.collateral import CollateralTier
 from hedgesim.credentials import SIM_API_KEY, SIM_API_SECRET
 from hedgesim.enums import MarginMode
 from hedgesim.instruments import BookProfile
@@ -25,7 +26,8 @@ class SimConfig:
     ``balances`` None gives the default account: 10 000 USDT and about 5 000 USDT worth of every spot asset
     of the sample. ``speed`` is historical seconds per exchange second. ``participation`` is the share of the
     volume traded through a resting order's price that fills it. ``books`` overrides the book profile per base
-    asset. ``control_token`` guards the control API (/__sim/). Rate limits follow Bybit's (per key per endpoint
+    asset. ``collateral`` sets coins' collateral value ratios (``hedgesim.collateral``: stablecoins 1, others 0.95 by
+    default). ``control_token`` guards the control API (/__sim/). Rate limits follow Bybit's (per key per endpoint
     per second, 600 requests per 5 s per IP, then an IP ban of ``ip_ban_seconds``); ``rate_limits=False`` lifts
     them (benchmarks).
     """
@@ -42,6 +44,7 @@ class SimConfig:
     margin_mode: MarginMode = MarginMode.CROSS
     participation: Decimal = Decimal("0.25")
     books: Mapping[str, BookProfile] = field(default_factory=dict)
+    collateral: Mapping[str, tuple[CollateralTier, ...]] = field(default_factory=dict)
     seed: int = 0
     rate_limits: bool = True
     ip_ban_seconds: float = 600.0

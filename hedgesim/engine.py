@@ -53,6 +53,7 @@ class SimExchange:
             ),
             ids=Ids(config.seed),
             participation=config.participation,
+            collateral=config.collateral,
         )
         self._step_ms = max(1, round(market.shortest_interval_ms() / 3 / config.speed))
         self._processed_ms = now_ms
@@ -163,7 +164,7 @@ class SimExchange:
             raise SimReject(10001, f"leverage invalid: must be between 1 and {instrument.max_leverage}")
         if leverage == self.venue.account.leverage_of(symbol):
             raise SimReject(110043, "leverage not modified")
-        available = balances.usdt_available(self.venue, self.now_ms())
+        available = balances.available(self.venue, self.now_ms())
         self.venue.account.set_leverage(symbol, leverage, available)
 
     def set_margin_mode(self, mode: MarginMode) -> None:
@@ -193,8 +194,13 @@ class SimExchange:
         log.info("sim.account.deposit", coin=coin, qty=qty)
 
     def withdraw(self, coin: str, qty: Decimal) -> None:
+        """A transfer out of the account; refused (131001) beyond what is free, or when in cross margin the
+        collateral it takes would leave the account's margin short."""
         self.sync()
-        self.venue.account.withdraw(coin, qty, balances.coin_free(self.venue, coin, self.now_ms()))
+        now = self.now_ms()
+        if qty > 0 and balances.collateral_loss(self.venue, coin, qty, now) > balances.available(self.venue, now):
+            raise SimReject(131001, f"the available balance is not sufficient: {coin} backs open positions")
+        self.venue.account.withdraw(coin, qty, balances.coin_free(self.venue, coin, now))
         log.info("sim.account.withdraw", coin=coin, qty=qty)
 
     # market faults ------------------------------------------------------------------------------------------

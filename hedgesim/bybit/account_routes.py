@@ -23,7 +23,7 @@ def wallet_balance(engine: SimExchange, params: Params) -> dict[str, Any]:
     every = engine.balances()
     wanted = params.text("coin")
     rows = every if wanted is None else [row for row in every if row.coin in wanted.split(",")]
-    return {"list": [wire.wallet(rows, balances.totals(engine.venue, every))]}
+    return {"list": [wire.wallet(rows, balances.totals(engine.venue, every, engine.now_ms()))]}
 
 
 def positions(engine: SimExchange, params: Params) -> dict[str, Any]:

@@ -58,6 +58,7 @@ class Route:
 ROUTES: dict[str, Route] = {
     "/v5/market/time": Route("GET", market_routes.server_time),
     "/v5/market/instruments-info": Route("GET", market_routes.instruments_info),
+    "/v5/market/risk-limit": Route("GET", market_routes.risk_limit),
     "/v5/market/tickers": Route("GET", market_routes.tickers),
     "/v5/market/orderbook": Route("GET", market_routes.orderbook),
     "/v5/market/kline": Route("GET", market_routes.kline),

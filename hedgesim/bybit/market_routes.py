@@ -1,4 +1,4 @@
-"""Public Bybit v5 market endpoints: server time, instruments, tickers, order book, klines, funding history."""
+"""Public Bybit v5 market endpoints: server time, instruments, risk limits, tickers, order book, klines, funding."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hedgesim.instruments import Category, Instrument
 from hedgesim.views import book, ticker
 
 BOOK_LIMITS = {Category.SPOT: (1, 200), Category.LINEAR: (25, 500)}  # (default, maximum) levels
+RISK_LIMIT_PAGE = 15  # symbols per page of /v5/market/risk-limit
 
 
 def server_time(engine: SimExchange, params: Params) -> dict[str, Any]:
@@ -30,6 +31,18 @@ def instruments_info(engine: SimExchange, params: Params) -> dict[str, Any]:
         return {"category": category, "list": [wire.instrument(i) for i in listed]}
     chunk, cursor = page(listed, params, 500, 1000, _by_name, descending=False)
     return {"category": category, "list": [wire.instrument(i) for i in chunk], "nextPageCursor": cursor}
+
+
+def risk_limit(engine: SimExchange, params: Params) -> dict[str, Any]:
+    """Every risk tier of the perpetuals, 15 symbols a page (docs/v5/market/risk-limit)."""
+    category = params.category()
+    symbol = params.text("symbol")
+    listed = [i for i in _listed(engine, category) if category == "linear" and symbol in (None, i.name)]
+    if symbol is not None and not listed:
+        raise params_error(f"symbol {symbol} invalid")
+    chunk, cursor = page(listed, params, RISK_LIMIT_PAGE, RISK_LIMIT_PAGE, _by_name, descending=False)
+    rows = [wire.risk_tier(i, tier) for i in chunk for tier in i.tiers]
+    return {"category": category, "list": rows, "nextPageCursor": cursor}
 
 
 def tickers(engine: SimExchange, params: Params) -> dict[str, Any]:

@@ -15,13 +15,12 @@ from typing import Any
 
 from hedgesim.balances import AccountTotals, CoinBalance
 from hedgesim.enums import MarginMode, Side
-from hedgesim.instruments import Category, Instrument
-from hedgesim.orders import ExecType, Execution, SimOrder
+from hedgesim.instruments import Category, Instrument, RiskTier
+from hedgesim.orders import Execution, SimOrder
 from hedgesim.views import BookView, PositionView, TickerView
 
 TEN_PLACES = Decimal("1e-10")
 MARGIN_MODES = {MarginMode.ISOLATED: "ISOLATED_MARGIN", MarginMode.CROSS: "REGULAR_MARGIN"}
-CREATE_TYPES = {ExecType.TRADE: "CreateByUser", ExecType.FUNDING: "", ExecType.BUST: "CreateByLiq"}
 
 
 def num(value: Decimal | int | None) -> str:
@@ -102,6 +101,22 @@ def instrument(item: Instrument) -> dict[str, Any]:
         "preListingInfo": None,
         "riskParameters": {"priceLimitRatioX": num(item.price_limit_x), "priceLimitRatioY": num(item.price_limit_y)},
         "displayName": "",
+    }
+
+
+def risk_tier(item: Instrument, tier: RiskTier) -> dict[str, Any]:
+    """A /v5/market/risk-limit list item: ``id`` and ``isLowestRisk`` integers, the rates strings as in the
+    documentation's example."""
+    lowest = tier is item.tiers[0]
+    return {
+        "id": tier.risk_id,
+        "symbol": item.name,
+        "riskLimitValue": num(tier.limit),
+        "maintenanceMargin": num(tier.mmr),
+        "initialMargin": num(tier.imr),
+        "isLowestRisk": 1 if lowest else 0,
+        "maxLeverage": f"{tier.max_leverage:.2f}",
+        "mmDeduction": "" if lowest else num(tier.mm_deduction),
     }
 
 
@@ -252,7 +267,7 @@ def execution(item: Execution) -> dict[str, Any]:
         "execQty": num(item.qty),
     }
     if linear:  # ccxt recognises a contract execution by createType
-        fields["createType"] = CREATE_TYPES[item.exec_type]
+        fields["createType"] = item.create_type
     return fields
 
 
@@ -279,15 +294,15 @@ def position(view: PositionView) -> dict[str, Any]:
         "markPrice": num(view.mark),
         "adlRankIndicator": 2 if held else 0,
         "cumRealisedPnl": num(view.cum_realised),
-        "positionMM": num(view.maintenance),
+        "positionMM": num(_money(view.maintenance)),
         "createdTime": str(view.created_ms),
         "positionIdx": 0,
-        "positionIM": num(held.margin) if held else "0",
+        "positionIM": num(_money(view.initial)),
         "seq": view.seq,
         "updatedTime": str(held.updated_ms if held else view.touched_ms),
         "side": side(held.side) if held else "",
-        "bustPrice": num(view.bankruptcy),
-        "positionBalance": num(held.margin) if held else "0",  # the position's margin, in either mode
+        "bustPrice": "",  # deprecated, always "" (docs/v5/position/position)
+        "positionBalance": num(_money(view.initial)),  # deprecated: the documentation refers to positionIM
         "leverageSysUpdatedTime": "",
         "size": num(abs(held.size)) if held else "0",
         "positionStatus": "Normal",

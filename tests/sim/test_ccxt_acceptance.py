@@ -245,5 +245,28 @@ async def test_instruments_when_paged_then_cursor_walks_every_linear_instrument(
 
 async def test_unknown_path_when_requested_then_404_and_logged(sim: SimServer, client: Any) -> None:
     with pytest.raises(ccxt.ExchangeNotAvailable):
-        await client.publicGetV5MarketRiskLimit({"category": "linear"})
+        await client.publicGetV5MarketRecentTrade({"category": "linear"})
     assert sim.requests[-1].status == 404
+
+
+async def test_leverage_tiers_when_fetched_then_bybit_published_btc_table_and_each_perpetual_s_tiers(
+    client: Any,
+) -> None:
+    await client.load_markets()
+    btc = await client.fetch_market_leverage_tiers("BTC/USDT:USDT")
+    assert len(btc) == 20
+    assert [(t["tier"], t["maxNotional"], t["maintenanceMarginRate"], t["maxLeverage"]) for t in btc[:3]] == [
+        (1, 2_000_000.0, 0.005, 100.0),
+        (2, 2_600_000.0, 0.0056, 90.0),
+        (3, 3_200_000.0, 0.0063, 80.0),
+    ]
+    assert (btc[-1]["maxNotional"], btc[-1]["info"]["mmDeduction"]) == (80_000_000.0, "1482000")
+    (sol,) = await client.fetch_market_leverage_tiers(SOL)
+    assert (sol["maxLeverage"], sol["maintenanceMarginRate"]) == (100.0, 0.005)
+
+
+async def test_risk_limit_when_paged_then_15_symbols_a_page_and_integers_where_documented(client: Any) -> None:
+    result = (await client.publicGetV5MarketRiskLimit({"category": "linear"}))["result"]
+    assert {row["symbol"] for row in result["list"]} == {"BTCUSDT", "ETHUSDT", "SOLUSDT"}
+    assert result["nextPageCursor"] == ""
+    assert {(type(row["id"]), type(row["isLowestRisk"])) for row in result["list"]} == {(int, int)}
