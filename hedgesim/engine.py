@@ -57,9 +57,8 @@ class SimExchange:
         )
         self._step_ms = max(1, round(market.shortest_interval_ms() / 3 / config.speed))
         self._processed_ms = now_ms
-        self._funding: dict[str, tuple[int, Decimal]] = {
-            base: market.funding_schedule(base).next_after(timeline.to_market(now_ms))
-            for base in market.listed(Category.LINEAR)
+        self._funding: dict[str, tuple[int, Decimal]] = {  # each perpetual's next settlement: exchange ms, rate
+            base: market.next_funding(base, now_ms) for base in market.listed(Category.LINEAR)
         }
         self._ended_logged = False
 
@@ -99,7 +98,7 @@ class SimExchange:
         now = self.now_ms()
         venue = self.venue
         while self._processed_ms < now:
-            due = min(ms for ms, _ in self._funding_exchange_times().values()) if self._funding else now
+            due = min(ms for ms, _ in self._funding.values()) if self._funding else now
             start = self._processed_ms
             if not venue.account.positions and not venue.orders.open_orders():
                 end = min(now, due)  # nothing can fill or be liquidated: jump to the next event
@@ -107,20 +106,15 @@ class SimExchange:
                 end = min(now, due, start + self._step_ms)
                 trading.fill_resting(venue, start, end)
                 risk.liquidate_crossed(venue, start, end)
-            for base, (exchange_ms, rate) in self._funding_exchange_times().items():
+            for base, (exchange_ms, rate) in list(self._funding.items()):
                 if exchange_ms <= end:
                     risk.settle_funding(venue, base, rate, end)
-                    market_ms = self._funding[base][0]
-                    self._funding[base] = venue.market.funding_schedule(base).next_after(market_ms)
+                    self._funding[base] = venue.market.next_funding(base, exchange_ms)
             self._processed_ms = end
             venue.consumed.clear()  # the book refills as the market moves on
         if not self._ended_logged and venue.market.ended(now):
             self._ended_logged = True
             log.info("sim.sample.ended", sample=venue.market.sample.name, market_time=self.market_time())
-
-    def _funding_exchange_times(self) -> dict[str, tuple[int, Decimal]]:
-        to_exchange = self.venue.market.timeline.to_exchange
-        return {base: (to_exchange(market_ms), rate) for base, (market_ms, rate) in self._funding.items()}
 
     # trading ------------------------------------------------------------------------------------------------
 

@@ -67,7 +67,7 @@ def orderbook(engine: SimExchange, params: Params) -> dict[str, Any]:
 
 
 def funding_history(engine: SimExchange, params: Params) -> dict[str, Any]:
-    """Past settlements of a perpetual (market time mapped onto the exchange timeline), newest first."""
+    """Past settlements of a perpetual on the exchange's clock (the replayed market's rates), newest first."""
     category = params.trading_category()
     if category is not Category.LINEAR:
         raise params_error("category must be linear")
@@ -80,10 +80,10 @@ def funding_history(engine: SimExchange, params: Params) -> dict[str, Any]:
     limit = params.limit(200, 200)
     rows = [
         {"symbol": instrument.name, "fundingRate": wire.num(rate), "fundingRateTimestamp": str(moment)}
-        for moment, rate in engine.venue.market.settlements(instrument.base, min(end, now))
+        for moment, rate in engine.venue.market.settlements(instrument.base, min(end, now), limit)
         if moment >= start
     ]
-    return {"category": "linear", "list": rows[:limit]}
+    return {"category": "linear", "list": rows}
 
 
 def kline(engine: SimExchange, params: Params) -> dict[str, Any]:

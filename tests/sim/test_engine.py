@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hedgesim import SimConfig, SimExchange, SimReject
+from hedgesim.clock import ManualClock, utc_from_ms
 from hedgesim.enums import MarginMode, Side
 from hedgesim.instruments import Category
 from hedgesim.orders import ExecType, NewOrder, OrderStatus, OrderType, TimeInForce
@@ -133,3 +134,33 @@ async def test_realtime_when_running_at_speed_then_market_time_advances_speed_ti
     await asyncio.sleep(0.2)
     elapsed = (ex.market_time() - start).total_seconds()
     assert 100 <= elapsed <= 600  # 0.2 s x 600 = 120 s of market time, give or take scheduling
+
+
+def test_funding_when_run_live_from_an_odd_moment_then_settled_at_00_08_16_utc_on_the_exchange_clock() -> None:
+    # a real-time exchange started at 05:37 UTC replays the sample from its 00:00: Bybit settles on its own clock,
+    # at 08:00 and 16:00 UTC, not 8 hours of replay after the replay's own 00:00 (13:37)
+    sample = sol_sample(flat("100", 288), funding=["0.0001", "-0.0003", "0.0002"])
+    started = datetime(2026, 3, 2, 5, 37, tzinfo=UTC)
+    ex = SimExchange(SimConfig(sample=sample.name, balances={"USDT": D(10_000)}), ManualClock(started), sample)
+    sell_market(ex, "10")  # short 10 at 99.99
+    view = ticker(ex.venue, ex.instrument(Category.LINEAR, "SOLUSDT"), ex.now_ms())
+    assert utc_from_ms(view.next_funding_ms or 0) == datetime(2026, 3, 2, 8, tzinfo=UTC)
+    ex.advance(11 * HOUR)  # to 16:37
+    settled = [(utc_from_ms(e.time_ms), e.fee_rate) for e in ex.executions if e.exec_type is ExecType.FUNDING]
+    # 08:00 is 02:23 of the replay (the 00:00 rate), 16:00 is 10:23 (the 08:00 rate)
+    assert settled == [
+        (datetime(2026, 3, 2, 8, tzinfo=UTC), D("0.0001")),
+        (datetime(2026, 3, 2, 16, tzinfo=UTC), D("-0.0003")),
+    ]
+
+
+def test_funding_when_isolated_then_paid_out_of_the_position_margin_moving_its_liquidation_price() -> None:
+    ex = exchange(sol_sample(flat("100", 288), funding=["0", "-0.001"]), margin_mode=MarginMode.ISOLATED)
+    ex.set_leverage("SOLUSDT", D(2))
+    sell_market(ex, "10")  # short 10 at 99.99: margin 499.95
+    before = ex.position("SOLUSDT").liquidation
+    ex.advance(9 * HOUR)  # 08:00: -0.1 %, the short pays 10 x 100 x 0.001 = 1
+    assert ex.venue.account.positions["SOLUSDT"].margin == D("498.95")
+    after = ex.position("SOLUSDT").liquidation
+    assert before is not None
+    assert after == before - D("0.1")  # 1 USDT less margin over 10 SOL
