@@ -13,6 +13,7 @@ from hedgesim.collateral import CollateralTier
 from hedgesim.credentials import SIM_API_KEY, SIM_API_SECRET
 from hedgesim.enums import MarginMode
 from hedgesim.instruments import BookProfile
+from hedgesim.keys import KeyPermissions
 from hedgesim.marketdata import DEFAULT_SAMPLE, Sample
 
 DEFAULT_USDT = Decimal(10_000)
@@ -27,7 +28,8 @@ class SimConfig:
     of the sample. ``speed`` is historical seconds per exchange second. ``participation`` is the share of the
     volume traded through a resting order's price that fills it. ``books`` overrides the book profile per base
     asset. ``collateral`` sets coins' collateral value ratios (``hedgesim.collateral``: stablecoins 1, others 0.95 by
-    default). ``control_token`` guards the control API (/__sim/). Rate limits follow Bybit's (per key per endpoint
+    default). ``key`` is the API key's permissions, address binding and expiry (``hedgesim.keys``).
+    ``control_token`` guards the control API (/__sim/). Rate limits follow Bybit's (per key per endpoint
     per second, 600 requests per 5 s per IP, then an IP ban of ``ip_ban_seconds``); ``rate_limits=False`` lifts
     them (benchmarks).
     """
@@ -40,6 +42,7 @@ class SimConfig:
     api_key: str = SIM_API_KEY
     api_secret: str = SIM_API_SECRET
     control_token: str | None = None  # the control API's token; None: a fresh random one per server
+    key: KeyPermissions = field(default_factory=KeyPermissions)  # what the API key may do (trade, by default)
     default_leverage: Decimal = Decimal(10)
     margin_mode: MarginMode = MarginMode.CROSS
     participation: Decimal = Decimal("0.25")

@@ -24,6 +24,7 @@ from hedgesim.errors import SimReject
 from hedgesim.faults import Fault
 from hedgesim.instruments import Category
 from hedgesim.jsonable import plain
+from hedgesim.keys import KeyPermissions
 from hedgesim.orders import NewOrder, OrderType, TimeInForce
 
 PREFIX = "/__sim"
@@ -66,6 +67,8 @@ def routes(api: BybitApi, token: str) -> list[web.RouteDef]:
         web.post(f"{PREFIX}/account/order", wrap(_order)),
         web.post(f"{PREFIX}/account/cancel", wrap(_cancel)),
         web.post(f"{PREFIX}/account/leverage", wrap(_leverage)),
+        web.get(f"{PREFIX}/key", wrap(_key)),
+        web.post(f"{PREFIX}/key", wrap(_set_key)),
     ]
 
 
@@ -139,6 +142,16 @@ def _cancel(api: BybitApi, data: dict[str, Any]) -> dict[str, Any]:
 
 def _leverage(api: BybitApi, data: dict[str, Any]) -> None:
     api.engine.set_leverage(data["symbol"], Decimal(str(data["leverage"])))
+
+
+def _key(api: BybitApi, _: dict[str, Any]) -> dict[str, Any]:
+    return dict(plain(api.engine.key)) | {"permissions": api.engine.key.permissions()}
+
+
+def _set_key(api: BybitApi, data: dict[str, Any]) -> dict[str, Any]:
+    """The API key's permissions in their written form: {"permissions": "trade,withdraw,ip=203.0.113.7"}."""
+    api.engine.set_key(KeyPermissions.parse(str(data["permissions"])))
+    return _key(api, data)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

@@ -17,6 +17,7 @@ from hedgesim.enums import MarginMode, Side
 from hedgesim.errors import SimReject
 from hedgesim.instruments import Category, Instrument, perp_instrument, spot_instrument
 from hedgesim.jsonable import plain
+from hedgesim.keys import KeyPermissions
 from hedgesim.market import Market, Timeline, market_start
 from hedgesim.marketdata import Sample, load_sample
 from hedgesim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder
@@ -61,6 +62,7 @@ class SimExchange:
             base: market.next_funding(base, now_ms) for base in market.listed(Category.LINEAR)
         }
         self._ended_logged = False
+        self.key = config.key  # the API key's permissions (/v5/user/query-api), changeable with set_key
 
     @classmethod
     def deterministic(cls, config: SimConfig | None = None, sample: Sample | None = None) -> SimExchange:
@@ -181,6 +183,11 @@ class SimExchange:
         if self.venue.orders.open_orders(Category.LINEAR):
             raise SimReject(110028, "Open orders exist, so you cannot change position mode")
         self.venue.account.hedge_mode = hedged
+
+    def set_key(self, key: KeyPermissions) -> None:
+        """Change what the API key may do (its owner editing it on the web site)."""
+        self.key = key
+        log.info("sim.key.changed", read_only=key.read_only, transfer=key.transfer, withdraw=key.withdraw, ips=key.ips)
 
     def deposit(self, coin: str, qty: Decimal) -> None:
         self.sync()

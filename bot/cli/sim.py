@@ -15,6 +15,7 @@ from hedgesim import MarketDataError, SimConfig, SimExchange, SimServer
 from hedgesim.account import Fees
 from hedgesim.config import DEFAULT_HOLDING_VALUE, DEFAULT_USDT
 from hedgesim.enums import MarginMode
+from hedgesim.keys import KeyPermissions
 from hedgesim.marketdata import DEFAULT_SAMPLE, available_samples
 from hedgesim.server import is_loopback
 
@@ -33,7 +34,9 @@ Bundled samples: {", ".join(available_samples())} (default {DEFAULT_SAMPLE}). --
 folder of freqtrade-format files (BTC_USDT-5m.json.gz, BTC_USDT_USDT-5m-futures.json.gz, ...-funding_rate...).
 
 The default account holds {DEFAULT_USDT} USDT and about {DEFAULT_HOLDING_VALUE} USDT worth of each spot asset of the
-sample; with --balance the account holds exactly what you list. Fees default to Bybit's base tier.
+sample; with --balance the account holds exactly what you list. Fees default to Bybit's base tier. The API key
+trades and can neither transfer nor withdraw; --key-permissions makes it read-only, able to withdraw, bound to
+addresses or expiring, as /v5/user/query-api then reports (and the venue enforces).
 
 A control API under /__sim/ (state, faults, time, deposits, trades by "someone else") is for tests and
 experiments. It answers only requests carrying its token (printed at start; --control-token sets it, else a new
@@ -46,6 +49,7 @@ examples:
   hedgebot sim
   hedgebot sim --port 8765 --speed 60 --balance USDT=20000 --balance SOL=100
   hedgebot sim --sample 2022-06-3ac-crash --start 2022-06-12T00:00:00+00:00
+  hedgebot sim --key-permissions trade,withdraw,ip=127.0.0.1
   hedgebot sim --port 8765 --control-token "$TOKEN" &
   curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8765/__sim/state
 """
@@ -80,6 +84,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--margin-mode", choices=["cross", "isolated"], default="cross", help="account margin mode (default cross)"
     )
     parser.add_argument("--leverage", type=Decimal, default=Decimal(10), help="default leverage per symbol (10)")
+    parser.add_argument(
+        "--key-permissions",
+        type=_key,
+        default=KeyPermissions(),
+        metavar="SPEC",
+        help="what the API key may do, as /v5/user/query-api shows and the venue enforces: read-only, trade "
+        "(default), contract, spot, transfer, withdraw, ip=ADDRESS (repeat), expires=ISO8601; comma-separated, "
+        "e.g. trade,withdraw,ip=127.0.0.1",
+    )
     parser.add_argument("--no-rate-limits", action="store_true", help="do not enforce Bybit's rate limits")
     parser.add_argument("--seed", type=int, default=0, help="seed for order and execution ids (default 0)")
     parser.set_defaults(handler=run, needs_config=False)
@@ -97,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         rate_limits=not args.no_rate_limits,
         control_token=args.control_token,
+        key=args.key_permissions,
     )
     if not args.allow_remote and not is_loopback(args.host):
         err.print(
@@ -164,6 +178,13 @@ def _speed(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError("speed must be positive")
     return value
+
+
+def _key(text: str) -> KeyPermissions:
+    try:
+        return KeyPermissions.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _balance(text: str) -> tuple[str, Decimal]:

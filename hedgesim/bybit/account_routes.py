@@ -116,30 +116,22 @@ def fee_rate(engine: SimExchange, params: Params) -> dict[str, Any]:
 
 
 def query_api(engine: SimExchange, params: Params) -> dict[str, Any]:
-    """The API key's own record: read-write, unified trading account (uta = 1), every trading permission."""
+    """The API key's own record (docs/v5/user/apikey-info): its permissions, bound addresses and expiry, as set in
+    ``SimConfig.key`` or since changed (``SimExchange.set_key``, the control API); a unified account (uta = 1)."""
+    key = engine.key
     created = datetime.fromtimestamp(1_700_000_000, tz=UTC)
+    deadline, expired_at = key.expiry(engine.clock.now())
     return {
         "id": "1",
         "note": "hedgebot simulator",
         "apiKey": engine.config.api_key,
-        "readOnly": 0,
+        "readOnly": 1 if key.read_only else 0,
         "secret": "",
-        "permissions": {
-            "ContractTrade": ["Order", "Position"],
-            "Spot": ["SpotTrade"],
-            "Wallet": ["AccountTransfer"],
-            "Options": [],
-            "Derivatives": [],
-            "CopyTrading": [],
-            "BlockTrade": [],
-            "Exchange": [],
-            "NFT": [],
-            "Affiliate": [],
-        },
-        "ips": ["*"],
+        "permissions": key.permissions(),
+        "ips": list(key.ips) or ["*"],
         "type": 1,
-        "deadlineDay": -1,
-        "expiredAt": "",
+        "deadlineDay": deadline,
+        "expiredAt": expired_at,
         "createdAt": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "unified": 0,
         "uta": 1,

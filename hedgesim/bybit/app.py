@@ -162,6 +162,11 @@ class BybitApi:
             if route.private:
                 payload = body if request.method == "POST" else request.rel_url.raw_query_string
                 api_key = authenticate(request.headers, payload, self.keys, self._server_ms(hits))
+                refused = self.engine.key.refusal(
+                    request.path, request.method, params.text("category"), request.remote or "", self.engine.clock.now()
+                )
+                if refused is not None:
+                    raise refused
                 limit, bucket = route.limit_for(params.text("category"))
                 budget = self._budget(api_key, f"{request.path}#{bucket}", limit, FaultKind.RATE_LIMIT in kinds)
                 headers |= _limit_headers(budget)

@@ -81,6 +81,15 @@ def test_sim_help_when_asked_then_explains_the_options(capsys: pytest.CaptureFix
         assert option in text
 
 
+def test_sim_when_key_permissions_unreadable_then_usage_error_naming_the_word(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["sim", "--key-permissions", "trade,teleport"])
+    assert info.value.code == 2
+    assert "'teleport': expected read-only, trade" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
 def test_sim_when_host_is_not_loopback_then_refused_and_exits_1(capsys: pytest.CaptureFixture[str], host: str) -> None:
     assert main(["sim", "--host", host, "--port", "0"]) == 1
