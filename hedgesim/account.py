@@ -180,13 +180,13 @@ class Account:
         )
         return payment
 
-    def close_out(self, symbol: str, price: Decimal, now_ms: int) -> tuple[Position, Decimal]:
-        """Close the whole position at ``price`` with no fee (the liquidation engine's takeover)."""
+    def close_out(self, symbol: str, price: Decimal, fee: Decimal, now_ms: int) -> tuple[Position, Decimal]:
+        """Close the whole position at ``price``, paying ``fee`` (the liquidation engine's takeover)."""
         position = self.positions.pop(symbol)
         self.touched[symbol] = now_ms
         realised = unrealised(position.size, position.entry, price)
-        self._add(SETTLE, realised)
-        self._realise(symbol, realised)
+        self._add(SETTLE, realised - fee)
+        self._realise(symbol, realised - fee)
         return position, realised
 
     def set_leverage(self, symbol: str, leverage: Decimal, available: Decimal) -> None:

@@ -4,7 +4,8 @@ Liquidation ("Trading Rules: Liquidation Process (Unified Trading Account)", hel
 - isolated margin, a position at a time, when the mark reaches its liquidation price: cancel the symbol's active
   orders; above the first risk tier, close part of the position (a laddered liquidation, createType CreateByLiq)
   down to the tier below while that moves its liquidation price out of reach; then the liquidation engine takes
-  over what is left at the bankruptcy price (execType BustTrade): the position's whole margin is lost;
+  over what is left at the bankruptcy price (execType BustTrade): the position's whole margin is lost, the fee
+  to close it that the margin reserved included;
 - cross margin, the account, when its margin balance no longer covers the maintenance margin (account MM rate
   100 %): cancel active orders, the laddered liquidation of positions above their first tier, and then the
   takeover of every position at bankruptcy prices that leave the account no margin balance: what was left of it
@@ -92,7 +93,9 @@ def _liquidate_isolated(venue: Venue, symbol: str, ms0: int, ms1: int) -> None:
         position = venue.account.positions[symbol]
         if liquidation is None or (worst > liquidation if position.size > 0 else worst < liquidation):
             return
-    _take_over(venue, symbol, bust if bust is not None else liquidation, ms1)
+    # the whole position margin goes: the initial margin at the bankruptcy price, the fee to close it reserved
+    price = bust if bust is not None else liquidation
+    _take_over(venue, symbol, price, ms1, abs(position.size) * price * _taker(venue))
 
 
 def _liquidate_cross(venue: Venue, ms0: int, ms1: int) -> None:
@@ -114,7 +117,7 @@ def _liquidate_cross(venue: Venue, ms0: int, ms1: int) -> None:
     for symbol, position in list(venue.account.positions.items()):
         share = balance * needs[symbol] / total if total else balance / len(needs)
         bust = worst[symbol] - share / position.size  # the price at which its share of the balance is lost
-        _take_over(venue, symbol, max(bust, venue.linear(symbol).tick_size), ms1)
+        _take_over(venue, symbol, max(bust, venue.linear(symbol).tick_size), ms1, ZERO)  # the fee is in the balance
 
 
 def _balance_at(venue: Venue, marks: dict[str, Decimal], now_ms: int) -> Decimal:
@@ -133,9 +136,12 @@ def _cross_safe(venue: Venue, marks: dict[str, Decimal], now_ms: int) -> bool:
 
 def _mm(venue: Venue, symbol: str) -> Decimal:
     position = venue.account.positions[symbol]
-    taker = venue.account.fees.rate(Category.LINEAR, maker=False)
     leverage = venue.account.leverage_of(symbol)
-    return position_mm(venue.linear(symbol), position.size, position.entry, leverage, taker)
+    return position_mm(venue.linear(symbol), position.size, position.entry, leverage, _taker(venue))
+
+
+def _taker(venue: Venue) -> Decimal:
+    return venue.account.fees.rate(Category.LINEAR, maker=False)
 
 
 def _tier_index(venue: Venue, symbol: str) -> int:
@@ -164,13 +170,14 @@ def _cancel_orders(venue: Venue, now_ms: int, symbol: str | None = None) -> None
         end_order(venue, order, now_ms, "EC_NoError", cancel_type="CancelAllBeforeLiq")
 
 
-def _take_over(venue: Venue, symbol: str, price: Decimal, now_ms: int) -> None:
+def _take_over(venue: Venue, symbol: str, price: Decimal, now_ms: int, fee: Decimal) -> None:
     for order in venue.orders.open_orders(Category.LINEAR, symbol):
         end_order(venue, order, now_ms, "EC_NoError", cancel_type="CancelAllBeforeLiq")
-    position, realised = venue.account.close_out(symbol, price, now_ms)
+    position, realised = venue.account.close_out(symbol, price, fee, now_ms)
     side = Side.BUY if position.size < 0 else Side.SELL
     instrument = venue.linear(symbol)
-    record = _record(venue, ExecType.BUST, instrument, side, abs(position.size), price, now_ms, "")
+    rate = _taker(venue) if fee else ZERO
+    record = _record(venue, ExecType.BUST, instrument, side, abs(position.size), price, now_ms, "", fee, rate)
     venue.liquidations.append(record)
     log.warning("sim.position.liquidated", symbol=symbol, size=position.size, price=price, realised=realised)
 

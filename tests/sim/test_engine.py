@@ -64,7 +64,8 @@ def test_gap_when_mark_crosses_an_isolated_liquidation_price_then_liquidated_and
     assert "SOLUSDT" not in ex.venue.account.positions
     (takeover,) = ex.venue.liquidations
     assert takeover.price == D("149.985")  # bankruptcy: 99.99 + 499.95 / 10
-    assert ex.venue.account.coins["USDT"] == wallet_before - D("499.95")
+    # the whole position margin is lost: 499.95 and the fee to close it, 10 x 149.985 x 0.055 % = 0.8249175
+    assert (takeover.fee, ex.venue.account.coins["USDT"]) == (D("0.8249175"), wallet_before - D("500.7749175"))
 
 
 def test_liquidation_when_replayed_mark_crosses_the_liquidation_price_then_position_taken_over() -> None:
