@@ -191,23 +191,35 @@ class Market:
         """The next settlement strictly after ``exchange_ms``: its exchange time and rate.
 
         Bybit settles on its own clock, every interval from 00:00 UTC (00:00, 08:00 and 16:00 for an 8-hour
-        contract: docs/v5/market/tickers ``nextFundingTime``, the instruments' ``fundingInterval``), whatever
-        the replay's speed or start: a real-time exchange settles on the wall clock's 8-hour marks.
+        contract: docs/v5/market/tickers ``nextFundingTime``, the instruments' ``fundingInterval``). Settlements
+        come every interval of *market* time, phased so that at speed 1 they fall on the exchange clock's marks: a
+        real-time exchange settles on the wall clock's 00:00, 08:00 and 16:00 UTC, and one replaying at 120x
+        settles every 4 minutes (8 hours of the replayed market), so funding accrues as it did historically.
         """
         schedule = self._funding[base]
-        moment = (exchange_ms // schedule.interval_ms + 1) * schedule.interval_ms
-        return moment, schedule.rate_at(self.timeline.to_market(moment))
+        interval, phase = schedule.interval_ms, self._funding_phase(schedule.interval_ms)
+        market_ms = self.timeline.to_market(exchange_ms)
+        moment = ((market_ms - phase) // interval + 1) * interval + phase
+        while self.timeline.to_exchange(moment) <= exchange_ms:  # rounding at high speed: strictly later
+            moment += interval
+        return self.timeline.to_exchange(moment), schedule.rate_at(moment)
 
     def settlements(self, base: str, until_exchange_ms: int, limit: int) -> list[tuple[int, Decimal]]:
         """Up to ``limit`` settlements of ``base`` up to ``until_exchange_ms``, newest first, back to the sample's
         start (exchange times and rates)."""
         schedule = self._funding[base]
-        moment = until_exchange_ms // schedule.interval_ms * schedule.interval_ms
+        interval, phase = schedule.interval_ms, self._funding_phase(schedule.interval_ms)
+        moment = (self.timeline.to_market(until_exchange_ms) - phase) // interval * interval + phase
         rows: list[tuple[int, Decimal]] = []
-        while len(rows) < limit and self.timeline.to_market(moment) >= to_ms(self.sample.start):
-            rows.append((moment, schedule.rate_at(self.timeline.to_market(moment))))
-            moment -= schedule.interval_ms
+        while len(rows) < limit and moment >= to_ms(self.sample.start):
+            rows.append((self.timeline.to_exchange(moment), schedule.rate_at(moment)))
+            moment -= interval
         return rows
+
+    def _funding_phase(self, interval_ms: int) -> int:
+        """The market times of settlements, modulo the interval: those that map onto the exchange clock's marks
+        at speed 1 (0 when the exchange replays on the market's own clock)."""
+        return (self.timeline.market_start_ms - self.timeline.exchange_start_ms) % interval_ms
 
     def bars(
         self,

@@ -155,6 +155,24 @@ def test_funding_when_run_live_from_an_odd_moment_then_settled_at_00_08_16_utc_o
     ]
 
 
+def test_funding_when_replayed_at_speed_then_settled_every_interval_of_market_time() -> None:
+    # at 120x, 8 hours of the replayed market pass in 4 minutes: funding must settle at that pace (phased so that at
+    # speed 1 it would fall on the exchange clock's marks), not once per 8 hours of the wall clock
+    sample = sol_sample(flat("100", 288), funding=["0.0001", "-0.0003", "0.0002"])
+    started = datetime(2026, 3, 2, 5, 37, tzinfo=UTC)
+    config = SimConfig(sample=sample.name, balances={"USDT": D(10_000)}, speed=120)
+    ex = SimExchange(config, ManualClock(started), sample)
+    sell_market(ex, "10")
+    ex.advance(timedelta(minutes=9))  # 18 hours of market time from the replay's 00:00
+    settled = [(utc_from_ms(e.time_ms), e.fee_rate) for e in ex.executions if e.exec_type is ExecType.FUNDING]
+    # at speed 1 the marks would be 02:23 and 10:23 of the replay (08:00 and 16:00 on the clock); at 120x those market
+    # times come 71.5 s and 311.5 s after the start
+    assert settled == [
+        (started + timedelta(seconds=71.5), D("0.0001")),
+        (started + timedelta(seconds=311.5), D("-0.0003")),
+    ]
+
+
 def test_funding_when_isolated_then_paid_out_of_the_position_margin_moving_its_liquidation_price() -> None:
     ex = exchange(sol_sample(flat("100", 288), funding=["0", "-0.001"]), margin_mode=MarginMode.ISOLATED)
     ex.set_leverage("SOLUSDT", D(2))
