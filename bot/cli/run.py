@@ -179,6 +179,8 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     if outcome.cancels:
         actions += f", {outcome.cancels} cancelled"
     body = " | ".join(parts) if parts else "nothing to hedge"
+    if outcome.skipped_because:
+        body = f"skipped, nothing changed: {outcome.skipped_because}"
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
 
 
