@@ -204,7 +204,9 @@ class CcxtExchange:
             "fetch_open_orders", wanted, lambda params: self.perp.fetch_open_orders(None, None, limit, params)
         )
         orders = [convert.to_order(raw, self.quirks) for raw in rows if self._listed_symbol(raw, "an order") in wanted]
-        if unknown := [o.client_order_id for o in orders if o.status is OrderStatus.UNKNOWN and is_ours(o.client_order_id)]:
+        if unknown := [
+            o.client_order_id for o in orders if o.status is OrderStatus.UNKNOWN and is_ours(o.client_order_id)
+        ]:
             raise DataError(f"{self.venue} lists our open order(s) {', '.join(map(str, unknown))} in no known state")
         return orders
 
@@ -272,7 +274,9 @@ class CcxtExchange:
             order = convert.to_order(raw, self.quirks, fallback=acknowledged)
         except DataError as exc:  # the venue answered, but not legibly: the order may well exist
             message = f"{self.venue}: {call.describe()}: unreadable acknowledgement ({exc}): look it up by client id"
-            raise AmbiguousOrderOutcome(message, symbol=request.symbol, client_order_id=request.client_order_id) from exc
+            raise AmbiguousOrderOutcome(
+                message, symbol=request.symbol, client_order_id=request.client_order_id
+            ) from exc
         log.info(
             "exchange.order.created",
             venue=self.venue,
@@ -308,10 +312,7 @@ class CcxtExchange:
             Call("fetch_my_trades", symbol), lambda: self.perp.fetch_my_trades(symbol, _ms(since), None, PAGINATE)
         )
         now = self._clock.now()
-        fills = [convert.to_fill(raw, self.quirks, now) for raw in rows]
-        if strays := sorted({f.symbol for f in fills} - {symbol}):
-            raise DataError(f"{self.venue} answered a request for {symbol} trades with trades on {', '.join(strays)}")
-        return fills
+        return [convert.to_fill(raw, self.quirks, now) for raw in rows]
 
     async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
         # Every page where ccxt can follow them (Bybit: 100 a page); elsewhere the venue's single answer.

@@ -219,9 +219,7 @@ def to_spot_quote(asset: str, raw: Raw, now: datetime) -> SpotQuote:
     )
 
 
-def to_spot_quotes(
-    assets: Mapping[str, str], raw: Raw, now: datetime
-) -> tuple[dict[str, SpotQuote], dict[str, str]]:
+def to_spot_quotes(assets: Mapping[str, str], raw: Raw, now: datetime) -> tuple[dict[str, SpotQuote], dict[str, str]]:
     """Quotes by asset from a batched ticker reply (``assets``: spot symbol -> asset), and why each symbol's quote
     that came back unusable could not be read: one bad quote never spoils the others."""
     quotes: dict[str, SpotQuote] = {}
@@ -363,6 +361,7 @@ def to_order(raw: Raw, quirks: VenueQuirks, *, fallback: Order | None = None) ->
     if status is not None and not isinstance(status, str):
         raise DataError(f"the venue sent {_shown(status)} as the status of {where}")
     reason = info.get(quirks.reject_reason_field) if quirks.reject_reason_field else None
+    reason = reason if isinstance(reason, str) else None
     order_id = raw.get("id")
     client_order_id = raw.get("clientOrderId") or info.get(quirks.client_id_field) or None
     return Order(

@@ -33,9 +33,7 @@ class Tamper:
         for exchange in port.exchanges:
             exchange.fetch = self._wrap(exchange.fetch)
 
-    def edit(
-        self, path: str, edit: Edit, times: int | None = None, when: Callable[[str], bool] | None = None
-    ) -> None:
+    def edit(self, path: str, edit: Edit, times: int | None = None, when: Callable[[str], bool] | None = None) -> None:
         """Rewrite replies to requests whose URL path matches the glob ``path`` (and whose URL passes ``when``),
         the next ``times`` of them (None: until cleared)."""
         self.rules.append(_Rule(path, edit, times, when))

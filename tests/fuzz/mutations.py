@@ -62,7 +62,6 @@ class Mutation:
     value: Any = None
     in_record: bool = False  # the node is (inside) a record of a list: a row, a coin, an order
 
-
     @property
     def zero_like(self) -> bool:
         return self.kind is Kind.PLAUSIBLE and any(self.value == z and type(self.value) is type(z) for z in ZERO_LIKE)
