@@ -29,7 +29,7 @@ from pydantic_settings import (
 from bot import limits
 from bot.alerts.config import AlertsConfig, check_alerts, resolve_destinations
 from bot.alerts.settings import Destination
-from bot.config_env import environment_problems
+from bot.config_env import attribute_to_environment, environment_problems
 from bot.config_errors import format_validation_error
 from bot.config_types import (
     Asset,
@@ -243,7 +243,7 @@ def parse_config(
     try:
         config = AppConfig(**data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, AppConfig)) from None
+        raise ConfigError(attribute_to_environment(format_validation_error(exc, AppConfig), environ)) from None
     except SettingsError as exc:  # an environment value pydantic-settings could not read (never a traceback)
         raise ConfigError([("environment", f"{exc}; see {ENV_HELP}")]) from None
     finally:
@@ -254,7 +254,7 @@ def parse_config(
     destinations, destination_problems = resolve_destinations(config.alerts, environ, secrets)
     problems.extend([*secrets_file_problems, *credential_problems, *destination_problems])
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(attribute_to_environment(problems, environ))
     config._credentials = credentials
     config._alert_destinations = destinations
     from bot.logging import register_secrets

@@ -47,6 +47,23 @@ def environment_problems(
     return problems
 
 
+def attribute_to_environment(problems: list[tuple[str, str]], environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``problems`` with each one about a key the environment set saying which variable set it."""
+    by_key = {
+        name.upper().removeprefix(PREFIX).replace(DELIMITER, ".").lower(): name
+        for name in environ
+        if name.upper().startswith(PREFIX) and name.upper() not in NOT_CONFIGURATION
+    }
+    attributed = []
+    for where, message in problems:
+        key = where.lower()
+        variable = next(
+            (v for k, v in by_key.items() if key == k or key.startswith(f"{k}.") or k.startswith(f"{key}.")), None
+        )
+        attributed.append((where, f"{message} (set by {variable})" if variable else message))
+    return attributed
+
+
 def _key_of(root: type[BaseModel], parts: list[str]) -> Any | None:
     """The annotation of the key ``parts`` leads to from ``root``, or None if they lead nowhere."""
     current: Any = root
