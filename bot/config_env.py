@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import types
 import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel
+
+from bot.config_errors import unwrap_annotation
 
 PREFIX = "HEDGEBOT_"
 DELIMITER = "__"
@@ -70,7 +71,7 @@ def _key_of(root: type[BaseModel], parts: list[str]) -> Any | None:
     for part in parts:
         if not part:
             return None
-        current = _unwrap(current)
+        current = unwrap_annotation(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(part)
             if field is None:
@@ -94,12 +95,12 @@ def _names(model: type[BaseModel], data: Any, prefix: str = PREFIX) -> Iterator[
     for name, field in model.model_fields.items():
         here = f"{prefix}{name.upper()}"
         yield here
-        inner = _unwrap(field.annotation)
+        inner = unwrap_annotation(field.annotation)
         value = data.get(name, {}) if isinstance(data, Mapping) else {}
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             yield from _names(inner, value, here + DELIMITER)
         elif typing.get_origin(inner) is dict:
-            model_of_value = _unwrap(typing.get_args(inner)[1])
+            model_of_value = unwrap_annotation(typing.get_args(inner)[1])
             tables = list(value) if isinstance(value, Mapping) and value else ["NAME"]
             for table in tables:
                 yield f"{here}{DELIMITER}{str(table).upper()}"
@@ -108,25 +109,9 @@ def _names(model: type[BaseModel], data: Any, prefix: str = PREFIX) -> Iterator[
                                       f"{here}{DELIMITER}{str(table).upper()}{DELIMITER}")  # fmt: skip
 
 
-def _unwrap(annotation: Any) -> Any:
-    """``Annotated[X, ...]`` and ``X | None`` down to ``X`` (the first non-None member of a union)."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(annotation) if a is not type(None)]
-            models = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)]
-            annotation = models[0] if models else members[0]
-            if len(members) > 1 and not models:
-                return annotation
-        else:
-            return annotation
-
-
 def _is_complex(annotation: Any) -> bool:
     """A value pydantic-settings reads from the environment as JSON: a list, a table or a section."""
-    inner = _unwrap(annotation)
+    inner = unwrap_annotation(annotation)
     return typing.get_origin(inner) in (list, dict, tuple, set) or (
         isinstance(inner, type) and issubclass(inner, BaseModel)
     )

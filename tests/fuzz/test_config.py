@@ -19,7 +19,6 @@ import json
 import math
 import os
 import tempfile
-import types
 import typing
 from collections.abc import Iterator, Mapping
 from contextlib import redirect_stderr, redirect_stdout
@@ -39,6 +38,7 @@ from pydantic import BaseModel
 from bot.alerts.factory import alert_settings
 from bot.cli.main import main
 from bot.config import AppConfig, load_config
+from bot.config_errors import unwrap_annotation
 from bot.config_types import MAX_NUMBER
 from bot.core.factory import core_settings
 from bot.durations import MAX_DURATION
@@ -100,21 +100,6 @@ ENV_VALUES = st.one_of(
 )
 
 
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(annotation) if a is not type(None)]
-            models = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)]
-            annotation = models[0] if models else members[0]
-            if not models:
-                return annotation
-        else:
-            return annotation
-
-
 def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
@@ -124,14 +109,14 @@ def schema_keys(model: type[BaseModel], prefix: Key = ()) -> Iterator[Key]:
     for name, field in model.model_fields.items():
         here = (*prefix, name)
         yield here
-        inner = _unwrap(field.annotation)
+        inner = unwrap_annotation(field.annotation)
         args = typing.get_args(inner)
         if _is_model(inner):
             yield from schema_keys(inner, here)
-        elif typing.get_origin(inner) is dict and _is_model(_unwrap(args[1])):
-            yield from schema_keys(_unwrap(args[1]), (*here, TABLES[name]))
-        elif typing.get_origin(inner) is list and _is_model(_unwrap(args[0])):
-            yield from schema_keys(_unwrap(args[0]), (*here, 0))
+        elif typing.get_origin(inner) is dict and _is_model(unwrap_annotation(args[1])):
+            yield from schema_keys(unwrap_annotation(args[1]), (*here, TABLES[name]))
+        elif typing.get_origin(inner) is list and _is_model(unwrap_annotation(args[0])):
+            yield from schema_keys(unwrap_annotation(args[0]), (*here, 0))
 
 
 KEYS = tuple(schema_keys(AppConfig))
