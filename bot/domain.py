@@ -348,8 +348,8 @@ class Snapshot:
     balances: Mapping[str, Balance] = field(default_factory=dict)
     # Close prices for beta estimation, oldest first, keyed by asset (spot) or symbol (perp).
     history: Mapping[str, tuple[Decimal, ...]] = field(default_factory=dict)
-    # Instruments whose data this cycle cannot be trusted (a malformed reply, a position the journal does not
-    # explain, a hedged holding missing from the wallet), each with why: nothing is traded on them this cycle.
+    # Instruments whose data this cycle cannot be trusted (a malformed reply, a position read as flat that the
+    # journal explains, a hedged holding missing from the wallet), each with why: nothing is traded on them.
     bad_data: Mapping[str, str] = field(default_factory=dict)
 
     def position_contracts(self, symbol: str) -> Decimal:

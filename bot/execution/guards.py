@@ -4,8 +4,10 @@ A venue reply can lose records without looking malformed (a position list that c
 without its name, which ccxt drops). Each cycle, before planning, the loop marks instruments whose data
 contradicts what the bot knows, so that nothing is traded on them (``Snapshot.bad_data``, reason ``bad_data``):
 
-- a position the journal does not explain (the venue's figure differs from the baseline plus our own fills): a
-  lost position row reads as flat, and trading on it would hedge twice (reconciliation decides what it means);
+- a position the venue reports flat while the journal explains one (the baseline plus our own fills): a lost
+  position row reads as flat, and trading on it would hedge twice. Only flat: a position that differs otherwise
+  can be a fill landing between the position read and the fill sync, and reconciliation (every few cycles)
+  decides what a lasting difference means;
 - a hedged wallet holding that the wallet reply no longer lists: its hedge is kept as it is, never shrunk on
   missing data, until the wallet lists the holding again or the operator restarts the bot (after a real sale).
 
@@ -25,19 +27,17 @@ WALLET_SOURCE = "exchange:"
 _NOT_HEDGED = (ReasonCode.EXCLUDED, ReasonCode.BETA_REFUSED, ReasonCode.NO_PERP_NO_PROXY)
 
 
-def unexplained_positions(journal: Journal, venue: str, snapshot: Snapshot, symbols: Iterable[str]) -> dict[str, str]:
-    """Instruments whose position at the venue differs from what the journal explains, with a note saying so."""
+def vanished_positions(journal: Journal, venue: str, snapshot: Snapshot, symbols: Iterable[str]) -> dict[str, str]:
+    """Instruments the venue reports flat though the journal explains a position, with a note saying so."""
     explained = {p.symbol: p.contracts for p in journal.explained_positions() if p.venue == venue}
     found = {}
     for symbol in sorted(set(symbols)):
         position = snapshot.positions.get(symbol)
-        if position is None:
-            continue
         expected = explained.get(symbol, ZERO)
-        if position.contracts != expected:
+        if position is not None and position.is_flat and expected != ZERO:
             found[symbol] = (
-                f"the venue reports a position of {position.contracts} contracts, the journal explains {expected}: "
-                "not trading it until they agree (reconciliation decides)"
+                f"the venue reports no position, the journal explains {expected} contracts: not trading it until "
+                "they agree (reconciliation decides)"
             )
     return found
 

@@ -32,7 +32,7 @@ from bot.exchange.preflight import check_margin, run_preflight
 from bot.exchange.snapshot import read_snapshot
 from bot.execution.approval import Approval, Approver, Verdict
 from bot.execution.executor import Executor, Outcome
-from bot.execution.guards import WALLET_SOURCE, MissingHoldings, merged, unexplained_positions
+from bot.execution.guards import WALLET_SOURCE, MissingHoldings, merged, vanished_positions
 from bot.execution.ids import ClientOrderIds, is_ours
 from bot.execution.interrupts import Interrupts
 from bot.execution.leverage import keep_leverage
@@ -259,7 +259,7 @@ class HedgeLoop:
         bad_data = merged(
             snapshot.bad_data,
             synced.unreadable,
-            unexplained_positions(self.journal, self.venue, snapshot, self._hedge_symbols()),
+            vanished_positions(self.journal, self.venue, snapshot, self._hedge_symbols()),
             self.missing_holdings.check(self._last_plan, snapshot),
         )
         snapshot = replace(snapshot, open_orders=(*snapshot.open_orders, *unlisted), bad_data=bad_data)

@@ -1,5 +1,5 @@
 """Specification of the cycle guards: a hedged holding missing from the wallet reply keeps its hedge until it is
-listed again (or the bot restarts); positions the journal does not explain are named."""
+listed again (or the bot restarts); a position the venue reports flat though the journal explains one is named."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.domain import Holding
 from bot.exchange.convert import flat_position
-from bot.execution.guards import MissingHoldings, unexplained_positions
+from bot.execution.guards import MissingHoldings, vanished_positions
 from bot.journal.writer import open_journal
 from tests.core.test_bad_data import SOL, VENUE, sol_and_btc
 from tests.factories import NOW
@@ -49,13 +49,16 @@ def test_missing_holdings_when_the_bot_restarts_then_the_wallet_is_taken_as_it_r
     assert MissingHoldings().check(None, replace(sol_and_btc(), holdings=())) == {}
 
 
-def test_unexplained_positions_when_the_venue_and_the_journal_differ_then_named(tmp_path: Path) -> None:
+def test_vanished_positions_when_the_venue_reads_flat_but_the_journal_explains_a_short_then_named(
+    tmp_path: Path,
+) -> None:
     journal = open_journal(tmp_path / "journal.sqlite", ManualClock(NOW))
     try:
         journal.record_position_baseline("main", SOL, D(-50), as_of=NOW, reason="test", run_id=None)
-        assert unexplained_positions(journal, "main", sol_and_btc("50"), [SOL]) == {}
+        assert vanished_positions(journal, "main", sol_and_btc("50"), [SOL]) == {}
+        assert vanished_positions(journal, "main", sol_and_btc("40"), [SOL]) == {}  # a fill in between: reconcile's
         lost = replace(sol_and_btc(), positions={SOL: flat_position(SOL, NOW)})  # a lost row reads as flat
-        flat = unexplained_positions(journal, "main", lost, [SOL])
-        assert "reports a position of 0 contracts, the journal explains -50" in flat[SOL]
+        flat = vanished_positions(journal, "main", lost, [SOL])
+        assert "reports no position, the journal explains -50 contracts" in flat[SOL]
     finally:
         journal.close()
