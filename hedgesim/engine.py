@@ -252,9 +252,9 @@ class SimExchange:
         ]
 
     def open_orders(self, category: Category | None = None, symbol: str | None = None) -> list[SimOrder]:
-        """Open orders (of a category, of one instrument by venue name), newest first."""
+        """Open orders (of a category, of one instrument by venue name), newest first (by order of creation)."""
         self.sync()
-        return sorted(self.venue.orders.open_orders(category, symbol), key=lambda o: o.created_ms, reverse=True)
+        return sorted(self.venue.orders.open_orders(category, symbol), key=self.venue.orders.number, reverse=True)
 
     def find_orders(self, order_id: str | None, link_id: str | None, *, recent_only: bool) -> list[SimOrder]:
         """Orders by venue id or client id, newest first: open ones, and closed ones (only the account's most

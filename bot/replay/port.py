@@ -24,7 +24,6 @@ from bot import limits
 from bot.clock import to_ms, utc_from_ms
 from bot.domain import (
     ONE,
-    ZERO,
     Balance,
     BookLevel,
     Fill,
@@ -37,14 +36,15 @@ from bot.domain import (
     OrderStatus,
     PerpTicker,
     Position,
-    Side,
     SpotQuote,
 )
-from bot.exchange.convert import flat_position, order_status
+from bot.exchange import convert
+from bot.exchange.convert import flat_position
 from bot.exchange.errors import Call, is_not_modified, translate
 from bot.exchange.port import ExchangePort, OrderRequest
 from bot.exchange.quirks import VenueQuirks, check_client_order_id, quirks_for
 from hedgesim import SimExchange, SimReject
+from hedgesim.bybit import wire as bybit
 from hedgesim.bybit.wire import num
 from hedgesim.enums import MarginMode as SimMarginMode
 from hedgesim.enums import Side as SimSide
@@ -54,7 +54,8 @@ from hedgesim.orders import OrderStatus as SimStatus
 
 T = TypeVar("T")
 
-EXCHANGE = "bybit"  # the simulator speaks Bybit v5: its quirks row and error table apply
+EXCHANGE = "bybit"
+QUIRKS = quirks_for(EXCHANGE)  # the simulator speaks Bybit v5: its quirks row and error table apply
 QUOTE = "USDT"
 WINDOW = timedelta(days=7)  # Bybit's execution list answers at most 7 days from its start time
 OPEN_ORDERS_PAGE = 50
@@ -101,7 +102,7 @@ class SimPort:
     def __init__(self, venue: str, engine: SimExchange) -> None:
         self.venue = venue
         self.engine = engine
-        self.quirks: VenueQuirks = quirks_for(EXCHANGE)
+        self.quirks: VenueQuirks = QUIRKS
         self.unified_wallet = self.quirks.unified_wallet
         self._instruments: dict[str, Instrument] = {}  # ccxt symbol -> instrument
         self._errors = ccxt.bybit()  # its error table only: nothing is ever sent
@@ -127,15 +128,14 @@ class SimPort:
         return utc_from_ms(self.engine.now_ms())
 
     async def fetch_spot_balances(self) -> Mapping[str, Balance]:
-        balances: dict[str, Balance] = {}
+        raw: dict[str, Any] = {"total": {}}
         for row in self._call(Call("fetch_spot_balances"), self.engine.balances):
-            total = Decimal(num(row.wallet))
-            used = Decimal(num(row.locked)) + Decimal(num(row.order_im)) + Decimal(num(row.position_im))
-            free = total - used
-            if total == 0 and not free:
-                continue
-            balances[row.coin] = Balance(row.coin, _float(free), _float(used), _float(total) or ZERO)
-        return balances
+            coin = bybit.coin(row)  # ccxt: free is what the wallet holds less what is locked, margined or in orders
+            total = Decimal(coin["walletBalance"])
+            used = Decimal(coin["locked"]) + Decimal(coin["totalPositionIM"]) + Decimal(coin["totalOrderIM"])
+            raw[row.coin] = {"total": float(total), "used": float(used), "free": float(total - used)}
+            raw["total"][row.coin] = float(total)
+        return convert.to_balances(raw)
 
     async def fetch_margin_balances(self) -> Mapping[str, Balance]:
         return await self.fetch_spot_balances()
@@ -223,22 +223,26 @@ class SimPort:
             if instrument is None or instrument.category is not Category.LINEAR:
                 continue
             view = self._call(Call("fetch_positions"), lambda i=instrument: self.engine.position(i.name))
-            held = view.position
-            if held is None or held.size == 0:
+            if view.position is None or view.position.size == 0:
                 continue
-            size = _float(abs(held.size))
-            positions[symbol] = Position(
-                symbol=symbol,
-                contracts=size if held.size > 0 else -size,
-                entry_price=wire_nonzero(held.entry),
-                mark_price=wire(view.mark),
-                liquidation_price=wire_nonzero(view.liquidation),
-                leverage=wire(view.leverage),
-                margin_mode=None,  # Bybit's position rows no longer say (tradeMode is deprecated)
-                unrealized_pnl=wire_nonzero(view.unrealised) or ZERO,
-                timestamp=now,
-                margin=wire(held.margin),
+            row = bybit.position(view)
+            position = convert.to_position(
+                {
+                    "symbol": symbol,
+                    "contracts": _number(row["size"]),
+                    "side": {"Buy": "long", "Sell": "short"}.get(row["side"]),
+                    "entryPrice": _nonzero(row["avgPrice"]),
+                    "markPrice": _number(row["markPrice"]),
+                    "liquidationPrice": _nonzero(row["liqPrice"]),
+                    "leverage": _number(row["leverage"]),
+                    "unrealizedPnl": _nonzero(row["unrealisedPnl"]),
+                    "initialMargin": _number(row["positionIM"]),
+                    "marginMode": None,  # Bybit's position rows no longer say (tradeMode is deprecated)
+                },
+                now,
             )
+            if not position.is_flat:
+                positions[symbol] = position
         return {s: positions.get(s) or flat_position(s, now) for s in sorted(wanted)}
 
     async def fetch_open_orders(self, symbols: Iterable[str]) -> list[Order]:
@@ -434,25 +438,25 @@ class SimPort:
         return self._by_key.get((instrument.category, instrument.name, kind), [])
 
     def _order(self, order: SimOrder) -> Order:
+        """An order as ccxt parses Bybit's row of it (statuses, client id, post-only from the time in force)."""
+        row = bybit.order(order)
         instrument = self.engine.instrument(order.category, order.symbol)
-        amount = _float(order.qty)
-        filled = _float(order.cum_qty) or ZERO  # as the adapter reads it: ``dec(filled) or ZERO``
-        reason = order.reject_reason
-        return Order(
-            symbol=instrument.symbol,
-            side=Side(order.side.value),
-            amount=amount,
-            price=wire_nonzero(order.price),
-            status=order_status(CCXT_STATUSES[order.status], amount, filled),
-            client_order_id=order.link_id or None,
-            order_id=order.order_id,
-            filled=filled,
-            average_price=wire_nonzero(order.avg_price),
-            reduce_only=order.reduce_only,
-            post_only=order.time_in_force is TimeInForce.POST_ONLY,
-            timestamp=utc_from_ms(order.created_ms),
-            reject_reason=None if reason in self.quirks.no_reject_reason else reason,
-        )
+        raw = {
+            "id": row["orderId"],
+            "clientOrderId": row["orderLinkId"] or None,
+            "symbol": instrument.symbol,
+            "side": row["side"].lower(),
+            "amount": _number(row["qty"]),
+            "price": _number(row["price"]),
+            "average": _nonzero(row["avgPrice"]),
+            "filled": _number(row["cumExecQty"]),
+            "status": CCXT_STATUSES[order.status],
+            "reduceOnly": row["reduceOnly"],
+            "postOnly": row["timeInForce"] == TimeInForce.POST_ONLY.value,
+            "timestamp": int(row["createdTime"]),
+            "info": row,
+        }
+        return convert.to_order(raw, self.quirks)
 
 
 async def _request() -> None:
@@ -497,31 +501,47 @@ def _market(instrument: Instrument) -> Market:
 
 
 def _fill(symbol: str, execution: Execution) -> Fill:
-    return Fill(
-        trade_id=execution.exec_id,
-        order_id=execution.order_id or None,
-        client_order_id=execution.link_id or None,
-        symbol=symbol,
-        side=Side(execution.side.value),
-        amount=_float(execution.qty),
-        price=_float(execution.price),
-        fee=wire(execution.fee) or ZERO,
-        fee_currency=QUOTE,
-        maker=execution.is_maker,
-        timestamp=utc_from_ms(execution.time_ms),
-    )
+    """A trade as ccxt parses Bybit's execution row (a linear fee is in the settle coin)."""
+    row = bybit.execution(execution)
+    raw = {
+        "id": row["execId"],
+        "order": row["orderId"],
+        "symbol": symbol,
+        "side": row["side"].lower(),
+        "amount": _number(row["execQty"]),
+        "price": _number(row["execPrice"]),
+        "takerOrMaker": "maker" if row["isMaker"] else "taker",
+        "fee": {"cost": _number(row["execFee"]), "currency": QUOTE},
+        "timestamp": int(row["execTime"]),
+        "info": row,
+    }
+    return convert.to_fill(raw, QUIRKS, utc_from_ms(execution.time_ms))
 
 
 def _funding(symbol: str, execution: Execution) -> FundingPayment:
-    return FundingPayment(
-        payment_id=execution.exec_id,
-        symbol=symbol,
-        amount=-_float(execution.fee),  # Bybit's execFee is what the account paid
-        currency=QUOTE,
-        rate=wire(execution.fee_rate),
-        position_contracts=None,
-        timestamp=utc_from_ms(execution.time_ms),
-    )
+    """A funding settlement as ccxt parses Bybit's execution row (execFee: what the account paid)."""
+    row = bybit.execution(execution)
+    raw = {
+        "id": row["execId"],
+        "symbol": symbol,
+        "code": QUOTE,
+        "amount": _number(row["execFee"]),
+        "rate": _number(row["feeRate"]),
+        "timestamp": int(row["execTime"]),
+    }
+    return convert.to_funding_payment(raw, QUIRKS, utc_from_ms(execution.time_ms))
+
+
+@lru_cache(maxsize=65_536)
+def _number(text: str) -> float | None:
+    """A number in a Bybit reply as ccxt parses it: a float ("" is none)."""
+    return float(text) if text != "" else None
+
+
+def _nonzero(text: str) -> float | None:
+    """ccxt's ``omit_zero``: "", "0" and the like are none."""
+    number = _number(text)
+    return number or None
 
 
 if TYPE_CHECKING:  # mypy proves the port is an ExchangePort

@@ -28,6 +28,7 @@ from hedgesim import MarketDataError, SimConfig, SimExchange
 from hedgesim.marketdata import Sample, available_samples, load_sample, load_window
 
 QUOTE = "USDT"
+IN_PROCESS = "http://hedgesim.invalid"  # the venue URL a replay writes into its own configuration: never connected to
 JOURNAL = "replay-journal.sqlite"  # in the output folder; replaced by every replay
 HISTORY = timedelta(days=2)  # market data kept before the window (beta estimates, the first candles)
 DATA_WINDOW = timedelta(days=7)  # --to when only --from is given with --data
@@ -136,7 +137,7 @@ def sample_portfolio(sample: Sample, start: datetime) -> tuple[AppConfig, dict[s
     holdings = {asset: _round_quantity(Decimal(5000) / price) for asset, price in sorted(prices.items()) if price > 0}
     value = sum((qty * prices[asset] for asset, qty in holdings.items()), ZERO)
     data = {
-        "venues": {"replay": {"exchange": "bybit", "mode": "sim", "url": "in-process"}},  # never connected to
+        "venues": {"replay": {"exchange": "bybit", "mode": "sim", "url": IN_PROCESS}},
         "holdings": {"venues": ["replay"], "exclude": [QUOTE]},
         "policy": {
             "name": "fixed_ratio",

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import AppConfig, parse_config
-from bot.replay.session import Prepared, ReplayOptions, prepare
+from bot.replay.session import IN_PROCESS, Prepared, ReplayOptions, prepare
 
 D = Decimal
 CASCADE = "2025-10-liquidation-cascade"
@@ -20,7 +20,7 @@ def hedge_config(**sections: Mapping[str, Any]) -> AppConfig:
     """SOL and ETH on the exchange and 0.2 BTC in a hardware wallet, each hedged on its own perpetual at 75 %,
     unattended, with limits wide enough for a crash."""
     data: dict[str, Any] = {
-        "venues": {"main": {"exchange": "bybit", "mode": "sim", "url": "in-process"}},
+        "venues": {"main": {"exchange": "bybit", "mode": "sim", "url": IN_PROCESS}},
         "holdings": {"venues": ["main"], "static": [{"asset": "BTC", "quantity": "0.2"}]},
         "policy": {"ratio": "0.75"},
         "execution": {"leverage": 1, "margin_mode": "isolated"},
