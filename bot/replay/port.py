@@ -2,10 +2,11 @@
 
 No HTTP and no ccxt requests: each method reads or changes the ``hedgesim.SimExchange`` directly. It answers
 exactly what the ccxt adapter answers when the same engine is served over HTTP (a test compares them method by
-method and journal by journal): the same listings, the same rounding (every number crosses ccxt's boundary as a
-float, so it does here), the same statuses, a post-only order that would take comes back CANCELED with Bybit's
-reason, the same 7-day windows on executions. A refusal is translated through ccxt's Bybit error table and the
-adapter's, as if it had come back over HTTP.
+method and journal by journal): positions, orders, fills, funding and balances are the simulator's own Bybit rows
+(``hedgesim.bybit.wire``) read as ccxt reads them and converted by the adapter's ``convert`` functions; prices and
+books, the hot path, are converted directly with the same rounding (every number crosses ccxt's boundary as a
+float). A post-only order that would take comes back CANCELED with Bybit's reason; executions come in Bybit's
+7-day windows; a refusal is translated through ccxt's Bybit error table and the adapter's, as over HTTP.
 """
 
 from __future__ import annotations
@@ -88,12 +89,6 @@ def _wire(value: Decimal) -> Decimal:
     if isinstance(exponent, int) and exponent >= -10:  # Bybit's text is the same number: skip writing it
         return Decimal(repr(float(value)))
     return Decimal(repr(float(num(value))))
-
-
-def wire_nonzero(value: Decimal | None) -> Decimal | None:
-    """``wire``, with zero as absent (ccxt's ``omit_zero``)."""
-    number = wire(value)
-    return None if number is None or number == 0 else number
 
 
 class SimPort:
