@@ -16,7 +16,6 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import ccxt
@@ -24,14 +23,12 @@ import ccxt
 from bot import limits
 from bot.clock import to_ms, utc_from_ms
 from bot.domain import (
-    ONE,
     Balance,
     BookLevel,
     Fill,
     FundingPayment,
     MarginMode,
     Market,
-    MarketType,
     Order,
     OrderBook,
     OrderStatus,
@@ -43,52 +40,20 @@ from bot.exchange import convert
 from bot.exchange.convert import flat_position
 from bot.exchange.errors import Call, is_not_modified, translate
 from bot.exchange.port import ExchangePort, OrderRequest
-from bot.exchange.quirks import VenueQuirks, check_client_order_id, quirks_for
+from bot.exchange.quirks import VenueQuirks, check_client_order_id
+from bot.replay import rows
 from hedgesim import SimExchange, SimReject
 from hedgesim.bybit import wire as bybit
-from hedgesim.bybit.wire import num
 from hedgesim.enums import MarginMode as SimMarginMode
 from hedgesim.enums import Side as SimSide
 from hedgesim.instruments import Category, Instrument
 from hedgesim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder, TimeInForce
-from hedgesim.orders import OrderStatus as SimStatus
 
 T = TypeVar("T")
 
-EXCHANGE = "bybit"
-QUIRKS = quirks_for(EXCHANGE)  # the simulator speaks Bybit v5: its quirks row and error table apply
-QUOTE = "USDT"
+EXCHANGE, QUIRKS, QUOTE = rows.EXCHANGE, rows.QUIRKS, rows.QUOTE
 WINDOW = timedelta(days=7)  # Bybit's execution list answers at most 7 days from its start time
 OPEN_ORDERS_PAGE = 50
-ZERO_FLOAT = Decimal("0.0")  # zero as ccxt's float renders it
-CONTRACT_SIZE = Decimal(
-    "1.0"
-)  # Bybit's linear contracts are one base unit: ccxt's float 1.0  # the adapter asks for one page of this many open orders
-CCXT_STATUSES = {
-    SimStatus.NEW: "open",
-    SimStatus.PARTIALLY_FILLED: "open",
-    SimStatus.FILLED: "closed",
-    SimStatus.CANCELLED: "canceled",
-    SimStatus.REJECTED: "rejected",
-    SimStatus.PARTIALLY_FILLED_CANCELED: "closed",
-}
-
-
-def wire(value: Decimal | None) -> Decimal | None:
-    """A venue number as the ccxt adapter receives it: Bybit's text (at most ten decimals), a float in ccxt,
-    then ``Decimal(str(x))``."""
-    return None if value is None else _wire(value)
-
-
-@lru_cache(maxsize=65_536)
-def _wire(value: Decimal) -> Decimal:
-    """``wire`` of a number, remembered: prices on the tick and sizes on the lot repeat all the time."""
-    if not value:
-        return ZERO_FLOAT  # Bybit writes any zero as "0" (never "-0")
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -10:  # Bybit's text is the same number: skip writing it
-        return Decimal(repr(float(value)))
-    return Decimal(repr(float(num(value))))
 
 
 class SimPort:
@@ -116,7 +81,7 @@ class SimPort:
                 self._instruments[instrument.symbol] = instrument
                 if category is Category.LINEAR:
                     self._symbols[instrument.name] = instrument.symbol
-                markets[instrument.symbol] = _market(instrument)
+                markets[instrument.symbol] = rows.market(instrument)
         return markets
 
     async def server_time(self) -> datetime:
@@ -149,9 +114,9 @@ class SimPort:
             quotes[asset] = SpotQuote(
                 asset=asset,
                 symbol=instrument.symbol,
-                bid=wire(view.bid.price),
-                ask=wire(view.ask.price),
-                last=wire(view.last),
+                bid=rows.wire(view.bid.price),
+                ask=rows.wire(view.ask.price),
+                last=rows.wire(view.last),
                 timestamp=now,
             )
         return quotes
@@ -165,17 +130,17 @@ class SimPort:
             if instrument is None or instrument.category is not Category.LINEAR:
                 continue
             view = self._call(Call("fetch_perp_tickers"), lambda i=instrument: self.engine.quote(i.category, i.name))
-            mark = wire(view.mark)
+            mark = rows.wire(view.mark)
             assert mark is not None, "a perpetual's ticker always carries its mark"
             hours = instrument.funding_interval_minutes // 60  # ccxt: the whole hours of fundingInterval
             tickers[symbol] = PerpTicker(
                 symbol=symbol,
-                last=wire(view.last) or mark,
+                last=rows.wire(view.last) or mark,
                 mark=mark,
-                index=wire(view.index),
-                bid=wire(view.bid.price),
-                ask=wire(view.ask.price),
-                funding_rate=wire(view.funding_rate),
+                index=rows.wire(view.index),
+                bid=rows.wire(view.bid.price),
+                ask=rows.wire(view.ask.price),
+                funding_rate=rows.wire(view.funding_rate),
                 next_funding_time=utc_from_ms(view.next_funding_ms) if view.next_funding_ms else None,
                 timestamp=now,
                 funding_interval_hours=Decimal(hours),
@@ -191,7 +156,7 @@ class SimPort:
         )
 
         def levels(side: list[Any]) -> tuple[BookLevel, ...]:
-            return tuple(BookLevel(_float(level.price), _float(level.size)) for level in side[:depth])
+            return tuple(BookLevel(rows.exact(level.price), rows.exact(level.size)) for level in side[:depth])
 
         return OrderBook(symbol, levels(view.bids), levels(view.asks), utc_from_ms(view.time_ms))
 
@@ -202,7 +167,7 @@ class SimPort:
             Call("fetch_price_history", symbol),
             lambda: self.engine.bars(instrument.category, instrument.name, interval_ms, limit),
         )
-        return tuple(_float(bar.ohlc[3]) for bar in bars)
+        return tuple(rows.exact(bar.ohlc[3]) for bar in bars)
 
     # -- positions and orders --------------------------------------------------------------------------------
 
@@ -224,14 +189,14 @@ class SimPort:
             position = convert.to_position(
                 {
                     "symbol": symbol,
-                    "contracts": _number(row["size"]),
+                    "contracts": rows.number(row["size"]),
                     "side": {"Buy": "long", "Sell": "short"}.get(row["side"]),
-                    "entryPrice": _nonzero(row["avgPrice"]),
-                    "markPrice": _number(row["markPrice"]),
-                    "liquidationPrice": _nonzero(row["liqPrice"]),
-                    "leverage": _number(row["leverage"]),
-                    "unrealizedPnl": _nonzero(row["unrealisedPnl"]),
-                    "initialMargin": _number(row["positionIM"]),
+                    "entryPrice": rows.nonzero(row["avgPrice"]),
+                    "markPrice": rows.number(row["markPrice"]),
+                    "liquidationPrice": rows.nonzero(row["liqPrice"]),
+                    "leverage": rows.number(row["leverage"]),
+                    "unrealizedPnl": rows.nonzero(row["unrealisedPnl"]),
+                    "initialMargin": rows.number(row["positionIM"]),
                     "marginMode": None,  # Bybit's position rows no longer say (tradeMode is deprecated)
                 },
                 now,
@@ -286,8 +251,8 @@ class SimPort:
             symbol=instrument.name,
             side=SimSide(request.side.value),
             order_type=OrderType.LIMIT,
-            qty=_to_precision(request.amount, instrument.qty_step, ROUND_DOWN),
-            price=_to_precision(request.price, instrument.tick_size, ROUND_HALF_UP),
+            qty=rows.to_precision(request.amount, instrument.qty_step, ROUND_DOWN),
+            price=rows.to_precision(request.price, instrument.tick_size, ROUND_HALF_UP),
             time_in_force=TimeInForce.POST_ONLY if request.post_only else TimeInForce.GTC,
             reduce_only=request.reduce_only,
             link_id=request.client_order_id,
@@ -324,13 +289,14 @@ class SimPort:
         instrument = await self._instrument(symbol, Call("fetch_my_trades", symbol))
         executions = self._executions(instrument, ExecType.TRADE, since)
         return [
-            self._converted(e, _fill, self._fills) for e in sorted(executions, key=lambda e: e.time_ms)
+            self._converted(e, rows.fill, self._fills) for e in sorted(executions, key=lambda e: e.time_ms)
         ]  # ccxt sorts by time
 
     async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
         instrument = await self._instrument(symbol, Call("fetch_funding_payments", symbol))
         return [
-            self._converted(e, _funding, self._payments) for e in self._executions(instrument, ExecType.FUNDING, since)
+            self._converted(e, rows.funding, self._payments)
+            for e in self._executions(instrument, ExecType.FUNDING, since)
         ]
 
     # -- settings --------------------------------------------------------------------------------------------
@@ -346,7 +312,7 @@ class SimPort:
         call = Call("fetch_leverage", symbol)
         instrument = await self._instrument(symbol, call)
         view = self._call(call, lambda: self.engine.position(instrument.name))
-        leverage = wire(view.leverage)
+        leverage = rows.wire(view.leverage)
         assert leverage is not None
         return leverage
 
@@ -441,11 +407,11 @@ class SimPort:
             "clientOrderId": row["orderLinkId"] or None,
             "symbol": instrument.symbol,
             "side": row["side"].lower(),
-            "amount": _number(row["qty"]),
-            "price": _number(row["price"]),
-            "average": _nonzero(row["avgPrice"]),
-            "filled": _number(row["cumExecQty"]),
-            "status": CCXT_STATUSES[order.status],
+            "amount": rows.number(row["qty"]),
+            "price": rows.number(row["price"]),
+            "average": rows.nonzero(row["avgPrice"]),
+            "filled": rows.number(row["cumExecQty"]),
+            "status": rows.CCXT_STATUSES[order.status],
             "reduceOnly": row["reduceOnly"],
             "postOnly": row["timeInForce"] == TimeInForce.POST_ONLY.value,
             "timestamp": int(row["createdTime"]),
@@ -462,81 +428,6 @@ async def _request() -> None:
 
 def to_ms_delta(delta: timedelta) -> int:
     return int(delta.total_seconds() * 1000)
-
-
-def _float(value: Decimal) -> Decimal:
-    """An exact venue figure through ccxt's float: ``wire`` without the absent case."""
-    number = wire(value)
-    assert number is not None
-    return number
-
-
-def _to_precision(value: Decimal, step: Decimal, rounding: str) -> Decimal:
-    """ccxt's amount_to_precision (truncated) and price_to_precision (rounded) onto the instrument's step."""
-    number = Decimal(str(float(value)))
-    return (number / step).quantize(ONE, rounding=rounding) * step
-
-
-def _market(instrument: Instrument) -> Market:
-    perp = instrument.category is Category.LINEAR
-    return Market(
-        symbol=instrument.symbol,
-        base=instrument.base,
-        quote=instrument.quote,
-        type=MarketType.PERP if perp else MarketType.SPOT,
-        tick_size=_float(instrument.tick_size),
-        lot_step=_float(instrument.qty_step),
-        min_qty=_float(instrument.min_qty),
-        min_notional=_float(instrument.min_notional),
-        contract_size=CONTRACT_SIZE if perp else ONE,
-        settle=instrument.quote if perp else None,
-        max_leverage=_float(instrument.max_leverage) if perp else limits.MAX_LEVERAGE,
-        active=True,
-    )
-
-
-def _fill(symbol: str, execution: Execution) -> Fill:
-    """A trade as ccxt parses Bybit's execution row (a linear fee is in the settle coin)."""
-    row = bybit.execution(execution)
-    raw = {
-        "id": row["execId"],
-        "order": row["orderId"],
-        "symbol": symbol,
-        "side": row["side"].lower(),
-        "amount": _number(row["execQty"]),
-        "price": _number(row["execPrice"]),
-        "takerOrMaker": "maker" if row["isMaker"] else "taker",
-        "fee": {"cost": _number(row["execFee"]), "currency": QUOTE},
-        "timestamp": int(row["execTime"]),
-        "info": row,
-    }
-    return convert.to_fill(raw, QUIRKS, utc_from_ms(execution.time_ms))
-
-
-def _funding(symbol: str, execution: Execution) -> FundingPayment:
-    """A funding settlement as ccxt parses Bybit's execution row (execFee: what the account paid)."""
-    row = bybit.execution(execution)
-    raw = {
-        "id": row["execId"],
-        "symbol": symbol,
-        "code": QUOTE,
-        "amount": _number(row["execFee"]),
-        "rate": _number(row["feeRate"]),
-        "timestamp": int(row["execTime"]),
-    }
-    return convert.to_funding_payment(raw, QUIRKS, utc_from_ms(execution.time_ms))
-
-
-@lru_cache(maxsize=65_536)
-def _number(text: str) -> float | None:
-    """A number in a Bybit reply as ccxt parses it: a float ("" is none)."""
-    return float(text) if text != "" else None
-
-
-def _nonzero(text: str) -> float | None:
-    """ccxt's ``omit_zero``: "", "0" and the like are none."""
-    number = _number(text)
-    return number or None
 
 
 if TYPE_CHECKING:  # mypy proves the port is an ExchangePort
