@@ -210,8 +210,8 @@ class SimPort:
         if not wanted:
             return []
         await self._known()
-        rows = self._call(Call("fetch_open_orders"), lambda: self.engine.open_orders(Category.LINEAR))
-        page = sorted(rows[:OPEN_ORDERS_PAGE], key=lambda o: o.created_ms)  # ccxt sorts the newest page by time
+        listed = self._call(Call("fetch_open_orders"), lambda: self.engine.open_orders(Category.LINEAR))
+        page = sorted(listed[:OPEN_ORDERS_PAGE], key=lambda o: o.created_ms)  # ccxt sorts the newest page by time
         orders = [self._order(o) for o in page]
         return [o for o in orders if o.symbol in wanted]
 
@@ -227,9 +227,9 @@ class SimPort:
             found = self._call(
                 call, lambda r=recent_only: self.engine.find_orders(order_id, client_order_id, recent_only=r)
             )
-            rows = [o for o in found if o.category is instrument.category and o.symbol == instrument.name]
-            if rows:
-                return self._order(rows[0])
+            matching = [o for o in found if o.category is instrument.category and o.symbol == instrument.name]
+            if matching:
+                return self._order(matching[0])
         return None
 
     async def place_order(self, request: OrderRequest) -> Order:
