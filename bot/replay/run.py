@@ -102,6 +102,8 @@ class Recorder:
         self._holdings = dict(holdings)
         self._markets = markets
         self._fills: dict[str, Fill] = {}
+        self._cash = ZERO  # what the fills paid (< 0) and received for contracts, so far
+        self._fees = ZERO
         self._latest: dict[str, datetime] = {}  # symbol -> its newest fill's time: where the next read starts
         self._funding: dict[str, Decimal] = {}
         self._settled: dict[str, datetime] = {}  # symbol -> its newest funding settlement's time
@@ -118,27 +120,31 @@ class Recorder:
             quote = quotes.get(asset)
             price = (quote.mid or quote.last) if quote else None
             spot_value += quantity * price if price is not None else ZERO
-        tickers = await inner.fetch_perp_tickers(symbols)
         positions = await inner.fetch_positions(symbols)
+        marks = {s: p.mark_price for s, p in positions.items() if p.mark_price is not None}
+        if unmarked := [s for s in symbols if s not in marks]:  # flat: the ticker's mark
+            marks |= {s: t.mark for s, t in (await inner.fetch_perp_tickers(unmarked)).items()}
         for symbol in symbols:
             for fill in await inner.fetch_my_trades(symbol, self._latest.get(symbol)):
-                self._fills.setdefault(fill.trade_id, fill)
+                if fill.trade_id not in self._fills:
+                    self._fills[fill.trade_id] = fill
+                    self._cash -= fill.side.sign * self._size(fill.symbol) * fill.amount * fill.price
+                    self._fees += fill.fee
                 self._latest[symbol] = max(fill.timestamp, self._latest.get(symbol, fill.timestamp))
             for payment in await inner.fetch_funding_payments(symbol, self._settled.get(symbol)):
                 self._funding[payment.payment_id] = payment.amount
                 self._settled[symbol] = max(payment.timestamp, self._settled.get(symbol, payment.timestamp))
         instruments = tuple(
-            _instrument(symbol, positions.get(symbol), tickers[symbol].mark, targets, self._markets)
+            _instrument(symbol, positions.get(symbol), marks[symbol], targets, self._markets)
             for symbol in symbols
-            if symbol in tickers
+            if symbol in marks
         )
-        cash = sum((-f.side.sign * self._size(f.symbol) * f.amount * f.price for f in self._fills.values()), ZERO)
         held = sum((i.contracts * i.contract_size * i.mark for i in instruments), ZERO)
         step = Step(
             at=at,
             spot_value=spot_value,
-            perp_pnl=cash + held,
-            fees=sum((f.fee for f in self._fills.values()), ZERO),
+            perp_pnl=self._cash + held,
+            fees=self._fees,
             funding=sum(self._funding.values(), ZERO),
             instruments=instruments,
             unrealised=sum((p.unrealized_pnl for p in positions.values()), ZERO),
