@@ -259,7 +259,8 @@ class Position:
     margin_mode: MarginMode | None
     unrealized_pnl: Decimal
     timestamp: datetime
-    margin: Decimal | None = None
+    margin: Decimal | None = None  # initial margin held for it
+    maintenance_margin: Decimal | None = None  # as the venue reports it
 
     @property
     def is_flat(self) -> bool:

@@ -195,6 +195,7 @@ def to_position(raw: Raw, now: datetime) -> Position:
         unrealized_pnl=dec(raw.get("unrealizedPnl")) or ZERO,
         timestamp=now,
         margin=dec(raw.get("initialMargin")),
+        maintenance_margin=dec(raw.get("maintenanceMargin")),
     )
 
 
