@@ -18,9 +18,10 @@ Definitions (the README's "hedgebot status" says the same):
    of its target contracts (equally when those are all zero). Figures of an instrument no holding names any more
    count in the total only.
 6. **Achieved ratio** = the short held / the short that hedges its holdings fully (ratio 1, x beta for a proxy).
-   **Basis** = the perpetual's mark against its base asset's spot price (the valuation price, else the venue's
-   index), in bps. **Liquidation distance** = |liquidation price - mark| / mark. **Margin ratio** (isolated
-   margin) = maintenance margin / (position margin + unrealised PnL); liquidation comes at 1.
+   **Basis** = the perpetual's mark against its base asset's spot price (its valuation price if it is a holding,
+   else its spot quote, else the venue's index), in bps. **Liquidation distance** = |liquidation price - mark| / mark. **Margin ratio** (isolated
+   margin: as the venue reports the position, else as configured) = maintenance margin / (position margin +
+   unrealised PnL); liquidation comes at 1. Cross margin shares the account's equity: no ratio is claimed.
 
 A figure that cannot be known (a price the journal lacks) is ``None``, and so is every sum it enters.
 """
@@ -28,180 +29,45 @@ A figure that cannot be known (a price the journal lacks) is ``None``, and so is
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from bot.core.cycle import is_ours
 from bot.core.plan import HoldingDecision, Plan
-from bot.domain import ZERO, Fill, FundingPayment, MarginMode, Order, ReasonCode, Snapshot
+from bot.core.status_values import (
+    NO_LEG,
+    HoldingStatus,
+    InstrumentStatus,
+    LegHistory,
+    LegPnl,
+    Pnl,
+    Risk,
+    SpotHistory,
+    StatusReport,
+    StatusTotal,
+    fraction,
+    sum_known,
+)
+from bot.domain import ZERO, MarginMode, ReasonCode, Snapshot
 from bot.risk.liquidation import liquidation_distance
 
+__all__ = [
+    "HoldingStatus",
+    "InstrumentStatus",
+    "LegHistory",
+    "LegPnl",
+    "Pnl",
+    "Risk",
+    "SpotHistory",
+    "StatusReport",
+    "StatusTotal",
+    "leg_since_open",
+    "leg_today",
+    "openings",
+    "status_report",
+]
+
 BPS = Decimal(10_000)
-
-
-@dataclass(frozen=True, slots=True)
-class LegHistory:
-    """What the journal holds about the bot's hedge on one instrument, from its opening (rule 1) on."""
-
-    symbol: str
-    contract_size: Decimal
-    opened_at: datetime | None  # None: the bot never held a hedge here
-    start_contracts: Decimal = ZERO  # an adopted position the history starts from (signed)
-    start_price: Decimal | None = None  # its mark when adopted
-    fills: tuple[Fill, ...] = ()  # the bot's fills since the opening, oldest first
-    funding: tuple[FundingPayment, ...] = ()  # settlements since the opening
-    fee_currency: str = "USDT"  # fees in another currency are not counted (a note says so)
-    day_start_mark: Decimal | None = None  # the mark in the bot's last cycle before 00:00 UTC today
-
-    def contracts_at(self, moment: datetime) -> Decimal:
-        """The position the history explains just before ``moment``."""
-        moved = sum((f.side.sign * f.amount for f in self.fills if f.timestamp < moment), ZERO)
-        return self.start_contracts + moved
-
-    @property
-    def contracts(self) -> Decimal:
-        return self.start_contracts + sum((f.side.sign * f.amount for f in self.fills), ZERO)
-
-
-@dataclass(frozen=True, slots=True)
-class SpotHistory:
-    """A holding's prices as the bot valued it at the start of each period (rules 2 and 4); None: not journaled."""
-
-    asset: str
-    at_open: Decimal | None
-    at_day_start: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class LegPnl:
-    """The hedge leg's figures for one period, in quote currency."""
-
-    hedge: Decimal | None  # price PnL, realised + unrealised
-    funding: Decimal = ZERO  # + received, - paid
-    fees: Decimal = ZERO  # paid (a rebate is negative)
-
-    @property
-    def total(self) -> Decimal | None:
-        return None if self.hedge is None else self.hedge + self.funding - self.fees
-
-    def share(self, fraction: Decimal) -> LegPnl:
-        hedge = None if self.hedge is None else self.hedge * fraction
-        return LegPnl(hedge, self.funding * fraction, self.fees * fraction)
-
-    def __add__(self, other: LegPnl) -> LegPnl:
-        return LegPnl(_sum((self.hedge, other.hedge)), self.funding + other.funding, self.fees + other.fees)
-
-
-NO_LEG = LegPnl(ZERO)
-
-
-@dataclass(frozen=True, slots=True)
-class Pnl:
-    """Both legs' figures for one period: ``combined`` = spot + hedge + funding - fees."""
-
-    spot: Decimal | None
-    leg: LegPnl = NO_LEG
-
-    @property
-    def hedge(self) -> Decimal | None:
-        return self.leg.hedge
-
-    @property
-    def funding(self) -> Decimal:
-        return self.leg.funding
-
-    @property
-    def fees(self) -> Decimal:
-        return self.leg.fees
-
-    @property
-    def combined(self) -> Decimal | None:
-        total = self.leg.total
-        return None if self.spot is None or total is None else self.spot + total
-
-    def __add__(self, other: Pnl) -> Pnl:
-        return Pnl(_sum((self.spot, other.spot)), self.leg + other.leg)
-
-
-@dataclass(frozen=True, slots=True)
-class Risk:
-    """An instrument's distance from trouble: basis, liquidation and margin."""
-
-    basis_bps: Decimal | None = None
-    liquidation_price: Decimal | None = None
-    liquidation_distance: Decimal | None = None
-    margin_ratio: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class InstrumentStatus:
-    symbol: str
-    contracts: Decimal  # the venue's position, signed
-    explained: Decimal  # what the journal's history explains
-    mark: Decimal | None
-    hedge_notional: Decimal
-    full_contracts: Decimal  # the short at ratio 1 for its holdings now
-    opened_at: datetime | None
-    since_open: LegPnl
-    today: LegPnl
-    risk: Risk
-    resting: tuple[Order, ...]  # the bot's resting orders
-    holdings: tuple[str, ...]  # the holdings it hedges now
-
-    @property
-    def ratio(self) -> Decimal | None:
-        """Rule 6: the short held / the short at ratio 1."""
-        return None if self.full_contracts == ZERO else self.contracts / self.full_contracts
-
-
-@dataclass(frozen=True, slots=True)
-class HoldingStatus:
-    asset: str
-    quantity: Decimal
-    price: Decimal | None
-    spot_value: Decimal | None
-    value_at_open: Decimal | None
-    instrument: str | None
-    share: Decimal  # of its instrument's figures (rule 5)
-    hedge_notional: Decimal
-    ratio: Decimal | None  # achieved (rule 6)
-    target_ratio: Decimal | None
-    opened_at: datetime | None
-    since_open: Pnl
-    today: Pnl
-    risk: Risk
-    reason: str  # the last reason the bot journaled for it, else this plan's
-
-
-@dataclass(frozen=True, slots=True)
-class StatusTotal:
-    spot_value: Decimal | None
-    value_at_open: Decimal | None
-    hedge_notional: Decimal
-    ratio: Decimal | None  # hedge notional / spot value
-    target_ratio: Decimal | None  # the value-weighted target ratio
-    since_open: Pnl
-    today: Pnl
-
-    @property
-    def unhedged_change(self) -> Decimal | None:
-        """The spot leg alone since the opening, as a fraction of the holdings' value then."""
-        return _fraction(self.since_open.spot, self.value_at_open)
-
-    @property
-    def hedged_change(self) -> Decimal | None:
-        """Both legs since the opening, as a fraction of the holdings' value then."""
-        return _fraction(self.since_open.combined, self.value_at_open)
-
-
-@dataclass(frozen=True, slots=True)
-class StatusReport:
-    at: datetime
-    holdings: tuple[HoldingStatus, ...]
-    instruments: tuple[InstrumentStatus, ...]
-    total: StatusTotal
-    notes: tuple[str, ...] = field(default=())
 
 
 def openings(plan: Plan, legs: Mapping[str, LegHistory]) -> dict[str, datetime | None]:
@@ -221,12 +87,15 @@ def status_report(
     spot: Mapping[str, SpotHistory],
     *,
     day_start: datetime,
+    margin_mode: MarginMode,
     reasons: Mapping[str, str] | None = None,
 ) -> StatusReport:
-    """The status at ``plan.at`` from this cycle's plan and snapshot and the journal's history (see the rules)."""
+    """The status at ``plan.at`` from this cycle's plan and snapshot and the journal's history (see the rules);
+    ``margin_mode``: the configured one, for positions whose margin mode the venue does not report."""
     now = plan.at
     instruments = tuple(
-        _instrument(symbol, plan, snapshot, legs.get(symbol), day_start) for symbol in sorted(_symbols(plan, legs))
+        _instrument(symbol, plan, snapshot, legs.get(symbol), day_start, margin_mode)
+        for symbol in sorted(_symbols(plan, legs))
     )
     by_symbol = {i.symbol: i for i in instruments}
     opened = openings(plan, legs)
@@ -247,7 +116,7 @@ def _symbols(plan: Plan, legs: Mapping[str, LegHistory]) -> set[str]:
 
 
 def _instrument(
-    symbol: str, plan: Plan, snapshot: Snapshot, leg: LegHistory | None, day_start: datetime
+    symbol: str, plan: Plan, snapshot: Snapshot, leg: LegHistory | None, day_start: datetime, margin_mode: MarginMode
 ) -> InstrumentStatus:
     decision = plan.instrument(symbol)
     ticker = snapshot.tickers.get(symbol)
@@ -265,7 +134,7 @@ def _instrument(
         opened_at=leg.opened_at if leg is not None else None,
         since_open=leg_since_open(leg, mark) if leg is not None else NO_LEG,
         today=leg_today(leg, mark, day_start) if leg is not None else NO_LEG,
-        risk=_risk(symbol, mark, snapshot),
+        risk=_risk(symbol, mark, plan, snapshot, margin_mode),
         resting=tuple(o for o in snapshot.open_orders if o.symbol == symbol and is_ours(o)),
         holdings=_names(plan, symbol),
     )
@@ -300,13 +169,9 @@ def _leg(leg: LegHistory, mark: Decimal | None, start: datetime, held: Decimal, 
     return LegPnl((now_value - then - cost) * leg.contract_size, funding, fees)
 
 
-def _risk(symbol: str, mark: Decimal | None, snapshot: Snapshot) -> Risk:
+def _risk(symbol: str, mark: Decimal | None, plan: Plan, snapshot: Snapshot, margin_mode: MarginMode) -> Risk:
     market = snapshot.markets.get(symbol)
-    ticker = snapshot.tickers.get(symbol)
-    base = market.base if market is not None else symbol.split("/")[0]
-    quote = snapshot.spot.get(base)
-    spot = (quote.mid or quote.last) if quote is not None else None
-    spot = spot or (ticker.index if ticker is not None else None)
+    spot = _spot_price(market.base if market is not None else symbol.split("/")[0], symbol, plan, snapshot)
     basis = (mark - spot) / spot * BPS if mark is not None and spot else None
     position = snapshot.positions.get(symbol)
     if position is None or position.contracts == ZERO or mark is None or market is None:
@@ -317,9 +182,22 @@ def _risk(symbol: str, mark: Decimal | None, snapshot: Snapshot) -> Risk:
         maintenance = market.notional(position.contracts, mark) * market.maintenance_margin_rate
     balance = None if position.margin is None else position.margin + position.unrealized_pnl
     ratio = None
-    if position.margin_mode is MarginMode.ISOLATED and balance is not None and balance > ZERO:
+    isolated = (position.margin_mode or margin_mode) is MarginMode.ISOLATED
+    if isolated and balance is not None and balance > ZERO:
         ratio = maintenance / balance
     return Risk(basis, liquidation, liquidation_distance(liquidation, mark), ratio)
+
+
+def _spot_price(base: str, symbol: str, plan: Plan, snapshot: Snapshot) -> Decimal | None:
+    """Rule 6: the base asset's valuation price if it is a holding, else its spot quote, else the perp's index."""
+    holding = plan.holding(base)
+    if holding is not None and holding.holding.price is not None:
+        return holding.holding.price
+    quote = snapshot.spot.get(base)
+    if quote is not None and (quote.mid or quote.last):
+        return quote.mid or quote.last
+    ticker = snapshot.tickers.get(symbol)
+    return ticker.index if ticker is not None else None
 
 
 def _instrument_notes(instrument: InstrumentStatus, leg: LegHistory | None) -> list[str]:
@@ -396,17 +274,17 @@ def _share(plan: Plan, decision: HoldingDecision) -> Decimal:
 
 def _total(holdings: Sequence[HoldingStatus], instruments: Sequence[InstrumentStatus]) -> StatusTotal:
     """Every holding's spot leg and every instrument's hedge leg, shared out or not (rule 5)."""
-    value = _sum(h.spot_value for h in holdings)
+    value = sum_known(h.spot_value for h in holdings)
     hedged = sum((i.hedge_notional for i in instruments), ZERO)
-    weighted = _sum(_times(h.spot_value, h.target_ratio) for h in holdings if h.target_ratio is not None)
+    weighted = sum_known(_times(h.spot_value, h.target_ratio) for h in holdings if h.target_ratio is not None)
     return StatusTotal(
         spot_value=value,
-        value_at_open=_sum(h.value_at_open for h in holdings if h.opened_at is not None),
+        value_at_open=sum_known(h.value_at_open for h in holdings if h.opened_at is not None),
         hedge_notional=hedged,
-        ratio=_fraction(hedged, value),
-        target_ratio=_fraction(weighted, value),
-        since_open=Pnl(_sum(h.since_open.spot for h in holdings), _legs(i.since_open for i in instruments)),
-        today=Pnl(_sum(h.today.spot for h in holdings), _legs(i.today for i in instruments)),
+        ratio=fraction(hedged, value),
+        target_ratio=fraction(weighted, value),
+        since_open=Pnl(sum_known(h.since_open.spot for h in holdings), _legs(i.since_open for i in instruments)),
+        today=Pnl(sum_known(h.today.spot for h in holdings), _legs(i.today for i in instruments)),
     )
 
 
@@ -426,18 +304,5 @@ def _names(plan: Plan, symbol: str) -> tuple[str, ...]:
     return tuple(d.holding.asset for d in _hedgeable(plan) if d.hedge.instrument == symbol)
 
 
-def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
-    total = ZERO
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
-
-
 def _times(value: Decimal | None, factor: Decimal | None) -> Decimal | None:
     return None if value is None or factor is None else value * factor
-
-
-def _fraction(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
-    return None if part is None or not whole else part / whole

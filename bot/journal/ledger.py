@@ -42,6 +42,15 @@ class LedgerQueries:
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         raise NotImplementedError
 
+    def hedged_symbols(self, venue: str) -> list[str]:
+        """Every instrument the bot has filled an order on, or adopted a position on, at ``venue``."""
+        rows = self._rows(
+            f"SELECT symbol FROM fills WHERE venue = ? AND {OURS}"
+            " UNION SELECT symbol FROM position_baselines WHERE venue = ? ORDER BY symbol",
+            (venue, venue),
+        )
+        return [r["symbol"] for r in rows]
+
     def leg_history(
         self, venue: str, symbol: str, contract_size: Decimal, *, day_start: datetime, quote: str
     ) -> LegHistory:

@@ -86,6 +86,7 @@ def sol_report(history: LegHistory | None = None, venue: Snapshot | None = None)
         {SOL: history or sol_history()},
         {"SOL": SpotHistory("SOL", at_open=D(200), at_day_start=D(170))},
         day_start=DAY_START,
+        margin_mode=MarginMode.ISOLATED,
     )
 
 
@@ -114,7 +115,9 @@ def test_status_when_hedge_opened_today_then_today_is_since_open() -> None:
     venue = sol_venue(sol_position("10"))
     plan = plan_for(venue)
     spot = {"SOL": SpotHistory("SOL", at_open=D(158), at_day_start=D(158))}  # the opening's price, both
-    (sol,) = status_report(plan, venue, {SOL: history}, spot, day_start=DAY_START).holdings
+    (sol,) = status_report(
+        plan, venue, {SOL: history}, spot, day_start=DAY_START, margin_mode=MarginMode.ISOLATED
+    ).holdings
     assert sol.today == sol.since_open
     assert sol.since_open.hedge == D(-10) * D(151) + D(1600)
     assert sol.since_open.spot == D(100) * (D(150) - D(158))
@@ -133,10 +136,23 @@ def test_status_when_a_direct_hedge_then_ratio_basis_liquidation_and_margin_by_h
     assert report.total.target_ratio == D("0.7")
 
 
-def test_status_when_margin_is_cross_then_no_margin_ratio_is_claimed() -> None:
-    venue = sol_venue(replace(sol_position(), margin_mode=MarginMode.CROSS))
-    (sol,) = sol_report(venue=venue).holdings
-    assert sol.risk.margin_ratio is None
+@pytest.mark.parametrize(
+    ("reported", "configured", "claimed"),
+    [
+        (MarginMode.CROSS, MarginMode.ISOLATED, False),  # the venue says cross: the account's equity backs it
+        (None, MarginMode.ISOLATED, True),  # the venue does not say (Bybit): as configured
+        (None, MarginMode.CROSS, False),
+    ],
+)
+def test_status_margin_ratio_when_isolated_as_reported_else_as_configured_then_claimed_only_for_isolated(
+    reported: MarginMode | None, configured: MarginMode, claimed: bool
+) -> None:
+    venue = sol_venue(replace(sol_position(), margin_mode=reported))
+    report = status_report(
+        plan_for(venue), venue, {SOL: sol_history()}, {}, day_start=DAY_START, margin_mode=configured
+    )
+    (sol,) = report.holdings
+    assert sol.risk.margin_ratio == (D("90.6") / (D(11742) + D(2682)) if claimed else None)
     assert sol.risk.liquidation_distance == D(139) / D(151)
 
 
@@ -214,7 +230,7 @@ def proxy_report(with_orphan: bool = False) -> StatusReport:
     spot = {"AVAX": SpotHistory("AVAX", D(33), D(31)), "LINK": SpotHistory("LINK", D(22), D(21))}
     venue = proxy_venue(with_orphan)
     plan = plan_for(venue, PROXIES)
-    return status_report(plan, venue, legs, spot, day_start=DAY_START)
+    return status_report(plan, venue, legs, spot, day_start=DAY_START, margin_mode=MarginMode.ISOLATED)
 
 
 def test_status_when_two_holdings_share_a_proxy_then_its_figures_split_by_their_target_shares() -> None:
@@ -251,7 +267,9 @@ def test_openings_when_a_holding_has_no_hedge_of_its_own_then_the_portfolios_fir
 def test_status_when_never_hedged_then_nothing_since_open_and_today_is_the_spot_leg_alone() -> None:
     venue = replace(sol_venue(), positions={})
     plan = plan_for(venue)
-    report = status_report(plan, venue, {}, {"SOL": SpotHistory("SOL", None, D(170))}, day_start=DAY_START)
+    report = status_report(
+        plan, venue, {}, {"SOL": SpotHistory("SOL", None, D(170))}, day_start=DAY_START, margin_mode=MarginMode.ISOLATED
+    )
     (sol,) = report.holdings
     assert (sol.opened_at, sol.since_open.spot, sol.since_open.combined) == (None, None, None)
     assert sol.today.combined == D(-2000)
