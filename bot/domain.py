@@ -105,6 +105,7 @@ class ReasonCode(StrEnum):
     REPRICE = "reprice"
     BETA_REFUSED = "beta_refused"  # a proxy's beta could not be estimated (poor fit or too little history)
     NO_BOOK = "no_book"  # the instrument's order book or ticker is missing, one-sided or crossed
+    STALE_ORDER = "stale_order"  # a resting order of ours older than execution.max_order_age: cancelled
 
 
 def round_to_step(value: Decimal, step: Decimal, mode: Rounding = Rounding.DOWN) -> Decimal:

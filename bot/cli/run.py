@@ -127,6 +127,7 @@ async def drive(
                 f"{len(report.adopted_orders)} orders adopted)",
                 markup=False,
             )
+            out.print(await loop.protect(), markup=False)
             code = await (body(loop) if body else loop.run(options))
             if stop.is_set():
                 cancelled = await loop.cancel_our_orders("stopped by signal")

@@ -42,6 +42,11 @@ class LedgerQueries:
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         raise NotImplementedError
 
+    def order_symbols(self, venue: str) -> list[str]:
+        """Every instrument the bot has journaled an order on at ``venue`` (each before its request left)."""
+        rows = self._rows("SELECT DISTINCT symbol FROM orders WHERE venue = ? ORDER BY symbol", (venue,))
+        return [r["symbol"] for r in rows]
+
     def hedged_symbols(self, venue: str) -> list[str]:
         """Every instrument the bot has filled an order on, or adopted a position on, at ``venue``."""
         rows = self._rows(
