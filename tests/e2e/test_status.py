@@ -3,6 +3,8 @@ settlement on the simulator; every figure agrees with the simulator's own ledger
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -12,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from bot.cli.status import _status as status_command
 from bot.cli.status import read_status
-from bot.cli.status_output import print_status_json
+from bot.cli.status_output import print_status, print_status_json
 from hedgesim.instruments import Category
 from hedgesim.orders import ExecType
 from tests.e2e.harness import running_bot
@@ -46,6 +49,7 @@ async def test_status_json_when_hedged_through_fills_buy_back_and_funding_then_a
         await cycles_until(lambda: bot.position() <= -95)  # the short is built: every sell filled
         bot.engine.withdraw("SOL", D(30))  # the hedge buys back 30: realised PnL
         await cycles_until(lambda: bot.position() >= D("-72.5") and bot.now() > START.replace(minute=0, hour=16))
+        await bot.loop.run_cycle()  # journals the fills and funding up to now, as a running bot does every cycle
         capsys.readouterr()
         print_status_json(await read_status(bot.config, "main", bot.port, bot.engine.clock), "sim")
         printed = capsys.readouterr().out
@@ -87,3 +91,44 @@ async def test_status_json_when_hedged_through_fills_buy_back_and_funding_then_a
 def _assert_every_figure_present(holding: dict[str, Any], total: dict[str, Any]) -> None:
     keys = ("spot_pnl", "hedge_pnl", "funding", "fees", "combined_pnl", "basis_bps", "liquidation_distance")
     assert all(holding[key] is not None and total[key] is not None for key in keys)
+
+
+async def test_status_when_printed_then_both_legs_with_and_without_the_hedge_and_the_dead_mans_switch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_bot(tmp_path, balances={"USDT": D(60000), "SOL": D(100)}, start=START) as bot:
+        for _ in range(30):
+            await bot.cycle(timedelta(minutes=1))
+            if bot.position() <= -95:
+                break
+        await bot.loop.run_cycle()  # journals the fills
+        await bot.loop.deadman.beat()
+        bot.sim.advance(timedelta(seconds=12))
+        capsys.readouterr()
+        print_status(await read_status(bot.config, "main", bot.port, bot.engine.clock), "sim")
+        printed = capsys.readouterr().out
+    assert "since the hedge opened: with the hedge " in printed
+    assert "% (holdings worth " in printed
+    assert "dead-man's switch: heartbeat of run e2etst 12s ago" in printed
+    assert "exchange-side: none on venue main (none for ordinary accounts there: run `hedgebot watchdog`)" in printed
+    assert "0 resting order(s) of ours; 0 foreign (never touched)" in printed
+
+
+async def test_status_watch_when_json_then_one_document_a_line_every_refresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_bot(tmp_path, balances={"USDT": D(60000), "SOL": D(100)}, start=START) as bot:
+        await bot.cycle()
+        capsys.readouterr()
+        watch = asyncio.create_task(status_command(bot.config, "main", True, 0.5, bot.engine.clock))
+        documents: list[dict[str, Any]] = []
+        for _ in range(400):  # until three refreshes printed, however slow the machine
+            documents += [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+            if len(documents) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+    assert len(documents) >= 3
+    assert all(d["venue"] == "main" and d["holdings"][0]["asset"] == "SOL" for d in documents)
