@@ -42,7 +42,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
         start_loop=False,
         execution={"passive_offset_ticks": 30},
     ) as bot:
-        bot.engine.set_margin_mode(MarginMode.ISOLATED)  # as configured: the preflight cannot switch it under a position
+        bot.engine.set_margin_mode(MarginMode.ISOLATED)  # as configured: it cannot be switched under a position
         bot.engine.trade(Category.LINEAR, "SOLUSDT", "sell", D(10))  # a short opened by hand: adopted below
         await bot.loop.start(LoopOptions(adopt=True))
         await bot.loop.run_cycle()
