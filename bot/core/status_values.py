@@ -125,7 +125,9 @@ class InstrumentStatus:
     @property
     def ratio(self) -> Decimal | None:
         """Rule 6: the short held / the short at ratio 1."""
-        return None if self.full_contracts == ZERO else self.contracts / self.full_contracts
+        if self.full_contracts == ZERO:
+            return None
+        return self.contracts / self.full_contracts + ZERO  # + 0: a flat position's ratio is 0, never -0
 
 
 @dataclass(frozen=True, slots=True)

@@ -273,3 +273,12 @@ def test_status_when_never_hedged_then_nothing_since_open_and_today_is_the_spot_
     (sol,) = report.holdings
     assert (sol.opened_at, sol.since_open.spot, sol.since_open.combined) == (None, None, None)
     assert sol.today.combined == D(-2000)
+
+
+def test_status_when_the_hedge_is_bought_back_flat_then_its_ratio_is_zero_and_its_pnl_realised() -> None:
+    buy_back = sol_fill("t4", Side.BUY, "60", "151", NOW - timedelta(minutes=1))
+    history = sol_history(fills=(*sol_history().fills, buy_back))
+    venue = replace(sol_venue(), positions={})
+    (sol,) = sol_report(history, venue).holdings
+    assert str(sol.ratio) == "0"  # not -0
+    assert sol.since_open.hedge == D(12100) - D(60) * D(151)  # every fill's proceeds less what buying back cost
