@@ -12,7 +12,7 @@ from typing import Any
 from rich.table import Table
 
 from bot.cli.output import money, out, print_json, show
-from bot.core.status import HoldingStatus, InstrumentStatus, Pnl, Risk, StatusReport, StatusTotal
+from bot.core.status import HoldingStatus, InstrumentStatus, LegPnl, Pnl, Risk, StatusReport, StatusTotal
 from bot.domain import Order
 from bot.execution.status import StatusView
 from bot.logging import plain, redact
@@ -165,14 +165,12 @@ def _status_json(view: StatusView, mode: str) -> dict[str, Any]:
     }
 
 
+def _leg_json(leg: LegPnl) -> dict[str, Decimal | None]:
+    return {"hedge_pnl": leg.hedge, "funding": leg.funding, "fees": leg.fees}
+
+
 def _pnl_json(pnl: Pnl) -> dict[str, Decimal | None]:
-    return {
-        "spot_pnl": pnl.spot,
-        "hedge_pnl": pnl.hedge,
-        "funding": pnl.funding,
-        "fees": pnl.fees,
-        "combined_pnl": pnl.combined,
-    }
+    return {"spot_pnl": pnl.spot, **_leg_json(pnl.leg), "combined_pnl": pnl.combined}
 
 
 def _risk_json(risk: Risk) -> dict[str, Decimal | None]:
@@ -217,10 +215,8 @@ def _instrument_json(i: InstrumentStatus, view: StatusView) -> dict[str, Any]:
         "ratio": i.ratio,
         "opened_at": i.opened_at,
         "holdings": list(i.holdings),
-        "hedge_pnl": i.since_open.hedge,
-        "funding": i.since_open.funding,
-        "fees": i.since_open.fees,
-        "today": {"hedge_pnl": i.today.hedge, "funding": i.today.funding, "fees": i.today.fees},
+        **_leg_json(i.since_open),
+        "today": _leg_json(i.today),
         **_risk_json(i.risk),
         "resting_orders": len(i.resting),
     }
