@@ -33,6 +33,7 @@ What the figures mean:
   mark then - what each fill since cost; combined = spot + hedge + funding - fees; "today" starts at 00:00 UTC.
   A proxy several holdings share is split by their shares of its target. Basis: the perpetual's mark against the
   spot price, in bps. Margin ratio (isolated margin): maintenance margin / (position margin + unrealised PnL).
+  In the total, the basis is weighted by hedge notional and the liquidation distance is the nearest one.
   "unknown" means the journal lacks a price the figure needs (e.g. no cycle before 00:00 UTC).
 
 --json prints, per holding and in total, spot_pnl, hedge_pnl, funding, fees, combined_pnl (since the hedge

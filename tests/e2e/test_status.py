@@ -53,7 +53,7 @@ async def test_status_json_when_hedged_through_fills_buy_back_and_funding_then_a
         capsys.readouterr()
         print_status_json(await read_status(bot.config, "main", bot.port, bot.engine.clock), "sim")
         printed = capsys.readouterr().out
-        status = json.loads(printed[printed.index("\n{\n") :])  # after the log lines structlog prints in tests
+        status = json.loads(printed[printed.index('{\n  "venue"') :])  # after any log lines printed in tests
         ledger, spot_now = bot.engine.state(), published()
 
     trades = [e for e in bot.engine.executions if e.exec_type is ExecType.TRADE and e.symbol == "SOLUSDT"]
@@ -123,7 +123,8 @@ async def test_status_watch_when_json_then_one_document_a_line_every_refresh(
         watch = asyncio.create_task(status_command(bot.config, "main", True, 0.5, bot.engine.clock))
         documents: list[dict[str, Any]] = []
         for _ in range(400):  # until three refreshes printed, however slow the machine
-            documents += [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+            lines = capsys.readouterr().out.splitlines()
+            documents += [json.loads(line) for line in lines if line.startswith('{"venue":')]  # not log lines
             if len(documents) >= 3:
                 break
             await asyncio.sleep(0.05)
