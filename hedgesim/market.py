@@ -192,9 +192,9 @@ class Market:
 
         Bybit settles on its own clock, every interval from 00:00 UTC (00:00, 08:00 and 16:00 for an 8-hour
         contract: docs/v5/market/tickers ``nextFundingTime``, the instruments' ``fundingInterval``). Settlements
-        come every interval of *market* time, phased so that at speed 1 they fall on the exchange clock's marks: a
-        real-time exchange settles on the wall clock's 00:00, 08:00 and 16:00 UTC, and one replaying at 120x
-        settles every 4 minutes (8 hours of the replayed market), so funding accrues as it did historically.
+        come every interval of *market* time: at speed 1 phased onto the exchange clock's marks (a real-time
+        exchange settles on the wall clock's 00:00, 08:00 and 16:00 UTC); replayed at any other speed, at the
+        replayed market's own marks (at 120x every 4 minutes, at the moments and rates of the recorded history).
         """
         schedule = self._funding[base]
         interval, phase = schedule.interval_ms, self._funding_phase(schedule.interval_ms)
@@ -217,8 +217,10 @@ class Market:
         return rows
 
     def _funding_phase(self, interval_ms: int) -> int:
-        """The market times of settlements, modulo the interval: those that map onto the exchange clock's marks
-        at speed 1 (0 when the exchange replays on the market's own clock)."""
+        """The market times of settlements, modulo the interval: at speed 1 those that fall on the exchange clock's
+        marks; at any other speed the market's own marks (0)."""
+        if self.timeline.speed != 1:
+            return 0
         return (self.timeline.market_start_ms - self.timeline.exchange_start_ms) % interval_ms
 
     def bars(

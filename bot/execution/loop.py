@@ -27,13 +27,14 @@ from bot.core.factory import CoreSettings, core_settings
 from bot.core.plan import Plan
 from bot.core.sweep import stale_orders
 from bot.domain import ZERO, CancelIntent, Market, Order, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
-from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
+from bot.errors import DataError, ExchangeError, HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import check_margin, run_preflight
 from bot.exchange.snapshot import read_snapshot
 from bot.execution.approval import Approval, Approver, Verdict
 from bot.execution.deadman import DeadMan
 from bot.execution.executor import Executor, Outcome
+from bot.execution.guards import WALLET_SOURCE, MissingHoldings, merged, vanished_positions
 from bot.execution.ids import ClientOrderIds, is_ours
 from bot.execution.interrupts import Interrupts
 from bot.execution.leverage import keep_leverage
@@ -125,6 +126,7 @@ class HedgeLoop:
         )  # the heartbeat and the venue's switch: started by the driver once the run may trade
         self._orders_left = False  # a cycle may have left orders of ours resting (none after cancel_our_orders)
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
+        self.missing_holdings = MissingHoldings()  # hedged wallet holdings the wallet reply stopped listing
         self._last_snapshot: Snapshot | None = None
         self._last_plan: Plan | None = None
         self._history: Mapping[str, tuple[Decimal, ...]] | None = None
@@ -156,18 +158,15 @@ class HedgeLoop:
             raise HaltRequested(f"cannot resume: {engaged.detail}")
         if options.resume and self.risk_state.trading is not TradingState.ACTIVE:
             self._apply([StateEvent(Trigger.OPERATOR_RESUME, f"operator: {options.command}")])
-        report = await reconcile(
-            self.port,
-            self.journal,
-            self.executor,
-            self.clock,
-            symbols=self._hedge_symbols(),
-            markets=self.markets,
-            run_id=self.run_id,
-            adopt_positions=options.adopt,
-        )
-        await self._check_margin()
-        await self._sweep(await self.port.fetch_open_orders(self._hedge_symbols()), "start-up sweep")
+        try:
+            report = await reconcile(
+                self.port, self.journal, self.executor, self.clock,
+                symbols=self._hedge_symbols(), markets=self.markets, run_id=self.run_id, adopt_positions=options.adopt,
+            )  # fmt: skip
+            await self._check_margin()
+            await self._sweep(await self.port.fetch_open_orders(self._hedge_symbols()), "start-up sweep")
+        except DataError as exc:  # refuse to start on a malformed reply; nothing was sent
+            raise PreflightError(f"{self.venue}: cannot start from the venue's replies: {exc}") from exc
         return report
 
     async def _check_margin(self) -> None:
@@ -272,12 +271,24 @@ class HedgeLoop:
             except ReconciliationError as exc:
                 await self.halt(str(exc), Trigger.RECONCILIATION_FAILED)
                 raise HaltRequested(f"reconciliation failed: {exc}") from exc
-        snapshot = await self._read_snapshot()
-        self._last_snapshot = snapshot
-        self.wallet_assets = {h.asset for h in snapshot.holdings if h.source.startswith("exchange:")}
+            except DataError as exc:  # a malformed reply: reconcile at the next turn; this cycle's guards hold
+                log.warning("reconcile.postponed", error=str(exc))
+        try:
+            snapshot = await self._read_snapshot()
+        except DataError as exc:  # malformed account data: decide nothing, change nothing, read again next cycle
+            return self._record_skipped(now, exc)
+        self.wallet_assets = {h.asset for h in snapshot.holdings if h.source.startswith(WALLET_SOURCE)}
         await self.executor.resolve_unknown()
-        await self.executor.sync_orders(snapshot.open_orders)
-        await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=now)
+        unlisted = await self.executor.sync_orders(snapshot.open_orders)
+        synced = await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=now)
+        bad_data = merged(
+            snapshot.bad_data,
+            synced.unreadable,
+            vanished_positions(self.journal, self.venue, snapshot, self._hedge_symbols()),
+            self.missing_holdings.check(self._last_plan, snapshot),
+        )
+        snapshot = replace(snapshot, open_orders=(*snapshot.open_orders, *unlisted), bad_data=bad_data)
+        self._last_snapshot = snapshot
         prepared = {symbol: p for symbol, p in snapshot.positions.items() if symbol in self.leverage}
         held = await keep_leverage(self.port, self.journal, self.run_id, prepared, self.config.execution.leverage)
         self.leverage.update(held.leverage)
@@ -391,6 +402,17 @@ class HedgeLoop:
                 trigger=change.event.trigger,
                 detail=change.event.detail,
             )
+
+    def _record_skipped(self, now: datetime, error: DataError) -> CycleOutcome:
+        """A cycle whose account data was malformed: nothing decided or sent, the reason journaled (an error row of
+        kind ``bad_data``), resting orders and positions kept as they are."""
+        detail = f"cycle {self.cycle_number} skipped: {error}"
+        self.journal.record_error(self.run_id, ReasonCode.BAD_DATA.value, detail)
+        outcome = CycleOutcome(self.cycle_number, self.risk_state.trading, ZERO, ZERO, (), skipped_because=str(error))
+        log.warning("cycle.skipped", cycle=self.cycle_number, reason=ReasonCode.BAD_DATA, error=str(error))
+        if self.on_cycle is not None:
+            self.on_cycle(outcome)
+        return outcome
 
     def _record_halted(self, now: datetime) -> CycleOutcome:
         outcome = CycleOutcome(self.cycle_number, TradingState.HALTED, ZERO, ZERO, ())

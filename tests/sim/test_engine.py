@@ -155,9 +155,9 @@ def test_funding_when_run_live_from_an_odd_moment_then_settled_at_00_08_16_utc_o
     ]
 
 
-def test_funding_when_replayed_at_speed_then_settled_every_interval_of_market_time() -> None:
-    # at 120x, 8 hours of the replayed market pass in 4 minutes: funding must settle at that pace (phased so that at
-    # speed 1 it would fall on the exchange clock's marks), not once per 8 hours of the wall clock
+def test_funding_when_replayed_at_speed_then_settled_at_the_replayed_markets_own_marks() -> None:
+    # at 120x, 8 hours of the replayed market pass in 4 minutes: funding settles at that pace, at the recorded
+    # history's moments and rates, not once per 8 hours of the wall clock
     sample = sol_sample(flat("100", 288), funding=["0.0001", "-0.0003", "0.0002"])
     started = datetime(2026, 3, 2, 5, 37, tzinfo=UTC)
     config = SimConfig(sample=sample.name, balances={"USDT": D(10_000)}, speed=120)
@@ -165,11 +165,10 @@ def test_funding_when_replayed_at_speed_then_settled_every_interval_of_market_ti
     sell_market(ex, "10")
     ex.advance(timedelta(minutes=9))  # 18 hours of market time from the replay's 00:00
     settled = [(utc_from_ms(e.time_ms), e.fee_rate) for e in ex.executions if e.exec_type is ExecType.FUNDING]
-    # at speed 1 the marks would be 02:23 and 10:23 of the replay (08:00 and 16:00 on the clock); at 120x those market
-    # times come 71.5 s and 311.5 s after the start
+    # the replay's 08:00 and 16:00 come 240 s and 480 s after the start, each settling its own recorded rate
     assert settled == [
-        (started + timedelta(seconds=71.5), D("0.0001")),
-        (started + timedelta(seconds=311.5), D("-0.0003")),
+        (started + timedelta(seconds=240), D("-0.0003")),
+        (started + timedelta(seconds=480), D("0.0002")),
     ]
 
 
