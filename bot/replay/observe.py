@@ -9,7 +9,7 @@ before the planner decides, so a re-priced order keeps the mid of the decision, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.clock import Clock
@@ -40,6 +40,7 @@ class ObservedPort:
         self.inner = port
         self.venue = port.venue
         self.unified_wallet = port.unified_wallet
+        self.cancel_switch = port.cancel_switch
         self._clock = clock
         self._first_mid: dict[str, tuple[datetime, Decimal | None]] = {}  # symbol -> (moment, mid of its 1st book)
         self._decided: dict[str, Decimal] = {}  # client order id -> decision mid
@@ -155,6 +156,12 @@ class ObservedPort:
 
     async def ensure_one_way_mode(self, symbol: str) -> None:
         await self.inner.ensure_one_way_mode(symbol)
+
+    async def arm_cancel_switch(self, symbols: Iterable[str], fires_after: timedelta) -> None:
+        await self.inner.arm_cancel_switch(symbols, fires_after)
+
+    async def disarm_cancel_switch(self, symbols: Iterable[str]) -> None:
+        await self.inner.disarm_cancel_switch(symbols)
 
     async def close(self) -> None:
         await self.inner.close()

@@ -36,6 +36,7 @@ from bot.domain import (
     Position,
     SpotQuote,
 )
+from bot.errors import VenueUnsupported
 from bot.exchange import convert
 from bot.exchange.convert import flat_position
 from bot.exchange.errors import Call, is_not_modified, translate
@@ -64,6 +65,8 @@ class SimPort:
         self.engine = engine
         self.quirks: VenueQuirks = QUIRKS
         self.unified_wallet = self.quirks.unified_wallet
+        # Bybit's switch is for market makers only: none here, as none through the ccxt adapter.
+        self.cancel_switch = self.quirks.cancel_switch.switch if self.quirks.cancel_switch else None
         self._instruments: dict[str, Instrument] = {}  # ccxt symbol -> instrument
         self._errors = ccxt.bybit()  # its error table only: nothing is ever sent
         self._by_key: dict[tuple[Category, str, ExecType], list[Execution]] = {}
@@ -197,6 +200,7 @@ class SimPort:
                     "leverage": rows.number(row["leverage"]),
                     "unrealizedPnl": rows.nonzero(row["unrealisedPnl"]),
                     "initialMargin": rows.number(row["positionIM"]),
+                    "maintenanceMargin": rows.number(row["positionMM"]),
                     "marginMode": None,  # Bybit's position rows no longer say (tradeMode is deprecated)
                 },
                 now,
@@ -321,6 +325,12 @@ class SimPort:
 
     async def ensure_one_way_mode(self, symbol: str) -> None:
         self._setting(Call("ensure_one_way_mode", symbol), lambda: self.engine.set_hedge_mode(False))
+
+    async def arm_cancel_switch(self, symbols: Iterable[str], fires_after: timedelta) -> None:
+        raise VenueUnsupported(f"{EXCHANGE} has no dead-man's switch for ordinary accounts")
+
+    async def disarm_cancel_switch(self, symbols: Iterable[str]) -> None:
+        raise VenueUnsupported(f"{EXCHANGE} has no dead-man's switch for ordinary accounts")
 
     async def close(self) -> None:
         return None
