@@ -265,17 +265,7 @@ class CcxtExchange(CcxtSwitch):
                 )
         except Exception as exc:  # anything after the request may have left: ccxt or not, translate it
             raise translate(exc, self.quirks.exchange, call) from exc
-        acknowledged = Order(
-            symbol=request.symbol,
-            side=request.side,
-            amount=request.amount,
-            price=request.price,
-            status=OrderStatus.OPEN,
-            client_order_id=request.client_order_id,
-            order_id=None,
-            reduce_only=request.reduce_only,
-            post_only=request.post_only,
-        )
+        acknowledged = request.as_open()
         try:
             order = convert.to_order(raw, self.quirks, fallback=acknowledged)
         except DataError as exc:  # the venue answered, but not legibly: the order may well exist

@@ -24,6 +24,7 @@ from bot.domain import (
     Market,
     Order,
     OrderBook,
+    OrderStatus,
     PerpTicker,
     Position,
     Side,
@@ -42,6 +43,14 @@ class OrderRequest:
     client_order_id: str  # alphanumeric, at most 32 characters (the strictest venue's rule), prefix "hb"
     reduce_only: bool
     post_only: bool = True
+
+    def as_open(self) -> Order:
+        """The order this request asks for, open for all of its amount: what it is until the venue says otherwise
+        (on its way, or acknowledged with ids only)."""
+        return Order(
+            self.symbol, self.side, self.amount, self.price, OrderStatus.OPEN, self.client_order_id, None,
+            reduce_only=self.reduce_only, post_only=self.post_only,
+        )  # fmt: skip
 
 
 class SwitchScope(StrEnum):

@@ -31,7 +31,6 @@ from bot.domain import (
     Market,
     Order,
     OrderBook,
-    OrderStatus,
     PerpTicker,
     Position,
     SpotQuote,
@@ -263,17 +262,7 @@ class SimPort:
         )
         await _request()
         self._call(call, lambda: self.engine.place_order(new))
-        acknowledged = Order(
-            symbol=request.symbol,
-            side=request.side,
-            amount=request.amount,
-            price=request.price,
-            status=OrderStatus.OPEN,
-            client_order_id=request.client_order_id,
-            order_id=None,
-            reduce_only=request.reduce_only,
-            post_only=request.post_only,
-        )
+        acknowledged = request.as_open()
         # Bybit acknowledges with ids only: the adapter reads the order once to learn its state.
         return await self.fetch_order(request.symbol, client_order_id=request.client_order_id) or acknowledged
 
