@@ -24,6 +24,7 @@ from bot import limits
 from bot.alerts.config import AlertsConfig, check_alerts, resolve_destinations
 from bot.alerts.settings import Destination
 from bot.config_errors import format_validation_error
+from bot.config_policy import PolicyConfig
 from bot.config_types import (
     Asset,
     Fraction,
@@ -34,12 +35,11 @@ from bot.config_types import (
     PositiveDecimal,
     PositiveDuration,
     StrictModel,
-    VenueMode,
 )
-from bot.credentials import Credentials, read_secrets_file, resolve_credentials
+from bot.credentials import CredentialNeed, Credentials, read_secrets_file, resolve_credentials
 from bot.domain import MarginMode, Rounding
 from bot.errors import ConfigError
-from policies.config import PolicyConfig
+from bot.settings import VenueMode
 
 SUPPORTED_EXCHANGES = ("bybit", "binance", "okx")
 
@@ -233,7 +233,11 @@ def parse_config(
         _ENVIRON.reset(token)
     problems = cross_check(config)
     secrets, secrets_file_problems = read_secrets_file(config.secrets_file, base_dir)
-    credentials, credential_problems = resolve_credentials(config, environ, secrets)
+    needs = {
+        name: CredentialNeed(venue.credentials, venue.mode is VenueMode.SIM, venue.exchange == "okx")
+        for name, venue in config.venues.items()
+    }
+    credentials, credential_problems = resolve_credentials(needs, environ, secrets)
     destinations, destination_problems = resolve_destinations(config.alerts, environ, secrets)
     problems.extend([*secrets_file_problems, *credential_problems, *destination_problems])
     if problems:

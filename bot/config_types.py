@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from bot import limits
 from bot.durations import DURATION_FORMS, parse_duration
-
-
-class VenueMode(StrEnum):
-    SIM = "sim"  # the project's local exchange simulator
-    TESTNET = "testnet"  # the venue's testnet (ccxt sandbox mode)
-    DEMO = "demo"  # the venue's demo trading account
-    LIVE = "live"  # real money
 
 
 class StrictModel(BaseModel):

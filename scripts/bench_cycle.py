@@ -50,6 +50,7 @@ from bot.execution.approval import AutoApprover  # noqa: E402
 from bot.execution.loop import HedgeLoop, LoopOptions  # noqa: E402
 from bot.journal.writer import open_journal  # noqa: E402
 from bot.logging import configure_logging  # noqa: E402
+from bot.settings.from_config import settings_for  # noqa: E402
 from hedgesim import SimConfig, SimExchange, running_sim  # noqa: E402
 from hedgesim.marketdata import SAMPLES_DIR  # noqa: E402
 
@@ -155,12 +156,12 @@ async def measure(layout: str, holdings: int, *, warmup: int, cycles: int, folde
     engine = SimExchange.deterministic(SimConfig(sample=folder / "sample", balances=balances, rate_limits=False))
     async with running_sim(engine=engine) as sim:
         config = bot_config(sim.url, folder, layout)
-        venue = config.venues["main"]
+        settings = settings_for(config, "main")
         port = build_exchange(
-            "main", venue, config.credentials("main"), engine.clock, margin_mode=config.execution.margin_mode
+            settings.venue, config.credentials("main"), engine.clock, margin_mode=settings.execution.margin_mode
         )
         journal = open_journal(folder / "journal.sqlite", engine.clock)
-        loop = HedgeLoop(config, "main", port, journal, engine.clock, AutoApprover(), run_id="bench1")
+        loop = HedgeLoop(settings, port, journal, engine.clock, AutoApprover(), run_id="bench1")
         try:
             await loop.start(LoopOptions())
             building = []

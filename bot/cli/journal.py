@@ -16,7 +16,8 @@ from bot.cli.output import err, money, out, print_json, show
 from bot.clock import SystemClock
 from bot.config import load_config
 from bot.durations import DURATION_FORMS, parse_duration
-from bot.journal import JournalReader, journal_path, open_reader
+from bot.journal import JournalReader, open_reader
+from bot.settings.from_config import journal_path
 
 VIEWS = ("cycles", "why", "orders", "fills", "funding")
 

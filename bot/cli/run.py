@@ -17,16 +17,17 @@ from bot.cli.output import err, out
 from bot.cli.venue import connect, pick_venue
 from bot.clock import SystemClock
 from bot.config import AppConfig
-from bot.core.cycle import plan_with
+from bot.core.cycle import plan_cycle
 from bot.errors import HaltRequested, HedgebotError, PreflightError, ReconciliationError
 from bot.execution.approval import Approver, AutoApprover
 from bot.execution.ids import run_id_for
 from bot.execution.interrupts import Interrupts
 from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
 from bot.execution.summary import CycleOutcome
-from bot.journal import journal_path, open_journal
+from bot.journal import open_journal
 from bot.risk.kill_switch import check_kill_switch
 from bot.risk.state import Trigger
+from bot.settings.from_config import journal_path, settings_for
 
 log = structlog.get_logger(__name__)
 
@@ -111,18 +112,19 @@ async def drive(
     """Open the venue and the journal, start the loop (fail closed), run ``body`` (default: the loop), and
     always leave a clean state: stopped -> our orders cancelled; halted -> HALTED journaled; crashed -> halted;
     and in every case fills and funding synced once more before the run is recorded as ended."""
+    settings = settings_for(config, venue)
     clock = SystemClock()
     journal = open_journal(journal_path(config), clock)
     run_id = run_id_for(clock.now(), venue)
-    async with connect(config, venue, clock) as port:
-        loop = HedgeLoop(config, venue, port, journal, clock, approver, run_id=run_id, planner=planner or plan_with)
+    async with connect(settings, config.credentials(venue), clock) as port:
+        loop = HedgeLoop(settings, port, journal, clock, approver, run_id=run_id, planner=planner or plan_cycle)
         loop.on_cycle = lambda outcome: out.print(cycle_line(outcome, clock.now()), markup=False)
         stop = loop.interrupts.stop
         _install_signals(loop.interrupts)
         try:
             report = await loop.start(options)
             out.print(
-                f"hedgebot run {run_id} on {venue} ({config.venues[venue].mode.value}): reconciled "
+                f"hedgebot run {run_id} on {venue} ({settings.venue.mode.value}): reconciled "
                 f"({report.new_fills} fills, {report.new_funding} funding payments recorded; "
                 f"{len(report.adopted_orders)} orders adopted)",
                 markup=False,

@@ -15,8 +15,10 @@ from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
 from bot.domain import Position, Snapshot, is_ours
-from bot.journal import journal_path, open_reader
+from bot.journal import open_reader
 from bot.journal.reader import JournalReader
+from bot.settings import Settings
+from bot.settings.from_config import journal_path, settings_for
 
 HELP = "show positions, resting orders, targets, the trading state and funding (changes nothing)"
 DESCRIPTION = """\
@@ -42,19 +44,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     venue = pick_venue(config, args.venue)
-    return asyncio.run(_status(config, venue, args.json))
+    return asyncio.run(_status(config, settings_for(config, venue), args.json))
 
 
-async def _status(config: AppConfig, venue: str, as_json: bool) -> int:
+async def _status(config: AppConfig, settings: Settings, as_json: bool) -> int:
     clock = SystemClock()
+    venue = settings.venue.name
     path = journal_path(config)
     reader = open_reader(path) if path.exists() else None
     try:
         saved = reader.latest_policy_state() if reader else None
         state = CoreState.from_dict(saved) if saved else CoreState()
-        async with connect(config, venue, clock) as port:
-            snapshot, _ = await read_once(config, venue, port, clock, state.planner.managed)
-        plan, _ = plan_cycle(config, snapshot, state, clock.now())
+        async with connect(settings, config.credentials(venue), clock) as port:
+            snapshot, _ = await read_once(settings, port, clock, state.planner.managed)
+        plan, _ = plan_cycle(settings.core, snapshot, state, clock.now())
         journal = _journal_view(reader)
     finally:
         if reader is not None:
@@ -63,7 +66,7 @@ async def _status(config: AppConfig, venue: str, as_json: bool) -> int:
         print_json(
             {
                 "venue": venue,
-                "mode": config.venues[venue].mode.value,
+                "mode": settings.venue.mode.value,
                 "positions": [_position(p) for p in _open_positions(snapshot)],
                 "our_orders": [o for o in snapshot.open_orders if is_ours(o.client_order_id)],
                 "foreign_orders": sum(1 for o in snapshot.open_orders if not is_ours(o.client_order_id)),
@@ -72,7 +75,7 @@ async def _status(config: AppConfig, venue: str, as_json: bool) -> int:
             }
         )
         return 0
-    out.print(f"{venue} ({config.venues[venue].mode.value}); trading state: {journal['trading_state']}", markup=False)
+    out.print(f"{venue} ({settings.venue.mode.value}); trading state: {journal['trading_state']}", markup=False)
     show(_positions_table(snapshot))
     ours = [o for o in snapshot.open_orders if is_ours(o.client_order_id)]
     out.print(f"{len(ours)} resting order(s) of ours; {len(snapshot.open_orders) - len(ours)} foreign", markup=False)

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.core.cycle import CoreState, is_ours
-from bot.core.factory import CoreSettings
 from bot.core.plan import Plan
 from bot.core.planner.instrument import InstrumentInput, plan_instrument
 from bot.core.planner.state import PlannerState
 from bot.domain import ZERO, Snapshot
+from bot.settings import CoreSettings
 
 
 def plan_unwind(
@@ -38,7 +38,7 @@ def plan_unwind(
             position=snapshot.position_contracts(symbol),
             orders=tuple(o for o in ours if o.symbol == symbol),
         )
-        decision, states[symbol] = plan_instrument(inp, settings.params, state.planner.of(symbol), now)
+        decision, states[symbol] = plan_instrument(inp, settings.planner, state.planner.of(symbol), now)
         decisions.append(decision)
     managed = frozenset(state.planner.managed | {d.symbol for d in decisions if d.current != ZERO})
     plan = Plan(at=now, policy="unwind", holdings=(), instruments=tuple(decisions))

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal
 
 from bot.domain import ZERO, Balance, Holding, ReasonCode, SpotQuote, ValuedHolding
+from bot.settings import PriceKind
 
-PriceKind = Literal["mid", "last"]
 STATIC_PREFIX = "static:"
 
 

@@ -14,8 +14,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from bot.config import VenueMode
 from bot.errors import VenueUnsupported
+from bot.settings import VenueMode
 
 # Our client order ids: "hb" then letters and digits, at most 32 characters. The strictest rule among the
 # venues (OKX clOrdId: alphanumeric, 1-32), so one id works everywhere (Bybit orderLinkId allows 36 with "-_",

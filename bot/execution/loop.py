@@ -9,8 +9,6 @@ waits (the approver's review, the pause between cycles) give way to a stop or ha
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,9 +19,7 @@ from pathlib import Path
 import structlog
 
 from bot.clock import Clock
-from bot.config import AppConfig
-from bot.core.cycle import CoreState, plan_with
-from bot.core.factory import CoreSettings, core_settings
+from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.domain import ZERO, CancelIntent, Market, Order, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
 from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
@@ -53,14 +49,14 @@ from bot.risk.context import RiskContext, RiskHistory, full_hedge_of
 from bot.risk.decision import RiskDecision
 from bot.risk.gate import decide, evaluate
 from bot.risk.kill_switch import check_kill_switch
-from bot.risk.limits import RiskLimits
 from bot.risk.state import RiskState, StateEvent, Trigger, apply_events, daily_limit_events
+from bot.settings import CoreSettings, Settings
 
 log = structlog.get_logger(__name__)
 
 HISTORY_EVERY = 12  # cycles between re-reads of price history for estimated betas
 
-# snapshot + state -> plan + state: the policy's plan (``plan_with``) or, for `hedgebot unwind`, ``plan_unwind``.
+# snapshot + state -> plan + state: the policy's plan (``plan_cycle``) or, for `hedgebot unwind`, ``plan_unwind``.
 PlanFunction = Callable[[CoreSettings, Snapshot, CoreState, datetime], tuple[Plan, CoreState]]
 
 
@@ -76,8 +72,7 @@ class LoopOptions:
 class HedgeLoop:
     def __init__(
         self,
-        config: AppConfig,
-        venue: str,
+        settings: Settings,
         port: ExchangePort,
         journal: Journal,
         clock: Clock,
@@ -85,19 +80,18 @@ class HedgeLoop:
         *,
         run_id: str,
         kill_switch: Path | None = None,
-        planner: PlanFunction = plan_with,
+        planner: PlanFunction = plan_cycle,
     ) -> None:
-        self.config = config
-        self.venue = venue
+        self.settings = settings
+        self.venue = settings.venue.name
         self.port = port
         self.journal = journal
         self.clock = clock
         self.approver = approver
         self.run_id = run_id
-        self.kill_switch = kill_switch if kill_switch is not None else config.risk.kill_switch_file
-        self.settings = core_settings(config)
+        self.kill_switch = kill_switch if kill_switch is not None else settings.kill_switch_file
         self.planner = planner
-        self.limits = RiskLimits.from_config(config.risk)
+        self.limits = settings.risk
         self.ids = ClientOrderIds(run_id)
         self.executor = Executor(
             port,
@@ -106,8 +100,8 @@ class HedgeLoop:
             clock,
             run_id=run_id,
             recheck=self._recheck,
-            max_reprices_per_minute=config.execution.max_reprices_per_minute,
-            passive_offset_ticks=config.execution.passive_offset_ticks,
+            max_reprices_per_minute=settings.execution.max_post_only_retries_per_minute,
+            passive_offset_ticks=settings.execution.passive_offset_ticks,
         )
         self.markets: dict[str, Market] = {}
         self.leverage: dict[str, Decimal] = {}
@@ -126,17 +120,18 @@ class HedgeLoop:
 
     async def start(self, options: LoopOptions) -> ReconcileReport:
         """Preflight, reconciliation and the run's first journal rows; raises if the bot must not trade."""
-        preflight = await run_preflight(self.port, preflight_plan(self.config, self.venue), self.clock)
+        preflight = await run_preflight(self.port, preflight_plan(self.settings), self.clock)
         self.markets = dict(preflight.markets)
         self.leverage = dict(preflight.leverage)
         self.wallet_assets = {a for a, b in preflight.margin_balances.items() if b.total > 0}
         await self._prepare_instruments(set(self._hedge_symbols()))
+        venue = self.settings.venue
         self.journal.start_run(
             self.run_id,
-            mode=self.config.venues[self.venue].mode.value,
-            config_hash=_config_hash(self.config),
+            mode=venue.mode.value,
+            config_hash=self.settings.config_hash,
             version=_version(),
-            detail={"venue": self.venue, "exchange": self.config.venues[self.venue].exchange},
+            detail={"venue": venue.name, "exchange": venue.exchange},
         )
         self.started = True
         saved = self.journal.latest_policy_state()
@@ -165,8 +160,8 @@ class HedgeLoop:
     async def _check_margin(self) -> None:
         """Fail closed before the first order: the margin wallet must cover what the targets still need."""
         snapshot = await self._read_snapshot()
-        plan, _ = self.planner(self.settings, snapshot, self.core_state, self.clock.now())
-        needed = margin_needed(plan, self.markets, self.config.execution.leverage)
+        plan, _ = self.planner(self.settings.core, snapshot, self.core_state, self.clock.now())
+        needed = margin_needed(plan, self.markets, self.settings.execution.leverage)
         headroom = check_margin(snapshot.balances, needed, QUOTE)
         log.info("preflight.margin", needed=needed, headroom=headroom)
 
@@ -207,7 +202,7 @@ class HedgeLoop:
 
     async def run(self, options: LoopOptions) -> int:
         """Cycles until the count is done or a stop is requested, then returns 0; a halt raises HaltRequested."""
-        interval = self.config.execution.interval.total_seconds()
+        interval = self.settings.execution.interval.total_seconds()
         stop = self.interrupts.stop
         done = 0
         while options.cycles is None or done < options.cycles:
@@ -254,7 +249,7 @@ class HedgeLoop:
         await self.executor.sync_orders(snapshot.open_orders)
         await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=now)
         prepared = {symbol: p for symbol, p in snapshot.positions.items() if symbol in self.leverage}
-        held = await keep_leverage(self.port, self.journal, self.run_id, prepared, self.config.execution.leverage)
+        held = await keep_leverage(self.port, self.journal, self.run_id, prepared, self.settings.execution.leverage)
         self.leverage.update(held.leverage)
         history = self.journal.risk_history(now)
         self._apply([*events, *held.halts, *daily_limit_events(history, self.limits)])
@@ -262,7 +257,7 @@ class HedgeLoop:
             await self.cancel_our_orders(f"halted: {self.risk_state.detail}")
             return self._record_halted(now)
 
-        plan, next_state = self.planner(self.settings, snapshot, self.core_state, now)
+        plan, next_state = self.planner(self.settings.core, snapshot, self.core_state, now)
         self._last_plan = plan
         intents = plan.intents
         await self._prepare_instruments({intent.symbol for intent in intents})
@@ -347,7 +342,7 @@ class HedgeLoop:
             our_orders=ours,
             full_hedge=full_hedge_of(plan.targets),
             collateral=collateral.total if collateral else ZERO,
-            margin_mode=self.config.execution.margin_mode,
+            margin_mode=self.settings.execution.margin_mode,
             leverage=self.leverage,
             history=history,
         )
@@ -370,15 +365,14 @@ class HedgeLoop:
         return outcome
 
     def _hedge_symbols(self) -> tuple[str, ...]:
-        return hedge_symbols(self.config, self.wallet_assets, self.core_state.planner.managed, self.markets)
+        return hedge_symbols(self.settings.core, self.wallet_assets, self.core_state.planner.managed, self.markets)
 
     async def _read_snapshot(self) -> Snapshot:
         """This cycle's snapshot; price history (for estimated betas) is re-read every ``history_every`` cycles."""
         fresh_history = self._history is None or self.cycle_number % HISTORY_EVERY == 1
         request = snapshot_request(
-            self.config, self.venue, self.wallet_assets, self.core_state.planner.managed, self.markets,
-            with_history=fresh_history,
-        )  # fmt: skip
+            self.settings, self.wallet_assets, self.core_state.planner.managed, self.markets, with_history=fresh_history
+        )
         snapshot = await read_snapshot(self.port, request, self.markets, self.clock)
         if request.history is not None:
             self._history = snapshot.history
@@ -391,17 +385,13 @@ class HedgeLoop:
         new = sorted(symbols - set(self.leverage))
         if not new:
             return
-        plan = replace(preflight_plan(self.config, self.venue), hedge_symbols=tuple(new), max_clock_skew=None)
+        plan = replace(preflight_plan(self.settings), hedge_symbols=tuple(new), max_clock_skew=None)
         try:
             report = await run_preflight(self.port, plan, self.clock)
         except PreflightError:
             log.exception("instrument.setup_failed", symbols=new)
             raise
         self.leverage.update(report.leverage)
-
-
-def _config_hash(config: AppConfig) -> str:
-    return hashlib.sha256(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _version() -> str:

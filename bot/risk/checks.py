@@ -15,8 +15,8 @@ from decimal import Decimal
 from bot.domain import ZERO, MarginMode, OrderIntent, Side, TradingState
 from bot.risk.context import RiskContext, order_notional
 from bot.risk.decision import Denial, DenialCode
-from bot.risk.limits import RiskLimits
 from bot.risk.liquidation import liquidation_distance, liquidation_price
+from bot.settings import RiskLimits
 
 Check = Callable[[OrderIntent, RiskContext, RiskLimits], Denial | None]
 

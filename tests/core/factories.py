@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from bot.config import ExecutionConfig, RiskConfig
 from bot.core.planner.instrument import InstrumentInput
-from bot.core.planner.params import PlannerParams
 from bot.domain import (
     HedgeTarget,
     Market,
@@ -19,6 +19,8 @@ from bot.domain import (
     Side,
     ValuedHolding,
 )
+from bot.settings import PlannerParams
+from bot.settings.from_config import planner_params
 from tests.factories import NOW, book, perp_ticker, sol_perp_market
 
 D = Decimal
@@ -88,9 +90,14 @@ def sol_input(
     )
 
 
+def default_params() -> PlannerParams:
+    """The planner's settings as the configuration's defaults make them."""
+    return planner_params(ExecutionConfig(), RiskConfig())
+
+
 def params(**overrides: object) -> PlannerParams:
     """Planner settings: the configuration's defaults, but a large max order so sizing tests see one order."""
-    return replace(PlannerParams(max_order_notional=D(1_000_000)), **overrides)
+    return replace(replace(default_params(), max_order_notional=D(1_000_000)), **overrides)
 
 
 def at(minutes: float) -> datetime:

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import AppConfig, parse_config
-from bot.core.cycle import plan_with
+from bot.core.cycle import plan_cycle
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import ExchangePort
 from bot.execution.approval import AutoApprover
 from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
 from bot.execution.summary import CycleOutcome
 from bot.journal.writer import Journal, open_journal
+from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 
 SOL = "SOL/USDT:USDT"
@@ -93,8 +94,9 @@ def _loop(
     planner: PlanFunction | None,
 ) -> HedgeLoop:
     return HedgeLoop(
-        config, "main", port, journal, engine.clock, AutoApprover(), run_id=run_id, planner=planner or plan_with
-    )
+        settings_for(config, "main"), port, journal, engine.clock, AutoApprover(), run_id=run_id,
+        planner=planner or plan_cycle,
+    )  # fmt: skip
 
 
 @asynccontextmanager
@@ -118,8 +120,9 @@ async def running_bot(
         clock = engine.clock
         journal = open_journal(tmp_path / "journal.sqlite", clock)
         port = build_exchange(
-            "main", config.venues["main"], config.credentials("main"), clock, margin_mode=config.execution.margin_mode
-        )
+            settings_for(config, "main").venue, config.credentials("main"), clock,
+            margin_mode=config.execution.margin_mode,
+        )  # fmt: skip
         loop = _loop(config, port, journal, engine, "e2etst", planner)
         harness = Harness(sim, engine, config, port, journal, loop)
         try:

@@ -30,6 +30,7 @@ from bot.exchange.port import ExchangePort, OrderRequest
 from bot.execution.approval import AutoApprover
 from bot.execution.loop import HedgeLoop, LoopOptions
 from bot.journal import JournalOrder, OrderOrigin, open_journal
+from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, running_sim
 from hedgesim.enums import Side as VenueSide
 from hedgesim.instruments import Category
@@ -99,7 +100,10 @@ async def test_restart_when_an_unknown_order_lands_during_reconciliation_then_it
         config = bot_config(sim.url, tmp_path)
         journal = open_journal(tmp_path / "journal.sqlite", engine.clock)
         port = build_exchange(
-            "main", config.venues["main"], config.credentials("main"), engine.clock, margin_mode=MarginMode.ISOLATED
+            settings_for(config, "main").venue,
+            config.credentials("main"),
+            engine.clock,
+            margin_mode=MarginMode.ISOLATED,
         )
         price = (mark(sim, "SOLUSDT") * D("1.002")).quantize(D("0.01"))  # rests above the ask
         crashed = OrderRequest(SOL, Side.SELL, D(10), price, "hbcrash1x0", reduce_only=False)
@@ -109,7 +113,7 @@ async def test_restart_when_an_unknown_order_lands_during_reconciliation_then_it
             link_id="hbcrash1x0",
         )  # fmt: skip
         landing = LandsBeforeListing(port, partial(engine.place_order, held))
-        loop = HedgeLoop(config, "main", landing, journal, engine.clock, AutoApprover(), run_id="again1")  # type: ignore[arg-type]
+        loop = HedgeLoop(settings_for(config, "main"), landing, journal, engine.clock, AutoApprover(), run_id="again1")  # type: ignore[arg-type]
         try:
             await loop.start(LoopOptions())
             adopted = journal.order("hbcrash1x0")
@@ -152,15 +156,20 @@ async def test_restart_when_a_resting_order_fills_while_reconciling_then_the_bot
         config = bot_config(sim.url, tmp_path)
         journal = open_journal(tmp_path / "journal.sqlite", engine.clock)
         ports = [
-            build_exchange("main", config.venues["main"], config.credentials("main"), engine.clock) for _ in range(2)
+            build_exchange(settings_for(config, "main").venue, config.credentials("main"), engine.clock)
+            for _ in range(2)
         ]
         try:
-            first = HedgeLoop(config, "main", ports[0], journal, engine.clock, AutoApprover(), run_id="first1")
+            first = HedgeLoop(
+                settings_for(config, "main"), ports[0], journal, engine.clock, AutoApprover(), run_id="first1"
+            )
             await first.start(LoopOptions())
             await first.run_cycle()  # sells rest at the ask; then the process dies
             assert engine.venue.orders.open_orders(symbol="SOLUSDT")
             jump = FillsBeforePositions(ports[1], partial(engine.gap, "SOL", D("0.05")))  # +5 %: every sell fills
-            second = HedgeLoop(config, "main", jump, journal, engine.clock, AutoApprover(), run_id="again2")  # type: ignore[arg-type]
+            second = HedgeLoop(
+                settings_for(config, "main"), jump, journal, engine.clock, AutoApprover(), run_id="again2"
+            )  # type: ignore[arg-type]
             await second.start(LoopOptions())  # refuses to trade: "positions differ from what the journal explains"
             explained = {p.symbol: p.contracts for p in journal.explained_positions()}
             assert explained[SOL] == engine.position("SOLUSDT").position.size  # type: ignore[union-attr]
@@ -180,17 +189,22 @@ async def test_restart_when_more_than_a_page_of_fills_happened_while_down_then_t
         config = bot_config(sim.url, tmp_path, execution={"slice_max_depth_share": 1}, risk=wide)
         journal = open_journal(tmp_path / "journal.sqlite", engine.clock)
         ports = [
-            build_exchange("main", config.venues["main"], config.credentials("main"), engine.clock) for _ in range(2)
+            build_exchange(settings_for(config, "main").venue, config.credentials("main"), engine.clock)
+            for _ in range(2)
         ]
         try:
-            first = HedgeLoop(config, "main", ports[0], journal, engine.clock, AutoApprover(), run_id="first2")
+            first = HedgeLoop(
+                settings_for(config, "main"), ports[0], journal, engine.clock, AutoApprover(), run_id="first2"
+            )
             await first.start(LoopOptions())
             await first.run_cycle()  # sells rest at the ask; then the process dies
             for _ in range(60):
                 sim.advance(timedelta(seconds=5))  # five minutes down
             fills = [e for e in engine.executions if e.exec_type is ExecType.TRADE]
             assert len(fills) > 50  # more than Bybit's default page of executions
-            second = HedgeLoop(config, "main", ports[1], journal, engine.clock, AutoApprover(), run_id="again4")
+            second = HedgeLoop(
+                settings_for(config, "main"), ports[1], journal, engine.clock, AutoApprover(), run_id="again4"
+            )
             await second.start(LoopOptions())  # refuses to trade: the journal recorded only the newest 50 fills
             assert len(journal.fills(limit=1000)) == len(fills)
         finally:

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from bot.core.cycle import CoreState, plan_with
-from bot.core.factory import CoreSettings
+from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.domain import ReasonCode, Snapshot, round_price_passive
 from bot.errors import PreflightError
 from bot.execution.loop import LoopOptions, PlanFunction
+from bot.settings import CoreSettings
 from tests.e2e.harness import running_bot
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +33,7 @@ def inflate(amount: str = "1", price: str = "1") -> PlanFunction:
     """The real planner, with every intent's amount and price scaled (price kept on the tick)."""
 
     def planner(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now: datetime) -> tuple[Plan, CoreState]:
-        plan, next_state = plan_with(settings, snapshot, state, now)
+        plan, next_state = plan_cycle(settings, snapshot, state, now)
         instruments = []
         for decision in plan.instruments:
             tick = snapshot.markets[decision.symbol].tick_size

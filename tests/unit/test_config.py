@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import VenueMode, load_config, parse_config
-from bot.core.factory import planner_params
 from bot.errors import ConfigError
+from bot.settings.from_config import planner_params
 from hedgesim.credentials import SIM_API_KEY
 from tests.conftest import EXAMPLE_CONFIG
 
@@ -186,7 +186,7 @@ def test_slice_max_notional_when_combined_with_max_order_notional_then_smaller_c
 ) -> None:
     text = SIM_VENUE + f"\n[execution]\nslice_max_notional = {slice_max}\n[risk]\nmax_order_notional = {max_order}\n"
     config = load_config(write_config(text), env={})
-    assert planner_params(config).max_order_notional == Decimal(per_order)
+    assert planner_params(config.execution, config.risk).max_order_notional == Decimal(per_order)
 
 
 def test_client_rate_limit_when_turned_off_on_a_real_venue_then_refused(write_config) -> None:

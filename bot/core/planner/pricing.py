@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.core.planner.params import PlannerParams
 from bot.domain import ZERO, Order, OrderBook, PerpTicker, ReasonCode, Side, round_price_passive
+from bot.settings import PlannerParams
 
 BPS = Decimal(10_000)
 
