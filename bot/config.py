@@ -15,9 +15,9 @@ from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot import limits
@@ -39,6 +39,7 @@ from bot.config_types import (
 from bot.credentials import CredentialNeed, Credentials, read_secrets_file, resolve_credentials
 from bot.domain import MarginMode, Rounding
 from bot.errors import ConfigError
+from bot.exchange.quirks import QUIRKS
 from bot.settings import VenueMode
 
 SUPPORTED_EXCHANGES = ("bybit", "binance", "okx")
@@ -49,8 +50,18 @@ __all__ = ["AppConfig", "Credentials", "VenueMode", "load_config", "parse_config
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("hedgebot_config_environ", default=None)
 
 
+def _exchange(value: str) -> str:
+    """One of the venues the quirks table has a row for (``bot.exchange.quirks.QUIRKS``)."""
+    if value not in QUIRKS:
+        raise ValueError(f"unsupported exchange: choose one of {', '.join(repr(name) for name in QUIRKS)}")
+    return value
+
+
+Exchange = Annotated[str, AfterValidator(_exchange)]
+
+
 class VenueConfig(StrictModel):
-    exchange: Literal["bybit", "binance", "okx"]
+    exchange: Exchange
     mode: VenueMode
     credentials: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     url: str | None = None  # base URL of the simulator (mode "sim" only)
@@ -234,7 +245,7 @@ def parse_config(
     problems = cross_check(config)
     secrets, secrets_file_problems = read_secrets_file(config.secrets_file, base_dir)
     needs = {
-        name: CredentialNeed(venue.credentials, venue.mode is VenueMode.SIM, venue.exchange == "okx")
+        name: CredentialNeed(venue.credentials, venue.mode is VenueMode.SIM, QUIRKS[venue.exchange].passphrase)
         for name, venue in config.venues.items()
     }
     credentials, credential_problems = resolve_credentials(needs, environ, secrets)

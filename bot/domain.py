@@ -282,7 +282,10 @@ class Order:
     reduce_only: bool = False
     post_only: bool = False
     timestamp: datetime | None = None
-    reject_reason: str | None = None
+    reject_reason: str | None = None  # the venue's words for a cancel or reject it made itself
+    # Cancelled by the venue because, post-only, it would have taken liquidity (the adapter reads the venue's way of
+    # saying so); a post-only order the venue refuses outright raises PostOnlyWouldTake instead.
+    post_only_rejected: bool = False
 
     @property
     def remaining(self) -> Decimal:

@@ -216,12 +216,15 @@ def to_order(raw: Raw, quirks: VenueQuirks, *, fallback: Order | None = None) ->
     if side not in ("buy", "sell"):
         raise DataError(f"order {raw.get('id')} on {raw.get('symbol')} has no side")
     reason = info.get(quirks.reject_reason_field) if quirks.reject_reason_field else None
+    status = order_status(raw.get("status"), amount, filled)
+    cancel_field = quirks.post_only_cancel_field
+    post_only_cancel = cancel_field is not None and str(info.get(cancel_field)) in quirks.post_only_cancel_values
     return Order(
         symbol=raw.get("symbol") or (fallback.symbol if fallback else ""),
         side=Side(side),
         amount=amount,
         price=dec(raw.get("price")) or (fallback.price if fallback else None),
-        status=order_status(raw.get("status"), amount, filled),
+        status=status,
         client_order_id=raw.get("clientOrderId") or info.get(quirks.client_id_field) or None,
         order_id=raw.get("id"),
         filled=filled,
@@ -230,6 +233,7 @@ def to_order(raw: Raw, quirks: VenueQuirks, *, fallback: Order | None = None) ->
         post_only=bool(raw.get("postOnly")) or (fallback.post_only if fallback else False),
         timestamp=utc_from_ms(raw["timestamp"]) if raw.get("timestamp") else None,
         reject_reason=None if reason in quirks.no_reject_reason else reason,
+        post_only_rejected=status is OrderStatus.CANCELED and post_only_cancel,
     )
 
 

@@ -58,7 +58,6 @@ from bot.risk.decision import RiskDecision
 
 log = structlog.get_logger(__name__)
 
-POST_ONLY_REASONS = ("EC_PostOnlyWillTakeLiquidity", "post only", "post-only", "postonly")
 MINUTE = timedelta(minutes=1)
 
 
@@ -285,7 +284,7 @@ class Executor:
             return Placement(intent, Outcome.REJECTED, request.client_order_id, detail=str(exc))
         self._journal.record_acknowledged(ticket, order)
         self._seen[request.client_order_id] = order
-        if order.status is OrderStatus.CANCELED and intent.post_only and _post_only_reason(order.reject_reason):
+        if order.post_only_rejected:
             return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled")
         log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status)
         return Placement(intent, Outcome.PLACED, request.client_order_id, order)
@@ -352,8 +351,3 @@ def _in_flight(request: OrderRequest) -> Order:
 def _would_cross(price: Decimal, passive: Decimal, side: Side) -> bool:
     """Whether ``price`` is beyond the latest passive price: a sell below the ask, a buy above the bid."""
     return price < passive if side is Side.SELL else price > passive
-
-
-def _post_only_reason(reason: str | None) -> bool:
-    text = (reason or "").lower()
-    return any(marker.lower() in text for marker in POST_ONLY_REASONS)

@@ -62,7 +62,10 @@ def rests(request: OrderRequest) -> Order:
 
 
 def cancelled_post_only(request: OrderRequest) -> Order:
-    return replace(rests(request), status=OrderStatus.CANCELED, reject_reason="EC_PostOnlyWillTakeLiquidity")
+    """Accepted, then cancelled by the venue for taking liquidity, as the adapter reports it."""
+    return replace(
+        rests(request), status=OrderStatus.CANCELED, reject_reason="would take liquidity", post_only_rejected=True
+    )
 
 
 def raises(exc: Exception) -> Callable[[OrderRequest], Answer]:

@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import VenueMode, load_config, parse_config
 from bot.errors import ConfigError
+from bot.exchange.quirks import QUIRKS
 from bot.settings.from_config import planner_params
 from hedgesim.credentials import SIM_API_KEY
 from tests.conftest import EXAMPLE_CONFIG
@@ -193,6 +194,21 @@ def test_client_rate_limit_when_turned_off_on_a_real_venue_then_refused(write_co
     env = {"BYBIT_TEST_API_KEY": "key-123456", "BYBIT_TEST_API_SECRET": "secret-abcdef"}
     problems = problems_of(TESTNET_VENUE + "client_rate_limit = false\n", write_config, env=env)
     assert paths_of(problems) == ["venues.main.client_rate_limit"]
+
+
+def test_venue_exchange_when_the_quirks_table_has_no_row_for_it_then_refused_naming_those_it_has(
+    write_config,
+) -> None:
+    problems = problems_of(SIM_VENUE.replace('"bybit"', '"kraken"'), write_config)
+    assert paths_of(problems) == ["venues.main.exchange"]
+    assert all(repr(name) in problems[0][1] for name in QUIRKS)
+
+
+@pytest.mark.parametrize("exchange", sorted(QUIRKS))
+def test_venue_exchange_when_the_quirks_table_has_a_row_for_it_then_accepted(exchange: str, write_config) -> None:
+    text = f'[venues.main]\nexchange = "{exchange}"\nmode = "live"\ncredentials = "LIVE"\n'
+    env = {"LIVE_API_KEY": "key-123456", "LIVE_API_SECRET": "secret-abcdef", "LIVE_PASSPHRASE": "phrase-123"}
+    assert load_config(write_config(text), env=env).venues["main"].exchange == exchange
 
 
 def test_sim_venue_when_url_missing_then_error(write_config) -> None:
