@@ -153,13 +153,48 @@ class Market:
         return abs(contracts) * self.contract_size * price
 
 
+class SourceKind(StrEnum):
+    """Where a holding is kept."""
+
+    EXCHANGE = "exchange"  # a venue's spot wallet, read every cycle (the label is the venue's name)
+    STATIC = "static"  # listed in the configuration, e.g. a cold wallet (the label says where)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingSource:
+    """Where one holding comes from; written ``kind:label`` (``exchange:main``, ``static:cold wallet``)."""
+
+    kind: SourceKind
+    label: str
+
+    @classmethod
+    def exchange(cls, venue: str) -> HoldingSource:
+        return cls(SourceKind.EXCHANGE, venue)
+
+    @classmethod
+    def static(cls, label: str) -> HoldingSource:
+        return cls(SourceKind.STATIC, label)
+
+    @classmethod
+    def parse(cls, text: str) -> HoldingSource:
+        """The source written ``kind:label``; ``ValueError`` for anything else."""
+        kind, separator, label = text.partition(":")
+        if not separator or kind not in {k.value for k in SourceKind}:
+            kinds = " or ".join(f"'{k.value}:LABEL'" for k in SourceKind)
+            raise ValueError(f"{text!r} is not a holding source: write {kinds}")
+        return cls(SourceKind(kind), label)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.label}"
+
+
 @dataclass(frozen=True, slots=True)
 class Holding:
     """Spot inventory of one asset from one source, in base units (never negative)."""
 
     asset: str
     quantity: Decimal
-    source: str  # "exchange:<venue>" or "static:<label>"
+    source: HoldingSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +225,7 @@ class ValuedHolding:
 
     asset: str
     quantity: Decimal  # base units, summed over ``sources``
-    sources: tuple[str, ...]
+    sources: tuple[HoldingSource, ...]
     price_kind: str  # "mid" or "last": the price the configuration chose
     price: Decimal | None
     priced_at: datetime | None

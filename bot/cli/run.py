@@ -166,9 +166,9 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     """One human line per cycle: each instrument's position against its target, and what was done."""
     parts = []
     for line in outcome.instruments:
-        resting = f" ({line['in_flight']} resting)" if line["in_flight"] else ""
-        target = "-" if line["target"] is None else line["target"]
-        parts.append(f"{line['symbol']} {line['current']}/{target}{resting} {line['reason']}")
+        resting = f" ({line.in_flight} resting)" if line.in_flight else ""
+        target = "-" if line.target is None else line.target
+        parts.append(f"{line.symbol} {line.current}/{target}{resting} {line.reason}")
     actions = f"{outcome.placed} placed"
     if outcome.denied:
         actions += f", {outcome.denied} denied"

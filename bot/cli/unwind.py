@@ -81,7 +81,7 @@ async def _until_flat(loop: HedgeLoop, *, symbols: list[str] | None, max_cycles:
             )
         if _nothing_left_to_send(outcome):
             left = await loop.positions(symbols)  # the venue's word, not the plan's, before saying "flat"
-            dust = {line["symbol"] for line in outcome.instruments if line["reason"] == ReasonCode.DUST}
+            dust = {line.symbol for line in outcome.instruments if line.reason is ReasonCode.DUST}
             if not left or set(left) <= dust:
                 return _finished(left)
         if stop.is_set():
@@ -101,8 +101,7 @@ async def _until_flat(loop: HedgeLoop, *, symbols: list[str] | None, max_cycles:
 def _nothing_left_to_send(outcome: CycleOutcome) -> bool:
     """No order resting and none the planner could send: every position is zero or dust."""
     return all(
-        line["in_flight"] == 0 and (line["current"] == 0 or line["reason"] == ReasonCode.DUST)
-        for line in outcome.instruments
+        line.in_flight == 0 and (line.current == 0 or line.reason is ReasonCode.DUST) for line in outcome.instruments
     )
 
 

@@ -6,10 +6,8 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.domain import ZERO, Balance, Holding, ReasonCode, SpotQuote, ValuedHolding
+from bot.domain import ZERO, Balance, Holding, HoldingSource, ReasonCode, SourceKind, SpotQuote, ValuedHolding
 from bot.settings import PriceKind
-
-STATIC_PREFIX = "static:"
 
 
 def wallet_holdings(venue: str, balances: Mapping[str, Balance]) -> tuple[Holding, ...]:
@@ -18,18 +16,18 @@ def wallet_holdings(venue: str, balances: Mapping[str, Balance]) -> tuple[Holdin
     for asset, balance in sorted(balances.items()):
         quantity = balance.free + balance.used
         if quantity > ZERO:
-            holdings.append(Holding(asset, quantity, f"exchange:{venue}"))
+            holdings.append(Holding(asset, quantity, HoldingSource.exchange(venue)))
     return tuple(holdings)
 
 
 def static_holding(asset: str, quantity: Decimal, label: str) -> Holding:
     """A holding kept off the exchange (cold wallet, another venue), as listed in the configuration."""
-    return Holding(asset, quantity, f"{STATIC_PREFIX}{label}")
+    return Holding(asset, quantity, HoldingSource.static(label))
 
 
 def with_static_holdings(holdings: Iterable[Holding], static: Iterable[Holding]) -> tuple[Holding, ...]:
     """``holdings`` with every static entry replaced by ``static`` (the configuration's current list)."""
-    kept = [h for h in holdings if not h.source.startswith(STATIC_PREFIX)]
+    kept = [h for h in holdings if h.source.kind is not SourceKind.STATIC]
     return (*kept, *static)
 
 
@@ -48,7 +46,7 @@ def value_holdings(
     than ``max_age`` at ``now``, has no value and the reason STALE_PRICE: it must not lead to a trade.
     """
     quantities: dict[str, Decimal] = {}
-    sources: dict[str, list[str]] = {}
+    sources: dict[str, list[HoldingSource]] = {}
     for holding in holdings:
         quantities[holding.asset] = quantities.get(holding.asset, ZERO) + holding.quantity
         sources.setdefault(holding.asset, []).append(holding.source)
@@ -62,7 +60,7 @@ def value_holdings(
 def _value(
     asset: str,
     quantity: Decimal,
-    sources: tuple[str, ...],
+    sources: tuple[HoldingSource, ...],
     quote: SpotQuote | None,
     exclude: Collection[str],
     price_kind: PriceKind,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.clock import Clock
-from bot.domain import Balance, Holding, Market, Order, Position, Snapshot
+from bot.domain import Balance, Holding, HoldingSource, Market, Order, Position, Snapshot
 from bot.exchange.port import ExchangePort
 
 DEFAULT_EXCLUDED = frozenset({"USDT", "USDC"})
@@ -120,7 +120,7 @@ def _countable(assets: Iterable[str], request: SnapshotRequest) -> set[str]:
 
 def _holdings(venue: str, balances: Mapping[str, Balance], request: SnapshotRequest) -> tuple[Holding, ...]:
     on_venue = [
-        Holding(asset=b.asset, quantity=b.total, source=f"exchange:{venue}")
+        Holding(asset=b.asset, quantity=b.total, source=HoldingSource.exchange(venue))
         for b in sorted(balances.values(), key=lambda b: b.asset)
         if b.total > 0 and _counts(b.asset, request)
     ]

@@ -21,7 +21,18 @@ import structlog
 from bot.clock import Clock
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
-from bot.domain import ZERO, CancelIntent, Market, Order, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
+from bot.domain import (
+    ZERO,
+    CancelIntent,
+    Market,
+    Order,
+    OrderIntent,
+    OrderStatus,
+    ReasonCode,
+    Snapshot,
+    SourceKind,
+    TradingState,
+)
 from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import check_margin, run_preflight
@@ -244,7 +255,7 @@ class HedgeLoop:
                 raise HaltRequested(f"reconciliation failed: {exc}") from exc
         snapshot = await self._read_snapshot()
         self._last_snapshot = snapshot
-        self.wallet_assets = {h.asset for h in snapshot.holdings if h.source.startswith("exchange:")}
+        self.wallet_assets = {h.asset for h in snapshot.holdings if h.source.kind is SourceKind.EXCHANGE}
         await self.executor.resolve_unknown()
         await self.executor.sync_orders(snapshot.open_orders)
         await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=now)

@@ -9,8 +9,21 @@ from typing import Any
 
 from bot.core.plan import InstrumentDecision, Plan
 from bot.domain import ZERO, Market, ReasonCode, TradingState
-from bot.journal.records import DecisionRecord
+from bot.journal.records import DecisionRecord, HoldingDecisionRecord, InstrumentDecisionRecord
 from bot.risk.decision import RiskDecision
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentLine:
+    """One hedge instrument in a cycle's summary: where it stands against its target, and why the cycle did what it
+    did there (quantities in signed contracts; ``target`` None while the instrument is on hold)."""
+
+    symbol: str
+    target: Decimal | None
+    current: Decimal
+    in_flight: Decimal  # our resting orders' signed remaining quantity
+    gap: Decimal | None
+    reason: ReasonCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +34,7 @@ class CycleOutcome:
     state: TradingState
     holdings_value: Decimal
     hedge_notional: Decimal
-    instruments: tuple[Mapping[str, Any], ...]
+    instruments: tuple[InstrumentLine, ...]
     intents: int = 0
     denied: int = 0  # by the risk gate: at the plan, or at a re-price's re-check
     placed: int = 0
@@ -71,8 +84,13 @@ def effective_reason(decision: InstrumentDecision, blocked: Mapping[str, str]) -
 
 
 def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRecord]:
-    """One row per holding (with its instrument's figures) and one per instrument (asset = the symbol)."""
-    rows: list[DecisionRecord] = []
+    """The journal's rows: one per holding (with its instrument's figures), then one per instrument."""
+    return [*holding_records(plan, blocked), *instrument_records(plan, blocked)]
+
+
+def holding_records(plan: Plan, blocked: Mapping[str, str]) -> list[HoldingDecisionRecord]:
+    """One per holding, with its instrument's figures; a holding whose instrument the gate blocked says so."""
+    rows: list[HoldingDecisionRecord] = []
     for holding in plan.holdings:
         symbol = holding.hedge.instrument
         instrument = plan.instrument(symbol) if symbol else None
@@ -80,7 +98,7 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
         if instrument is not None and instrument.symbol in blocked:
             reason, note = effective_reason(instrument, blocked)
         rows.append(
-            DecisionRecord(
+            HoldingDecisionRecord(
                 asset=holding.holding.asset,
                 reason=reason,
                 symbol=symbol,
@@ -93,13 +111,17 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
                 note=note,
             )
         )
+    return rows
+
+
+def instrument_records(plan: Plan, blocked: Mapping[str, str]) -> list[InstrumentDecisionRecord]:
+    rows = []
     for instrument in plan.instruments:
         reason, note = effective_reason(instrument, blocked)
         rows.append(
-            DecisionRecord(
-                asset=instrument.symbol,
-                reason=reason,
+            InstrumentDecisionRecord(
                 symbol=instrument.symbol,
+                reason=reason,
                 target=instrument.target_contracts,
                 current=instrument.current,
                 in_flight=instrument.in_flight,
@@ -110,17 +132,17 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
     return rows
 
 
-def instrument_lines(plan: Plan, blocked: Mapping[str, str]) -> tuple[dict[str, Any], ...]:
+def instrument_lines(plan: Plan, blocked: Mapping[str, str]) -> tuple[InstrumentLine, ...]:
     """Per instrument: target, current, in flight, gap and the reason for acting or not (the summary's core)."""
     return tuple(
-        {
-            "symbol": d.symbol,
-            "target": d.target_contracts,
-            "current": d.current,
-            "in_flight": d.in_flight,
-            "gap": d.gap,
-            "reason": effective_reason(d, blocked)[0],
-        }
+        InstrumentLine(
+            symbol=d.symbol,
+            target=d.target_contracts,
+            current=d.current,
+            in_flight=d.in_flight,
+            gap=d.gap,
+            reason=effective_reason(d, blocked)[0],
+        )
         for d in plan.instruments
     )
 
@@ -150,4 +172,4 @@ def margin_needed(plan: Plan, markets: Mapping[str, Market], leverage: Decimal) 
 
 
 def reasons_by_holding(plan: Plan, blocked: Mapping[str, str]) -> dict[str, str]:
-    return {row.asset: row.reason.value for row in decision_records(plan, blocked) if "/" not in row.asset}
+    return {row.asset: row.reason.value for row in holding_records(plan, blocked)}

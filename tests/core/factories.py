@@ -10,6 +10,7 @@ from bot.config import ExecutionConfig, RiskConfig
 from bot.core.planner.instrument import InstrumentInput
 from bot.domain import (
     HedgeTarget,
+    HoldingSource,
     Market,
     MarketType,
     Order,
@@ -29,7 +30,7 @@ D = Decimal
 def valued(asset: str, quantity: str, price: str) -> ValuedHolding:
     """A holding valued at a fresh mid price."""
     qty, px = D(quantity), D(price)
-    return ValuedHolding(asset, qty, ("exchange:main",), "mid", px, NOW, D(0), qty * px)
+    return ValuedHolding(asset, qty, (HoldingSource.exchange("main"),), "mid", px, NOW, D(0), qty * px)
 
 
 def target(symbol: str, contracts: str, full: str | None = None) -> HedgeTarget:

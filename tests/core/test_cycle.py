@@ -17,7 +17,7 @@ from bot.clock import ManualClock
 from bot.config import AppConfig, parse_config
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.planner.state import InstrumentState, PlannerState
-from bot.domain import Holding, Market, OrderStatus, ReasonCode, Side, Snapshot, SpotQuote
+from bot.domain import Holding, HoldingSource, Market, OrderStatus, ReasonCode, Side, Snapshot, SpotQuote
 from bot.execution.reading import instruments_to_read
 from bot.settings.from_config import core_settings
 from policies.state import PolicyState, TakeProfitMemory
@@ -77,7 +77,9 @@ slice_max_notional = 15000
 max_order_notional = 15000
 max_hedge_ratio = {max_ratio}
 """
-    snap = btc_venue(btc_mini_contract_market(), [Holding("ALT", D(10000), "exchange:main")], [quote("ALT", "1")])
+    snap = btc_venue(
+        btc_mini_contract_market(), [Holding("ALT", D(10000), HoldingSource.exchange("main"))], [quote("ALT", "1")]
+    )
     plan, _ = plan_cycle(core_settings(config(settings_)), snap, CoreState(), NOW)
     (intent,) = plan.intents
     assert (intent.side, intent.amount, intent.reduce_only) == (Side.SELL, D(contracts), False)
@@ -104,9 +106,9 @@ slice_max_notional = 25000
 max_order_notional = 25000
 """
     holdings = [
-        Holding("AVAX", D(500), "exchange:main"),
-        Holding("LINK", D(1000), "exchange:main"),
-        Holding("ADA", D(20000), "static:cold"),
+        Holding("AVAX", D(500), HoldingSource.exchange("main")),
+        Holding("LINK", D(1000), HoldingSource.exchange("main")),
+        Holding("ADA", D(20000), HoldingSource.static("cold")),
     ]
     quotes = [quote("AVAX", "20"), quote("LINK", "15"), quote("ADA", "0.5")]
     plan, _ = plan_cycle(
@@ -148,7 +150,7 @@ ramp_out = "2h"
         now = clock.advance(step)
         snap = replace(
             snapshot(
-                holdings=[Holding("SOL", D(100), "exchange:main")],
+                holdings=[Holding("SOL", D(100), HoldingSource.exchange("main"))],
                 spot=[quote("SOL", "150", now)],
                 markets=[sol_perp_market()],
                 tickers=[replace(perp_ticker(SOL, "150"), timestamp=now)],
@@ -164,7 +166,7 @@ ramp_out = "2h"
 
 def sol_snapshot(holding: str | None = "100", position: str | None = None) -> Snapshot:
     return snapshot(
-        holdings=[Holding("SOL", D(holding), "exchange:main")] if holding else [],
+        holdings=[Holding("SOL", D(holding), HoldingSource.exchange("main"))] if holding else [],
         spot=[quote("SOL", "150")],
         markets=[sol_perp_market()],
         tickers=[perp_ticker(SOL, "150")],
@@ -264,7 +266,10 @@ def test_plan_cycle_when_any_holdings_and_prices_then_shorts_never_exceed_max_he
     )
     perp_price = (sol_price * basis).quantize(D("0.01"))
     snap = snapshot(
-        holdings=[Holding("SOL", sol, "exchange:main"), Holding("ALT", alt, "exchange:main")],
+        holdings=[
+            Holding("SOL", sol, HoldingSource.exchange("main")),
+            Holding("ALT", alt, HoldingSource.exchange("main")),
+        ],
         spot=[quote("SOL", str(sol_price)), quote("ALT", str(alt_price))],
         markets=[sol_perp_market(), btc_perp_market()],
         tickers=[perp_ticker(SOL, str(perp_price)), perp_ticker(BTC, "60000")],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Balance, Holding, MarginMode, Side
+from bot.domain import Balance, Holding, HoldingSource, MarginMode, Side
 from bot.errors import DataError
 from bot.snapshot_file import parse_snapshot, read_snapshot, snapshot_to_json, write_snapshot
 from hedgesim.marketdata import load_sample
@@ -23,7 +23,10 @@ EXAMPLE = ROOT / "tests" / "fixtures" / "snapshots" / "example-2022-06-20.json"
 
 def rich_snapshot():
     base = snapshot(
-        holdings=[Holding("SOL", D("100.5"), "exchange:main"), Holding("BTC", D("0.25"), "static:cold")],
+        holdings=[
+            Holding("SOL", D("100.5"), HoldingSource.exchange("main")),
+            Holding("BTC", D("0.25"), HoldingSource.static("cold")),
+        ],
         spot=[spot_quote("SOL", "149.9", "150.1")],
         markets=[sol_perp_market()],
         tickers=[perp_ticker("SOL/USDT:USDT", "149.95", funding_rate="-0.0003")],
@@ -72,6 +75,7 @@ def _text(**changes: object) -> str:
         (_text(markets__0__lotstep="0.1"), "unknown key 'lotstep' (did you mean 'lot_step'?)"),
         (_text(holdings__0__quantity="-1"), "holdings[0].quantity"),
         (_text(markets__0__tick_size="0"), "markets[0].tick_size"),
+        (_text(holdings__0__source="cold wallet"), "holdings[0].source"),  # neither exchange:... nor static:...
     ],
 )
 def test_parse_snapshot_when_malformed_then_data_error_naming_the_key(text: str, message: str) -> None:

@@ -39,7 +39,7 @@ async def test_unwind_when_hedged_then_position_reaches_zero_with_reduce_only_po
         assert all(o.side is Side.BUY and o.reduce_only and o.post_only for o in buys)
         trades = [e for e in bot.engine.executions if e.exec_type is ExecType.TRADE]
         assert all(e.is_maker for e in trades)
-        assert outcome.instruments[0]["target"] == 0
+        assert outcome.instruments[0].target == 0
 
 
 async def test_unwind_when_one_symbol_chosen_then_others_untouched(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import VenueMode
-from bot.domain import Balance, Holding, Market
+from bot.domain import Balance, Holding, HoldingSource, Market
 from bot.errors import ExchangeUnavailable
 from bot.exchange.ccxt_adapter import CcxtExchange
 from bot.exchange.snapshot import HistoryRequest, SnapshotRequest, read_snapshot
@@ -104,15 +104,15 @@ async def test_read_snapshot_when_read_then_every_part_of_the_cycle_is_there(
 ) -> None:
     port, markets = bybit_alts
     serve_cycle(session, 2)
-    static = Holding(asset="ALT049", quantity=D(500), source="static:cold wallet")
+    static = Holding(asset="ALT049", quantity=D(500), source=HoldingSource.static("cold wallet"))
     request = SnapshotRequest(
         assets=("ALT000",), hedge_symbols=("BTC/USDT:USDT", "LTC/USDT:USDT"), book_depth=2, static_holdings=(static,)
     )
     snapshot = await read_snapshot(port, request, markets, CLOCK)
     assert snapshot.taken_at == NOW
     assert snapshot.holdings == (
-        Holding("ALT000", D(1000), "exchange:bybit"),
-        Holding("ALT001", D(1000), "exchange:bybit"),
+        Holding("ALT000", D(1000), HoldingSource.exchange("bybit")),
+        Holding("ALT001", D(1000), HoldingSource.exchange("bybit")),
         static,
     )  # USDT is excluded: it is the quote, not a holding
     assert {a: q.mid for a, q in snapshot.spot.items()} == {
@@ -183,13 +183,13 @@ async def test_read_snapshot_when_wallets_are_separate_then_holdings_come_from_s
     port = fake_venue(unified_wallet=False)
     request = SnapshotRequest(assets=(), hedge_symbols=("SOL/USDT:USDT",))
     snapshot = await read_snapshot(port, request, port.markets, CLOCK)
-    assert snapshot.holdings == (Holding("SOL", D(100), "exchange:bybit"),)
+    assert snapshot.holdings == (Holding("SOL", D(100), HoldingSource.exchange("bybit")),)
     assert set(snapshot.balances) == {"USDT"}
 
 
 async def test_read_snapshot_when_the_wallet_does_not_count_then_only_static_holdings() -> None:
     port = fake_venue()
-    static = Holding("BTC", D("0.5"), "static:ledger")
+    static = Holding("BTC", D("0.5"), HoldingSource.static("ledger"))
     request = SnapshotRequest(assets=(), hedge_symbols=("BTC/USDT:USDT",), static_holdings=(static,), read_wallet=False)
     snapshot = await read_snapshot(port, request, port.markets, CLOCK)
     assert (snapshot.holdings, list(snapshot.spot)) == ((static,), ["BTC"])

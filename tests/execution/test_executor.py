@@ -16,7 +16,7 @@ from bot.errors import AmbiguousOrderOutcome, AuthenticationFailed, Insufficient
 from bot.exchange.port import OrderRequest
 from bot.execution.executor import Executor, Outcome, Recheck
 from bot.execution.ids import ClientOrderIds
-from bot.journal.records import CycleRecord, DecisionRecord
+from bot.journal.records import CycleRecord, HoldingDecisionRecord
 from bot.journal.writer import Journal, open_journal
 from bot.risk import RiskContext
 from bot.risk.decision import Denial, DenialCode, RiskDecision
@@ -283,7 +283,7 @@ async def test_reprice_when_the_recheck_denies_then_journaled_like_the_cycles_de
     journal: Journal,
 ) -> None:
     cycle = journal.record_cycle(CycleRecord("abc123", 1, NOW, TradingState.ACTIVE, D(15000), D(9000)))
-    journal.record_decisions(cycle, [DecisionRecord("SOL", ReasonCode.REBALANCE, SOL)])
+    journal.record_decisions(cycle, [HoldingDecisionRecord("SOL", ReasonCode.REBALANCE, SOL)])
     intent = sell("10", "149.50")
     (intent_id,) = journal.record_intents(cycle, [intent])
     other = resting(Side.SELL, "40", "150.00", client_order_id="hbrest1x0")  # still resting: -60 - 40 - 10
