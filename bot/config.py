@@ -106,7 +106,8 @@ class ExecutionConfig(StrictModel):
     passive_offset_ticks: int = Field(default=0, ge=0, le=1000)
     reprice_threshold_bps: NonNegativeDecimal = Decimal(5)
     order_ttl: PositiveDuration = timedelta(seconds=120)
-    max_reprices_per_minute: int = Field(default=6, ge=1, le=120)
+    max_reprices_per_minute: int = Field(default=6, ge=1, le=120)  # resting orders cancelled and replaced
+    max_post_only_retries_per_minute: int = Field(default=6, ge=1, le=120)  # fresh books after a post-only refusal
     slice_max_notional: PositiveDecimal = Decimal(2000)
     slice_max_depth_share: Fraction = Decimal("0.25")
 

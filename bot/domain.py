@@ -13,7 +13,7 @@ This module imports nothing from the rest of the project.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_UP, Decimal
@@ -32,6 +32,7 @@ OUR_ORDER_PREFIX = "hb"
 
 
 def is_ours(client_order_id: str | None) -> bool:
+    """Whether a client order id is one of the bot's own (the one test of ownership)."""
     return bool(client_order_id) and str(client_order_id).startswith(OUR_ORDER_PREFIX)
 
 
@@ -330,6 +331,11 @@ class Order:
     def signed_remaining(self) -> Decimal:
         """The position change still to come if the order fills: negative for a sell."""
         return self.side.sign * self.remaining
+
+
+def our_resting(orders: Iterable[Order]) -> tuple[Order, ...]:
+    """The bot's own orders (``is_ours``) among ``orders`` that still rest at the venue."""
+    return tuple(o for o in orders if is_ours(o.client_order_id) and o.status is OrderStatus.OPEN)
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,7 +200,7 @@ def parse_snapshot(text: str, source: str = "snapshot") -> Snapshot:
         raise DataError(f"{source}: not a {FORMAT} file: {problems}") from exc
 
 
-def read_snapshot(path: Path | str) -> Snapshot:
+def read_snapshot_file(path: Path | str) -> Snapshot:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -235,7 +235,7 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
     return json.dumps(data.model_dump(mode="json"), indent=1) + "\n"
 
 
-def write_snapshot(path: Path | str, snapshot: Snapshot) -> None:
+def write_snapshot_file(path: Path | str, snapshot: Snapshot) -> None:
     Path(path).write_text(snapshot_to_json(snapshot), encoding="utf-8")
 
 

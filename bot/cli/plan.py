@@ -24,7 +24,7 @@ from bot.exchange.preflight import check_markets
 from bot.execution.reading import preflight_plan
 from bot.settings import CoreSettings, Settings
 from bot.settings.from_config import core_settings, settings_for
-from bot.snapshot_file import read_snapshot
+from bot.snapshot_file import read_snapshot_file
 from policies.base import HedgeKind
 
 EXAMPLE_SNAPSHOT = "tests/fixtures/snapshots/example-2022-06-20.json"
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         core = settings.core
     else:
         core = core_settings(config)
-        snapshot, source = _with_config_holdings(read_snapshot(args.snapshot), core), str(args.snapshot)
+        snapshot, source = _with_config_holdings(read_snapshot_file(args.snapshot), core), str(args.snapshot)
     now = args.at or snapshot.taken_at
     plan, _ = plan_cycle(core, snapshot, CoreState(), now)
     if args.json:

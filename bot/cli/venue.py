@@ -11,7 +11,7 @@ from bot.credentials import Credentials
 from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
 from bot.exchange.port import ExchangePort
-from bot.exchange.snapshot import read_snapshot
+from bot.exchange.snapshot import read_venue_snapshot
 from bot.execution.reading import snapshot_request
 from bot.settings import Settings, VenueMode
 
@@ -58,4 +58,4 @@ async def read_once(
     wallet = await port.fetch_spot_balances()
     assets = {asset for asset, balance in wallet.items() if balance.total > 0}
     request = snapshot_request(settings, assets, managed, markets, with_history=True)
-    return await read_snapshot(port, request, markets, clock), markets
+    return await read_venue_snapshot(port, request, markets, clock), markets

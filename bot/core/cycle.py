@@ -18,8 +18,7 @@ from bot.core.plan import HoldingDecision, InstrumentDecision, Plan
 from bot.core.planner.instrument import InstrumentInput, plan_instrument
 from bot.core.planner.state import InstrumentState, PlannerState
 from bot.core.valuation import value_holdings
-from bot.domain import ZERO, Order, OrderStatus, Snapshot, ValuedHolding
-from bot.domain import is_ours as is_our_id
+from bot.domain import ZERO, Order, OrderStatus, Snapshot, ValuedHolding, is_ours, our_resting
 from bot.settings import CoreSettings
 from policies.base import HoldingHedge, PolicyResult
 from policies.hedge_policy import HedgePolicy
@@ -60,7 +59,7 @@ def plan_cycle(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now
     )
     policy = hedge_policy(settings)
     result = policy.target(snapshot, valued, now, state.policy)
-    ours = [o for o in snapshot.open_orders if is_ours(o)]
+    ours = our_resting(snapshot.open_orders)
     symbols = _planned(policy, snapshot, state.planner, result, ours)
     decisions: list[InstrumentDecision] = []
     states: dict[str, InstrumentState] = {}
@@ -94,13 +93,8 @@ def plan_cycle(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now
     return plan, CoreState(result.state, PlannerState(states, managed))
 
 
-def is_ours(order: Order) -> bool:
-    """One of the bot's own orders, still resting."""
-    return is_our_id(order.client_order_id) and order.status is OrderStatus.OPEN
-
-
 def _planned(
-    policy: HedgePolicy, snapshot: Snapshot, state: PlannerState, result: PolicyResult, ours: list[Order]
+    policy: HedgePolicy, snapshot: Snapshot, state: PlannerState, result: PolicyResult, ours: tuple[Order, ...]
 ) -> set[str]:
     known = policy.instruments() | state.managed
     active = {s for s in known if snapshot.position_contracts(s) != ZERO}
@@ -122,7 +116,7 @@ def _foreign(snapshot: Snapshot, planned: set[str]) -> tuple[str, ...]:
         for s, p in sorted(snapshot.positions.items())
         if s not in planned and p.contracts != ZERO
     ]
-    foreign = [o for o in snapshot.open_orders if not is_ours(o) and o.status is OrderStatus.OPEN]
+    foreign = [o for o in snapshot.open_orders if not is_ours(o.client_order_id) and o.status is OrderStatus.OPEN]
     if foreign:
         notes.append(f"{len(foreign)} open order(s) not placed by hedgebot: left alone and not counted")
     return tuple(notes)

@@ -44,7 +44,7 @@ class SnapshotRequest:
     history: HistoryRequest | None = None
 
 
-async def read_snapshot(
+async def read_venue_snapshot(
     port: ExchangePort, request: SnapshotRequest, markets: Mapping[str, Market], clock: Clock
 ) -> Snapshot:
     """Everything one cycle decides from. ``markets`` is what ``port.load_markets()`` returned at start-up.

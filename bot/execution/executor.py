@@ -6,8 +6,9 @@ Rules it keeps:
 - a post-only order that would take liquidity (a synchronous reject, or accepted then cancelled) is re-priced
   from a fresh book at the passive touch, re-checked by the risk gate against what actually rests (the
   orders' latest states this cycle: cancelled and filled ones no longer rest, their fills are in the position,
-  orders sent since count) and the re-check journaled like the cycle's, within ``max_reprices_per_minute``
-  fresh books per instrument; the instrument's later slices that cycle start from that fresh price;
+  orders sent since count) and the re-check journaled like the cycle's, within
+  ``execution.max_post_only_retries_per_minute`` fresh books per instrument (a budget of its own: the planner's
+  cancel-and-replace of resting orders counts against ``max_reprices_per_minute``); the instrument's later slices that cycle start from that fresh price;
 - cancel-and-replace confirms the cancel (or the replaced order's final state) first and never re-orders more
   than what the replaced order had left;
 - after an ambiguous failure the symbol is frozen and the order looked up by client id before anything else on
@@ -28,6 +29,7 @@ from enum import StrEnum
 import structlog
 
 from bot.clock import Clock
+from bot.core.planner.pricing import passive_price
 from bot.domain import (
     CancelIntent,
     Market,
@@ -36,7 +38,7 @@ from bot.domain import (
     OrderStatus,
     ReasonCode,
     Side,
-    round_price_passive,
+    is_ours,
     round_to_step,
 )
 from bot.errors import (
@@ -51,7 +53,7 @@ from bot.errors import (
     PostOnlyWouldTake,
 )
 from bot.exchange.port import ExchangePort, OrderRequest
-from bot.execution.ids import ClientOrderIds, is_ours
+from bot.execution.ids import ClientOrderIds
 from bot.journal.records import OrderTicket
 from bot.journal.writer import Journal
 from bot.risk.decision import RiskDecision
@@ -94,7 +96,7 @@ class Executor:
         *,
         run_id: str,
         recheck: Recheck,
-        max_reprices_per_minute: int,
+        max_post_only_retries_per_minute: int,
         passive_offset_ticks: int = 0,
         unknown_grace: timedelta = timedelta(seconds=30),
     ) -> None:
@@ -104,7 +106,7 @@ class Executor:
         self._clock = clock
         self._run_id = run_id
         self._recheck = recheck
-        self._max_reprices = max_reprices_per_minute
+        self._max_retries = max_post_only_retries_per_minute
         self._offset = passive_offset_ticks
         self._unknown_grace = unknown_grace
         self._reprices: defaultdict[str, deque[datetime]] = defaultdict(deque)
@@ -309,16 +311,15 @@ class Executor:
         recent = self._reprices[intent.symbol]
         while recent and now - recent[0] > MINUTE:
             recent.popleft()
-        if len(recent) >= self._max_reprices:
-            log.info("order.reprice_exhausted", symbol=intent.symbol, per_minute=self._max_reprices)
+        if len(recent) >= self._max_retries:
+            log.info("order.reprice_exhausted", symbol=intent.symbol, per_minute=self._max_retries)
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); re-pricing limit reached")
         recent.append(now)
         book = await self._port.fetch_order_book(intent.symbol, depth=5)
         touch = book.best_ask if intent.side is Side.SELL else book.best_bid
         if touch is None:
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); the book is empty")
-        offset = market.tick_size * self._offset * (1 if intent.side is Side.SELL else -1)
-        price = round_price_passive(touch.price + offset, market.tick_size, intent.side)
+        price = passive_price(touch.price, intent.side, market.tick_size, self._offset)
         self._fresh[(intent.symbol, intent.side)] = price
         return await self._send_repriced(intent, intent_id, market, price)
 

@@ -27,19 +27,20 @@ from bot.domain import (
     Market,
     Order,
     OrderIntent,
-    OrderStatus,
     ReasonCode,
     Snapshot,
     SourceKind,
     TradingState,
+    is_ours,
+    our_resting,
 )
 from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import check_margin, run_preflight
-from bot.exchange.snapshot import read_snapshot
+from bot.exchange.snapshot import read_venue_snapshot
 from bot.execution.approval import Approval, Approver, Verdict
 from bot.execution.executor import Executor, Outcome
-from bot.execution.ids import ClientOrderIds, is_ours
+from bot.execution.ids import ClientOrderIds
 from bot.execution.interrupts import Interrupts
 from bot.execution.leverage import keep_leverage
 from bot.execution.reading import QUOTE, hedge_symbols, preflight_plan, snapshot_request
@@ -111,7 +112,7 @@ class HedgeLoop:
             clock,
             run_id=run_id,
             recheck=self._recheck,
-            max_reprices_per_minute=settings.execution.max_post_only_retries_per_minute,
+            max_post_only_retries_per_minute=settings.execution.max_post_only_retries_per_minute,
             passive_offset_ticks=settings.execution.passive_offset_ticks,
         )
         self.markets: dict[str, Market] = {}
@@ -179,7 +180,7 @@ class HedgeLoop:
     async def cancel_our_orders(self, reason: str) -> int:
         """Cancel every resting order of ours on the hedge instruments; positions are kept."""
         orders = await self.port.fetch_open_orders(self._hedge_symbols())
-        ours = [o for o in orders if is_ours(o.client_order_id) and o.status is OrderStatus.OPEN]
+        ours = our_resting(orders)
         for order in ours:
             await self.executor.cancel(
                 CancelIntent(order.symbol, order.client_order_id, order.order_id, ReasonCode.UNWIND, reason)
@@ -384,7 +385,7 @@ class HedgeLoop:
         request = snapshot_request(
             self.settings, self.wallet_assets, self.core_state.planner.managed, self.markets, with_history=fresh_history
         )
-        snapshot = await read_snapshot(self.port, request, self.markets, self.clock)
+        snapshot = await read_venue_snapshot(self.port, request, self.markets, self.clock)
         if request.history is not None:
             self._history = snapshot.history
         elif self._history:

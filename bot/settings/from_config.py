@@ -53,7 +53,7 @@ def settings_for(config: AppConfig, venue: str) -> Settings:
             margin_mode=execution.margin_mode,
             interval=execution.interval,
             passive_offset_ticks=execution.passive_offset_ticks,
-            max_post_only_retries_per_minute=execution.max_reprices_per_minute,
+            max_post_only_retries_per_minute=execution.max_post_only_retries_per_minute,
         ),
         kill_switch_file=config.risk.kill_switch_file,
         config_hash=config_hash(config),

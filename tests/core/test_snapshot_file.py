@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain import Balance, Holding, HoldingSource, MarginMode, Side
 from bot.errors import DataError
-from bot.snapshot_file import parse_snapshot, read_snapshot, snapshot_to_json, write_snapshot
+from bot.snapshot_file import parse_snapshot, read_snapshot_file, snapshot_to_json, write_snapshot_file
 from hedgesim.marketdata import load_sample
 from tests.conftest import ROOT
 from tests.core.factories import our_order
@@ -43,8 +43,8 @@ def rich_snapshot():
 
 def test_snapshot_file_when_written_and_read_then_identical(tmp_path: Path) -> None:
     original = rich_snapshot()
-    write_snapshot(tmp_path / "s.json", original)
-    assert read_snapshot(tmp_path / "s.json") == original
+    write_snapshot_file(tmp_path / "s.json", original)
+    assert read_snapshot_file(tmp_path / "s.json") == original
 
 
 def test_snapshot_file_when_written_then_decimals_are_strings_and_times_have_a_zone() -> None:
@@ -92,13 +92,13 @@ def test_parse_snapshot_when_symbol_twice_then_data_error() -> None:
         parse_snapshot(json.dumps(data))
 
 
-def test_read_snapshot_when_file_missing_then_data_error(tmp_path: Path) -> None:
+def test_read_snapshot_file_when_file_missing_then_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="cannot read snapshot file"):
-        read_snapshot(tmp_path / "nope.json")
+        read_snapshot_file(tmp_path / "nope.json")
 
 
 def test_example_snapshot_when_compared_with_the_bundled_sample_then_prices_are_its_closes() -> None:
-    example = read_snapshot(EXAMPLE)
+    example = read_snapshot_file(EXAMPLE)
     sample = load_sample("2022-06-3ac-crash")
     assert example.taken_at == sample.end
     for asset, quote in example.spot.items():

@@ -17,7 +17,7 @@ from bot.config import Credentials, VenueConfig, VenueMode
 from bot.domain import OrderStatus, Side, round_price_passive, round_to_step
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import OrderRequest
-from bot.exchange.snapshot import SnapshotRequest, read_snapshot
+from bot.exchange.snapshot import SnapshotRequest, read_venue_snapshot
 from bot.settings.from_config import venue_settings
 
 KEY, SECRET = os.environ.get("BYBIT_TESTNET_API_KEY"), os.environ.get("BYBIT_TESTNET_API_SECRET")
@@ -39,7 +39,7 @@ async def test_bybit_testnet_when_read_and_a_far_post_only_order_rests_then_it_c
     port = build_exchange(venue_settings("bybit-testnet", venue), credentials, SystemClock())
     try:
         markets = await port.load_markets()
-        snapshot = await read_snapshot(
+        snapshot = await read_venue_snapshot(
             port, SnapshotRequest(assets=("BTC",), hedge_symbols=(SYMBOL,)), markets, SystemClock()
         )
         market, mark = markets[SYMBOL], snapshot.tickers[SYMBOL].mark

@@ -116,6 +116,7 @@ def executor(
     recheck: Recheck = approve,
     reprices: int = 3,
     clock: ManualClock | None = None,
+    offset_ticks: int = 0,
 ) -> Executor:
     ids = ClientOrderIds("abc123")
     ids.start_cycle(1)
@@ -126,7 +127,8 @@ def executor(
         clock or ManualClock(NOW),
         run_id="abc123",
         recheck=recheck,
-        max_reprices_per_minute=reprices,
+        max_post_only_retries_per_minute=reprices,
+        passive_offset_ticks=offset_ticks,
     )
 
 
@@ -149,6 +151,23 @@ async def test_post_only_when_rejected_every_time_then_gives_up_within_the_per_m
     placement = await executor(venue, journal, reprices=2).place(sell(), None, sol_perp_market())
     assert placement.outcome is Outcome.SKIPPED
     assert len(venue.sent) == 3  # the first try and two re-prices
+
+
+@pytest.mark.parametrize(
+    ("side", "offset_ticks", "price"),
+    [
+        (Side.BUY, 2, "149.98"),  # two ticks below the fresh bid
+        (Side.SELL, 2, "150.02"),  # two ticks above the fresh ask
+        (Side.BUY, 20_000, "0.01"),  # 200 USDT below a bid of 150 is no price at all: one tick, never zero or less
+    ],
+)
+async def test_reprice_when_an_offset_is_set_then_the_planner_s_passive_price_behind_the_fresh_touch(
+    journal: Journal, side: Side, offset_ticks: int, price: str
+) -> None:
+    venue = ScriptedVenue([cancelled_post_only, rests])
+    intent = replace(sell(), side=side, reduce_only=side is Side.BUY)
+    await executor(venue, journal, offset_ticks=offset_ticks).place(intent, None, sol_perp_market())
+    assert venue.sent[-1].price == D(price)
 
 
 async def test_reprice_when_the_gate_denies_the_new_price_then_nothing_more_is_sent(journal: Journal) -> None:
