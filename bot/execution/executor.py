@@ -85,7 +85,8 @@ Recheck = Callable[[OrderIntent, Sequence[Order]], RiskDecision]
 
 
 class Executor:
-    """Acts on one venue for one run. ``recheck`` is the risk gate for a single intent with a fresh context."""
+    """Acts on one venue for one run. Each cycle's ``recheck`` is the risk gate for a single re-priced intent, with
+    that cycle's context as our orders have since changed it."""
 
     def __init__(
         self,
@@ -95,7 +96,6 @@ class Executor:
         clock: Clock,
         *,
         run_id: str,
-        recheck: Recheck,
         max_post_only_retries_per_minute: int,
         passive_offset_ticks: int = 0,
         unknown_grace: timedelta = timedelta(seconds=30),
@@ -105,7 +105,6 @@ class Executor:
         self._ids = ids
         self._clock = clock
         self._run_id = run_id
-        self._recheck = recheck
         self._max_retries = max_post_only_retries_per_minute
         self._offset = passive_offset_ticks
         self._unknown_grace = unknown_grace
@@ -190,6 +189,7 @@ class Executor:
         cancels: Sequence[CancelIntent],
         intents: Sequence[tuple[OrderIntent, int | None]],
         markets: Mapping[str, Market],
+        recheck: Recheck,
     ) -> list[Placement]:
         """Cancels first, then intents; symbols in parallel, each symbol's actions in order."""
         self.margin_exhausted = False
@@ -203,17 +203,19 @@ class Executor:
             if cancel.client_order_id not in replaced:
                 await self.cancel(cancel)
         groups = await asyncio.gather(
-            *(self._run_symbol(items, markets[symbol]) for symbol, items in by_symbol.items())
+            *(self._run_symbol(items, markets[symbol], recheck) for symbol, items in by_symbol.items())
         )
         return [placement for group in groups for placement in group]
 
-    async def _run_symbol(self, items: list[tuple[OrderIntent, int | None]], market: Market) -> list[Placement]:
+    async def _run_symbol(
+        self, items: list[tuple[OrderIntent, int | None]], market: Market, recheck: Recheck
+    ) -> list[Placement]:
         results = []
         for intent, intent_id in items:
-            results.append(await self.place(intent, intent_id, market))
+            results.append(await self.place(intent, intent_id, market, recheck))
         return results
 
-    async def place(self, intent: OrderIntent, intent_id: int | None, market: Market) -> Placement:
+    async def place(self, intent: OrderIntent, intent_id: int | None, market: Market, recheck: Recheck) -> Placement:
         if intent.symbol in self.frozen:
             return Placement(intent, Outcome.SKIPPED, detail=f"{intent.symbol} is frozen: {self.frozen[intent.symbol]}")
         if intent.replaces:
@@ -227,8 +229,8 @@ class Executor:
             return Placement(intent, Outcome.SKIPPED, detail="the venue refused an order for margin this cycle")
         fresh = self._fresh.get((intent.symbol, intent.side))
         if fresh is not None and _would_cross(intent.price, fresh, intent.side):
-            return await self._send_repriced(intent, intent_id, market, fresh)
-        return await self._send(intent, intent_id, market)
+            return await self._send_repriced(intent, intent_id, market, fresh, recheck)
+        return await self._send(intent, intent_id, market, recheck)
 
     async def _confirm_replaced(self, intent: OrderIntent, market: Market) -> OrderIntent | None:
         """Cancel the order ``intent`` replaces; the intent again, cut to what that order had left, or None."""
@@ -242,7 +244,7 @@ class Executor:
             return None
         return replace(intent, amount=amount, notional=market.notional(amount, intent.price), replaces=None)
 
-    async def _send(self, intent: OrderIntent, intent_id: int | None, market: Market) -> Placement:
+    async def _send(self, intent: OrderIntent, intent_id: int | None, market: Market, recheck: Recheck) -> Placement:
         request = OrderRequest(
             intent.symbol,
             intent.side,
@@ -267,7 +269,7 @@ class Executor:
             order = await self._port.place_order(ticket.request)
         except PostOnlyWouldTake as exc:
             self._rejected(ticket, str(exc))
-            return await self._reprice(intent, intent_id, market, str(exc))
+            return await self._reprice(intent, intent_id, market, str(exc), recheck)
         except AmbiguousOrderOutcome as exc:
             return await self._unknown(intent, ticket, str(exc))
         except DuplicateClientOrderId as exc:
@@ -287,7 +289,7 @@ class Executor:
         self._journal.record_acknowledged(ticket, order)
         self._seen[request.client_order_id] = order
         if order.post_only_rejected:
-            return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled")
+            return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled", recheck)
         log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status)
         return Placement(intent, Outcome.PLACED, request.client_order_id, order)
 
@@ -306,7 +308,9 @@ class Executor:
             return Placement(intent, Outcome.PLACED, ticket.client_order_id, record.as_order(), "found after timeout")
         return Placement(intent, Outcome.UNKNOWN, ticket.client_order_id, detail=reason)
 
-    async def _reprice(self, intent: OrderIntent, intent_id: int | None, market: Market, why: str) -> Placement:
+    async def _reprice(
+        self, intent: OrderIntent, intent_id: int | None, market: Market, why: str, recheck: Recheck
+    ) -> Placement:
         now = self._clock.now()
         recent = self._reprices[intent.symbol]
         while recent and now - recent[0] > MINUTE:
@@ -321,16 +325,16 @@ class Executor:
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); the book is empty")
         price = passive_price(touch.price, intent.side, market.tick_size, self._offset)
         self._fresh[(intent.symbol, intent.side)] = price
-        return await self._send_repriced(intent, intent_id, market, price)
+        return await self._send_repriced(intent, intent_id, market, price, recheck)
 
     async def _send_repriced(
-        self, intent: OrderIntent, intent_id: int | None, market: Market, price: Decimal
+        self, intent: OrderIntent, intent_id: int | None, market: Market, price: Decimal, recheck: Recheck
     ) -> Placement:
         """Send ``intent`` at a fresh passive ``price``, if the risk gate still approves it there."""
         repriced = replace(
             intent, price=price, notional=market.notional(intent.amount, price), reason=ReasonCode.REPRICE
         )
-        decision = self._recheck(repriced, self.seen)
+        decision = recheck(repriced, self.seen)
         if intent_id is not None:
             self._journal.record_risk_decisions([intent_id], [decision], stage="reprice")
         if not decision.approved:
@@ -338,7 +342,7 @@ class Executor:
                      reasons=decision.summary)  # fmt: skip
             return Placement(repriced, Outcome.DENIED, detail=decision.summary)
         log.info("order.repriced", symbol=intent.symbol, old_price=intent.price, price=price)
-        return await self._send(repriced, intent_id, market)
+        return await self._send(repriced, intent_id, market, recheck)
 
 
 def _in_flight(request: OrderRequest) -> Order:

@@ -1,14 +1,18 @@
-"""What to check and read at a venue, derived from the settings and what the bot already knows."""
+"""What to check and read at a venue, derived from the settings and what the bot already knows, and the run's reader
+of snapshots (which keeps the price history between its re-reads)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from decimal import Decimal
 
+from bot.clock import Clock
 from bot.core.cycle import hedge_policy
-from bot.domain import Market
+from bot.domain import Market, Snapshot
+from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import PreflightPlan
-from bot.exchange.snapshot import HistoryRequest, SnapshotRequest
+from bot.exchange.snapshot import HistoryRequest, SnapshotRequest, read_venue_snapshot
 from bot.settings import CoreSettings, Settings, VenueMode
 
 QUOTE = "USDT"
@@ -92,3 +96,31 @@ def preflight_plan(settings: Settings) -> PreflightPlan:
     )
     # The simulator replays historical time: only a real venue's clock can be compared with ours.
     return replace(plan, max_clock_skew=None) if settings.venue.mode is VenueMode.SIM else plan
+
+
+class SnapshotReader:
+    """One run's snapshots of its venue. Price history (for estimated betas) is read when asked for
+    (``refresh_history``) or not read yet; in between, the last one read is reused."""
+
+    def __init__(self, settings: Settings, port: ExchangePort, clock: Clock) -> None:
+        self._settings = settings
+        self._port = port
+        self._clock = clock
+        self._history: Mapping[str, tuple[Decimal, ...]] | None = None
+
+    async def read(
+        self,
+        wallet_assets: Iterable[str],
+        managed: Iterable[str],
+        markets: Mapping[str, Market],
+        *,
+        refresh_history: bool = False,
+    ) -> Snapshot:
+        fresh = refresh_history or self._history is None
+        request = snapshot_request(self._settings, wallet_assets, managed, markets, with_history=fresh)
+        snapshot = await read_venue_snapshot(self._port, request, markets, self._clock)
+        if request.history is not None:
+            self._history = snapshot.history
+        elif self._history:
+            snapshot = replace(snapshot, history=self._history)
+        return snapshot

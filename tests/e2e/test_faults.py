@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain import OrderStatus, TradingState
 from bot.errors import HaltRequested
-from bot.execution.loop import LoopOptions
+from bot.execution.run import RunOptions
 from tests.e2e.harness import running_bot
 
 pytestmark = pytest.mark.e2e
@@ -46,11 +46,11 @@ async def test_create_when_lost_and_never_reached_venue_then_symbol_frozen_until
         bot.sim.fault("hang", path="/v5/order/create", times=1, delay=2)  # held and never processed
         outcome = await bot.cycle(wait=timedelta(0))
         assert outcome.unknown == 1
-        assert bot.loop.executor.frozen  # nothing more is sent on SOL until the outcome is known
+        assert bot.run.executor.frozen  # nothing more is sent on SOL until the outcome is known
         assert outcome.placed == 0
         bot.sim.advance(timedelta(seconds=40))  # past the grace period...
         await bot.cycle()  # ...looked up again, still unknown to the venue: it never reached it
-        assert not bot.loop.executor.frozen
+        assert not bot.run.executor.frozen
         await bot.cycles(5)
         assert -100 <= bot.position() <= -95
         events = [o for o in bot.journal.orders(limit=100) if o.status is OrderStatus.REJECTED]
@@ -59,29 +59,29 @@ async def test_create_when_lost_and_never_reached_venue_then_symbol_frozen_until
 
 async def test_kill_switch_when_file_appears_then_our_orders_cancelled_and_halted(tmp_path: Path) -> None:
     async with running_bot(tmp_path, balances={"USDT": D(40000), "SOL": D(100)}) as bot:
-        await bot.loop.run_cycle()  # orders resting, none filled yet (no time passes)
+        await bot.pipeline.run_cycle()  # orders resting, none filled yet (no time passes)
         assert bot.engine.venue.orders.open_orders()
         (tmp_path / "hedgebot.halt").write_text("stop\n")
-        outcome = await bot.loop.run_cycle()
+        outcome = await bot.pipeline.run_cycle()
         assert outcome.state is TradingState.HALTED
         assert not bot.engine.venue.orders.open_orders()
         assert bot.journal.latest_risk_state().trading is TradingState.HALTED
         cancels = [o for o in bot.journal.orders(limit=100) if o.status is OrderStatus.CANCELED]
         assert cancels
         with pytest.raises(HaltRequested):
-            await bot.loop.run(LoopOptions(cycles=3))
+            await bot.run_cycles(RunOptions(cycles=3))
 
 
 async def test_halted_state_when_restarted_then_stays_halted_until_resume(tmp_path: Path) -> None:
     async with running_bot(tmp_path, balances={"USDT": D(40000), "SOL": D(100)}) as bot:
         (tmp_path / "hedgebot.halt").write_text("stop\n")
-        await bot.loop.run_cycle()
+        await bot.pipeline.run_cycle()
         (tmp_path / "hedgebot.halt").unlink()
-        await bot.restart("e2ets2").start(LoopOptions())  # a restart reads the journal's state
-        assert bot.loop.risk_state.trading is TradingState.HALTED
-        outcome = await bot.loop.run_cycle()
+        await bot.restart("e2ets2").start(RunOptions())  # a restart reads the journal's state
+        assert bot.run.risk_state.trading is TradingState.HALTED
+        outcome = await bot.pipeline.run_cycle()
         assert outcome.state is TradingState.HALTED
         assert outcome.intents == 0  # nothing is even planned while halted
-        await bot.restart("e2ets3").start(LoopOptions(resume=True))
-        assert bot.loop.risk_state.trading is TradingState.ACTIVE
+        await bot.restart("e2ets3").start(RunOptions(resume=True))
+        assert bot.run.risk_state.trading is TradingState.ACTIVE
         assert bot.journal.latest_risk_state().trading is TradingState.ACTIVE  # the operator's resume is journaled

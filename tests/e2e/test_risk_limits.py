@@ -19,7 +19,7 @@ from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.domain import ReasonCode, Snapshot, round_price_passive
 from bot.errors import PreflightError
-from bot.execution.loop import LoopOptions, PlanFunction
+from bot.execution.run import PlanFunction, RunOptions
 from bot.settings import CoreSettings
 from tests.e2e.harness import running_bot
 
@@ -87,7 +87,7 @@ async def test_start_when_the_margin_wallet_cannot_cover_the_targets_then_refuse
 ) -> None:
     async with running_bot(tmp_path, balances=THIN, start_loop=False) as bot:
         with pytest.raises(PreflightError, match=r"deposit 7\d{3}\.\d+ USDT"):
-            await bot.loop.start(LoopOptions())
+            await bot.start(RunOptions())
         assert not list(bot.engine.venue.orders)
 
 

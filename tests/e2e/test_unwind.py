@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.unwind import plan_unwind
 from bot.domain import Side, TradingState
-from bot.execution.loop import LoopOptions
+from bot.execution.run import RunOptions
 from bot.journal import open_reader
 from bot.risk.state import Trigger
 from hedgesim import SimConfig, SimExchange, running_sim
@@ -28,7 +28,7 @@ async def test_unwind_when_hedged_then_position_reaches_zero_with_reduce_only_po
         await bot.cycles(4)
         assert bot.position() <= -95
         hedged = {o.client_order_id for o in bot.journal.orders(limit=1000)}
-        await bot.restart("unwnd1", planner=partial(plan_unwind, symbols=None)).start(LoopOptions())
+        await bot.restart("unwnd1", planner=partial(plan_unwind, symbols=None)).start(RunOptions())
         for _ in range(10):
             outcome = await bot.cycle(wait=timedelta(minutes=1))
             if bot.position() == 0 and not bot.engine.venue.orders.open_orders():
@@ -51,7 +51,7 @@ async def test_unwind_when_one_symbol_chosen_then_others_untouched(tmp_path: Pat
         await bot.cycles(5)
         eth = bot.position("ETHUSDT")
         assert eth <= D("-2.85")
-        await bot.restart("unwnd2", planner=partial(plan_unwind, symbols=["SOL/USDT:USDT"])).start(LoopOptions())
+        await bot.restart("unwnd2", planner=partial(plan_unwind, symbols=["SOL/USDT:USDT"])).start(RunOptions())
         for _ in range(10):
             await bot.cycle(wait=timedelta(minutes=1))
             if bot.position() == 0:

@@ -113,7 +113,6 @@ def journal(tmp_path: Path, clock: ManualClock) -> Iterator[Journal]:
 def executor(
     venue: ScriptedVenue,
     journal: Journal,
-    recheck: Recheck = approve,
     reprices: int = 3,
     clock: ManualClock | None = None,
     offset_ticks: int = 0,
@@ -126,7 +125,6 @@ def executor(
         ids,
         clock or ManualClock(NOW),
         run_id="abc123",
-        recheck=recheck,
         max_post_only_retries_per_minute=reprices,
         passive_offset_ticks=offset_ticks,
     )
@@ -137,7 +135,7 @@ async def test_post_only_when_it_would_take_then_repriced_at_the_fresh_touch_and
     journal: Journal, first_answer: Callable[[OrderRequest], Answer]
 ) -> None:
     venue = ScriptedVenue([first_answer, rests])
-    placement = await executor(venue, journal).place(sell(price="149.50"), None, sol_perp_market())
+    placement = await executor(venue, journal).place(sell(price="149.50"), None, sol_perp_market(), approve)
     assert placement.outcome is Outcome.PLACED
     assert [r.price for r in venue.sent] == [D("149.50"), D("150.00")]  # the fresh book's best ask
     assert len({r.client_order_id for r in venue.sent}) == 2  # a new client id for the new order
@@ -148,7 +146,7 @@ async def test_post_only_when_it_would_take_then_repriced_at_the_fresh_touch_and
 
 async def test_post_only_when_rejected_every_time_then_gives_up_within_the_per_minute_budget(journal: Journal) -> None:
     venue = ScriptedVenue([cancelled_post_only] * 10)
-    placement = await executor(venue, journal, reprices=2).place(sell(), None, sol_perp_market())
+    placement = await executor(venue, journal, reprices=2).place(sell(), None, sol_perp_market(), approve)
     assert placement.outcome is Outcome.SKIPPED
     assert len(venue.sent) == 3  # the first try and two re-prices
 
@@ -166,13 +164,13 @@ async def test_reprice_when_an_offset_is_set_then_the_planner_s_passive_price_be
 ) -> None:
     venue = ScriptedVenue([cancelled_post_only, rests])
     intent = replace(sell(), side=side, reduce_only=side is Side.BUY)
-    await executor(venue, journal, offset_ticks=offset_ticks).place(intent, None, sol_perp_market())
+    await executor(venue, journal, offset_ticks=offset_ticks).place(intent, None, sol_perp_market(), approve)
     assert venue.sent[-1].price == D(price)
 
 
 async def test_reprice_when_the_gate_denies_the_new_price_then_nothing_more_is_sent(journal: Journal) -> None:
     venue = ScriptedVenue([cancelled_post_only, rests])
-    placement = await executor(venue, journal, recheck=deny).place(sell(), None, sol_perp_market())
+    placement = await executor(venue, journal).place(sell(), None, sol_perp_market(), deny)
     assert placement.outcome is Outcome.DENIED
     assert len(venue.sent) == 1
 
@@ -182,10 +180,10 @@ async def test_replace_when_the_old_order_filled_partly_meanwhile_then_only_its_
 ) -> None:
     venue = ScriptedVenue([rests, rests])
     run = executor(venue, journal)
-    first = await run.place(sell("10"), None, sol_perp_market())
+    first = await run.place(sell("10"), None, sol_perp_market(), approve)
     assert first.client_order_id is not None
     venue.orders = [replace(o, filled=D(7)) for o in venue.orders]  # 7 filled after the plan was made
-    second = await run.place(sell("10", replaces=first.client_order_id), None, sol_perp_market())
+    second = await run.place(sell("10", replaces=first.client_order_id), None, sol_perp_market(), approve)
     assert venue.cancelled == [first.client_order_id]
     assert second.outcome is Outcome.PLACED
     assert venue.sent[-1].amount == D(3)
@@ -204,14 +202,16 @@ async def test_margin_refusal_when_it_happens_then_later_increases_skipped_but_b
     venue = ScriptedVenue([raises(InsufficientMargin("110007")), rests])
     run = executor(venue, journal)
     buy_back = OrderIntent(SOL, Side.BUY, D(5), D("149.90"), True, ReasonCode.REBALANCE)
-    placements = await run.execute([], [(sell(), None), (sell(), None), (buy_back, None)], {SOL: sol_perp_market()})
+    placements = await run.execute(
+        [], [(sell(), None), (sell(), None), (buy_back, None)], {SOL: sol_perp_market()}, approve
+    )
     assert [p.outcome for p in placements] == [Outcome.REJECTED, Outcome.SKIPPED, Outcome.PLACED]
 
 
 async def test_create_when_credentials_fail_then_journaled_and_raised(journal: Journal) -> None:
     venue = ScriptedVenue([raises(AuthenticationFailed("10003 invalid key"))])
     with pytest.raises(AuthenticationFailed):
-        await executor(venue, journal).place(sell(), None, sol_perp_market())
+        await executor(venue, journal).place(sell(), None, sol_perp_market(), approve)
     (order,) = journal.orders()
     assert order.status is OrderStatus.REJECTED
 
@@ -224,7 +224,7 @@ async def test_every_request_when_sent_then_its_journal_row_existed_first(journa
         return rests(request)
 
     venue = ScriptedVenue([check, check])
-    await executor(venue, journal).execute([], [(sell(), None), (sell(), None)], {SOL: sol_perp_market()})
+    await executor(venue, journal).execute([], [(sell(), None), (sell(), None)], {SOL: sol_perp_market()}, approve)
     assert seen_in_journal == [True, True]
 
 
@@ -233,10 +233,10 @@ async def test_unknown_outcome_when_the_venue_never_got_it_then_released_after_t
 ) -> None:
     venue = ScriptedVenue([raises(AmbiguousOrderOutcome("timeout", symbol=SOL, client_order_id="x"))])
     run = executor(venue, journal, clock=clock)  # the journal records times on the same clock
-    placement = await run.place(sell(), None, sol_perp_market())
+    placement = await run.place(sell(), None, sol_perp_market(), approve)
     assert placement.outcome is Outcome.UNKNOWN
     assert SOL in run.frozen
-    assert (await run.place(sell(), None, sol_perp_market())).outcome is Outcome.SKIPPED
+    assert (await run.place(sell(), None, sol_perp_market(), approve)).outcome is Outcome.SKIPPED
     clock.advance(timedelta(seconds=31))
     await run.resolve_unknown()
     assert SOL not in run.frozen
@@ -247,7 +247,7 @@ async def test_reprice_when_one_slice_was_rejected_then_the_next_slices_start_fr
 ) -> None:
     venue = ScriptedVenue([cancelled_post_only, rests, rests, rests])
     slices = [(sell("5", price="149.50"), None) for _ in range(3)]
-    placements = await executor(venue, journal, reprices=1).execute([], slices, {SOL: sol_perp_market()})
+    placements = await executor(venue, journal, reprices=1).execute([], slices, {SOL: sol_perp_market()}, approve)
     assert [p.outcome for p in placements] == [Outcome.PLACED] * 3
     assert [r.price for r in venue.sent] == [D("149.50"), D("150.00"), D("150.00"), D("150.00")]
     assert len(venue.called("fetch_order_book")) == 1  # one fresh book served all three slices
@@ -267,7 +267,7 @@ async def test_reprice_when_the_order_it_replaces_was_cancelled_then_rechecked_w
     journal.adopt_order(venue.venue, old, run_id="abc123")
     gate = real_gate(sol_context(position=sol_position("-80"), our_orders=[old]))
     replacement = sell("20", "149.50", replaces="hbold1x0")  # the market moved on: it would take liquidity
-    placement = await executor(venue, journal, recheck=gate).place(replacement, None, sol_perp_market())
+    placement = await executor(venue, journal).place(replacement, None, sol_perp_market(), gate)
     assert placement.outcome is Outcome.PLACED, placement.detail  # -80 - 20: the cancelled order no longer counts
     assert venue.cancelled == ["hbold1x0"]
     assert [r.price for r in venue.sent] == [D("149.50"), D("150.00")]
@@ -282,7 +282,7 @@ async def test_reprice_when_the_replaced_order_filled_partly_before_its_cancel_t
     journal.adopt_order(venue.venue, old, run_id="abc123")
     gate = real_gate(sol_context(position=sol_position("-85"), our_orders=[old]))
     replacement = sell("20", "149.50", replaces="hbold1x0")  # re-ordered for the 12 left
-    placement = await executor(venue, journal, recheck=gate).place(replacement, None, sol_perp_market())
+    placement = await executor(venue, journal).place(replacement, None, sol_perp_market(), gate)
     assert placement.outcome is Outcome.DENIED  # -93 - 12 = -105, not -85 - 12 = -97
     assert "could reach 105.0 contracts" in placement.detail
 
@@ -293,7 +293,7 @@ async def test_reprice_when_an_earlier_slice_was_placed_this_cycle_then_it_count
     venue = ScriptedVenue([rests, cancelled_post_only, rests])
     gate = real_gate(sol_context(position=sol_position("-70")))
     slices = [(sell("20", "150.00"), None), (sell("20", "149.50"), None)]  # the gate saw them one by one
-    placements = await executor(venue, journal, recheck=gate).execute([], slices, {SOL: sol_perp_market()})
+    placements = await executor(venue, journal).execute([], slices, {SOL: sol_perp_market()}, gate)
     assert [p.outcome for p in placements] == [Outcome.PLACED, Outcome.DENIED]  # -70 - 20 - 20 = 1.1 x
     assert len(venue.sent) == 2
 
@@ -308,7 +308,7 @@ async def test_reprice_when_the_recheck_denies_then_journaled_like_the_cycles_de
     other = resting(Side.SELL, "40", "150.00", client_order_id="hbrest1x0")  # still resting: -60 - 40 - 10
     venue = ScriptedVenue([cancelled_post_only, rests])
     gate = real_gate(sol_context(position=sol_position("-60"), our_orders=[other]))
-    placement = await executor(venue, journal, recheck=gate).place(intent, intent_id, sol_perp_market())
+    placement = await executor(venue, journal).place(intent, intent_id, sol_perp_market(), gate)
     assert placement.outcome is Outcome.DENIED
     (why,) = journal.why("SOL")
     assert any("risk.max_hedge_ratio" in denial for denial in why.denials), why.denials
