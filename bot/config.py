@@ -42,8 +42,6 @@ from bot.errors import ConfigError
 from bot.exchange.quirks import QUIRKS
 from bot.settings import VenueMode
 
-SUPPORTED_EXCHANGES = ("bybit", "binance", "okx")
-
 __all__ = ["AppConfig", "Credentials", "VenueMode", "load_config", "parse_config"]
 
 # The environment a load validates against (the process environment unless a caller passes its own).
@@ -87,7 +85,9 @@ class HoldingsConfig(StrictModel):
 class HedgeConfig(StrictModel):
     """How one holding is hedged: its own perpetual (direct) or a correlated one (proxy)."""
 
-    venue: str | None = None  # defaults to the only venue when there is one
+    # The venue trading this hedge: required when several are configured. Hedging on several venues at once is not
+    # supported yet: a run refuses a hedge naming a venue other than its own (bot.settings.from_config).
+    venue: str | None = None
     instrument: PerpSymbol | None = None  # direct hedge; default <ASSET>/USDT:USDT
     proxy: PerpSymbol | None = None
     beta: PositiveDecimal | Literal["estimate"] = Decimal(1)
@@ -193,10 +193,6 @@ class AppConfig(BaseSettings):
 
     def hedge_for(self, asset: str) -> HedgeConfig:
         return self.hedges.get(asset, HedgeConfig())
-
-    def venue_of(self, asset: str) -> str:
-        """The venue an asset's hedge trades on: its own setting, else the only venue."""
-        return self.hedge_for(asset).venue or next(iter(self.venues))
 
     def masked_dump(self) -> dict[str, Any]:
         """The effective configuration as plain data, with credentials shown only as where they come from."""

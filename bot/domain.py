@@ -100,7 +100,6 @@ class ReasonCode(StrEnum):
     STALE_PRICE = "stale_price"
     WAITING_IN_FLIGHT = "waiting_in_flight"
     BLOCKED_BY_LIMIT = "blocked_by_limit"
-    AWAITING_APPROVAL = "awaiting_approval"
     EXCLUDED = "excluded"
     UNWIND = "unwind"
     REPRICE = "reprice"
@@ -437,10 +436,6 @@ class OrderIntent:
     notional: Decimal = ZERO
     replaces: str | None = None  # client order id of the resting order this one replaces
     note: str = ""
-
-    @property
-    def signed_amount(self) -> Decimal:
-        return self.side.sign * self.amount
 
 
 @dataclass(frozen=True, slots=True)

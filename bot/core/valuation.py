@@ -6,18 +6,8 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.domain import ZERO, Balance, Holding, HoldingSource, ReasonCode, SourceKind, SpotQuote, ValuedHolding
+from bot.domain import ZERO, Holding, HoldingSource, ReasonCode, SourceKind, SpotQuote, ValuedHolding
 from bot.settings import PriceKind
-
-
-def wallet_holdings(venue: str, balances: Mapping[str, Balance]) -> tuple[Holding, ...]:
-    """A venue's spot wallet as holdings: free + locked (in orders) of every asset with a positive balance."""
-    holdings = []
-    for asset, balance in sorted(balances.items()):
-        quantity = balance.free + balance.used
-        if quantity > ZERO:
-            holdings.append(Holding(asset, quantity, HoldingSource.exchange(venue)))
-    return tuple(holdings)
 
 
 def static_holding(asset: str, quantity: Decimal, label: str) -> Holding:

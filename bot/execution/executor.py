@@ -252,7 +252,6 @@ class Executor:
             intent.price,
             self._ids.next(),
             intent.reduce_only,
-            intent.post_only,
         )
         ticket = self._journal.record_order(self._port.venue, request, run_id=self._run_id, intent_id=intent_id)
         self._seen[request.client_order_id] = _in_flight(request)

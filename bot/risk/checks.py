@@ -47,6 +47,11 @@ def check_well_formed(intent: OrderIntent, ctx: RiskContext, limits: RiskLimits)
         return Denial(
             DenialCode.INVALID_INTENT, f"amount {intent.amount} and price {intent.price} must be positive numbers"
         )
+    if not intent.post_only:
+        return Denial(
+            DenialCode.INVALID_INTENT,
+            f"{_describe(intent)} is not post-only: hedgebot sends post-only limit orders only (a hard limit)",
+        )
     return None
 
 

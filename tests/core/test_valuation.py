@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.valuation import static_holding, value_holdings, wallet_holdings, with_static_holdings
-from bot.domain import Balance, Holding, HoldingSource, ReasonCode, SpotQuote
+from bot.core.valuation import static_holding, value_holdings, with_static_holdings
+from bot.domain import Holding, HoldingSource, ReasonCode, SpotQuote
 from tests.factories import NOW, spot_quote
 
 D = Decimal
@@ -19,14 +19,6 @@ def value(holdings, quotes, *, exclude=("USDT",), price_kind="mid", now=NOW):
     return value_holdings(
         holdings, {q.asset: q for q in quotes}, exclude=exclude, price_kind=price_kind, max_age=MAX_AGE, now=now
     )
-
-
-def test_wallet_holdings_when_balances_then_free_plus_locked_and_empty_ones_dropped() -> None:
-    balances = {
-        "SOL": Balance("SOL", free=D(80), used=D(20), total=D(100)),
-        "ETH": Balance("ETH", free=D(0), used=D(0), total=D(0)),
-    }
-    assert wallet_holdings("main", balances) == (Holding("SOL", D(100), HoldingSource.exchange("main")),)
 
 
 def test_value_holdings_when_wallet_and_static_of_one_asset_then_one_holding_with_both_sources() -> None:
