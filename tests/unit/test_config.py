@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -253,6 +254,21 @@ def test_file_when_missing_then_error_says_so(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.toml", env={})
 
 
-def test_parse_config_when_given_data_then_same_rules_apply() -> None:
-    with pytest.raises(ConfigError):
-        parse_config({"venues": {}}, env={})
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[venues]\n",  # no venue
+        SIM_VENUE + "\n[execution]\nleverage = 3\nlevrage = 1\n",  # a hard limit and a typo
+        SIM_VENUE + "\n[policy]\nratio = 1.2\n",  # above risk.max_hedge_ratio: a cross-field rule
+        SIM_VENUE + 'api_key = "k"\n',  # a secret in the file
+        TESTNET_VENUE,  # credentials not in the environment
+        SIM_VENUE + '\n[hedges.SOL]\ninstrument = "SOL/USDT:USDT"\nproxy = "BTC/USDT:USDT"\n',
+    ],
+    ids=["no venue", "field rules", "cross-field rule", "inline secret", "credentials", "hedge rule"],
+)
+def test_parse_config_when_given_data_then_same_rules_apply(text: str, write_config) -> None:
+    """The data a file holds fails parse_config exactly as the file fails load_config: one set of rules."""
+    with pytest.raises(ConfigError) as parsed:
+        parse_config(tomllib.loads(text), env={})
+    assert parsed.value.problems
+    assert parsed.value.problems == problems_of(text, write_config)
