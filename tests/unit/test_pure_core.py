@@ -3,25 +3,12 @@ no logging set-up, no exchange client, no HTTP and no database, in a fresh inter
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import modules_loaded_by
 
 # The configuration loader, the logging set-up, the exchange client, HTTP, the database: none is the core's.
 NEVER = ("pydantic_settings", "pydantic", "structlog", "ccxt", "aiohttp", "sqlite3", "bot.config", "bot.logging")
-
-
-def modules_loaded_by(statement: str) -> list[str]:
-    """Every module a fresh interpreter holds after running ``statement`` (in the repository, as the tests run)."""
-    script = f"{statement}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
-    )
-    return list(json.loads(done.stdout))
 
 
 @pytest.mark.parametrize(
