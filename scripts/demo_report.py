@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The demo's closing report: what the crash did to the portfolio, unhedged and hedged (from the simulator).
 
-Usage: demo_report.py SIM_URL CONFIG BEFORE_JSON [--save FILE]
+Usage: demo_report.py SIM_URL CONFIG BEFORE_JSON | SIM_URL CONFIG --save FILE | SIM_URL --ping
 
-Reads the simulator's state (/__sim/state) now and as saved in BEFORE_JSON at the start of the demo, and the
+Reads the simulator's state (/__sim/state, with the control token in $SIM_CONTROL_TOKEN) now and as saved in
+BEFORE_JSON at the start of the demo (--save writes it; --ping only checks that the simulator answers), and the
 configuration's static holdings, and prints: spot value before and after, the hedge's profit or loss (the
 USDT wallet's change: realised PnL, fees and funding; plus open positions' unrealised PnL), and the portfolio's
 change with and without the hedge.
@@ -12,6 +13,7 @@ change with and without the hedge.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import urllib.request
 from decimal import Decimal
@@ -22,7 +24,10 @@ from bot.config import load_config
 
 
 def state(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{url}/__sim/state", timeout=10) as response:
+    request = urllib.request.Request(
+        f"{url}/__sim/state", headers={"Authorization": f"Bearer {os.environ['SIM_CONTROL_TOKEN']}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
         return dict(json.load(response))
 
 
@@ -44,6 +49,9 @@ def hedge_value(snapshot: dict[str, Any]) -> Decimal:
 
 
 def main(argv: list[str]) -> int:
+    if argv[2:3] == ["--ping"]:
+        state(argv[1])
+        return 0
     if len(argv) >= 4 and argv[3] == "--save":
         Path(argv[4]).write_text(json.dumps(state(argv[1])))
         return 0
