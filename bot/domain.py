@@ -105,6 +105,7 @@ class ReasonCode(StrEnum):
     REPRICE = "reprice"
     BETA_REFUSED = "beta_refused"  # a proxy's beta could not be estimated (poor fit or too little history)
     NO_BOOK = "no_book"  # the instrument's order book or ticker is missing, one-sided or crossed
+    BAD_DATA = "bad_data"  # the venue's data about it is malformed or contradicts the journal: kept as it is
 
 
 def round_to_step(value: Decimal, step: Decimal, mode: Rounding = Rounding.DOWN) -> Decimal:
@@ -390,6 +391,9 @@ class Snapshot:
     balances: Mapping[str, Balance] = field(default_factory=dict)
     # Close prices for beta estimation, oldest first, keyed by asset (spot) or symbol (perp).
     history: Mapping[str, tuple[Decimal, ...]] = field(default_factory=dict)
+    # Instruments whose data this cycle cannot be trusted (a malformed reply, a position read as flat that the
+    # journal explains, a hedged holding missing from the wallet), each with why: nothing is traded on them.
+    bad_data: Mapping[str, str] = field(default_factory=dict)
 
     def position_contracts(self, symbol: str) -> Decimal:
         position = self.positions.get(symbol)

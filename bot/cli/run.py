@@ -42,7 +42,11 @@ Start-up fails closed: credentials, markets, one-way position mode, margin mode 
 above 2x) are checked first, then the journal is reconciled with the venue. If a position differs from what
 the journal explains (e.g. trades made outside hedgebot), the bot refuses to trade unless you pass --adopt.
 Each cycle the leverage every open hedge position reports is compared with execution.leverage: one changed
-outside hedgebot is set back (and read back) before any order, or the bot halts (exit code 3).
+outside hedgebot is set back (and read back) before any order, or the bot halts (exit code 3). A malformed
+reply from the venue never halts it and never moves the hedge: what it touches is held that cycle, with the
+reason in the journal (`hedgebot journal why ASSET`: bad_data), and a malformed wallet, positions or open-orders
+reply skips the cycle ("skipped, nothing changed"). A hedged holding missing from the wallet reply keeps its
+hedge until the wallet lists it again; after really selling or moving it, restart the bot.
 
 Stopping: Ctrl-C or SIGTERM finishes the step in flight, cancels the bot's resting orders, keeps positions
 and exits 0. The kill switch (the file named by risk.kill_switch_file, or SIGUSR1) halts at once: resting
@@ -167,6 +171,8 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     if outcome.cancels:
         actions += f", {outcome.cancels} cancelled"
     body = " | ".join(parts) if parts else "nothing to hedge"
+    if outcome.skipped_because:
+        body = f"skipped, nothing changed: {outcome.skipped_because}"
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
 
 

@@ -2,9 +2,10 @@
 
 ``CyclePipeline.run_cycle`` takes one pass on a started ``Run``, in named steps:
 
-1. observe: the kill switch, a reconciliation every few cycles, the snapshot (price history re-read every
-   ``HISTORY_EVERY`` cycles), our orders' outcomes, fills and funding, leverage kept, daily limits; HALTED stops
-   here (our resting orders cancelled);
+1. observe: the kill switch, a reconciliation every few cycles (postponed on a malformed reply), the snapshot
+   (price history re-read every ``HISTORY_EVERY`` cycles; malformed account data skips the cycle), our orders'
+   outcomes, fills and funding, the guards (``bot.execution.guards``: instruments whose data cannot be trusted
+   are held), leverage kept, daily limits; HALTED stops here (our resting orders cancelled);
 2. decide: the plan (the run's planner), new instruments set up, the risk gate on every intent, all journaled;
 3. approve: the approver's answers (a stop or halt rejects what it has not answered), journaled;
 4. act: the executor sends what was approved; a re-priced order is checked again by the gate (``_recheck``);
@@ -14,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -22,10 +23,11 @@ import structlog
 
 from bot.core.cycle import CoreState
 from bot.core.plan import Plan
-from bot.domain import ZERO, Order, OrderIntent, Snapshot, SourceKind, TradingState, is_ours
-from bot.errors import HaltRequested, ReconciliationError
+from bot.domain import ZERO, Order, OrderIntent, ReasonCode, Snapshot, SourceKind, TradingState, is_ours
+from bot.errors import DataError, HaltRequested, ReconciliationError
 from bot.execution.approval import Approval, Approver, Verdict
 from bot.execution.executor import Outcome, Placement
+from bot.execution.guards import MissingHoldings, merged, vanished_positions
 from bot.execution.leverage import keep_leverage
 from bot.execution.reading import QUOTE
 from bot.execution.reconcile import reconcile, sync_history
@@ -45,7 +47,7 @@ from bot.risk.context import RiskContext, RiskHistory, full_hedge_of
 from bot.risk.decision import RiskDecision
 from bot.risk.gate import decide, evaluate
 from bot.risk.kill_switch import check_kill_switch
-from bot.risk.state import Trigger, daily_limit_events
+from bot.risk.state import StateEvent, Trigger, daily_limit_events
 
 log = structlog.get_logger(__name__)
 
@@ -76,14 +78,22 @@ class CyclePipeline:
         self.number = 0  # cycles run so far
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
         self._snapshot: Snapshot | None = None  # this cycle's, for re-checks while acting
-        self._plan: Plan | None = None
+        self._plan: Plan | None = None  # this cycle's (the last cycle's, until it plans)
+        self._missing_holdings = MissingHoldings()  # hedged wallet holdings the wallet reply stopped listing
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
         run = self.run
         self.number += 1
         run.ids.start_cycle(self.number)
         now = run.clock.now()
-        snapshot, history = await self._observe(now, reconcile_now=reconcile_now)
+        kill_switch = check_kill_switch(run.kill_switch)  # looked at first: what follows may take a while
+        if reconcile_now:
+            await self._reconcile()
+        try:
+            snapshot = await run.read_snapshot(refresh_history=self.number % HISTORY_EVERY == 1)
+        except DataError as exc:  # malformed account data: decide nothing, change nothing, read again next cycle
+            return self._skipped(exc)
+        snapshot, history = await self._observe(snapshot, now, [kill_switch] if kill_switch else [])
         if run.risk_state.trading is TradingState.HALTED:
             await run.cancel_our_orders(f"halted: {run.risk_state.detail}")
             return self._halted()
@@ -97,25 +107,38 @@ class CyclePipeline:
 
     # -- the steps ------------------------------------------------------------------------------------------
 
-    async def _observe(self, now: datetime, *, reconcile_now: bool) -> tuple[Snapshot, RiskHistory]:
-        """The venue as it is now, the journal brought up to date with it, and the trading state for this cycle."""
+    async def _reconcile(self) -> None:
+        """Every few cycles: the journal against the venue; what it cannot explain halts."""
         run = self.run
-        events = [event] if (event := check_kill_switch(run.kill_switch)) else []
-        if reconcile_now:
-            try:
-                await reconcile(
-                    run.port, run.journal, run.executor, run.clock,
-                    symbols=run.hedge_symbols(), markets=run.markets, run_id=run.run_id,
-                )  # fmt: skip
-            except ReconciliationError as exc:
-                await run.halt(str(exc), Trigger.RECONCILIATION_FAILED)
-                raise HaltRequested(f"reconciliation failed: {exc}") from exc
-        snapshot = await run.read_snapshot(refresh_history=self.number % HISTORY_EVERY == 1)
-        self._snapshot = snapshot
+        try:
+            await reconcile(
+                run.port, run.journal, run.executor, run.clock,
+                symbols=run.hedge_symbols(), markets=run.markets, run_id=run.run_id,
+            )  # fmt: skip
+        except ReconciliationError as exc:
+            await run.halt(str(exc), Trigger.RECONCILIATION_FAILED)
+            raise HaltRequested(f"reconciliation failed: {exc}") from exc
+        except DataError as exc:  # a malformed reply: reconcile at the next turn; this cycle's guards hold
+            log.warning("reconcile.postponed", error=str(exc))
+
+    async def _observe(
+        self, snapshot: Snapshot, now: datetime, events: list[StateEvent]
+    ) -> tuple[Snapshot, RiskHistory]:
+        """The journal brought up to date with the venue, the instruments whose data cannot be trusted held, and
+        the trading state for this cycle (``events``: the kill switch's, if it is engaged)."""
+        run = self.run
         run.wallet_assets = {h.asset for h in snapshot.holdings if h.source.kind is SourceKind.EXCHANGE}
         await run.executor.resolve_unknown()
-        await run.executor.sync_orders(snapshot.open_orders)
-        await sync_history(run.port, run.journal, run.hedge_symbols(), run.markets, now=now)
+        unlisted = await run.executor.sync_orders(snapshot.open_orders)
+        synced = await sync_history(run.port, run.journal, run.hedge_symbols(), run.markets, now=now)
+        bad_data = merged(
+            snapshot.bad_data,
+            synced.unreadable,
+            vanished_positions(run.journal, run.venue, snapshot, run.hedge_symbols()),
+            self._missing_holdings.check(self._plan, snapshot),
+        )
+        snapshot = replace(snapshot, open_orders=(*snapshot.open_orders, *unlisted), bad_data=bad_data)
+        self._snapshot = snapshot
         prepared = {symbol: p for symbol, p in snapshot.positions.items() if symbol in run.leverage}
         held = await keep_leverage(run.port, run.journal, run.run_id, prepared, run.settings.execution.leverage)
         run.leverage.update(held.leverage)
@@ -181,6 +204,17 @@ class CyclePipeline:
             reasons=reasons_by_holding(plan, blocked),
         )
         log.info("cycle.summary", **outcome.log_fields())
+        if self.on_cycle is not None:
+            self.on_cycle(outcome)
+        return outcome
+
+    def _skipped(self, error: DataError) -> CycleOutcome:
+        """A cycle whose account data was malformed: nothing decided or sent, the reason journaled (an error row of
+        kind ``bad_data``), resting orders and positions kept as they are."""
+        run = self.run
+        run.journal.record_error(run.run_id, ReasonCode.BAD_DATA.value, f"cycle {self.number} skipped: {error}")
+        outcome = CycleOutcome(self.number, run.risk_state.trading, ZERO, ZERO, (), skipped_because=str(error))
+        log.warning("cycle.skipped", cycle=self.number, reason=ReasonCode.BAD_DATA, error=str(error))
         if self.on_cycle is not None:
             self.on_cycle(outcome)
         return outcome

@@ -7,6 +7,7 @@
 4. reconciliation with the venue (unknown outcomes, our orders, fills and funding made while down, positions the
    journal must explain);
 5. the margin wallet must cover what the targets still need.
+A malformed venue reply in 4 or 5 refuses the start (``PreflightError``): nothing was sent.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import structlog
 
 from bot.core.cycle import CoreState
 from bot.domain import TradingState
-from bot.errors import HaltRequested
+from bot.errors import DataError, HaltRequested, PreflightError
 from bot.exchange.preflight import check_margin, run_preflight
 from bot.execution.reading import QUOTE, preflight_plan
 from bot.execution.reconcile import ReconcileReport, reconcile
@@ -51,17 +52,14 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
         raise HaltRequested(f"cannot resume: {engaged.detail}")
     if options.resume and run.risk_state.trading is not TradingState.ACTIVE:
         run.apply([StateEvent(Trigger.OPERATOR_RESUME, f"operator: {options.command}")])
-    report = await reconcile(
-        run.port,
-        run.journal,
-        run.executor,
-        run.clock,
-        symbols=run.hedge_symbols(),
-        markets=run.markets,
-        run_id=run.run_id,
-        adopt_positions=options.adopt,
-    )
-    await _check_margin(run)
+    try:
+        report = await reconcile(
+            run.port, run.journal, run.executor, run.clock,
+            symbols=run.hedge_symbols(), markets=run.markets, run_id=run.run_id, adopt_positions=options.adopt,
+        )  # fmt: skip
+        await _check_margin(run)
+    except DataError as exc:  # refuse to start on a malformed reply; nothing was sent
+        raise PreflightError(f"{run.venue}: cannot start from the venue's replies: {exc}") from exc
     return report
 
 

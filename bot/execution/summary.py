@@ -43,6 +43,7 @@ class CycleOutcome:
     skipped: int = 0  # approved but not sent: symbol frozen, re-pricing budget spent, margin refused earlier
     cancels: int = 0
     reasons: Mapping[str, str] = field(default_factory=dict)
+    skipped_because: str | None = None  # the cycle decided nothing: its account data was malformed
 
     def log_fields(self) -> dict[str, Any]:
         return {
@@ -59,6 +60,7 @@ class CycleOutcome:
             "skipped": self.skipped,
             "cancels": self.cancels,
             "reasons": dict(self.reasons),
+            **({"skipped_because": self.skipped_because} if self.skipped_because else {}),
         }
 
 
