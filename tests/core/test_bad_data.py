@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from bot.config import parse_config
-from bot.settings.from_config import core_settings
 from bot.core.cycle import CoreState, plan_cycle
 from bot.domain import Holding, HoldingSource, ReasonCode, Snapshot
+from bot.settings.from_config import core_settings
 from tests.factories import NOW, book, btc_perp_market, perp_ticker, short_position, snapshot, sol_perp_market
 from tests.factories import spot_quote as quote
 

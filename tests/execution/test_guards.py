@@ -10,13 +10,13 @@ from pathlib import Path
 
 from bot.clock import ManualClock
 from bot.config import parse_config
-from bot.settings.from_config import core_settings
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.domain import Holding, HoldingSource
 from bot.exchange.convert import flat_position
 from bot.execution.guards import MissingHoldings, vanished_positions
 from bot.journal.writer import open_journal
+from bot.settings.from_config import core_settings
 from tests.core.test_bad_data import SOL, VENUE, sol_and_btc
 from tests.factories import NOW
 
