@@ -35,6 +35,7 @@ from bot.domain import (
 )
 from bot.errors import AmbiguousOrderOutcome, ClockSkew, DataError, ExchangeError, OrderNotFound, VenueUnsupported
 from bot.exchange import convert
+from bot.exchange.ccxt_switch import CcxtSwitch
 from bot.exchange.errors import Call, is_not_modified, translate
 from bot.exchange.port import ExchangePort, OrderRequest
 from bot.exchange.quirks import MarginScope, VenueQuirks, check_client_order_id
@@ -52,7 +53,7 @@ _PRICE_SOURCES = {
 }
 
 
-class CcxtExchange:
+class CcxtExchange(CcxtSwitch):
     """ExchangePort for any ccxt venue with a row in the quirks table."""
 
     def __init__(
@@ -69,6 +70,7 @@ class CcxtExchange:
     ) -> None:
         self.venue = venue
         self.unified_wallet = quirks.unified_wallet
+        self.cancel_switch = quirks.cancel_switch.switch if quirks.cancel_switch else None
         self.quirks = quirks
         self.spot = spot  # ccxt instances are untyped
         self.perp = perp
@@ -237,7 +239,11 @@ class CcxtExchange:
         if request.amount <= 0 or request.price <= 0:
             raise ValueError(f"an order needs a positive amount and price: {request}")
         check_client_order_id(request.client_order_id)
-        params: dict[str, Any] = {"clientOrderId": request.client_order_id, **self.quirks.post_only_params}
+        params: dict[str, Any] = {
+            "clientOrderId": request.client_order_id,
+            **self.quirks.order_params,
+            **self.quirks.post_only_params,
+        }
         if request.reduce_only:
             params["reduceOnly"] = True
         if self.quirks.margin_scope is MarginScope.ORDER:

@@ -9,6 +9,7 @@
 2. decide: the plan (the run's planner), new instruments set up, the risk gate on every intent, all journaled;
 3. approve: the approver's answers (a stop or halt rejects what it has not answered), journaled;
 4. act: the executor sends what was approved; a re-priced order is checked again by the gate (``_recheck``);
+   then our resting orders older than ``execution.max_order_age`` are cancelled, whatever the planner held;
 5. report: the cycle's outcome, logged as ``cycle.summary`` and handed to ``on_cycle``.
 """
 
@@ -101,6 +102,10 @@ class CyclePipeline:
         to_send = await self._approve(decided)
         run.raise_if_halt_requested()
         placements = await run.executor.execute(decided.plan.cancels, to_send, run.markets, self._recheck)
+        run.orders_left = True
+        plan = decided.plan
+        handled = [c.client_order_id or "" for c in plan.cancels] + [i.replaces or "" for i in plan.intents]
+        await run.sweep(snapshot.open_orders, f"cycle {self.number}", keep=handled)
         run.core_state = decided.next_state
         run.journal.record_policy_state(run.run_id, decided.next_state.to_dict(), cycle_id=decided.cycle_id)
         return self._report(decided, placements)

@@ -9,7 +9,7 @@ cancel our resting orders, halt, pause, end the run. It neither starts up nor ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -20,10 +20,12 @@ import structlog
 from bot.clock import Clock
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
-from bot.domain import ZERO, CancelIntent, Market, ReasonCode, Snapshot, our_resting
+from bot.core.sweep import stale_orders
+from bot.domain import ZERO, CancelIntent, Market, Order, ReasonCode, Snapshot, our_resting
 from bot.errors import ExchangeError, HaltRequested, PreflightError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import run_preflight
+from bot.execution.deadman import DeadMan
 from bot.execution.executor import Executor
 from bot.execution.ids import ClientOrderIds
 from bot.execution.interrupts import Interrupts
@@ -88,6 +90,11 @@ class Run:
         self.risk_state = RiskState()
         self.started = False  # the run's start is journaled (after the preflight passed)
         self.interrupts = Interrupts(self.kill_switch)  # stop and halt requests (signals, the kill-switch file)
+        watchdog = settings.watchdog
+        self.deadman = DeadMan(
+            port, journal, clock, run_id, window=watchdog.window, exchange_switch=watchdog.exchange_switch
+        )  # the heartbeat and the venue's switch: started (``protect``) once the run may trade
+        self.orders_left = False  # a cycle may have left orders of ours resting (none after cancel_our_orders)
 
     def hedge_symbols(self) -> tuple[str, ...]:
         """The listed perpetuals this run hedges with or still manages, for the holdings last seen."""
@@ -124,6 +131,21 @@ class Run:
             raise
         self.leverage.update(report.leverage)
 
+    async def protect(self) -> str:
+        """Start the heartbeat and arm the venue's switch (``DeadMan``) once the run may trade; says which
+        protection is active, in one line. ``end`` stops it."""
+        await self.deadman.start(self.hedge_symbols)
+        return self.deadman.describe()
+
+    async def sweep(self, orders: Sequence[Order], when: str, keep: Iterable[str] = ()) -> None:
+        """Cancel our resting orders older than ``execution.max_order_age`` (at start-up, and after every cycle:
+        those the planner held, e.g. on stale data)."""
+        placed = {o.client_order_id: o.created_at for o in self.journal.unresolved_orders(self.venue)}
+        max_age = self.settings.execution.max_order_age
+        for cancel in stale_orders(orders, self.clock.now(), max_age, placed=placed, keep=set(keep)):
+            log.warning("orders.stale", client_order_id=cancel.client_order_id, when=when, note=cancel.note)
+            await self.executor.cancel(cancel)
+
     async def cancel_our_orders(self, reason: str) -> int:
         """Cancel every resting order of ours on the hedge instruments; positions are kept."""
         ours = our_resting(await self.port.fetch_open_orders(self.hedge_symbols()))
@@ -132,6 +154,7 @@ class Run:
                 CancelIntent(order.symbol, order.client_order_id, order.order_id, ReasonCode.UNWIND, reason)
             )
         log.info("orders.cancelled_all", count=len(ours), reason=reason)
+        self.orders_left = False
         return len(ours)
 
     async def halt(self, detail: str, trigger: Trigger = Trigger.KILL_SWITCH) -> None:
@@ -160,6 +183,7 @@ class Run:
         whose start was never journaled (the preflight refused it) has nothing to end."""
         if not self.started:
             return
+        await self.deadman.stop(disarm=not self.orders_left)
         try:
             await sync_history(self.port, self.journal, self.hedge_symbols(), self.markets, now=self.clock.now())
         except ExchangeError as exc:  # the next start's reconciliation records them

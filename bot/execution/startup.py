@@ -6,8 +6,9 @@
 3. an operator's resume (``--resume``) lifts a HALTED or REDUCING state, unless the kill-switch file is there;
 4. reconciliation with the venue (unknown outcomes, our orders, fills and funding made while down, positions the
    journal must explain);
-5. the margin wallet must cover what the targets still need.
-A malformed venue reply in 4 or 5 refuses the start (``PreflightError``): nothing was sent.
+5. the margin wallet must cover what the targets still need;
+6. our resting orders older than ``execution.max_order_age`` (a past run's) are cancelled.
+A malformed venue reply in 4 to 6 refuses the start (``PreflightError``): nothing was sent.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
             symbols=run.hedge_symbols(), markets=run.markets, run_id=run.run_id, adopt_positions=options.adopt,
         )  # fmt: skip
         await _check_margin(run)
+        await run.sweep(await run.port.fetch_open_orders(run.hedge_symbols()), "start-up sweep")
     except DataError as exc:  # refuse to start on a malformed reply; nothing was sent
         raise PreflightError(f"{run.venue}: cannot start from the venue's replies: {exc}") from exc
     return report

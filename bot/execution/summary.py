@@ -111,6 +111,8 @@ def holding_records(plan: Plan, blocked: Mapping[str, str]) -> list[HoldingDecis
                 in_flight=instrument.in_flight if instrument else None,
                 gap=instrument.gap if instrument else None,
                 note=note,
+                price=holding.holding.price,
+                quantity=holding.holding.quantity,
             )
         )
     return rows
@@ -129,6 +131,7 @@ def instrument_records(plan: Plan, blocked: Mapping[str, str]) -> list[Instrumen
                 in_flight=instrument.in_flight,
                 gap=instrument.gap,
                 note=note,
+                price=instrument.price,
             )
         )
     return rows

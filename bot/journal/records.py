@@ -56,6 +56,8 @@ class HoldingDecisionRecord:
     in_flight: Decimal | None = None
     gap: Decimal | None = None
     note: str = ""
+    price: Decimal | None = None  # the holding's spot price, as the decision saw it
+    quantity: Decimal | None = None  # the holding's quantity (base units)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class InstrumentDecisionRecord:
     in_flight: Decimal | None = None
     gap: Decimal | None = None
     note: str = ""
+    price: Decimal | None = None  # the instrument's mark, as the decision saw it
 
 
 # A row of the journal's decisions: one per holding and one per instrument, every cycle.
@@ -202,3 +205,13 @@ class ErrorRow:
     message: str
     symbol: str | None
     client_order_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """The running bot's latest sign of life, and the state of the venue's dead-man's switch it last reported."""
+
+    run_id: str
+    at: datetime
+    switch: str | None  # e.g. "armed: okx cancel-all-after, 60s"; None: the run never reported one
+    stopped: bool  # the run has been recorded as ended since

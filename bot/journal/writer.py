@@ -261,17 +261,25 @@ class Journal(JournalReader):
         )
 
     def record_position_baseline(
-        self, venue: str, symbol: str, contracts: Decimal, *, as_of: datetime, reason: str, run_id: str | None
+        self,
+        venue: str,
+        symbol: str,
+        contracts: Decimal,
+        *,
+        as_of: datetime,
+        reason: str,
+        run_id: str | None,
+        price: Decimal | None = None,
     ) -> None:
-        """The position was ``contracts`` at venue time ``as_of`` (adopted, or a first start): fills after
-        ``as_of`` explain changes from there on."""
+        """The position was ``contracts`` at venue time ``as_of`` (adopted, or a first start), its mark ``price``:
+        fills after ``as_of`` explain changes from there on."""
         row = {
             "venue": venue, "symbol": symbol, "contracts": dec_text(contracts), "as_of_ms": ms(as_of),
-            "reason": reason, "run_id": run_id, "recorded_ms": self._now(),
+            "reason": reason, "run_id": run_id, "recorded_ms": self._now(), "price": dec_text(price),
         }  # fmt: skip
         self._append(f"a baseline for {symbol}", "position_baselines", [row])
 
-    # -- state, errors, policy state ---------------------------------------------------------------------
+    # -- state, errors, policy state, heartbeats --------------------------------------------------------
 
     def record_state_change(self, run_id: str | None, change: Transition) -> None:
         row = {
@@ -301,17 +309,24 @@ class Journal(JournalReader):
         row = {"run_id": run_id, "cycle_id": cycle_id, "at_ms": self._now(), "state": to_json(state)}
         self._append("the policy state", "policy_states", [row])
 
+    def record_heartbeat(self, run_id: str, *, switch: str | None = None) -> None:
+        """The bot is alive now (what `hedgebot watchdog` watches); ``switch``: the venue's dead-man's switch state,
+        when it changed."""
+        row = {"run_id": run_id, "at_ms": self._now(), "switch": switch}
+        self._append("a heartbeat", "heartbeats", [row])
+
 
 def _decision_row(cycle_id: int, d: DecisionRecord) -> dict[str, Any]:
-    """A holding's row under its asset; an instrument's under its symbol, with no value or ratio."""
+    """A holding's row under its asset; an instrument's under its symbol, with no value, ratio or quantity."""
     if isinstance(d, HoldingDecisionRecord):
-        asset, value, ratio = d.asset, d.value, d.ratio
+        asset, value, ratio, quantity = d.asset, d.value, d.ratio, d.quantity
     else:
-        asset, value, ratio = d.symbol, None, None
+        asset, value, ratio, quantity = d.symbol, None, None, None
     return {
         "cycle_id": cycle_id, "asset": asset, "symbol": d.symbol, "reason": d.reason.value, "note": d.note,
         "value": dec_text(value), "ratio": dec_text(ratio), "target": dec_text(d.target),
         "current": dec_text(d.current), "in_flight": dec_text(d.in_flight), "gap": dec_text(d.gap),
+        "price": dec_text(d.price), "quantity": dec_text(quantity),
     }  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from bot.settings.values import (
     TakeProfitSettings,
     VenueMode,
     VenueSettings,
+    WatchdogSettings,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "TakeProfitSettings",
     "VenueMode",
     "VenueSettings",
+    "WatchdogSettings",
 ]

@@ -29,6 +29,7 @@ from bot.settings.values import (
     Settings,
     TakeProfitSettings,
     VenueSettings,
+    WatchdogSettings,
 )
 
 
@@ -54,7 +55,9 @@ def settings_for(config: AppConfig, venue: str) -> Settings:
             interval=execution.interval,
             passive_offset_ticks=execution.passive_offset_ticks,
             max_post_only_retries_per_minute=execution.max_post_only_retries_per_minute,
+            max_order_age=execution.max_order_age,
         ),
+        watchdog=WatchdogSettings(config.watchdog.window, config.watchdog.exchange_switch),
         kill_switch_file=config.risk.kill_switch_file,
         config_hash=config_hash(config),
     )

@@ -188,6 +188,15 @@ class ExecutionSettings:
     interval: timedelta  # between cycles
     passive_offset_ticks: int  # a re-priced order rests this many ticks behind the touch
     max_post_only_retries_per_minute: int  # fresh-book re-prices after a post-only refusal, per instrument
+    max_order_age: timedelta  # our resting orders older than this are cancelled, whatever the planner holds
+
+
+@dataclass(frozen=True, slots=True)
+class WatchdogSettings:
+    """``[watchdog]``: orders never outlive the bot (its heartbeat, the venue's own switch)."""
+
+    window: timedelta  # the heartbeat's window: the venue's switch fires this long after the last beat
+    exchange_switch: bool  # arm the venue's own dead-man's switch where it has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,5 +207,6 @@ class Settings:
     core: CoreSettings
     risk: RiskLimits
     execution: ExecutionSettings
+    watchdog: WatchdogSettings
     kill_switch_file: Path
     config_hash: str  # names the configuration a run used (journaled with the run)
