@@ -47,7 +47,7 @@ from bot.execution.summary import (
     hedge_notional,
     holdings_value,
     instrument_lines,
-    margin_needed,
+    margin_need,
     reasons_by_holding,
 )
 from bot.journal.records import CycleRecord
@@ -170,12 +170,13 @@ class HedgeLoop:
         return report
 
     async def _check_margin(self) -> None:
-        """Fail closed before the first order: the margin wallet must cover what the targets still need."""
+        """Fail closed before the first order: the margin wallet must cover what the targets still need beyond our
+        resting orders (which hold their margin already); what the plan cancels frees theirs."""
         snapshot = await self._read_snapshot()
         plan, _ = self.planner(self.settings, snapshot, self.core_state, self.clock.now())
-        needed = margin_needed(plan, self.markets, self.config.execution.leverage)
-        headroom = check_margin(snapshot.balances, needed, QUOTE)
-        log.info("preflight.margin", needed=needed, headroom=headroom)
+        need = margin_need(plan, snapshot.open_orders, self.markets, self.config.execution.leverage)
+        headroom = check_margin(snapshot.balances, need.needed, QUOTE, freed=need.freed)
+        log.info("preflight.margin", needed=need.needed, freed=need.freed, headroom=headroom)
 
     async def protect(self) -> str:
         """Start the heartbeat and arm the venue's switch (``DeadMan``) once the run may trade; says which
