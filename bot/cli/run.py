@@ -41,6 +41,8 @@ terminal, or "auto"); send; journal everything.
 Start-up fails closed: credentials, markets, one-way position mode, margin mode and leverage (read back, never
 above 2x) are checked first, then the journal is reconciled with the venue. If a position differs from what
 the journal explains (e.g. trades made outside hedgebot), the bot refuses to trade unless you pass --adopt.
+Before any order, the free margin must cover what the targets still need beyond the positions and the bot's
+own resting orders (they hold their margin already); otherwise it refuses, saying how much to deposit.
 Each cycle the leverage every open hedge position reports is compared with execution.leverage: one changed
 outside hedgebot is set back (and read back) before any order, or the bot halts (exit code 3). A malformed
 reply from the venue never halts it and never moves the hedge: what it touches is held that cycle, with the

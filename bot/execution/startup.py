@@ -24,7 +24,7 @@ from bot.exchange.preflight import check_margin, run_preflight
 from bot.execution.reading import QUOTE, preflight_plan
 from bot.execution.reconcile import ReconcileReport, reconcile
 from bot.execution.run import Run, RunOptions
-from bot.execution.summary import margin_needed
+from bot.execution.summary import margin_need
 from bot.risk.kill_switch import check_kill_switch
 from bot.risk.state import StateEvent, Trigger
 
@@ -76,12 +76,13 @@ def _restore(run: Run) -> None:
 
 
 async def _check_margin(run: Run) -> None:
-    """Fail closed before the first order: the margin wallet must cover what the targets still need."""
+    """Fail closed before the first order: the margin wallet must cover what the targets still need beyond our
+    resting orders (which hold their margin already); what the plan cancels frees theirs."""
     snapshot = await run.read_snapshot()
     plan, _ = run.planner(run.settings.core, snapshot, run.core_state, run.clock.now())
-    needed = margin_needed(plan, run.markets, run.settings.execution.leverage)
-    headroom = check_margin(snapshot.balances, needed, QUOTE)
-    log.info("preflight.margin", needed=needed, headroom=headroom)
+    need = margin_need(plan, snapshot.open_orders, run.markets, run.settings.execution.leverage)
+    headroom = check_margin(snapshot.balances, need.needed, QUOTE, freed=need.freed)
+    log.info("preflight.margin", needed=need.needed, freed=need.freed, headroom=headroom)
 
 
 def _version() -> str:

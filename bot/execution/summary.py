@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from bot.core.plan import InstrumentDecision, Plan
-from bot.domain import ZERO, Market, ReasonCode, TradingState
+from bot.domain import ZERO, Market, Order, OrderStatus, ReasonCode, Side, TradingState, is_ours
 from bot.journal.records import DecisionRecord, HoldingDecisionRecord, InstrumentDecisionRecord
 from bot.risk.decision import RiskDecision
 
@@ -164,16 +164,46 @@ def hedge_notional(plan: Plan, markets: Mapping[str, Market]) -> Decimal:
     )
 
 
-def margin_needed(plan: Plan, markets: Mapping[str, Market], leverage: Decimal) -> Decimal:
-    """Initial margin the plan's targets still need beyond the positions already held, at ``leverage``."""
+@dataclass(frozen=True, slots=True)
+class MarginNeed:
+    """Initial margin the plan's targets still need, at the leverage set, against the venue's free balance (which
+    leaves out the margin the venue holds for our resting orders)."""
+
+    needed: Decimal  # at the mark, beyond the positions held and the resting sells of ours that the plan keeps
+    freed: Decimal  # held (at their prices) by the resting sells of ours that the plan cancels: ours again after
+
+
+def margin_need(plan: Plan, orders: Iterable[Order], markets: Mapping[str, Market], leverage: Decimal) -> MarginNeed:
+    """What the plan's targets need, counting the margin our resting sells hold once: a sell the plan keeps grows
+    the short with the margin the venue already holds for it, one it cancels frees that margin. Only our open,
+    priced, not reduce-only sells where the position is not long count (a sell closing a long holds less margin:
+    left out, it only makes the bot refuse sooner)."""
+    cancelled = {c.client_order_id for c in plan.cancels}
+    shorts = {d.symbol for d in plan.instruments if d.current <= 0 and d.symbol in markets}
+    kept: dict[str, Decimal] = {}
+    freed = ZERO
+    for o in orders:
+        if (
+            not is_ours(o.client_order_id)
+            or o.symbol not in shorts
+            or o.status is not OrderStatus.OPEN
+            or o.side is not Side.SELL
+            or o.reduce_only
+            or o.price is None
+        ):
+            continue
+        if o.client_order_id in cancelled:
+            freed += markets[o.symbol].notional(o.remaining, o.price) / leverage
+        else:
+            kept[o.symbol] = kept.get(o.symbol, ZERO) + o.remaining
     needed = ZERO
     for d in plan.instruments:
         if d.target_contracts is None or d.price is None or d.symbol not in markets:
             continue
-        more = abs(d.target_contracts) - abs(d.current)
+        more = abs(d.target_contracts) - abs(d.current) - kept.get(d.symbol, ZERO)
         if more > 0:
             needed += markets[d.symbol].notional(more, d.price) / leverage
-    return needed
+    return MarginNeed(needed, freed)
 
 
 def reasons_by_holding(plan: Plan, blocked: Mapping[str, str]) -> dict[str, str]:
