@@ -21,7 +21,6 @@ from bot.domain import (
     Market,
     Order,
     OrderBook,
-    OrderStatus,
     PerpTicker,
     Position,
     Side,
@@ -29,7 +28,6 @@ from bot.domain import (
 )
 from bot.errors import PostOnlyWouldTake
 from bot.exchange.port import ExchangePort, OrderRequest
-from bot.execution.executor import is_post_only_rejection
 from bot.replay.record import OrderCounts
 
 
@@ -81,7 +79,7 @@ class ObservedPort:
         self._orders += 1
         if key in self._freed:
             self._reprices += 1
-        if order.status is OrderStatus.CANCELED and is_post_only_rejection(order.reject_reason):
+        if order.post_only_rejected:
             self._rejected(key)
         return order
 

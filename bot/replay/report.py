@@ -29,7 +29,7 @@ from typing import Any
 
 from bot.core.planner.sizing import out_of_band
 from bot.domain import ZERO
-from bot.logging import plain
+from bot.plain import plain
 from bot.replay.record import Recording, Step
 
 CENT = Decimal("0.01")

@@ -22,18 +22,19 @@ from typing import Protocol
 import structlog
 
 from bot.clock import Clock
-from bot.config import AppConfig
-from bot.core.cycle import CoreState, plan_with
-from bot.core.factory import CoreSettings
+from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.domain import ZERO, Fill, Market, Position, Snapshot, TradingState
 from bot.errors import HaltRequested
 from bot.exchange.port import ExchangePort
 from bot.execution.approval import AutoApprover
-from bot.execution.loop import HedgeLoop, LoopOptions
+from bot.execution.cycle import CyclePipeline
+from bot.execution.run import Run, RunOptions
+from bot.execution.startup import start_run
 from bot.journal.writer import Journal
 from bot.replay.observe import ObservedPort
 from bot.replay.record import InstrumentStep, OrderCounts, Recording, Step, Trade
+from bot.settings import CoreSettings, Settings
 from hedgesim import SimExchange
 
 log = structlog.get_logger(__name__)
@@ -63,35 +64,33 @@ class Progress:
 
 
 class BotHedger:
-    """The real hedging loop, approving automatically, driven one cycle at a time."""
+    """The real hedging loop, approving automatically, driven one cycle at a time: ``start_run``, then the cycle
+    pipeline once per ``cycle``, then the run's end (as ``hedgebot run``, with the driver in place of the pause)."""
 
-    def __init__(self, config: AppConfig, venue: str, port: ExchangePort, journal: Journal, clock: Clock, run_id: str):
+    def __init__(self, settings: Settings, port: ExchangePort, journal: Journal, clock: Clock, run_id: str):
         self._targets: dict[str, Decimal] = {}
-        self._options = LoopOptions(command=COMMAND)
-        self._cycles = 0
-        self.loop = HedgeLoop(config, venue, port, journal, clock, AutoApprover(), run_id=run_id, planner=self._plan)
+        self._options = RunOptions(command=COMMAND)
+        self.run = Run(settings, port, journal, clock, run_id=run_id, planner=self._plan)
+        self.pipeline = CyclePipeline(self.run, AutoApprover())
 
-    def _plan(
-        self, settings: CoreSettings, snapshot: Snapshot, state: CoreState, now: datetime
-    ) -> tuple[Plan, CoreState]:
-        plan, after = plan_with(settings, snapshot, state, now)
+    def _plan(self, core: CoreSettings, snapshot: Snapshot, state: CoreState, now: datetime) -> tuple[Plan, CoreState]:
+        plan, after = plan_cycle(core, snapshot, state, now)
         self._targets = {d.symbol: d.target for d in plan.instruments}
         return plan, after
 
     async def start(self) -> None:
-        await self.loop.start(self._options)
+        await start_run(self.run, self._options)
 
     async def cycle(self) -> Mapping[str, Decimal]:
         """One cycle, reconciling every ``reconcile_every`` cycles as ``hedgebot run`` does; a halt raises."""
-        every = self._options.reconcile_every
-        await self.loop.run_cycle(reconcile_now=self._cycles > 0 and self._cycles % every == 0)
-        self._cycles += 1
-        if self.loop.risk_state.trading is TradingState.HALTED:
-            raise HaltRequested(self.loop.risk_state.detail or "halted")
+        done, every = self.pipeline.number, self._options.reconcile_every
+        await self.pipeline.run_cycle(reconcile_now=done > 0 and done % every == 0)
+        if self.run.risk_state.trading is TradingState.HALTED:
+            raise HaltRequested(self.run.risk_state.detail or "halted")
         return dict(self._targets)
 
     async def stop(self) -> None:
-        await self.loop.stop(0, "replay done")
+        await self.run.end(0, "replay done")
 
 
 class Recorder:

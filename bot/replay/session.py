@@ -24,6 +24,8 @@ from bot.replay.observe import ObservedPort
 from bot.replay.port import SimPort
 from bot.replay.record import Recording
 from bot.replay.run import BotHedger, Progress, Recorder, replay
+from bot.settings import Settings
+from bot.settings.from_config import settings_for
 from hedgesim import MarketDataError, SimConfig, SimExchange
 from hedgesim.marketdata import Sample, available_samples, load_sample, load_window
 
@@ -55,6 +57,7 @@ class Prepared:
 
     config: AppConfig
     venue: str
+    settings: Settings  # what the run takes from ``config`` on ``venue``
     sample: Sample
     start: datetime
     end: datetime
@@ -182,7 +185,8 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
             "risk": config.risk.model_copy(update={"kill_switch_file": out / "replay.halt"}),
         }
     )
-    return Prepared(safe, venue, sample, start, end, options.step, balances, journal, tuple(notes))
+    settings = settings_for(safe, venue)
+    return Prepared(safe, venue, settings, sample, start, end, options.step, balances, journal, tuple(notes))
 
 
 class Session:
@@ -203,7 +207,7 @@ class Session:
         prepared, clock = self.prepared, self.engine.clock
         markets = await self.port.load_markets()
         run_id = run_id_for(clock.now(), "replay")
-        hedger = BotHedger(prepared.config, prepared.venue, self.port, self.journal, clock, run_id)
+        hedger = BotHedger(prepared.settings, self.port, self.journal, clock, run_id)
         recorder = Recorder(self.port, await holdings(prepared, self.port), markets)
         try:
             recording = await replay(

@@ -8,6 +8,7 @@ import pytest
 
 from bot.config import parse_config
 from bot.execution.reading import needs_history
+from bot.settings.from_config import core_settings
 
 VENUE = {"main": {"exchange": "bybit", "mode": "sim", "url": "http://127.0.0.1:8765"}}
 
@@ -27,4 +28,4 @@ def test_needs_history_when_a_beta_is_estimated_then_price_history_is_read(
     hedges: dict[str, Any], proxy: dict[str, Any], needed: bool
 ) -> None:
     config = parse_config({"venues": VENUE, "hedges": hedges, "policy": {"proxy": proxy}}, env={})
-    assert needs_history(config) is needed
+    assert needs_history(core_settings(config)) is needed

@@ -24,6 +24,7 @@ from bot.replay.observe import ObservedPort
 from bot.replay.port import SimPort
 from bot.replay.record import Recording
 from bot.replay.run import BotHedger, Recorder, replay
+from bot.settings.from_config import settings_for, venue_settings
 from hedgesim import SimConfig, SimExchange, running_sim
 from tests.replay.factories import CASCADE, hedge_config
 
@@ -54,7 +55,7 @@ async def replay_through(
     observed = ObservedPort(port, simulator.clock)
     try:
         markets = await observed.load_markets()
-        hedger = BotHedger(config, "main", observed, journal, simulator.clock, "rpl123")
+        hedger = BotHedger(settings_for(config, "main"), observed, journal, simulator.clock, "rpl123")
         recorder = Recorder(observed, HOLDINGS, markets)
         return await replay(
             simulator, hedger, recorder, until=END, step=timedelta(minutes=1), band=config.execution.band
@@ -77,7 +78,7 @@ async def test_replay_when_in_process_and_over_http_then_the_same_journal_and_re
     served = engine()
     async with running_sim(engine=served) as sim:
         venue = config.venues["main"].model_copy(update={"url": sim.url, "client_rate_limit": False})
-        adapter = build_exchange("main", venue, config.credentials("main"), served.clock)
+        adapter = build_exchange(venue_settings("main", venue), config.credentials("main"), served.clock)
         try:
             over_http = await replay_through(adapter, served, config, tmp_path / "http.sqlite")
         finally:

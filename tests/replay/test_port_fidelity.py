@@ -21,6 +21,7 @@ from bot.domain import MarginMode, Side
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import ExchangePort, OrderRequest
 from bot.replay.port import SimPort
+from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, running_sim
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +54,7 @@ async def both_ports() -> AsyncIterator[tuple[ExchangePort, SimExchange, Exchang
     async with running_sim(engine=served) as sim:
         data = {"venues": {"main": {"exchange": "bybit", "mode": "sim", "url": sim.url, "client_rate_limit": False}}}
         config = parse_config(data, env={})
-        adapter = build_exchange("main", config.venues["main"], config.credentials("main"), served.clock)
+        adapter = build_exchange(settings_for(config, "main").venue, config.credentials("main"), served.clock)
         try:
             yield adapter, served, SimPort("main", direct), direct
         finally:
