@@ -233,8 +233,6 @@ class CyclePipeline:
 
     async def _review(self, intents: list[OrderIntent]) -> list[Approval]:
         """The approver's answers, unless a stop or halt comes first: then every intent is rejected, unsent."""
-        if not intents:
-            return []  # nothing to ask: no wait (the kill switch is checked at the cycle's start and before sending)
         interrupts = self.run.interrupts
         answers = await interrupts.wait(self.approver.review(intents))
         if answers is None:
