@@ -251,15 +251,7 @@ class CcxtExchange(CcxtSwitch):
             params["reduceOnly"] = True
         if self.quirks.margin_scope is MarginScope.ORDER:
             params["marginMode"] = self._margin_mode_of(request.symbol).value
-        call = Call(
-            "place_order",
-            request.symbol,
-            request.side,
-            request.amount,
-            request.price,
-            client_order_id=request.client_order_id,
-            creates_order=True,
-        )
+        call = Call.placing(request)
         try:
             with decimal.localcontext():  # ccxt sets the thread's rounding to ROUND_HALF_UP: keep that to itself
                 raw = await self.perp.create_order(

@@ -239,15 +239,7 @@ class SimPort:
         if request.amount <= 0 or request.price <= 0:
             raise ValueError(f"an order needs a positive amount and price: {request}")
         check_client_order_id(request.client_order_id)
-        call = Call(
-            "place_order",
-            request.symbol,
-            request.side,
-            request.amount,
-            request.price,
-            client_order_id=request.client_order_id,
-            creates_order=True,
-        )
+        call = Call.placing(request)
         instrument = await self._instrument(request.symbol, call)
         new = NewOrder(
             category=instrument.category,
