@@ -19,12 +19,14 @@ import pytest
 
 from bot.alerts.events import AlertEvent
 from bot.alerts.sink import AlertSink
+from bot.errors import ReconciliationError
 from bot.execution.run import RunOptions
 from bot.execution.status import status_view
 from bot.execution.supervisor import EXIT_HALTED
 from tests.alerts.factories import CHAT_ID, TELEGRAM_TOKEN, fast_policy
 from tests.alerts.receiver import HANG, Receiver, Reply, running_receiver
 from tests.e2e.harness import SOL, running_bot
+from tests.e2e.test_reconciliation import open_by_hand
 
 pytestmark = pytest.mark.e2e
 D = Decimal
@@ -180,6 +182,26 @@ async def test_alerts_when_the_daily_summary_is_due_then_one_message_with_the_st
     }
     assert D(figures["funding (+ received, - paid)"]) != 0
     assert D(figures["fees paid"]) != 0
+
+
+async def test_alerts_when_the_venue_holds_a_position_the_journal_cannot_explain_then_a_mismatch_message(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    async with running_bot(tmp_path, balances=FUNDED, start_loop=False, **alerting(receiver, "webhook")) as bot:
+        open_by_hand(bot.engine, "30")
+        bot.sim.advance(timedelta(minutes=1))
+        with pytest.raises(ReconciliationError):
+            await bot.start(RunOptions())
+    (request,) = receiver.delivered()
+    body = request.body
+    assert isinstance(body, dict)
+    assert (body["kind"], body["severity"], body["key"]) == (
+        "reconciliation_mismatch",
+        "critical",
+        "reconciliation:account",
+    )
+    assert "the venue holds -30" in body["text"]
+    assert "--adopt" in body["text"]
 
 
 @dataclass
