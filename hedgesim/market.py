@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from hedgesim import book
+from hedgesim.book import Level
 from hedgesim.clock import to_ms
 from hedgesim.errors import MarketDataError
-from hedgesim.instruments import Category
+from hedgesim.instruments import Category, Instrument
 from hedgesim.marketdata import Sample, Series
 from hedgesim.paths import DAY_MS, PricePath, WindowStats
 
@@ -137,6 +140,10 @@ class Market:
         """The finest candle spacing of the replayed series: the path's legs are a third of it."""
         return min(path.interval_ms for path in self._paths.values())
 
+    def step_ms(self) -> int:
+        """One leg of the finest candle, in exchange time: the path is straight within it."""
+        return max(1, round(self.shortest_interval_ms() / 3 / self.timeline.speed))
+
     def first_price(self, category: Category, base: str) -> Decimal:
         return self._paths[(category, base)].price(self._paths[(category, base)].start_ms)
 
@@ -161,6 +168,14 @@ class Market:
     def index(self, base: str, exchange_ms: int) -> Decimal:
         category = Category.SPOT if (Category.SPOT, base) in self._paths else Category.LINEAR
         return self.last(category, base, exchange_ms)
+
+    def touch(self, instrument: Instrument, exchange_ms: int) -> tuple[Decimal, Decimal]:
+        """The synthetic book's best bid and ask around the replayed price."""
+        return book.touch(self.last(instrument.category, instrument.base, exchange_ms), instrument)
+
+    def levels(self, instrument: Instrument, exchange_ms: int, buy_side: bool) -> Iterator[Level]:
+        """The synthetic book's levels of one side around the replayed price, best first."""
+        return book.levels(self.last(instrument.category, instrument.base, exchange_ms), instrument, buy_side)
 
     def range(self, category: Category, base: str, ms0: int, ms1: int) -> tuple[Decimal, Decimal]:
         path = self._paths[(category, base)]

@@ -54,7 +54,7 @@ def tickers(engine: SimExchange, params: Params) -> dict[str, Any]:
         if not listed:
             raise SimReject(10001, "Not supported symbols")
     now = engine.now_ms()
-    return {"category": category, "list": [wire.ticker(ticker(engine.venue, i, now)) for i in listed]}
+    return {"category": category, "list": [wire.ticker(ticker(engine.venue, engine.market, i, now)) for i in listed]}
 
 
 def orderbook(engine: SimExchange, params: Params) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def funding_history(engine: SimExchange, params: Params) -> dict[str, Any]:
     limit = params.limit(200, 200)
     rows = [
         {"symbol": instrument.name, "fundingRate": wire.num(rate), "fundingRateTimestamp": str(moment)}
-        for moment, rate in engine.venue.market.settlements(instrument.base, min(end, now), limit)
+        for moment, rate in engine.market.settlements(instrument.base, min(end, now), limit)
         if moment >= start
     ]
     return {"category": "linear", "list": rows}
@@ -97,7 +97,7 @@ def kline(engine: SimExchange, params: Params) -> dict[str, Any]:
     limit = params.limit(200, 1000)
     start = params.integer("start")
     try:
-        bars = engine.venue.market.bars(category, instrument.base, minutes * 60_000, end, limit, start)
+        bars = engine.market.bars(category, instrument.base, minutes * 60_000, end, limit, start)
     except ValueError as exc:
         raise params_error(f"interval {interval} is finer than the replayed data") from exc
     rows = [
