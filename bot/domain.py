@@ -142,6 +142,9 @@ class Market:
     active: bool = True
     # Maintenance margin as a fraction of notional (lowest risk tier), used to estimate liquidation.
     maintenance_margin_rate: Decimal = DEFAULT_MAINTENANCE_MARGIN_RATE
+    # The venue's published fee rates (a fraction of notional), when its listing gives them: what a dry run pays.
+    maker_fee: Decimal | None = None
+    taker_fee: Decimal | None = None
 
     def base_qty(self, contracts: Decimal) -> Decimal:
         return contracts * self.contract_size
@@ -245,6 +248,17 @@ class PerpTicker:
     next_funding_time: datetime | None
     timestamp: datetime
     funding_interval_hours: Decimal = Decimal(8)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicTrade:
+    """One trade on a perpetual's public tape (anyone's): what a dry run fills its paper orders from."""
+
+    trade_id: str
+    symbol: str
+    price: Decimal
+    amount: Decimal  # contracts
+    timestamp: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ class VenueQuirks:
     leverage_from_position: bool  # read leverage off the position row (ccxt's fetch_leverage truncates it)
     funding_paid_positive: bool  # the venue reports funding paid as a positive amount (Bybit execFee)
     perp_price_sources: tuple[str, ...]  # ccxt batch calls merged into a PerpTicker, in order of preference
+    public_trades_limit: int  # the most public trades one request returns (a dry run's fills are read from them)
     perp_book_depths: tuple[int, ...] = ()  # the only book depths the perp endpoint accepts (empty: any)
     paginated_funding: bool = False  # ccxt can follow the venue's pages of funding history (paginate=True)
     ccxt_options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # by class
@@ -93,6 +94,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=True,
             funding_paid_positive=True,
             perp_price_sources=_TICKERS_AND_FUNDING,
+            public_trades_limit=1000,  # /v5/market/recent-trade, linear
             paginated_funding=True,
             ccxt_options=MappingProxyType({"bybit": {"fetchMarkets": {"types": ["spot", "linear"]}}}),
         ),
@@ -118,6 +120,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=False,
             funding_paid_positive=False,
             perp_price_sources=_TICKERS_AND_FUNDING,  # premiumIndex carries mark, index and funding
+            public_trades_limit=1000,  # /fapi/v1/aggTrades
             perp_book_depths=(5, 10, 20, 50, 100, 500, 1000),
             ccxt_options=MappingProxyType(
                 {
@@ -149,6 +152,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=False,
             funding_paid_positive=False,
             perp_price_sources=(*_TICKERS_AND_FUNDING, "mark_prices"),  # neither tickers nor funding carry mark
+            public_trades_limit=500,  # /api/v5/market/trades
             ccxt_options=MappingProxyType({"okx": {"fetchMarkets": {"types": ["spot", "swap"]}}}),
         ),
     }
@@ -162,6 +166,7 @@ REQUIRED_PERP = (
     "fetchFundingRates",
     "fetchOrderBook",
     "fetchOHLCV",
+    "fetchTrades",
     "fetchPositions",
     "fetchOpenOrders",
     "fetchOrder",
