@@ -142,9 +142,6 @@ class Market:
     active: bool = True
     # Maintenance margin as a fraction of notional (lowest risk tier), used to estimate liquidation.
     maintenance_margin_rate: Decimal = DEFAULT_MAINTENANCE_MARGIN_RATE
-    # The venue's published fee rates (a fraction of notional), when its listing gives them: what a dry run pays.
-    maker_fee: Decimal | None = None
-    taker_fee: Decimal | None = None
 
     def base_qty(self, contracts: Decimal) -> Decimal:
         return contracts * self.contract_size
@@ -248,6 +245,14 @@ class PerpTicker:
     next_funding_time: datetime | None
     timestamp: datetime
     funding_interval_hours: Decimal = Decimal(8)
+
+
+@dataclass(frozen=True, slots=True)
+class FeeRates:
+    """The account's fee rates on one instrument, as fractions of notional (negative: a rebate)."""
+
+    maker: Decimal
+    taker: Decimal
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ import structlog
 from bot.clock import Clock, to_ms, utc_from_ms
 from bot.domain import (
     Balance,
+    FeeRates,
     Fill,
     FundingPayment,
     MarginMode,
@@ -170,6 +171,10 @@ class CcxtReader:
             Call("fetch_price_history", symbol), lambda: exchange.fetch_ohlcv(symbol, timeframe, None, limit)
         )
         return tuple(convert.positive(convert.column(row, 4), f"a close of {symbol}") for row in rows)
+
+    async def fetch_fee_rates(self, symbol: str) -> FeeRates:
+        raw = await self._read(Call("fetch_fee_rates", symbol), lambda: self.perp.fetch_trading_fee(symbol))
+        return convert.to_fee_rates(raw, symbol)
 
     async def fetch_public_trades(self, symbol: str, since: datetime | None = None) -> list[PublicTrade]:
         limit = self.quirks.public_trades_limit

@@ -23,6 +23,7 @@ from bot.domain import (
     ZERO,
     Balance,
     BookLevel,
+    FeeRates,
     Fill,
     FundingPayment,
     MarginMode,
@@ -185,8 +186,6 @@ def to_market(raw: Raw) -> Market | None:
         # Binance publishes it only through leverage brackets: assume no more than the bot's own hard cap.
         max_leverage=max_leverage or limits.MAX_LEVERAGE,
         active=raw.get("active") is not False,
-        maker_fee=dec(raw.get("maker"), f"the maker fee of {symbol}"),
-        taker_fee=dec(raw.get("taker"), f"the taker fee of {symbol}"),
     )
 
 
@@ -410,6 +409,13 @@ def to_fill(raw: Raw, quirks: VenueQuirks, now: datetime) -> Fill:
         fee_currency=str(fee.get("currency") or ""),
         maker=None if role is None else role == "maker",
         timestamp=moment(raw.get("timestamp"), None),
+    )
+
+
+def to_fee_rates(raw: Raw, symbol: str) -> FeeRates:
+    return FeeRates(
+        maker=need(raw.get("maker"), f"the maker fee of {symbol}"),
+        taker=need(raw.get("taker"), f"the taker fee of {symbol}"),
     )
 
 

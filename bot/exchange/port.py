@@ -21,6 +21,7 @@ from typing import Protocol
 
 from bot.domain import (
     Balance,
+    FeeRates,
     Fill,
     FundingPayment,
     MarginMode,
@@ -81,6 +82,10 @@ class VenueReader(Protocol):
 
     async def fetch_price_history(self, symbol: str, timeframe: str, limit: int) -> tuple[Decimal, ...]:
         """The last ``limit`` candle closes of a spot or perp symbol (e.g. timeframe "1h"), oldest first."""
+        ...
+
+    async def fetch_fee_rates(self, symbol: str) -> FeeRates:
+        """The account's maker and taker fee rates on the perpetual (what a dry run pays)."""
         ...
 
     async def fetch_public_trades(self, symbol: str, since: datetime | None = None) -> list[PublicTrade]:

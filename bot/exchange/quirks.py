@@ -167,6 +167,7 @@ REQUIRED_PERP = (
     "fetchOrderBook",
     "fetchOHLCV",
     "fetchTrades",
+    "fetchTradingFee",
     "fetchPositions",
     "fetchOpenOrders",
     "fetchOrder",

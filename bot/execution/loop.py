@@ -131,7 +131,8 @@ class HedgeLoop:
         preflight = await run_preflight(self.port, preflight_plan(self.config, self.venue), self.clock)
         self.markets = dict(preflight.markets)
         self.leverage = dict(preflight.leverage)
-        self.wallet_assets = {a for a, b in preflight.margin_balances.items() if b.total > 0}
+        wallet = preflight.margin_balances if self.port.unified_wallet else await self.port.fetch_spot_balances()
+        self.wallet_assets = {a for a, b in wallet.items() if b.total > 0}
         await self._prepare_instruments(set(self._hedge_symbols()))
         self.journal.start_run(
             self.run_id,
