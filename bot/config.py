@@ -55,6 +55,8 @@ from policies.config import PolicyConfig
 
 SUPPORTED_EXCHANGES = ("bybit", "binance", "okx")
 ENV_HELP = "HEDGEBOT_<SECTION>__<KEY>, e.g. HEDGEBOT_RISK__MAX_ORDER_NOTIONAL=500"
+# A shorter watchdog window would have the bot's heartbeat (every window / 4) compete with its trading.
+MIN_WATCHDOG_WINDOW = timedelta(seconds=2)
 
 __all__ = ["AppConfig", "Credentials", "VenueMode", "load_config", "parse_config"]
 
@@ -108,6 +110,7 @@ class ExecutionConfig(StrictModel):
     passive_offset_ticks: Count = Field(default=0, ge=0, le=1000)
     reprice_threshold_bps: NonNegativeDecimal = Decimal(5)
     order_ttl: PositiveDuration = timedelta(seconds=120)
+    max_order_age: PositiveDuration = timedelta(minutes=30)
     max_reprices_per_minute: Count = Field(default=6, ge=1, le=120)
     slice_max_notional: PositiveDecimal = Decimal(2000)
     slice_max_depth_share: Fraction = Decimal("0.25")
@@ -130,6 +133,13 @@ class RiskConfig(StrictModel):
 class ApprovalConfig(StrictModel):
     mode: Literal["ask", "auto"] = "ask"
     timeout: PositiveDuration = timedelta(seconds=120)
+
+
+class WatchdogConfig(StrictModel):
+    """Orders never outlive the bot: its heartbeat, the venue's own switch and `hedgebot watchdog`."""
+
+    window: PositiveDuration = timedelta(minutes=2)
+    exchange_switch: bool = True
 
 
 class JournalConfig(StrictModel):
@@ -157,6 +167,7 @@ class AppConfig(BaseSettings):
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+    watchdog: WatchdogConfig = Field(default_factory=WatchdogConfig)
     journal: JournalConfig = Field(default_factory=JournalConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
@@ -340,6 +351,16 @@ def cross_check(config: AppConfig) -> list[tuple[str, str]]:
                 f"{config.execution.leverage} is above risk.max_leverage = {config.risk.max_leverage}",
             )
         )
+    if config.execution.max_order_age <= config.execution.order_ttl:
+        problems.append(
+            (
+                "execution.max_order_age",
+                f"must be longer than execution.order_ttl ({config.execution.order_ttl}): orders are re-priced at "
+                "order_ttl; max_order_age cancels those the planner could not re-price",
+            )
+        )
+    if config.watchdog.window < MIN_WATCHDOG_WINDOW:
+        problems.append(("watchdog.window", f"must be at least {MIN_WATCHDOG_WINDOW.total_seconds():.0f}s"))
     if config.execution.min_notional > config.risk.max_order_notional:
         problems.append(("execution.min_notional", "is above risk.max_order_notional: nothing could ever be ordered"))
     problems.extend(check_alerts(config.alerts))

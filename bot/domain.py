@@ -106,6 +106,7 @@ class ReasonCode(StrEnum):
     BETA_REFUSED = "beta_refused"  # a proxy's beta could not be estimated (poor fit or too little history)
     NO_BOOK = "no_book"  # the instrument's order book or ticker is missing, one-sided or crossed
     BAD_DATA = "bad_data"  # the venue's data about it is malformed or contradicts the journal: kept as it is
+    STALE_ORDER = "stale_order"  # a resting order of ours older than execution.max_order_age: cancelled
 
 
 def round_to_step(value: Decimal, step: Decimal, mode: Rounding = Rounding.DOWN) -> Decimal:
@@ -279,7 +280,8 @@ class Position:
     margin_mode: MarginMode | None
     unrealized_pnl: Decimal
     timestamp: datetime
-    margin: Decimal | None = None
+    margin: Decimal | None = None  # initial margin held for it
+    maintenance_margin: Decimal | None = None  # as the venue reports it
 
     @property
     def is_flat(self) -> bool:

@@ -59,6 +59,7 @@ class AlertKind(StrEnum):
     MARGIN_LOW = "margin_low"
     FUNDING_COST_HIGH = "funding_cost_high"
     DEADMAN_ARM_FAILED = "deadman_arm_failed"
+    WATCHDOG_FIRED = "watchdog_fired"
     DAILY_SUMMARY = "daily_summary"
     TEST = "test"
 
@@ -228,6 +229,28 @@ def deadman_arm_failed(venue: str, error: str, *, at: datetime) -> AlertEvent:
         f"If the bot dies now its resting orders stay on the book. The error: {error}",
         at,
         (AlertField("venue", venue),),
+    )
+
+
+def watchdog_key(venue: str) -> str:
+    """The condition `hedgebot watchdog` alerts on: the bot's heartbeat on ``venue`` stopped (cleared when it beats)."""
+    return f"watchdog:{venue}"
+
+
+def watchdog_fired(venue: str, silent_seconds: int, cancelled: int, *, at: datetime) -> AlertEvent:
+    return AlertEvent(
+        AlertKind.WATCHDOG_FIRED,
+        Severity.CRITICAL,
+        watchdog_key(venue),
+        f"The bot on {venue} stopped: its resting orders are cancelled",
+        "hedgebot watchdog heard no heartbeat for longer than watchdog.window and cancelled the bot's resting orders "
+        "(foreign orders and positions untouched). The hedge is no longer managed: restart the bot.",
+        at,
+        (
+            AlertField("venue", venue),
+            AlertField("seconds without a heartbeat", silent_seconds),
+            AlertField("orders cancelled", cancelled),
+        ),
     )
 
 

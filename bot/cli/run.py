@@ -57,7 +57,14 @@ orders are cancelled, positions kept, exit code 3, and later runs stay halted un
 had not answered is rejected, unsent) or between cycles. When --cycles/--once are done, resting orders are
 left for the next run, which picks them up. Fills and funding are synced once more before any run ends.
 
+Orders never outlive the bot: while it runs it writes a heartbeat to the journal every watchdog.window / 4 (run
+`hedgebot watchdog` beside it to cancel its orders if the heartbeat stops) and keeps the venue's own dead-man's
+switch armed where ordinary accounts have one (OKX, Binance; watchdog.exchange_switch); the line "protection: ..."
+at start says which. Resting orders of ours older than execution.max_order_age are cancelled after each cycle and
+at start-up (orders an earlier run left); younger ones are adopted.
+
 exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
+Under a supervisor, restart on 1 (a halt survives restarts), never on 2 or 3: a person must look (README).
 
 examples:
   hedgebot run --config my.toml --once               one cycle, then exit
@@ -131,6 +138,7 @@ async def drive(
                 f"{len(report.adopted_orders)} orders adopted)",
                 markup=False,
             )
+            out.print(await loop.protect(), markup=False)
             code = await (body(loop) if body else loop.run(options))
             if stop.is_set():
                 cancelled = await loop.cancel_our_orders("stopped by signal")

@@ -14,25 +14,43 @@ import ccxt.async_support as ccxt
 import structlog
 
 from bot import limits
+from bot.clock import Clock
 from bot.domain import MarginMode, Order, OrderStatus
 from bot.errors import AmbiguousOrderOutcome, DataError, ExchangeError, VenueUnsupported
 from bot.exchange import convert
 from bot.exchange.ccxt_reader import CcxtReader
+from bot.exchange.ccxt_switch import CcxtSwitch
 from bot.exchange.errors import Call, is_not_modified, translate
 from bot.exchange.port import ExchangePort, OrderRequest
-from bot.exchange.quirks import MarginScope, check_client_order_id
+from bot.exchange.quirks import MarginScope, VenueQuirks, check_client_order_id
+from bot.exchange.retry import RetryPolicy
 
 log = structlog.get_logger(__name__)
 
 
-class CcxtExchange(CcxtReader):
+class CcxtExchange(CcxtReader, CcxtSwitch):
     """ExchangePort for any ccxt venue with a row in the quirks table: the reads, and the writes."""
+
+    def __init__(
+        self,
+        venue: str,
+        quirks: VenueQuirks,
+        spot: Any,
+        perp: Any,
+        clock: Clock,
+        *,
+        retry: RetryPolicy | None = None,
+        quote: str = "USDT",
+        margin_mode: MarginMode = MarginMode.ISOLATED,
+    ) -> None:
+        super().__init__(venue, quirks, spot, perp, clock, retry=retry, quote=quote, margin_mode=margin_mode)
+        self.cancel_switch = quirks.cancel_switch.switch if quirks.cancel_switch else None
 
     async def place_order(self, request: OrderRequest) -> Order:
         if request.amount <= 0 or request.price <= 0:
             raise ValueError(f"an order needs a positive amount and price: {request}")
         check_client_order_id(request.client_order_id)
-        params: dict[str, Any] = {"clientOrderId": request.client_order_id}
+        params: dict[str, Any] = {"clientOrderId": request.client_order_id, **self.quirks.order_params}
         if request.post_only:
             params.update(self.quirks.post_only_params)
         if request.reduce_only:

@@ -332,6 +332,7 @@ def to_position(raw: Raw, now: datetime) -> Position:
         unrealized_pnl=dec(raw.get("unrealizedPnl"), f"the unrealised PnL of {symbol}") or ZERO,
         timestamp=now,
         margin=non_negative(raw.get("initialMargin"), f"the margin of {symbol}"),
+        maintenance_margin=non_negative(raw.get("maintenanceMargin"), f"the maintenance margin of {symbol}"),
     )
 
 

@@ -1,8 +1,8 @@
 """The one exchange port: the async operations the bot needs from a venue, in domain values, in two halves.
 
 ``VenueReader`` is the read half: markets, prices, public trades, wallets, positions, orders and fills; nothing in
-it changes the venue. ``ExchangePort`` adds the write half: orders, cancels and account settings (leverage, margin
-mode, position mode). The ccxt adapter implements both for real venues and for the local simulator (over HTTP); a
+it changes the venue. ``ExchangePort`` adds the write half: orders, cancels, account settings (leverage, margin
+mode, position mode) and the venue's own dead-man's switch. The ccxt adapter implements both for real venues and for the local simulator (over HTTP); a
 dry run builds the reader alone and trades on a paper venue (``bot.paper``), so no write reaches the venue.
 
 Quantities are contracts for perpetuals and base units for spot; every method raises only
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol
 
 from bot.domain import (
@@ -47,6 +48,31 @@ class OrderRequest:
     client_order_id: str  # alphanumeric, at most 32 characters (the strictest venue's rule), prefix "hb"
     reduce_only: bool
     post_only: bool = True
+
+
+class SwitchScope(StrEnum):
+    """Which resting orders a venue's dead-man's switch cancels when it fires."""
+
+    OUR_ORDERS = "our_orders"  # only the orders the bot tagged as its own
+    INSTRUMENT = "instrument"  # every open order on the instrument, foreign ones too
+
+
+@dataclass(frozen=True, slots=True)
+class CancelSwitch:
+    """A venue's own dead-man's switch for ordinary accounts: armed with a timeout and refreshed before it runs out,
+    it cancels resting orders at the venue when the bot stops refreshing it (the process died, the network is gone).
+    Positions are never touched."""
+
+    name: str  # what the venue calls it, for people: "cancel-all-after"
+    scope: SwitchScope
+    per_instrument: bool  # armed, refreshed and disarmed per instrument
+    min_timeout: timedelta
+    max_timeout: timedelta | None  # None: no upper bound
+
+    def timeout_for(self, wanted: timedelta) -> timedelta:
+        """``wanted`` brought within the venue's bounds."""
+        longest = wanted if self.max_timeout is None else min(wanted, self.max_timeout)
+        return max(self.min_timeout, longest)
 
 
 class VenueReader(Protocol):
@@ -117,7 +143,10 @@ class VenueReader(Protocol):
 
 
 class ExchangePort(VenueReader, Protocol):
-    """What the bot needs from a venue: the reads, and the writes (orders, cancels, account settings)."""
+    """What the bot needs from a venue: the reads, and the writes (orders, cancels, account settings, the venue's
+    dead-man's switch)."""
+
+    cancel_switch: CancelSwitch | None  # the venue's own dead-man's switch, if ordinary accounts have one
 
     async def place_order(self, request: OrderRequest) -> Order:
         """Send one limit order. Never retried. A post-only order that would take liquidity either raises
@@ -138,4 +167,14 @@ class ExchangePort(VenueReader, Protocol):
 
     async def ensure_one_way_mode(self, symbol: str) -> None:
         """Make sure positions are in one-way (not hedge) mode; "not modified" counts as success."""
+        ...
+
+    async def arm_cancel_switch(self, symbols: Iterable[str], fires_after: timedelta) -> None:
+        """Arm (or refresh) ``cancel_switch``: unless armed again within ``fires_after`` (within its bounds),
+        the venue cancels resting orders in its scope (on ``symbols``, if it works per instrument). May be retried;
+        ``VenueUnsupported`` where the venue has no switch."""
+        ...
+
+    async def disarm_cancel_switch(self, symbols: Iterable[str]) -> None:
+        """Stop ``cancel_switch`` (a clean stop); ``VenueUnsupported`` where the venue has none."""
         ...

@@ -25,12 +25,14 @@ from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_with
 from bot.core.factory import CoreSettings, core_settings
 from bot.core.plan import Plan
+from bot.core.sweep import stale_orders
 from bot.domain import ZERO, CancelIntent, Market, Order, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
 from bot.errors import DataError, ExchangeError, HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import check_margin, run_preflight
 from bot.exchange.snapshot import read_snapshot
 from bot.execution.approval import Approval, Approver, Verdict
+from bot.execution.deadman import DeadMan
 from bot.execution.executor import Executor, Outcome
 from bot.execution.guards import WALLET_SOURCE, MissingHoldings, merged, vanished_positions
 from bot.execution.ids import ClientOrderIds, is_ours
@@ -118,6 +120,11 @@ class HedgeLoop:
         self.started = False  # the run's start is journaled (after the preflight passed)
         self.wallet_assets: set[str] = set()
         self.interrupts = Interrupts(self.kill_switch)  # stop and halt requests (signals, the kill-switch file)
+        watchdog = config.watchdog
+        self.deadman = DeadMan(
+            port, journal, clock, run_id, window=watchdog.window, exchange_switch=watchdog.exchange_switch
+        )  # the heartbeat and the venue's switch: started by the driver once the run may trade
+        self._orders_left = False  # a cycle may have left orders of ours resting (none after cancel_our_orders)
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
         self.missing_holdings = MissingHoldings()  # hedged wallet holdings the wallet reply stopped listing
         self._last_snapshot: Snapshot | None = None
@@ -158,6 +165,7 @@ class HedgeLoop:
                 symbols=self._hedge_symbols(), markets=self.markets, run_id=self.run_id, adopt_positions=options.adopt,
             )  # fmt: skip
             await self._check_margin()
+            await self._sweep(await self.port.fetch_open_orders(self._hedge_symbols()), "start-up sweep")
         except DataError as exc:  # refuse to start on a malformed reply; nothing was sent
             raise PreflightError(f"{self.venue}: cannot start from the venue's replies: {exc}") from exc
         return report
@@ -170,6 +178,12 @@ class HedgeLoop:
         headroom = check_margin(snapshot.balances, needed, QUOTE)
         log.info("preflight.margin", needed=needed, headroom=headroom)
 
+    async def protect(self) -> str:
+        """Start the heartbeat and arm the venue's switch (``DeadMan``) once the run may trade; says which
+        protection is active, in one line. ``stop`` ends it."""
+        await self.deadman.start(self._hedge_symbols)
+        return self.deadman.describe()
+
     async def cancel_our_orders(self, reason: str) -> int:
         """Cancel every resting order of ours on the hedge instruments; positions are kept."""
         orders = await self.port.fetch_open_orders(self._hedge_symbols())
@@ -179,7 +193,17 @@ class HedgeLoop:
                 CancelIntent(order.symbol, order.client_order_id, order.order_id, ReasonCode.UNWIND, reason)
             )
         log.info("orders.cancelled_all", count=len(ours), reason=reason)
+        self._orders_left = False
         return len(ours)
+
+    async def _sweep(self, orders: Sequence[Order], when: str, keep: Iterable[str] = ()) -> None:
+        """Cancel our resting orders older than ``execution.max_order_age`` (at start-up, and after every cycle:
+        those the planner held, e.g. on stale data)."""
+        placed = {o.client_order_id: o.created_at for o in self.journal.unresolved_orders(self.venue)}
+        max_age = self.config.execution.max_order_age
+        for cancel in stale_orders(orders, self.clock.now(), max_age, placed=placed, keep=set(keep)):
+            log.warning("orders.stale", client_order_id=cancel.client_order_id, when=when, note=cancel.note)
+            await self.executor.cancel(cancel)
 
     async def stop(self, exit_code: int, reason: str) -> None:
         """Record the run as ended, after syncing fills and funding once more: every fill of ours made up to now
@@ -187,6 +211,7 @@ class HedgeLoop:
         whose start was never journaled (the preflight refused it) has nothing to end."""
         if not self.started:
             return
+        await self.deadman.stop(disarm=not self._orders_left)
         try:
             await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=self.clock.now())
         except ExchangeError as exc:  # the next start's reconciliation records them
@@ -307,6 +332,9 @@ class HedgeLoop:
                 to_send.append((approval.intent, intent_id))
         self._raise_if_halt_requested()
         placements = await self.executor.execute(plan.cancels, to_send, self.markets)
+        self._orders_left = True
+        handled = [c.client_order_id or "" for c in plan.cancels] + [i.replaces or "" for i in intents]
+        await self._sweep(snapshot.open_orders, f"cycle {self.cycle_number}", keep=handled)
         self.core_state = next_state
         self.journal.record_policy_state(self.run_id, next_state.to_dict(), cycle_id=cycle_id)
 

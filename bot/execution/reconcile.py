@@ -39,6 +39,7 @@ class Discrepancy:
     symbol: str
     venue_contracts: Decimal
     journal_contracts: Decimal
+    mark_price: Decimal | None = None  # the position's mark when read (an adopted position's PnL starts there)
 
     def describe(self) -> str:
         return (
@@ -131,6 +132,7 @@ async def reconcile(
                 as_of=now,
                 reason="adopted by the operator (--adopt)",
                 run_id=run_id,
+                price=difference.mark_price,
             )
             log.warning("reconcile.position_adopted", symbol=difference.symbol, contracts=difference.venue_contracts)
         adopted_positions, differences = tuple(differences), []
@@ -157,7 +159,9 @@ def _differences(
 ) -> list[Discrepancy]:
     explained = {p.symbol: p.contracts for p in journal.explained_positions() if p.venue == venue}
     return [
-        Discrepancy(symbol, positions[symbol].contracts, explained.get(symbol, Decimal(0)))
+        Discrepancy(
+            symbol, positions[symbol].contracts, explained.get(symbol, Decimal(0)), positions[symbol].mark_price
+        )
         for symbol in symbols
         if symbol in positions and positions[symbol].contracts != explained.get(symbol, Decimal(0))
     ]

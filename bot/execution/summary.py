@@ -93,6 +93,8 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
                 in_flight=instrument.in_flight if instrument else None,
                 gap=instrument.gap if instrument else None,
                 note=note,
+                price=holding.holding.price,
+                quantity=holding.holding.quantity,
             )
         )
     for instrument in plan.instruments:
@@ -107,6 +109,7 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
                 in_flight=instrument.in_flight,
                 gap=instrument.gap,
                 note=note,
+                price=instrument.price,
             )
         )
     return rows

@@ -39,7 +39,8 @@ from bot.domain import (
     PublicTrade,
     SpotQuote,
 )
-from bot.exchange.port import ExchangePort, OrderRequest, VenueReader
+from bot.errors import VenueUnsupported
+from bot.exchange.port import CancelSwitch, ExchangePort, OrderRequest, VenueReader
 from bot.paper import store
 from bot.paper.convert import QUOTE
 from bot.paper.venue import PaperVenue
@@ -56,6 +57,7 @@ class PaperPort:
     """ExchangePort for a dry run (see the module docstring)."""
 
     unified_wallet = False  # the spot holdings are the venue's wallet, the margin the paper venue's
+    cancel_switch: CancelSwitch | None = None  # nothing of ours rests at the venue: there is nothing to cancel there
 
     def __init__(
         self,
@@ -169,6 +171,12 @@ class PaperPort:
 
     async def ensure_one_way_mode(self, symbol: str) -> None:
         await self._venue()  # the paper venue trades in one-way mode only
+
+    async def arm_cancel_switch(self, symbols: Iterable[str], fires_after: timedelta) -> None:
+        raise VenueUnsupported("the paper venue has no dead-man's switch: a dry run's orders never rest at the venue")
+
+    async def disarm_cancel_switch(self, symbols: Iterable[str]) -> None:
+        raise VenueUnsupported("the paper venue has no dead-man's switch: a dry run's orders never rest at the venue")
 
     async def close(self) -> None:
         try:
