@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from bot.clock import Clock
-from bot.config import AppConfig, VenueMode
+from bot.config import AppConfig
 from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
 from bot.exchange.port import ExchangePort
 from bot.exchange.snapshot import read_snapshot
-from bot.execution.reading import snapshot_request
+from bot.execution.reading import snapshot_request, unreachable_advice
 
 
 def pick_venue(config: AppConfig, name: str | None) -> str:
@@ -50,12 +50,7 @@ async def read_once(
     try:
         markets = dict(await port.load_markets())
     except ExchangeUnavailable as exc:
-        settings = config.venues[venue]
-        hint = (
-            f"is the simulator running at {settings.url}? Start it with `hedgebot sim`"
-            if settings.mode is VenueMode.SIM
-            else "check the network and the venue's status page"
-        )
+        hint = unreachable_advice(config.venues[venue])
         raise ExchangeUnavailable(
             f"cannot reach venue {venue!r}: {hint}; or plan from a file with --snapshot FILE"
         ) from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from bot.config import AppConfig, VenueMode
+from bot.config import AppConfig, VenueConfig, VenueMode
 from bot.core.factory import instruments_to_read, static_holdings
 from bot.domain import Market
 from bot.exchange.preflight import PreflightPlan
@@ -79,5 +79,13 @@ def preflight_plan(config: AppConfig, venue: str) -> PreflightPlan:
         margin_mode=config.execution.margin_mode,
         quote=QUOTE,
     )
+    plan = replace(plan, unreachable=unreachable_advice(config.venues[venue]))
     # The simulator replays historical time: only a real venue's clock can be compared with ours.
     return replace(plan, max_clock_skew=None) if config.venues[venue].mode is VenueMode.SIM else plan
+
+
+def unreachable_advice(venue: VenueConfig) -> str:
+    """What to do when the venue cannot be reached."""
+    if venue.mode is VenueMode.SIM:
+        return f"Is the simulator running at {venue.url}? Start it with `hedgebot sim`"
+    return "Check the network, and the venue's status page for maintenance; then start again"
