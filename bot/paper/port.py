@@ -14,6 +14,7 @@ venue's).
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from datetime import datetime, timedelta
@@ -48,7 +49,7 @@ from bot.paper.venue import PaperVenue
 log = structlog.get_logger(__name__)
 
 CATCH_UP_EVERY = timedelta(seconds=1)  # the paper venue reads the market again when its view is older than this
-BOOK_MAX_AGE = timedelta(seconds=1)  # an order is matched against a book read at most this long ago
+MARKET_MAX_AGE = timedelta(seconds=1)  # an order is matched against a book and marks read at most this long ago
 BOOK_DEPTH = 50
 OVERLAP = timedelta(seconds=2)  # trades are read again a little before the last read (repeats are ignored)
 
@@ -231,15 +232,17 @@ class PaperPort:
         return paper
 
     async def _ready_to_trade(self, symbol: str) -> PaperVenue:
-        """Caught up, with a book of ``symbol`` read at most ``BOOK_MAX_AGE`` ago to match an order against, and
-        the account's fee rates on it."""
+        """Caught up, with a book and ticker of ``symbol`` read at most ``MARKET_MAX_AGE`` ago to match an order
+        against, and the account's fee rates on it."""
         paper = await self._caught_up()
         if not paper.knows_fees(symbol):
             paper.set_fees(symbol, await self._reader.fetch_fee_rates(symbol))
         now = self._clock.now()
-        age = paper.book_age(symbol, now)
-        if age is None or age > BOOK_MAX_AGE.total_seconds():
+        book_age, ticker_age = (math.inf if age is None else age for age in paper.ages(symbol, now))
+        if book_age > MARKET_MAX_AGE.total_seconds():
             paper.observe_book(await self._reader.fetch_order_book(symbol, BOOK_DEPTH), now)
+        if ticker_age > MARKET_MAX_AGE.total_seconds():
+            paper.observe_tickers((await self._reader.fetch_perp_tickers([symbol])).values(), now)
         return paper
 
 

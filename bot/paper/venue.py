@@ -183,10 +183,16 @@ class PaperVenue:
             if market is not None:
                 self.market.observe_ticker(market.base, convert.ticker_of(ticker, now))
 
-    def book_age(self, symbol: str, now: datetime) -> float | None:
-        """Seconds since the book of ``symbol`` was observed; None if never."""
-        book = self.market.book(Category.LINEAR, self.instrument(symbol).base)
-        return None if book is None else (to_ms(now) - book.time_ms) / 1000
+    def ages(self, symbol: str, now: datetime) -> tuple[float | None, float | None]:
+        """Seconds since the book and the ticker of ``symbol`` were observed; None if never."""
+        base = self.instrument(symbol).base
+        book = self.market.book(Category.LINEAR, base)
+        ticker = self.market.last_tickers().get(base)
+
+        def age(seen_ms: int | None) -> float | None:
+            return None if seen_ms is None else (to_ms(now) - seen_ms) / 1000
+
+        return age(book.time_ms if book else None), age(ticker.time_ms if ticker else None)
 
     @_priced
     def catch_up(self, trades: Mapping[str, list[PublicTradeValue]], now: datetime) -> None:
