@@ -17,6 +17,7 @@ from bot.clock import SystemClock
 from bot.config import load_config
 from bot.durations import DURATION_FORMS, parse_duration
 from bot.journal import JournalReader, journal_path, open_reader
+from bot.paper.store import dry_run_journal
 
 VIEWS = ("cycles", "why", "orders", "fills", "funding")
 
@@ -35,11 +36,13 @@ a duration, the same grammar as the configuration's: seconds (30), a number and 
 1.5h, 2d) or ISO 8601 (PT6H).
 
 The journal file is --journal FILE, else [journal] path of the configuration (--config, $HEDGEBOT_CONFIG or
-./hedgebot.toml; a relative path is relative to the configuration file).
+./hedgebot.toml; a relative path is relative to the configuration file); with --dry-run, the dry run's journal
+beside it (`hedgebot run --dry-run`: <journal>.dry-run.sqlite).
 
 examples:
   hedgebot journal --config my.toml                      the last 10 cycles
   hedgebot journal why SOL --config my.toml              why SOL is (not) hedged
+  hedgebot journal fills --dry-run --config my.toml      the dry run's paper fills
   hedgebot journal orders --open --journal bot.sqlite    orders whose outcome is not final
   hedgebot journal fills --symbol SOL/USDT:USDT --since 24h --json
   hedgebot journal funding --since 2025-10-01
@@ -53,6 +56,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("view", nargs="?", choices=VIEWS, default="cycles", metavar="VIEW", help=", ".join(VIEWS))
     parser.add_argument("asset", nargs="?", metavar="ASSET", help="the holding, for `why` (e.g. SOL)")
     parser.add_argument("--journal", type=Path, metavar="FILE", help="the journal file (default: from --config)")
+    parser.add_argument("--dry-run", action="store_true", help="the dry run's journal (beside the configured one)")
     parser.add_argument("-n", "--limit", type=_positive_int, default=None, metavar="N", help="rows to show")
     parser.add_argument("--symbol", metavar="SYMBOL", help="only this instrument, e.g. SOL/USDT:USDT")
     parser.add_argument(
@@ -82,7 +86,8 @@ def _path(args: argparse.Namespace) -> Path:
     if args.journal is not None:
         return Path(args.journal)
     config_path = getattr(args, "config", None) or Path(os.environ.get("HEDGEBOT_CONFIG", "hedgebot.toml"))
-    return journal_path(load_config(config_path))
+    path = journal_path(load_config(config_path))
+    return dry_run_journal(path) if args.dry_run else path
 
 
 def _query(reader: JournalReader, args: argparse.Namespace) -> Sequence[Any]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shlex
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -13,8 +15,10 @@ from pathlib import Path
 import structlog
 
 from bot.cli.approve import TerminalApprover
+from bot.cli.banner import banner_for, render
+from bot.cli.live import CONFIRM_VARIABLE, confirm_live
 from bot.cli.output import err, out
-from bot.cli.venue import connect, pick_venue
+from bot.cli.venue import connect, journal_for, pick_venue
 from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import plan_with
@@ -24,7 +28,8 @@ from bot.execution.ids import run_id_for
 from bot.execution.interrupts import Interrupts
 from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
 from bot.execution.summary import CycleOutcome
-from bot.journal import journal_path, open_journal
+from bot.journal import open_journal
+from bot.logging import mark_dry_run
 from bot.risk.kill_switch import check_kill_switch
 from bot.risk.state import Trigger
 
@@ -33,6 +38,7 @@ log = structlog.get_logger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_HALTED = 3
+NO_PROTECTION_NEEDED = "none needed: a dry run's orders rest on paper, never at the venue"
 
 HELP = "run the hedging loop: keep the short within its band (approving each order, or unattended)"
 DESCRIPTION = """\
@@ -63,6 +69,21 @@ switch armed where ordinary accounts have one (OKX, Binance; watchdog.exchange_s
 at start says which. Resting orders of ours older than execution.max_order_age are cancelled after each cycle and
 at start-up (orders an earlier run left); younger ones are adopted.
 
+Dry run (--dry-run, or [execution] dry_run = true), on any venue and mode: market data and the spot holdings are
+read from the venue as usual, but no order, cancel, leverage or margin change is ever sent: the venue is reached
+through its read half only, and the bot trades on a paper venue that fills post-only orders by the simulator's
+rules against the venue's live book and trades (fills only when the market trades through the price, partly when
+little trades; the venue's maker and taker fees; its funding rate at each settlement). The paper position, balance,
+orders and fills have their own journal beside the configured one (<journal>.dry-run.sqlite, and the paper venue
+in <journal>.dry-run.venue.json); `hedgebot status --dry-run` and `hedgebot journal --dry-run` read them, and the
+next dry run resumes from them. The paper margin wallet starts with the venue's USDT. Every log line and the
+banner say DRY-RUN.
+
+Live: a venue in mode "live" trades real money, so run refuses it unless the command line says --live and you then
+type the venue's name at the prompt; with no terminal (a service), set HEDGEBOT_CONFIRM_LIVE to the venue's name.
+A dry run needs neither. The banner (stderr) says what is about to trade: mode, venue, exchange, account, hedge
+instruments, leverage and margin mode, every risk limit, the approval mode and timeout, and the protection.
+
 exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
 Under a supervisor, restart on 1 (a halt survives restarts), never on 2 or 3: a person must look (README).
 
@@ -70,6 +91,8 @@ examples:
   hedgebot run --config my.toml --once               one cycle, then exit
   hedgebot run --config my.toml --approve auto       unattended, within the risk limits
   hedgebot run --config my.toml --adopt              take the venue's current positions as the baseline
+  hedgebot run --config my.toml --dry-run            trade on paper against the venue's live market
+  hedgebot run --config live.toml --live             real money: asks you to type the venue's name first
 """
 
 
@@ -93,6 +116,34 @@ def add_venue_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--approve", choices=["ask", "auto"], help="override approval.mode: 'ask' at the terminal, or 'auto'"
     )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="trade on paper: read the venue's market and wallet as usual, send nothing ([execution] dry_run)",
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help=f'needed to trade a venue in mode "live" (real money); then type its name, or set {CONFIRM_VARIABLE}',
+    )
+
+
+def trading_mode(args: argparse.Namespace, config: AppConfig, venue: str) -> bool:
+    """Whether this run is a dry run (``--dry-run`` or ``[execution] dry_run``); refuses a venue in mode "live" that
+    the command line and a person have not both confirmed (``bot.cli.live``), before anything is contacted."""
+    dry_run = bool(args.dry_run or config.execution.dry_run)
+    confirm_live(
+        venue,
+        config.venues[venue].mode,
+        live=args.live,
+        dry_run=dry_run,
+        terminal=sys.stdin.isatty(),
+        ask=_ask,
+        environ=os.environ,
+    )
+    if dry_run:
+        mark_dry_run()
+    return dry_run
 
 
 def make_approver(config: AppConfig, override: str | None) -> Approver:
@@ -106,8 +157,9 @@ def run(args: argparse.Namespace) -> int:
         cycles=1 if args.once else args.cycles, adopt=args.adopt, resume=args.resume, command=command_line(args)
     )
     venue = pick_venue(config, args.venue)
+    dry_run = trading_mode(args, config, venue)
     approver = make_approver(config, args.approve)
-    return asyncio.run(drive(config, venue, approver, options))
+    return asyncio.run(drive(config, venue, approver, options, dry_run=dry_run))
 
 
 async def drive(
@@ -118,27 +170,39 @@ async def drive(
     *,
     planner: PlanFunction | None = None,
     body: Callable[[HedgeLoop], Awaitable[int]] | None = None,
+    dry_run: bool = False,
 ) -> int:
-    """Open the venue and the journal, start the loop (fail closed), run ``body`` (default: the loop), and
-    always leave a clean state: stopped -> our orders cancelled; halted -> HALTED journaled; crashed -> halted;
-    and in every case fills and funding synced once more before the run is recorded as ended."""
+    """Open the venue (a dry run: its read half and the paper venue) and the journal, print the banner, start the
+    loop (fail closed), run ``body`` (default: the loop), and always leave a clean state: stopped -> our orders
+    cancelled; halted -> HALTED journaled; crashed -> halted; and in every case fills and funding synced once more
+    before the run is recorded as ended."""
     clock = SystemClock()
-    journal = open_journal(journal_path(config), clock)
+    path = journal_for(config, dry_run)
+    journal = open_journal(path, clock)
     run_id = run_id_for(clock.now(), venue)
-    async with connect(config, venue, clock) as port:
+    tag = "DRY-RUN " if dry_run else ""
+    async with connect(config, venue, clock, dry_run=dry_run) as port:
         loop = HedgeLoop(config, venue, port, journal, clock, approver, run_id=run_id, planner=planner or plan_with)
-        loop.on_cycle = lambda outcome: out.print(cycle_line(outcome, clock.now()), markup=False)
+        loop.on_cycle = lambda outcome: out.print(tag + cycle_line(outcome, clock.now()), markup=False)
+        protection = NO_PROTECTION_NEEDED if dry_run else loop.deadman.describe().removeprefix("protection: ")
+        banner = banner_for(
+            config, venue, _command_name(options.command), dry_run=dry_run, approval=approver.name,
+            protection=protection, journal=path,
+        )  # fmt: skip
+        for line in render(banner):
+            err.print(line, markup=False)
         stop = loop.interrupts.stop
         _install_signals(loop.interrupts)
         try:
             report = await loop.start(options)
             out.print(
-                f"hedgebot run {run_id} on {venue} ({config.venues[venue].mode.value}): reconciled "
+                f"{tag}hedgebot run {run_id} on {venue} ({config.venues[venue].mode.value}): reconciled "
                 f"({report.new_fills} fills, {report.new_funding} funding payments recorded; "
                 f"{len(report.adopted_orders)} orders adopted)",
                 markup=False,
             )
-            out.print(await loop.protect(), markup=False)
+            # A dry run's orders rest on paper: no heartbeat for a watchdog, no switch at the venue to arm.
+            out.print(f"{tag}protection: {NO_PROTECTION_NEEDED}" if dry_run else await loop.protect(), markup=False)
             code = await (body(loop) if body else loop.run(options))
             if stop.is_set():
                 cancelled = await loop.cancel_our_orders("stopped by signal")
@@ -194,6 +258,17 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     if outcome.skipped_because:
         body = f"skipped, nothing changed: {outcome.skipped_because}"
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
+
+
+def _command_name(command: str) -> str:
+    """``run`` of "hedgebot run --once"."""
+    words = shlex.split(command)
+    return words[1] if len(words) > 1 else "run"
+
+
+def _ask(prompt: str) -> str:
+    err.print(prompt, end="", markup=False)
+    return sys.stdin.readline()
 
 
 def command_line(args: argparse.Namespace) -> str:

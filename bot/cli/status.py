@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
 from bot.cli.output import err, out
 from bot.cli.status_output import print_status, print_status_json
-from bot.cli.venue import connect, pick_venue, read_once
+from bot.cli.venue import connect, journal_for, pick_venue, read_once
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
 from bot.errors import HedgebotError
 from bot.exchange.port import ExchangePort
 from bot.execution.status import StatusView, status_view
-from bot.journal import journal_path, open_reader
+from bot.journal import JournalReader, open_reader
 
 HELP = "where the hedge stands: both legs' PnL, funding, fees, basis, liquidation, orders, protection"
 DESCRIPTION = """\
@@ -40,8 +41,12 @@ What the figures mean:
 opened; the same under "today"), basis_bps, liquidation_distance and more. --watch N shows it again every N
 seconds until Ctrl-C (with --json: one JSON document per line).
 
+--dry-run shows the dry run's paper hedge instead (`hedgebot run --dry-run`): its paper positions, orders and
+journal as last saved, valued at the venue's prices now.
+
 examples:
   hedgebot status --config my.toml
+  hedgebot status --config my.toml --dry-run
   hedgebot status --config my.toml --json
   hedgebot status --config my.toml --watch 10
 """
@@ -56,6 +61,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--watch", type=_seconds, metavar="N", help="show the status again every N seconds, until Ctrl-C"
     )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="the dry run's paper hedge and journal (as last saved), valued at the venue's prices now",
+    )
     parser.set_defaults(handler=run, needs_config=True)
 
 
@@ -63,19 +73,21 @@ def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     venue = pick_venue(config, args.venue)
     try:
-        return asyncio.run(_status(config, venue, args.json, args.watch, SystemClock()))
+        return asyncio.run(_status(config, venue, args.json, args.watch, SystemClock(), args.dry_run))
     except KeyboardInterrupt:
         if args.watch is None:
             raise
         return 0  # Ctrl-C is how a watch ends
 
 
-async def _status(config: AppConfig, venue: str, as_json: bool, watch: float | None, clock: Clock) -> int:
-    mode = config.venues[venue].mode.value
-    async with connect(config, venue, clock) as port:
+async def _status(
+    config: AppConfig, venue: str, as_json: bool, watch: float | None, clock: Clock, dry_run: bool
+) -> int:
+    mode = config.venues[venue].mode.value + (" DRY-RUN" if dry_run else "")
+    async with connect(config, venue, clock, dry_run=dry_run, read_only=True) as port:
         while True:
             try:
-                view = await read_status(config, venue, port, clock)
+                view = await read_status(config, venue, port, clock, journal_for(config, dry_run))
             except HedgebotError as exc:
                 if watch is None:
                     raise
@@ -92,10 +104,10 @@ async def _status(config: AppConfig, venue: str, as_json: bool, watch: float | N
             await asyncio.sleep(watch)
 
 
-async def read_status(config: AppConfig, venue: str, port: ExchangePort, clock: Clock) -> StatusView:
-    """One status: the venue read now, this moment's plan, and the journal's history (if there is a journal)."""
-    path = journal_path(config)
-    reader = open_reader(path) if path.exists() else None
+async def read_status(config: AppConfig, venue: str, port: ExchangePort, clock: Clock, path: Path) -> StatusView:
+    """One status: the venue read now, this moment's plan, and the journal's history (if there is a journal at
+    ``path``)."""
+    reader = _reader(path)
     try:
         saved = reader.latest_policy_state() if reader is not None else None
         state = CoreState.from_dict(saved) if saved else CoreState()
@@ -105,6 +117,11 @@ async def read_status(config: AppConfig, venue: str, port: ExchangePort, clock: 
     finally:
         if reader is not None:
             reader.close()
+
+
+def _reader(path: Path) -> JournalReader | None:
+    """The journal at ``path`` for reading, if there is one yet."""
+    return open_reader(path) if path.exists() else None
 
 
 def _seconds(text: str) -> float:

@@ -1,9 +1,10 @@
-"""Connecting the CLI to a configured venue: choosing it, building its port, reading one snapshot."""
+"""Connecting the CLI to a configured venue: choosing it, building its port (or a dry run's), reading one snapshot."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from bot.clock import Clock
 from bot.config import AppConfig
@@ -12,6 +13,8 @@ from bot.errors import ConfigError, ExchangeUnavailable
 from bot.exchange.port import ExchangePort
 from bot.exchange.snapshot import read_snapshot
 from bot.execution.reading import snapshot_request, unreachable_advice
+from bot.journal import journal_path
+from bot.paper.store import dry_run_journal, venue_file
 
 
 def pick_venue(config: AppConfig, name: str | None) -> str:
@@ -25,18 +28,30 @@ def pick_venue(config: AppConfig, name: str | None) -> str:
     return next(iter(config.venues))
 
 
-@asynccontextmanager
-async def connect(config: AppConfig, venue: str, clock: Clock) -> AsyncIterator[ExchangePort]:
-    # Imported here: ccxt takes about a second to import, and most commands (--help among them) never need it.
-    from bot.exchange.factory import build_exchange
+def journal_for(config: AppConfig, dry_run: bool) -> Path:
+    """The journal a command writes or reads: ``[journal] path``, or for a dry run its own file beside it."""
+    path = journal_path(config)
+    return dry_run_journal(path) if dry_run else path
 
-    port = build_exchange(
-        venue,
-        config.venues[venue],
-        config.credentials(venue),
-        clock,
-        margin_mode=config.execution.margin_mode,
-    )
+
+@asynccontextmanager
+async def connect(
+    config: AppConfig, venue: str, clock: Clock, *, dry_run: bool = False, read_only: bool = False
+) -> AsyncIterator[ExchangePort]:
+    """The port of ``venue``; for a dry run, a paper port holding the venue's read half alone (``bot.paper``),
+    trading on the paper venue beside the dry run's journal (``read_only``: only looking at it)."""
+    # Imported here: ccxt takes about a second to import, and most commands (--help among them) never need it.
+    from bot.exchange.factory import build_exchange, build_reader
+    from bot.paper.port import PaperPort
+
+    settings, credentials, margin_mode = config.venues[venue], config.credentials(venue), config.execution.margin_mode
+    port: ExchangePort
+    if dry_run:
+        reader = build_reader(venue, settings, credentials, clock, margin_mode=margin_mode)
+        paper = venue_file(journal_for(config, dry_run=True))
+        port = PaperPort(reader, paper, clock, margin_mode=margin_mode, read_only=read_only)
+    else:
+        port = build_exchange(venue, settings, credentials, clock, margin_mode=margin_mode)
     try:
         yield port
     finally:
