@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.config import AppConfig
 from bot.durations import format_duration
 from bot.execution.reading import configured_instruments
+from bot.settings import Settings
 
 WIDTH = 96  # the risk limits' lines
 DRY_RUN_LINE = "DRY-RUN: paper trading on the venue's live market; no order, cancel or setting is sent to the venue"
@@ -40,21 +41,29 @@ class Banner:
 
 
 def banner_for(
-    config: AppConfig, venue: str, command: str, *, dry_run: bool, approval: str, protection: str, journal: Path
+    config: AppConfig,
+    settings: Settings,
+    command: str,
+    *,
+    dry_run: bool,
+    approval: str,
+    protection: str,
+    journal: Path,
 ) -> Banner:
-    settings = config.venues[venue]
-    named = configured_instruments(config, venue)
+    """The banner of a run with ``settings`` (``config``'s, for its venue)."""
+    venue = settings.venue
+    named = configured_instruments(settings.core)
     instruments = tuple(f"{symbol} ({keys})" for symbol, keys in sorted(named.items()))
     return Banner(
         command=command,
         dry_run=dry_run,
-        mode=settings.mode.value,
-        venue=venue,
-        exchange=settings.exchange,
-        account=_account(config, venue),
+        mode=venue.mode.value,
+        venue=venue.name,
+        exchange=venue.exchange,
+        account=_account(config, venue.name),
         instruments=(*instruments, "each other holding in the wallet: its own <ASSET>/USDT:USDT, where listed"),
-        leverage=config.execution.leverage,
-        margin_mode=config.execution.margin_mode.value,
+        leverage=settings.execution.leverage,
+        margin_mode=settings.execution.margin_mode.value,
         risk=tuple((key, _shown(value)) for key, value in config.risk.model_dump().items()),
         approval=(
             "auto: orders within the risk limits go out on their own"

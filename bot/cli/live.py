@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from bot.config import VenueMode
 from bot.errors import PreflightError
+from bot.settings import VenueMode
 
 CONFIRM_VARIABLE = "HEDGEBOT_CONFIRM_LIVE"
 

@@ -16,6 +16,8 @@ from bot.errors import HedgebotError
 from bot.exchange.port import ExchangePort
 from bot.execution.status import StatusView, status_view
 from bot.journal import JournalReader, open_reader
+from bot.settings import Settings
+from bot.settings.from_config import settings_for
 
 HELP = "where the hedge stands: both legs' PnL, funding, fees, basis, liquidation, orders, protection"
 DESCRIPTION = """\
@@ -73,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     venue = pick_venue(config, args.venue)
     try:
-        return asyncio.run(_status(config, venue, args.json, args.watch, SystemClock(), args.dry_run))
+        settings = settings_for(config, venue)
+        return asyncio.run(_status(config, settings, args.json, args.watch, SystemClock(), dry_run=args.dry_run))
     except KeyboardInterrupt:
         if args.watch is None:
             raise
@@ -81,13 +84,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _status(
-    config: AppConfig, venue: str, as_json: bool, watch: float | None, clock: Clock, dry_run: bool
+    config: AppConfig, settings: Settings, as_json: bool, watch: float | None, clock: Clock, *, dry_run: bool = False
 ) -> int:
-    mode = config.venues[venue].mode.value + (" DRY-RUN" if dry_run else "")
-    async with connect(config, venue, clock, dry_run=dry_run, read_only=True) as port:
+    mode = settings.venue.mode.value + (" DRY-RUN" if dry_run else "")
+    path = journal_for(config, dry_run)
+    credentials = config.credentials(settings.venue.name)
+    async with connect(settings, credentials, clock, paper=path if dry_run else None, looking=True) as port:
         while True:
             try:
-                view = await read_status(config, venue, port, clock, journal_for(config, dry_run))
+                view = await read_status(settings, path, port, clock)
             except HedgebotError as exc:
                 if watch is None:
                     raise
@@ -104,23 +109,23 @@ async def _status(
             await asyncio.sleep(watch)
 
 
-async def read_status(config: AppConfig, venue: str, port: ExchangePort, clock: Clock, path: Path) -> StatusView:
-    """One status: the venue read now, this moment's plan, and the journal's history (if there is a journal at
-    ``path``)."""
-    reader = _reader(path)
+async def read_status(settings: Settings, path: Path, port: ExchangePort, clock: Clock) -> StatusView:
+    """One status: the venue read now, this moment's plan, and the journal at ``path``'s history (if there is
+    a journal)."""
+    reader = _open_reader(path)
     try:
         saved = reader.latest_policy_state() if reader is not None else None
         state = CoreState.from_dict(saved) if saved else CoreState()
-        snapshot, _ = await read_once(config, venue, port, clock, state.planner.managed)
-        plan, _ = plan_cycle(config, snapshot, state, clock.now())
-        return status_view(venue, snapshot, plan, reader, config.execution.margin_mode)
+        snapshot, _ = await read_once(settings, port, clock, state.planner.managed)
+        plan, _ = plan_cycle(settings.core, snapshot, state, clock.now())
+        return status_view(settings.venue.name, snapshot, plan, reader, settings.execution.margin_mode)
     finally:
         if reader is not None:
             reader.close()
 
 
-def _reader(path: Path) -> JournalReader | None:
-    """The journal at ``path`` for reading, if there is one yet."""
+def _open_reader(path: Path) -> JournalReader | None:
+    """The journal at ``path``, read-only, or None before the bot's first run has made one."""
     return open_reader(path) if path.exists() else None
 
 

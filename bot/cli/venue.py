@@ -8,13 +8,15 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.config import AppConfig
+from bot.credentials import Credentials
 from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
 from bot.exchange.port import ExchangePort
-from bot.exchange.snapshot import read_snapshot
+from bot.exchange.snapshot import read_venue_snapshot
 from bot.execution.reading import snapshot_request, unreachable_advice
-from bot.journal import journal_path
 from bot.paper.store import dry_run_journal, venue_file
+from bot.settings import Settings
+from bot.settings.from_config import journal_path
 
 
 def pick_venue(config: AppConfig, name: str | None) -> str:
@@ -36,22 +38,21 @@ def journal_for(config: AppConfig, dry_run: bool) -> Path:
 
 @asynccontextmanager
 async def connect(
-    config: AppConfig, venue: str, clock: Clock, *, dry_run: bool = False, read_only: bool = False
+    settings: Settings, credentials: Credentials, clock: Clock, *, paper: Path | None = None, looking: bool = False
 ) -> AsyncIterator[ExchangePort]:
-    """The port of ``venue``; for a dry run, a paper port holding the venue's read half alone (``bot.paper``),
-    trading on the paper venue beside the dry run's journal (``read_only``: only looking at it)."""
+    """The port of the settings' venue. With ``paper``, a dry run's journal: a paper port holding the venue's read
+    half alone (``bot.paper``), trading on the paper venue beside that journal (``looking``: only reading it)."""
     # Imported here: ccxt takes about a second to import, and most commands (--help among them) never need it.
     from bot.exchange.factory import build_exchange, build_reader
     from bot.paper.port import PaperPort
 
-    settings, credentials, margin_mode = config.venues[venue], config.credentials(venue), config.execution.margin_mode
+    margin_mode = settings.execution.margin_mode
     port: ExchangePort
-    if dry_run:
-        reader = build_reader(venue, settings, credentials, clock, margin_mode=margin_mode)
-        paper = venue_file(journal_for(config, dry_run=True))
-        port = PaperPort(reader, paper, clock, margin_mode=margin_mode, read_only=read_only)
+    if paper is not None:
+        reader = build_reader(settings.venue, credentials, clock, margin_mode=margin_mode)
+        port = PaperPort(reader, venue_file(paper), clock, margin_mode=margin_mode, read_only=looking)
     else:
-        port = build_exchange(venue, settings, credentials, clock, margin_mode=margin_mode)
+        port = build_exchange(settings.venue, credentials, clock, margin_mode=margin_mode)
     try:
         yield port
     finally:
@@ -59,17 +60,18 @@ async def connect(
 
 
 async def read_once(
-    config: AppConfig, venue: str, port: ExchangePort, clock: Clock, managed: Iterable[str] = ()
+    settings: Settings, port: ExchangePort, clock: Clock, managed: Iterable[str] = ()
 ) -> tuple[Snapshot, dict[str, Market]]:
     """Markets and one snapshot, for commands that look without trading (`plan`, `status`)."""
     try:
         markets = dict(await port.load_markets())
     except ExchangeUnavailable as exc:
-        hint = unreachable_advice(config.venues[venue])
+        venue = settings.venue
+        hint = unreachable_advice(venue)
         raise ExchangeUnavailable(
-            f"cannot reach venue {venue!r}: {hint}; or plan from a file with --snapshot FILE"
+            f"cannot reach venue {venue.name!r}: {hint}; or plan from a file with --snapshot FILE"
         ) from exc
     wallet = await port.fetch_spot_balances()
     assets = {asset for asset, balance in wallet.items() if balance.total > 0}
-    request = snapshot_request(config, venue, assets, managed, markets, with_history=True)
-    return await read_snapshot(port, request, markets, clock), markets
+    request = snapshot_request(settings, assets, managed, markets, with_history=True)
+    return await read_venue_snapshot(port, request, markets, clock), markets

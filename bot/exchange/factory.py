@@ -1,4 +1,5 @@
-"""Build a venue's ExchangePort (or, for a dry run, its read half alone) from its configuration and credentials."""
+"""Build a venue's ExchangePort (or, for a dry run, its read half alone) from its settings and credentials, in mode
+sim, testnet, demo or live."""
 
 from __future__ import annotations
 
@@ -9,20 +10,20 @@ import ccxt.async_support as ccxt
 import structlog
 
 from bot.clock import Clock
-from bot.config import Credentials, VenueConfig, VenueMode
+from bot.credentials import Credentials
 from bot.domain import MarginMode
 from bot.errors import VenueUnsupported, WriteRefused
 from bot.exchange.ccxt_adapter import CcxtExchange
 from bot.exchange.ccxt_reader import CcxtReader
 from bot.exchange.quirks import DemoSwitch, VenueQuirks, check_capabilities, check_mode, quirks_for
 from bot.exchange.retry import RetryPolicy
+from bot.settings import VenueMode, VenueSettings
 
 log = structlog.get_logger(__name__)
 
 
 def build_exchange(
-    name: str,
-    venue: VenueConfig,
+    venue: VenueSettings,
     credentials: Credentials,
     clock: Clock,
     *,
@@ -30,21 +31,20 @@ def build_exchange(
     retry: RetryPolicy | None = None,
     session: Any = None,
 ) -> CcxtExchange:
-    """The port for venue ``name``, reads and writes. Raises ``VenueUnsupported`` if the venue cannot run in its
-    mode or lacks a capability the bot needs.
+    """The port for ``venue``, reads and writes. Raises ``VenueUnsupported`` if the venue cannot run in its mode or
+    lacks a capability the bot needs.
 
     ``session`` is an aiohttp ``ClientSession`` for every ccxt instance of the venue to share; by default each
     instance opens its own (and closes it in ``close()``).
     """
-    quirks, spot, perp = _instances(name, venue, credentials, session, read_only=False)
+    quirks, spot, perp = _instances(venue, credentials, session, read_only=False)
     if venue.mode is VenueMode.LIVE:
-        log.warning("exchange.live", venue=name, note="live trading: orders move real money")
-    return CcxtExchange(name, quirks, spot, perp, clock, retry=retry, margin_mode=margin_mode)
+        log.warning("exchange.live", venue=venue.name, note="live trading: orders move real money")
+    return CcxtExchange(venue.name, quirks, spot, perp, clock, retry=retry, margin_mode=margin_mode)
 
 
 def build_reader(
-    name: str,
-    venue: VenueConfig,
+    venue: VenueSettings,
     credentials: Credentials,
     clock: Clock,
     *,
@@ -52,14 +52,14 @@ def build_reader(
     retry: RetryPolicy | None = None,
     session: Any = None,
 ) -> CcxtReader:
-    """The read half of the port for venue ``name`` (a dry run's): a ``CcxtReader``, which has no method that
-    changes the venue, over ccxt instances that refuse to send any request but a GET (``WriteRefused``)."""
-    quirks, spot, perp = _instances(name, venue, credentials, session, read_only=True)
-    return CcxtReader(name, quirks, spot, perp, clock, retry=retry, margin_mode=margin_mode)
+    """The read half of the port for ``venue`` (a dry run's): a ``CcxtReader``, which has no method that changes
+    the venue, over ccxt instances that refuse to send any request but a GET (``WriteRefused``)."""
+    quirks, spot, perp = _instances(venue, credentials, session, read_only=True)
+    return CcxtReader(venue.name, quirks, spot, perp, clock, retry=retry, margin_mode=margin_mode)
 
 
 def _instances(
-    name: str, venue: VenueConfig, credentials: Credentials, session: Any, *, read_only: bool
+    venue: VenueSettings, credentials: Credentials, session: Any, *, read_only: bool
 ) -> tuple[VenueQuirks, Any, Any]:
     quirks = quirks_for(venue.exchange)
     check_mode(quirks, venue.mode)
@@ -71,7 +71,12 @@ def _instances(
     )
     check_capabilities(quirks, spot.has, perp.has)
     log.info(
-        "exchange.built", venue=name, exchange=venue.exchange, mode=venue.mode, api=_hosts(perp), read_only=read_only
+        "exchange.built",
+        venue=venue.name,
+        exchange=venue.exchange,
+        mode=venue.mode,
+        api=_hosts(perp),
+        read_only=read_only,
     )
     return quirks, spot, perp
 
@@ -91,7 +96,7 @@ def refuse_writes(exchange: Any) -> None:
 
 
 def _ccxt_instance(
-    class_name: str, quirks: VenueQuirks, venue: VenueConfig, credentials: Credentials, session: Any, read_only: bool
+    class_name: str, quirks: VenueQuirks, venue: VenueSettings, credentials: Credentials, session: Any, read_only: bool
 ) -> Any:
     config: dict[str, Any] = {
         "apiKey": credentials.api_key.get_secret_value(),
@@ -115,7 +120,7 @@ def _ccxt_instance(
     return exchange
 
 
-def _select_environment(exchange: Any, quirks: VenueQuirks, venue: VenueConfig) -> None:
+def _select_environment(exchange: Any, quirks: VenueQuirks, venue: VenueSettings) -> None:
     if venue.mode is VenueMode.SIM:
         # The local simulator speaks Bybit v5 at one base URL: point every API entry at it.
         base = (venue.url or "").rstrip("/")

@@ -21,6 +21,7 @@ from bot.exchange.ccxt_reader import CcxtReader
 from bot.exchange.factory import build_reader
 from bot.exchange.port import ExchangePort, OrderRequest, VenueReader
 from bot.paper.port import PaperPort
+from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 from tests.e2e.harness import SOL, bot_config
 
@@ -54,7 +55,7 @@ async def dry_run(tmp_path: Path, usdt: str = "40000") -> AsyncIterator[Dry]:
     engine = SimExchange.deterministic(SimConfig(balances={"USDT": D(usdt), "SOL": D(100)}, rate_limits=False))
     async with running_sim(engine=engine) as sim:
         config = bot_config(sim.url, tmp_path)
-        reader = build_reader("main", config.venues["main"], config.credentials("main"), engine.clock)
+        reader = build_reader(settings_for(config, "main").venue, config.credentials("main"), engine.clock)
         port = PaperPort(reader, tmp_path / "journal.dry-run.venue.json", engine.clock)
         try:
             await port.load_markets()

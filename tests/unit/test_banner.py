@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli.banner import banner_for, render
 from bot.config import AppConfig, parse_config
+from bot.settings.from_config import settings_for
 
 LIVE = {"LIVE_API_KEY": "k" * 18, "LIVE_API_SECRET": "s" * 36}
 
@@ -31,7 +32,13 @@ def test_banner_when_starting_then_mode_venue_account_instruments_leverage_every
 ) -> None:
     config = live_config()
     banner = banner_for(
-        config, "main", "run", dry_run=dry_run, approval="ask", protection="heartbeat every 15s", journal=Path("j.db")
+        config,
+        settings_for(config, "main"),
+        "run",
+        dry_run=dry_run,
+        approval="ask",
+        protection="heartbeat every 15s",
+        journal=Path("j.db"),
     )
     text = "\n".join(render(banner))
     for shown in (
@@ -54,8 +61,9 @@ def test_banner_when_starting_then_mode_venue_account_instruments_leverage_every
 
 
 def test_banner_when_a_dry_run_then_every_line_says_dry_run() -> None:
+    config = live_config()
     banner = banner_for(
-        live_config(), "main", "unwind", dry_run=True, approval="auto", protection="-", journal=Path("j")
+        config, settings_for(config, "main"), "unwind", dry_run=True, approval="auto", protection="-", journal=Path("j")
     )
     lines = render(banner)
     assert all(line.startswith("DRY-RUN") for line in lines)

@@ -1,0 +1,79 @@
+"""The error policy of a run, one for `hedgebot run`, `hedgebot unwind` and the end-to-end tests alike.
+
+``supervise`` runs a run's work (start-up, then its cycles) and always leaves a clean state:
+
+    the work returns                 -> stopped by a signal: our resting orders cancelled   exit: the work's code
+    HaltRequested                    -> HALTED journaled, our resting orders cancelled      exit 3
+    PreflightError, ReconciliationError (refused to start)  -> the error journaled         exit 1
+    anything else (a crash)          -> HALTED (fatal_error), our resting orders cancelled  exit 1; re-raised
+                                        when it is not one of ours (bot.errors)
+
+Positions are always kept, and in every case but a refusal fills and funding are synced once more before the run
+is recorded as ended (``Run.end``). What to tell the operator is the caller's: ``RunEnd`` says how it ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+
+from bot.errors import HaltRequested, HedgebotError, PreflightError, ReconciliationError
+from bot.execution.run import Run
+from bot.risk.state import Trigger
+
+log = structlog.get_logger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_HALTED = 3
+
+
+class Ending(StrEnum):
+    DONE = "done"  # the work finished (its cycles done, or flat)
+    STOPPED = "stopped"  # a stop was requested (SIGINT, SIGTERM): our resting orders cancelled
+    HALTED = "halted"  # the kill switch, a halt signal or a failed reconciliation: HALTED, orders cancelled
+    REFUSED = "refused"  # start-up refused to trade (preflight, reconciliation): nothing was sent
+    CRASHED = "crashed"  # an unexpected error: HALTED, orders cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    """How a run ended: its exit code, why, and what was cleaned up."""
+
+    code: int
+    ending: Ending
+    detail: str = ""  # the halt's, refusal's or error's message
+    cancelled: int = 0  # resting orders cancelled because a stop was requested
+
+
+async def supervise(run: Run, work: Callable[[], Awaitable[int]]) -> RunEnd:
+    """Run ``work`` under the error policy above; ``run`` is the run it starts and trades."""
+    stop = run.interrupts.stop
+    try:
+        code = await work()
+        cancelled = await run.cancel_our_orders("stopped by signal") if stop.is_set() else 0
+        ending = Ending.STOPPED if stop.is_set() else Ending.DONE
+        await run.end(code, ending.value)
+        return RunEnd(code, ending, cancelled=cancelled)
+    except HaltRequested as exc:
+        await run.halt(str(exc))
+        await run.end(EXIT_HALTED, f"halted: {exc}")
+        return RunEnd(EXIT_HALTED, Ending.HALTED, str(exc))
+    except (PreflightError, ReconciliationError) as exc:
+        run.journal.record_error(run.run_id if run.started else None, type(exc).__name__, str(exc))
+        return RunEnd(EXIT_FAILED, Ending.REFUSED, str(exc))
+    except Exception as exc:
+        # Fail closed: an unexpected error halts, cancels our resting orders and exits non-zero.
+        log.exception("run.crashed", error=str(exc))
+        run.journal.record_error(run.run_id if run.started else None, type(exc).__name__, str(exc))
+        try:
+            await run.halt(f"{type(exc).__name__}: {exc}", Trigger.FATAL_ERROR)
+        except Exception:
+            log.exception("run.halt_failed")
+        await run.end(EXIT_FAILED, f"crashed: {exc}")
+        if isinstance(exc, HedgebotError):
+            return RunEnd(EXIT_FAILED, Ending.CRASHED, str(exc))
+        raise
