@@ -11,13 +11,14 @@ when the test says so.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.cli.venue import connect
 from bot.clock import Clock
 from bot.config import AppConfig, parse_config
 from bot.core.cycle import plan_cycle
@@ -32,6 +33,7 @@ from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
 from bot.execution.supervisor import RunEnd, supervise
 from bot.journal.writer import Journal, open_journal
+from bot.paper.store import dry_run_journal
 from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 
@@ -141,24 +143,32 @@ async def running_bot(
     planner: PlanFunction | None = None,
     start_loop: bool = True,
     venue: Mapping[str, Any] | None = None,
+    dry_run: bool = False,
     **sections: Mapping[str, Any],
 ) -> AsyncIterator[Harness]:
+    """The bot wired to a deterministic simulator (stepped by ``Harness.cycle``); ``dry_run``: wired as `hedgebot
+    run --dry-run` wires it (``bot.cli.venue.connect``), the simulator's read half and a paper venue, its journal
+    ``journal.dry-run.sqlite``."""
     engine = SimExchange.deterministic(
         SimConfig(sample=sample, start=start, balances=dict(balances), rate_limits=False)
     )
-    async with running_sim(engine=engine) as sim:
+    async with running_sim(engine=engine) as sim, AsyncExitStack() as stack:
         config = bot_config(sim.url, tmp_path, venue, **sections)
         clock = engine.clock
-        journal = open_journal(tmp_path / "journal.sqlite", clock)
-        port = build_exchange(
-            settings_for(config, "main").venue, config.credentials("main"), clock,
-            margin_mode=config.execution.margin_mode,
-        )  # fmt: skip
+        path = tmp_path / "journal.sqlite"
+        journal = open_journal(dry_run_journal(path) if dry_run else path, clock)
+        stack.callback(journal.close)
+        settings = settings_for(config, "main")
+        if dry_run:
+            port = await stack.enter_async_context(
+                connect(settings, config.credentials("main"), clock, paper=dry_run_journal(path))
+            )
+        else:
+            port = build_exchange(
+                settings.venue, config.credentials("main"), clock, margin_mode=config.execution.margin_mode
+            )
+            stack.push_async_callback(port.close)
         harness = Harness(sim, engine, config, port, journal, wire(config, port, journal, clock, "e2etst", planner))
-        try:
-            if start_loop:
-                await harness.start(options)
-            yield harness
-        finally:
-            await port.close()
-            journal.close()
+        if start_loop:
+            await harness.start(options)
+        yield harness
