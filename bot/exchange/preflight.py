@@ -201,7 +201,8 @@ async def _step(failure: str, action: Awaitable[T], plan: PreflightPlan | None =
     except (ExchangeError, DataError) as exc:
         cause, advice = _diagnosis(exc, plan or PreflightPlan(hedge_symbols=()))
         advice = advice or otherwise
-        raise PreflightError(f"{failure}: {cause}({exc}){'. ' + advice if advice else ''}") from exc
+        said = f"{cause}({exc})" if cause else str(exc)
+        raise PreflightError(f"{failure}: {said}{'. ' + advice if advice else ''}") from exc
 
 
 def _diagnosis(exc: Exception, plan: PreflightPlan) -> tuple[str, str]:

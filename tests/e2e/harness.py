@@ -42,9 +42,14 @@ D = Decimal
 
 
 def bot_config(
-    url: str, tmp_path: Path, venue: Mapping[str, Any] | None = None, **sections: Mapping[str, Any]
+    url: str,
+    tmp_path: Path,
+    venue: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    **sections: Mapping[str, Any],
 ) -> AppConfig:
-    """A sim-venue configuration with auto approval; ``venue`` and ``sections`` merge over the defaults."""
+    """A sim-venue configuration with auto approval; ``venue`` and ``sections`` merge over the defaults; ``env``:
+    the environment it is read with (credential sets)."""
     data: dict[str, Any] = {
         "venues": {
             "main": {"exchange": "bybit", "mode": "sim", "url": url, "client_rate_limit": False, **(venue or {})}
@@ -58,7 +63,7 @@ def bot_config(
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}
-    return parse_config(data, env={})
+    return parse_config(data, env=dict(env or {}))
 
 
 @dataclass
