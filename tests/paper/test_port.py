@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import inspect
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -69,12 +71,14 @@ def sell(price: Decimal, amount: str = "5", client_order_id: str = "hbtest0001")
 
 
 def reachable(root: object) -> list[object]:
-    """Every object reachable from ``root`` through references (attributes, containers, closures)."""
+    """Every object reachable from ``root`` through references (attributes, containers, closures), short of
+    modules and their globals: what the object holds, not what the whole process does (other tests' leftovers)."""
+    globals_ = {id(vars(module)) for module in list(sys.modules.values()) if module is not None}
     seen: dict[int, object] = {}
     stack = [root]
     while stack:
         item = stack.pop()
-        if id(item) in seen or isinstance(item, type | str | bytes | int | float):
+        if id(item) in seen or id(item) in globals_ or isinstance(item, type | str | bytes | int | float | ModuleType):
             continue
         seen[id(item)] = item
         stack.extend(gc.get_referents(item))
