@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.main import main
 from bot.cli.status import _status as status_command
 from bot.settings.from_config import settings_for
 from hedgesim.instruments import Category
@@ -65,13 +66,16 @@ async def test_dry_run_when_a_portfolio_needs_a_hedge_for_12_cycles_then_no_writ
     assert fills
     assert all(f.fill.maker for f in fills)
     assert sum(f.fill.amount for f in fills) == -paper  # the dry run's journal explains the paper short
-    assert (tmp_path / "journal.dry-run.sqlite").exists()
     assert not (tmp_path / "journal.sqlite").exists()  # never mixed with a real run's journal
     status = json.loads(printed[printed.index('{\n  "venue"') :])
     (sol,) = status["holdings"]
     assert D(sol["ratio"]) == -paper / 100
     assert D(sol["fees"]) == sum((f.fill.fee for f in fills), D(0))
     assert "DRY-RUN" in status["mode"]
+    assert main(["journal", "fills", "--dry-run", "--journal", str(tmp_path / "journal.sqlite"), "--json"]) == 0
+    journal = capsys.readouterr().out
+    listed = json.loads(journal[journal.index("[\n  {") :])  # after any log lines printed in tests
+    assert len(listed) == len(fills)
 
 
 async def test_dry_run_and_real_run_when_over_the_same_window_then_hedges_within_a_lot_and_fees_within_10_percent(
