@@ -2,8 +2,9 @@
 
 ``VenueReader`` is the read half: markets, prices, public trades, wallets, positions, orders and fills; nothing in
 it changes the venue. ``ExchangePort`` adds the write half: orders, cancels, account settings (leverage, margin
-mode, position mode) and the venue's own dead-man's switch. The ccxt adapter implements both for real venues and for the local simulator (over HTTP); a
-dry run builds the reader alone and trades on a paper venue (``bot.paper``), so no write reaches the venue.
+mode, position mode) and the venue's own dead-man's switch. The ccxt adapter implements both for real venues and
+for the local simulator (over HTTP); a dry run builds the reader alone and trades on a paper venue (``bot.paper``),
+so no write reaches the venue.
 
 Quantities are contracts for perpetuals and base units for spot; every method raises only
 ``bot.errors.ExchangeError`` subclasses (and ``ValueError`` for arguments that break this contract, before anything
