@@ -9,9 +9,12 @@ import shlex
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from bot.alerts.factory import alert_settings
+from bot.alerts.notifier import alert_notifier
 from bot.cli.approve import TerminalApprover
 from bot.cli.banner import banner_for, render
 from bot.cli.live import CONFIRM_VARIABLE, confirm_live
@@ -38,6 +41,7 @@ from bot.settings.from_config import settings_for
 Body = Callable[[CyclePipeline], Awaitable[int]]
 
 NO_PROTECTION_NEEDED = "none needed: a dry run's orders rest on paper, never at the venue"
+NO_ALERTS = "none sent by a dry run: its hedge is on paper (`hedgebot alert-test` tries the destinations)"
 
 HELP = "run the hedging loop: keep the short within its band (approving each order, or unattended)"
 DESCRIPTION = """\
@@ -84,6 +88,14 @@ Live: a venue in mode "live" trades real money, so run refuses it unless the com
 type the venue's name at the prompt; with no terminal (a service), set HEDGEBOT_CONFIRM_LIVE to the venue's name.
 A dry run needs neither. The banner (stderr) says what is about to trade: mode, venue, exchange, account, hedge
 instruments, leverage and margin mode, every risk limit, the approval mode and timeout, and the protection.
+
+Alerts ([alerts] in the configuration; the line "alerts: ..." at start says where they go) reach a person when
+the bot halts (and why) or resumes, a risk limit blocks an order, the venue rejects alerts.rejects_in_a_row
+orders in a row on an instrument within alerts.rejects_window, reconciliation finds what the journal cannot
+explain, the liquidation distance, margin ratio or funding cost a day passes its warning level, or the venue's
+dead-man's switch cannot be armed; and a daily summary at alerts.daily_summary_time. Each condition alerts once
+until it clears. Delivery runs in the background, retried; a cycle never waits for it. Check with `hedgebot
+alert-test`.
 
 exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
 Under a supervisor, restart on 1 (a halt survives restarts), never on 2 or 3: a person must look (README).
@@ -177,14 +189,22 @@ async def drive(
     run (fail closed) and run ``body`` (default: the loop) under the error policy (``bot.execution.supervisor``),
     then tell the operator how it ended; returns the exit code."""
     settings = settings_for(config, venue)
+    alerting = alert_settings(config)
+    if dry_run:
+        alerting = replace(alerting, destinations=())
     clock = SystemClock()
     path = journal_for(config, dry_run)
     journal = open_journal(path, clock)
     run_id = run_id_for(clock.now(), venue)
     tag = "DRY-RUN " if dry_run else ""
     try:
-        async with connect(settings, config.credentials(venue), clock, paper=path if dry_run else None) as port:
-            run = Run(settings, port, journal, clock, run_id=run_id, planner=planner)
+        async with (
+            alert_notifier(alerting) as notifier,
+            connect(settings, config.credentials(venue), clock, paper=path if dry_run else None) as port,
+        ):
+            run = Run(
+                settings, port, journal, clock, run_id=run_id, planner=planner, alerts=notifier, alert_settings=alerting
+            )
             pipeline = CyclePipeline(run, approver)
             pipeline.on_cycle = lambda outcome: out.print(tag + cycle_line(outcome, clock.now()), markup=False)
             _install_signals(run.interrupts)
@@ -204,8 +224,10 @@ async def drive(
                     f"{len(report.adopted_orders)} orders adopted)",
                     markup=False,
                 )
-                # A dry run's orders rest on paper: no heartbeat for a watchdog, no switch at the venue to arm.
+                # A dry run's orders rest on paper: no heartbeat for a watchdog, no switch at the venue to arm; and
+                # no alert, which would read as if about real positions.
                 out.print(f"{tag}protection: {NO_PROTECTION_NEEDED}" if dry_run else await run.protect(), markup=False)
+                out.print(f"{tag}alerts: {NO_ALERTS}" if dry_run else run.alerts.describe(), markup=False)
                 return await (body(pipeline) if body else run_cycles(pipeline, options))
 
             end = await supervise(run, work)

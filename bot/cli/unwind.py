@@ -35,6 +35,9 @@ does (remove the kill-switch file first); trading stays resumed afterwards.
 --dry-run unwinds the dry run's paper hedge (`hedgebot run --dry-run`) the same way, sending nothing to the venue.
 A venue in mode "live" needs --live and a confirmation, as `hedgebot run --help` says.
 
+Alerts go out as during `hedgebot run` ([alerts]; the start line "alerts: ..." says where): a halt, a blocked
+limit, repeated rejections, the liquidation distance, margin or funding warnings.
+
 exit codes: 0 flat (read back from the venue), 1 a position is left (not flat after --max-cycles, stopped, or only
 dust left; resting orders cancelled), 2 bad configuration, 3 halted.
 

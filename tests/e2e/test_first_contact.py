@@ -133,4 +133,5 @@ async def test_dry_run_when_the_key_may_only_read_then_starts_and_trades_on_pape
     printed = capsys.readouterr()
     assert code == 0, printed.err
     assert "DRY-RUN hedgebot run" in printed.out
+    assert "DRY-RUN alerts: none sent by a dry run" in printed.out  # a paper hedge's alert would read as real
     assert "DRY-RUN hedgebot run on venue main (bybit, mode sim)" in printed.err  # the banner
