@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import islice
 
 from hedgesim.account import Position
-from hedgesim.book import Level, depth, with_resting
+from hedgesim.book import Level, with_resting
 from hedgesim.enums import MarginMode, Side
 from hedgesim.instruments import Category, Instrument
 from hedgesim.margin import position_im, position_mm
+from hedgesim.market import Market
 from hedgesim.paths import WindowStats
 from hedgesim.risk import liquidation_price
 from hedgesim.state import Venue
@@ -108,10 +110,11 @@ def quote(venue: Venue, instrument: Instrument, now_ms: int) -> QuoteView:
     )
 
 
-def ticker(venue: Venue, instrument: Instrument, now_ms: int) -> TickerView:
-    """The 24 h ticker as of now, or as of the freeze moment when the asset's public data is stale."""
+def ticker(venue: Venue, market: Market, instrument: Instrument, now_ms: int) -> TickerView:
+    """The 24 h ticker of the replayed ``market`` as of now, or as of the freeze moment when the asset's public data
+    is stale."""
     top = quote(venue, instrument, now_ms)
-    market, at = venue.market, top.time_ms
+    at = top.time_ms
     return TickerView(
         instrument=instrument,
         time_ms=at,
@@ -128,9 +131,9 @@ def ticker(venue: Venue, instrument: Instrument, now_ms: int) -> TickerView:
 
 
 def book(venue: Venue, instrument: Instrument, now_ms: int, count: int) -> BookView:
-    """``count`` levels a side: the synthetic book, less liquidity takers already took, plus our resting orders."""
+    """``count`` levels a side: the market's book, less liquidity takers already took, plus our resting orders."""
     at = venue.market.public_ms(instrument.base, now_ms)
-    bids, asks = depth(venue.last(instrument, at), instrument, count)
+    bids, asks = (list(islice(venue.market.levels(instrument, at, buy_side), count)) for buy_side in (True, False))
     resting: dict[bool, dict[Decimal, Decimal]] = {True: {}, False: {}}
     for order in venue.orders.open_orders(instrument.category, instrument.name):
         side = resting[order.side is Side.BUY]

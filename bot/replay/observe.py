@@ -15,6 +15,7 @@ from decimal import Decimal
 from bot.clock import Clock
 from bot.domain import (
     Balance,
+    FeeRates,
     Fill,
     FundingPayment,
     MarginMode,
@@ -23,6 +24,7 @@ from bot.domain import (
     OrderBook,
     PerpTicker,
     Position,
+    PublicTrade,
     Side,
     SpotQuote,
 )
@@ -122,6 +124,12 @@ class ObservedPort:
 
     async def fetch_perp_tickers(self, symbols: Iterable[str]) -> Mapping[str, PerpTicker]:
         return await self.inner.fetch_perp_tickers(symbols)
+
+    async def fetch_fee_rates(self, symbol: str) -> FeeRates:
+        return await self.inner.fetch_fee_rates(symbol)
+
+    async def fetch_public_trades(self, symbol: str, since: datetime | None = None) -> list[PublicTrade]:
+        return await self.inner.fetch_public_trades(symbol, since)
 
     async def fetch_price_history(self, symbol: str, timeframe: str, limit: int) -> tuple[Decimal, ...]:
         return await self.inner.fetch_price_history(symbol, timeframe, limit)

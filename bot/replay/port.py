@@ -25,6 +25,7 @@ from bot.clock import to_ms, utc_from_ms
 from bot.domain import (
     Balance,
     BookLevel,
+    FeeRates,
     Fill,
     FundingPayment,
     MarginMode,
@@ -33,6 +34,7 @@ from bot.domain import (
     OrderBook,
     PerpTicker,
     Position,
+    PublicTrade,
     SpotQuote,
 )
 from bot.errors import VenueUnsupported
@@ -161,6 +163,18 @@ class SimPort:
             return tuple(BookLevel(rows.exact(level.price), rows.exact(level.size)) for level in side[:depth])
 
         return OrderBook(symbol, levels(view.bids), levels(view.asks), utc_from_ms(view.time_ms))
+
+    async def fetch_fee_rates(self, symbol: str) -> FeeRates:
+        instrument = await self._instrument(symbol, Call("fetch_fee_rates", symbol))
+        fees = self.engine.venue.account.fees
+        return FeeRates(
+            maker=rows.exact(fees.rate(instrument.category, maker=True)),
+            taker=rows.exact(fees.rate(instrument.category, maker=False)),
+        )
+
+    async def fetch_public_trades(self, symbol: str, since: datetime | None = None) -> list[PublicTrade]:
+        """Not served: only a dry run's paper fills read the public tape, and a replay trades on the simulator."""
+        raise VenueUnsupported(f"{self.venue}: the replay's in-process port serves no public trade tape ({symbol})")
 
     async def fetch_price_history(self, symbol: str, timeframe: str, limit: int) -> tuple[Decimal, ...]:
         instrument = await self._instrument(symbol, Call("fetch_price_history", symbol))

@@ -47,7 +47,7 @@ def test_ticker_and_book_when_read_through_the_engine_then_the_views_the_bybit_r
     ex = exchange(sol_sample(flat("100", 24)))
     ex.advance(timedelta(minutes=7))
     instrument = ex.instrument(Category.LINEAR, "SOLUSDT")
-    assert ex.ticker(Category.LINEAR, "SOLUSDT") == ticker(ex.venue, instrument, ex.now_ms())
+    assert ex.ticker(Category.LINEAR, "SOLUSDT") == ticker(ex.venue, ex.market, instrument, ex.now_ms())
     assert ex.order_book(Category.LINEAR, "SOLUSDT", 3) == book(ex.venue, instrument, ex.now_ms(), 3)
 
 
