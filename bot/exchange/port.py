@@ -134,9 +134,16 @@ class ExchangePort(Protocol):
         """Cancel one order. Already gone (filled/cancelled) raises ``OrderNotFound``."""
         ...
 
-    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]: ...
+    async def fetch_my_trades(self, symbols: Iterable[str], since: datetime | None = None) -> list[Fill]:
+        """Fills on these perpetuals since ``since``, every page: one request for all of them where the venue lists
+        a whole category at once (Bybit v5), else one per symbol. A malformed row fails the whole read."""
+        ...
 
-    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]: ...
+    async def fetch_funding_payments(
+        self, symbols: Iterable[str], since: datetime | None = None
+    ) -> list[FundingPayment]:
+        """Funding settled on these perpetuals since ``since``, read like ``fetch_my_trades``."""
+        ...
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         """Set leverage; the venue answering "not modified" counts as success."""

@@ -74,9 +74,9 @@ async def bybit_alts(session: FakeSession) -> AsyncIterator[tuple[CcxtExchange, 
 @pytest.mark.parametrize(
     ("hedges", "named", "requests"),
     [
-        (("BTC/USDT:USDT",), True, 7),  # balance, spot tickers, tickers + funding, positions, open orders, 1 book
-        (("BTC/USDT:USDT", "LTC/USDT:USDT"), True, 8),  # one more book per hedge instrument
-        (("BTC/USDT:USDT",), False, 7),  # wallet coins nobody named: priced by one batched request after
+        (("BTC/USDT:USDT",), True, 6),  # balance, spot tickers, perp tickers (with funding), positions, orders, 1 book
+        (("BTC/USDT:USDT", "LTC/USDT:USDT"), True, 7),  # one more book per hedge instrument
+        (("BTC/USDT:USDT",), False, 6),  # wallet coins nobody named: priced by one batched request after
     ],
 )
 async def test_read_venue_snapshot_when_holdings_grow_then_bybit_requests_per_cycle_do_not(
