@@ -248,7 +248,7 @@ class CcxtExchange(CcxtSwitch):
             return None
         return convert.to_order(raw, self.quirks)
 
-    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
+    async def place_order(self, request: OrderRequest) -> Order:
         if request.amount <= 0 or request.price <= 0:
             raise ValueError(f"an order needs a positive amount and price: {request}")
         check_client_order_id(request.client_order_id)
@@ -302,7 +302,7 @@ class CcxtExchange(CcxtSwitch):
             order_id=order.order_id,
             status=order.status,
         )
-        if raw.get("status") is not None or not confirm:
+        if raw.get("status") is not None:
             return order
         # The acknowledgement carries ids only (Bybit): read the order once to learn its state, e.g. a post-only
         # order the venue has already cancelled. If that read fails, the order was still accepted: report it open.

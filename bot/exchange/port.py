@@ -123,11 +123,9 @@ class ExchangePort(Protocol):
         """One order, open or closed, by venue id or our client id; ``None`` if the venue has no such order."""
         ...
 
-    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
+    async def place_order(self, request: OrderRequest) -> Order:
         """Send one limit order. Never retried. A post-only order that would take liquidity either raises
-        ``PostOnlyWouldTake`` or comes back with status CANCELED and a reject reason, depending on the venue.
-        Where the venue's acknowledgement carries no state (Bybit), ``confirm`` reads the order once to learn it;
-        ``confirm=False`` takes the acknowledgement as open (the next listing of open orders tells otherwise)."""
+        ``PostOnlyWouldTake`` or comes back with status CANCELED and a reject reason, depending on the venue."""
         ...
 
     async def cancel_order(

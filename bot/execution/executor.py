@@ -10,10 +10,6 @@ Rules it keeps:
   orders sent since count) and the re-check journaled like the cycle's, within
   ``execution.max_post_only_retries_per_minute`` fresh books per instrument (a budget of its own: the planner's
   cancel-and-replace of resting orders counts against ``max_reprices_per_minute``); the instrument's later slices that cycle start from that fresh price;
-- an order's state is read with its acknowledgement (where the venue's reply lacks it: Bybit) unless an earlier
-  order this cycle on the same instrument and side, at the same or a more aggressive price, was confirmed resting:
-  then a post-only refusal is not expected, and the next listing of open orders would show one (slices go out
-  without a status read each);
 - cancel-and-replace confirms the cancel (or the replaced order's final state) first and never re-orders more
   than what the replaced order had left;
 - after an ambiguous failure the symbol is frozen and the order looked up by client id before anything else on
@@ -122,7 +118,6 @@ class Executor:
         # this cycle's latest passive price after a re-price, with the ticker read with its book
         self._fresh: dict[tuple[str, Side], tuple[Decimal, PerpTicker]] = {}
         self._seen: dict[str, Order] = {}  # client id -> the latest state of each order of ours acted on this cycle
-        self._rested: dict[tuple[str, Side], Decimal] = {}  # this cycle's price confirmed resting, by instrument, side
 
     @property
     def seen(self) -> tuple[Order, ...]:
@@ -218,7 +213,6 @@ class Executor:
         self.margin_exhausted = False
         self._fresh.clear()
         self._seen.clear()
-        self._rested.clear()
         by_symbol: defaultdict[str, list[tuple[OrderIntent, int | None]]] = defaultdict(list)
         for intent, intent_id in intents:
             by_symbol[intent.symbol].append((intent, intent_id))
@@ -288,10 +282,8 @@ class Executor:
             price=request.price,
             reduce_only=request.reduce_only,
         )
-        rested = self._rested.get((intent.symbol, intent.side))
-        confirm = rested is None or _would_cross(intent.price, rested, intent.side)
         try:
-            order = await self._port.place_order(ticket.request, confirm=confirm)
+            order = await self._port.place_order(ticket.request)
         except PostOnlyWouldTake as exc:
             self._rejected(ticket, str(exc))
             return await self._reprice(intent, intent_id, market, str(exc), recheck)
@@ -315,9 +307,7 @@ class Executor:
         self._seen[request.client_order_id] = order
         if order.post_only_rejected:
             return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled", recheck)
-        if confirm and order.status is OrderStatus.OPEN:
-            self._rested[(intent.symbol, intent.side)] = intent.price
-        log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status, confirmed=confirm)
+        log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status)
         return Placement(intent, Outcome.PLACED, request.client_order_id, order)
 
     def _rejected(self, ticket: OrderTicket, reason: str) -> None:

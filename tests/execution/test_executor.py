@@ -37,12 +37,10 @@ class ScriptedVenue(FakePort):
         super().__init__(markets=[sol_perp_market()], prices={SOL: "150"})
         self.answers = answers
         self.sent: list[OrderRequest] = []
-        self.confirmed: list[bool] = []  # per order sent: whether its state was asked for with it
         self.cancelled: list[str] = []
 
-    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
+    async def place_order(self, request: OrderRequest) -> Order:
         self.sent.append(request)
-        self.confirmed.append(confirm)
         answer = self.answers.pop(0)(request)
         if isinstance(answer, Exception):
             raise answer
@@ -147,18 +145,6 @@ async def test_post_only_when_it_would_take_then_repriced_at_the_fresh_touch_and
     statuses = {o.client_order_id: o.status for o in journal.orders()}
     assert sorted(statuses.values()) == sorted([OrderStatus.OPEN, statuses[venue.sent[0].client_order_id]])
     assert statuses[venue.sent[0].client_order_id] in (OrderStatus.REJECTED, OrderStatus.CANCELED)
-
-
-async def test_slices_when_the_first_rests_then_later_ones_at_its_price_or_behind_go_without_a_status_read(
-    journal: Journal,
-) -> None:
-    venue = ScriptedVenue([rests] * 4)
-    run = executor(venue, journal)
-    slices = [sell(price="150"), sell(price="150"), sell(price="150.10"), sell(price="149.90")]
-    placements = await run.execute([], [(s, None) for s in slices], {SOL: sol_perp_market()}, approve)
-    assert [p.outcome for p in placements] == [Outcome.PLACED] * 4
-    # the first is read back; the same price and a more passive one are not; a more aggressive one is again
-    assert venue.confirmed == [True, False, False, True]
 
 
 async def test_post_only_when_rejected_every_time_then_gives_up_within_the_per_minute_budget(journal: Journal) -> None:
