@@ -145,11 +145,13 @@ class ObservedPort:
     ) -> Order | None:
         return await self.inner.fetch_order(symbol, order_id=order_id, client_order_id=client_order_id)
 
-    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]:
-        return await self.inner.fetch_my_trades(symbol, since)
+    async def fetch_my_trades(self, symbols: Iterable[str], since: datetime | None = None) -> list[Fill]:
+        return await self.inner.fetch_my_trades(symbols, since)
 
-    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
-        return await self.inner.fetch_funding_payments(symbol, since)
+    async def fetch_funding_payments(
+        self, symbols: Iterable[str], since: datetime | None = None
+    ) -> list[FundingPayment]:
+        return await self.inner.fetch_funding_payments(symbols, since)
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         await self.inner.set_leverage(symbol, leverage)

@@ -284,19 +284,15 @@ class SimPort:
             call, lambda: self.engine.cancel_order(instrument.category, instrument.name, order_id, client_order_id)
         )
 
-    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]:
-        instrument = await self._instrument(symbol, Call("fetch_my_trades", symbol))
-        executions = self._executions(instrument, ExecType.TRADE, since)
-        return [
-            self._converted(e, rows.fill, self._fills) for e in sorted(executions, key=lambda e: e.time_ms)
-        ]  # ccxt sorts by time
+    async def fetch_my_trades(self, symbols: Iterable[str], since: datetime | None = None) -> list[Fill]:
+        executions = await self._history(symbols, ExecType.TRADE, since)
+        return [self._converted(e, rows.fill, self._fills) for e in executions]
 
-    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
-        instrument = await self._instrument(symbol, Call("fetch_funding_payments", symbol))
-        return [
-            self._converted(e, rows.funding, self._payments)
-            for e in self._executions(instrument, ExecType.FUNDING, since)
-        ]
+    async def fetch_funding_payments(
+        self, symbols: Iterable[str], since: datetime | None = None
+    ) -> list[FundingPayment]:
+        executions = await self._history(symbols, ExecType.FUNDING, since)
+        return [self._converted(e, rows.funding, self._payments) for e in executions]
 
     # -- settings --------------------------------------------------------------------------------------------
 
@@ -371,6 +367,17 @@ class SimPort:
         except Exception as exc:  # ccxt's classes are untyped: any raised one is the answer
             return exc
         return Exception(f"bybit {body}")
+
+    async def _history(self, symbols: Iterable[str], kind: ExecType, since: datetime | None) -> list[Execution]:
+        """Executions of one kind on these perpetuals, as the adapter reads Bybit's whole linear category at once:
+        rows on other instruments left out, an unlisted symbol simply absent, ordered by time as ccxt sorts them."""
+        await self._known()
+        found: list[Execution] = []
+        for symbol in sorted(set(symbols)):
+            instrument = self._instruments.get(symbol)
+            if instrument is not None and instrument.category is Category.LINEAR:
+                found.extend(self._executions(instrument, kind, since))
+        return sorted(found, key=lambda e: e.time_ms)
 
     def _executions(self, instrument: Instrument, kind: ExecType, since: datetime | None) -> list[Execution]:
         """Executions of one kind on one instrument in Bybit's window (7 days from ``since``, else the last 7

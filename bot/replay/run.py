@@ -124,13 +124,13 @@ class Recorder:
         if unmarked := [s for s in symbols if s not in marks]:  # flat: the ticker's mark
             marks |= {s: t.mark for s, t in (await inner.fetch_perp_tickers(unmarked)).items()}
         for symbol in symbols:
-            for fill in await inner.fetch_my_trades(symbol, self._latest.get(symbol)):
+            for fill in await inner.fetch_my_trades([symbol], self._latest.get(symbol)):
                 if fill.trade_id not in self._fills:
                     self._fills[fill.trade_id] = fill
                     self._cash -= fill.side.sign * self._size(fill.symbol) * fill.amount * fill.price
                     self._fees += fill.fee
                 self._latest[symbol] = max(fill.timestamp, self._latest.get(symbol, fill.timestamp))
-            for payment in await inner.fetch_funding_payments(symbol, self._settled.get(symbol)):
+            for payment in await inner.fetch_funding_payments([symbol], self._settled.get(symbol)):
                 self._funding[payment.payment_id] = payment.amount
                 self._settled[symbol] = max(payment.timestamp, self._settled.get(symbol, payment.timestamp))
         instruments = tuple(

@@ -88,8 +88,8 @@ def reads(wait: timedelta = timedelta(0), since: datetime | None = None) -> list
         lambda port: port.fetch_price_history("ETH/USDT", "1h", 5),
         lambda port: port.fetch_positions(PERPS),
         lambda port: port.fetch_open_orders(PERPS),
-        lambda port: port.fetch_my_trades(SOL, since),
-        lambda port: port.fetch_funding_payments(SOL, since),
+        lambda port: port.fetch_my_trades([SOL, ETH], since),
+        lambda port: port.fetch_funding_payments([SOL, ETH], since),
         lambda port: port.fetch_leverage(SOL),
         lambda port: port.server_time(),
     ]
@@ -131,7 +131,7 @@ async def test_sim_port_when_the_same_calls_meet_the_same_venue_then_it_answers_
             over_http, in_process = await answer(step, adapter), await answer(step, direct_port)
             # repr, not ==: Decimal("1.0") == Decimal("1"), but the journal writes them differently
             assert repr(in_process) == repr(over_http), f"step {number}: {in_process!r} != {over_http!r}"
-        fills = await direct_port.fetch_my_trades(SOL)
-        funding = await direct_port.fetch_funding_payments(SOL)
+        fills = await direct_port.fetch_my_trades([SOL])
+        funding = await direct_port.fetch_funding_payments([SOL])
     assert fills, "the script must make the resting sell fill, or fills were never compared"
     assert funding, "the script must settle funding on the short, or funding was never compared"
