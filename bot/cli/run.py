@@ -63,8 +63,10 @@ switch armed where ordinary accounts have one (OKX, Binance; watchdog.exchange_s
 at start says which. Resting orders of ours older than execution.max_order_age are cancelled after each cycle and
 at start-up (orders an earlier run left); younger ones are adopted.
 
-exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
-Under a supervisor, restart on 1 (a halt survives restarts), never on 2 or 3: a person must look (README).
+exit codes: 0 done or stopped; 1 failed, may pass by itself (the venue unreachable, an unexpected error);
+2 bad configuration; 3 halted; 4 refused until a person acts (the API key refused, able to withdraw or of
+unknown permissions while unattended, an instrument not listed, too little margin, a position the journal
+cannot explain). Under a supervisor, restart on 1 (a halt survives restarts), never on 2, 3 or 4 (README).
 
 examples:
   hedgebot run --config my.toml --once               one cycle, then exit

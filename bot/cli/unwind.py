@@ -33,7 +33,8 @@ halt on its own. --resume lifts it first, journaled as the operator's resume exa
 does (remove the kill-switch file first); trading stays resumed afterwards.
 
 exit codes: 0 flat (read back from the venue), 1 a position is left (not flat after --max-cycles, stopped, or only
-dust left; resting orders cancelled), 2 bad configuration, 3 halted.
+dust left; resting orders cancelled; or the venue unreachable), 2 bad configuration, 3 halted, 4 refused until a
+person acts (as for `hedgebot run`).
 
 examples:
   hedgebot unwind --config my.toml                       everything, asking before each order
