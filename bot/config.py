@@ -83,6 +83,9 @@ class VenueConfig(StrictModel):
     # ccxt's client-side pacing of requests by the venue's published costs. Only mode "sim" may turn it off.
     client_rate_limit: bool = True
     options: dict[str, OptionValue] = Field(default_factory=dict)
+    # Unattended (approval "auto"), a key that can withdraw or transfer funds is refused, and so is a live key whose
+    # permissions cannot be read, unless this says the operator accepts it (bot.execution.keys).
+    allow_withdrawal_key: bool = False
 
 
 class StaticHolding(StrictModel):

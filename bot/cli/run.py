@@ -98,14 +98,22 @@ def add_venue_options(parser: argparse.ArgumentParser) -> None:
 
 
 def make_approver(config: AppConfig, override: str | None) -> Approver:
-    mode = override or config.approval.mode
-    return AutoApprover() if mode == "auto" else TerminalApprover(config.approval.timeout)
+    return AutoApprover() if unattended(config, override) else TerminalApprover(config.approval.timeout)
+
+
+def unattended(config: AppConfig, override: str | None) -> bool:
+    """Whether orders go out without a person approving them (approval.mode "auto", or --approve auto)."""
+    return (override or config.approval.mode) == "auto"
 
 
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     options = RunOptions(
-        cycles=1 if args.once else args.cycles, adopt=args.adopt, resume=args.resume, command=command_line(args)
+        cycles=1 if args.once else args.cycles,
+        adopt=args.adopt,
+        resume=args.resume,
+        command=command_line(args),
+        unattended=unattended(config, args.approve),
     )
     venue = pick_venue(config, args.venue)
     approver = make_approver(config, args.approve)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 
 from bot.cli.output import err, out
-from bot.cli.run import add_venue_options, command_line, drive, make_approver
+from bot.cli.run import add_venue_options, command_line, drive, make_approver, unattended
 from bot.cli.venue import pick_venue
 from bot.config import AppConfig
 from bot.core.unwind import plan_unwind
@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
         max_cycles=args.max_cycles,
         interval=config.execution.interval.total_seconds(),
     )
-    options = RunOptions(adopt=args.adopt, resume=args.resume, command=command_line(args))
+    options = RunOptions(
+        adopt=args.adopt, resume=args.resume, command=command_line(args), unattended=unattended(config, args.approve)
+    )
     return asyncio.run(drive(config, venue, approver, options, planner=planner, body=body))
 
 

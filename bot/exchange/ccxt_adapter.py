@@ -35,6 +35,7 @@ from bot.domain import (
 )
 from bot.errors import AmbiguousOrderOutcome, ClockSkew, DataError, ExchangeError, OrderNotFound, VenueUnsupported
 from bot.exchange import convert
+from bot.exchange.ccxt_keys import CcxtKeys
 from bot.exchange.ccxt_switch import CcxtSwitch
 from bot.exchange.errors import Call, is_not_modified, translate
 from bot.exchange.port import ExchangePort, OrderRequest
@@ -53,7 +54,7 @@ _PRICE_SOURCES = {
 }
 
 
-class CcxtExchange(CcxtSwitch):
+class CcxtExchange(CcxtSwitch, CcxtKeys):
     """ExchangePort for any ccxt venue with a row in the quirks table."""
 
     def __init__(

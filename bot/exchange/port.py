@@ -73,6 +73,28 @@ class CancelSwitch:
         return max(self.min_timeout, longest)
 
 
+@dataclass(frozen=True, slots=True)
+class KeyPermissions:
+    """What the API key may do, as the venue reports it (``ExchangePort.fetch_key_permissions``)."""
+
+    trade: bool  # may place orders on the perpetuals
+    withdraw: bool  # may send funds off the account
+    transfer: bool  # may move funds to other accounts or wallets (sub-accounts, universal transfer)
+    ip_restricted: bool  # works only from the addresses it is bound to
+    expires_at: datetime | None = None  # when the key (or its trading permission) stops working, if it does
+
+
+class WalletPort(Protocol):
+    """The read half of a venue: its spot wallet. A venue used only for holdings is opened as this, so nothing can
+    trade there or change a setting (leverage, margin mode) on it."""
+
+    venue: str
+
+    async def fetch_spot_balances(self) -> Mapping[str, Balance]: ...
+
+    async def close(self) -> None: ...
+
+
 class ExchangePort(Protocol):
     """What the bot needs from a venue. One instance per venue account."""
 
@@ -85,6 +107,10 @@ class ExchangePort(Protocol):
         ...
 
     async def server_time(self) -> datetime: ...
+
+    async def fetch_key_permissions(self) -> KeyPermissions:
+        """What the API key may do, where the venue exposes it; ``VenueUnsupported`` where it does not."""
+        ...
 
     async def fetch_spot_balances(self) -> Mapping[str, Balance]:
         """Spot (or unified) wallet balances by asset: free, used (locked in orders) and total."""

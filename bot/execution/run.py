@@ -48,6 +48,7 @@ class RunOptions:
     resume: bool = False  # the operator lifts a HALTED or REDUCING state left by an earlier run
     command: str = "hedgebot run"  # the command line that started the run (journaled with an operator resume)
     reconcile_every: int = 10  # cycles between reconciliations (also at start-up)
+    unattended: bool = False  # orders go out without a person approving them (approval "auto")
 
 
 class Run:

@@ -172,6 +172,7 @@ def venue_settings(name: str, venue: VenueConfig) -> VenueSettings:
         timeout_seconds=venue.timeout_seconds,
         client_rate_limit=venue.client_rate_limit,
         options=dict(venue.options),
+        allow_withdrawal_key=venue.allow_withdrawal_key,
     )
 
 
