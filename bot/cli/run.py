@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.cli.approve import TerminalApprover
 from bot.cli.output import err, out
-from bot.cli.venue import connect, pick_venue
+from bot.cli.venue import connect, pick_venue, wallets
 from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import plan_cycle
@@ -136,8 +136,11 @@ async def drive(
     journal = open_journal(journal_path(config), clock)
     run_id = run_id_for(clock.now(), venue)
     try:
-        async with connect(settings, config.credentials(venue), clock) as port:
-            run = Run(settings, port, journal, clock, run_id=run_id, planner=planner)
+        async with (
+            connect(settings, config.credentials(venue), clock) as port,
+            wallets(settings, config, clock) as other,
+        ):
+            run = Run(settings, port, journal, clock, run_id=run_id, planner=planner, wallets=other)
             pipeline = CyclePipeline(run, approver)
             pipeline.on_cycle = lambda outcome: out.print(cycle_line(outcome, clock.now()), markup=False)
             _install_signals(run.interrupts)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 
 from bot.clock import Clock
 from bot.config import AppConfig
 from bot.credentials import Credentials
 from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
-from bot.exchange.port import ExchangePort
+from bot.exchange.port import ExchangePort, WalletPort
 from bot.exchange.snapshot import read_venue_snapshot
 from bot.execution.reading import snapshot_request
 from bot.settings import Settings, VenueMode
@@ -25,6 +26,18 @@ def pick_venue(config: AppConfig, name: str | None) -> str:
     if len(config.venues) > 1:
         raise ConfigError([("--venue", f"several venues are configured ({', '.join(config.venues)}): pick one")])
     return next(iter(config.venues))
+
+
+@asynccontextmanager
+async def wallets(settings: Settings, config: AppConfig, clock: Clock) -> AsyncIterator[dict[str, WalletPort]]:
+    """The read half of every other venue whose spot wallet counts (``Settings.wallet_venues``): never traded on."""
+    async with AsyncExitStack() as stack:
+        yield {
+            venue.name: await stack.enter_async_context(
+                connect(replace(settings, venue=venue), config.credentials(venue.name), clock)
+            )
+            for venue in settings.wallet_venues
+        }
 
 
 @asynccontextmanager

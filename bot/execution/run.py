@@ -9,7 +9,7 @@ cancel our resting orders, halt, pause, end the run. It neither starts up nor ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -23,14 +23,15 @@ from bot.core.plan import Plan
 from bot.core.sweep import stale_orders
 from bot.domain import ZERO, CancelIntent, Market, Order, ReasonCode, Snapshot, our_resting
 from bot.errors import ExchangeError, HaltRequested, PreflightError
-from bot.exchange.port import ExchangePort
+from bot.exchange.port import ExchangePort, WalletPort
 from bot.exchange.preflight import run_preflight
 from bot.execution.deadman import DeadMan
 from bot.execution.executor import Executor
 from bot.execution.ids import ClientOrderIds
 from bot.execution.interrupts import Interrupts
-from bot.execution.reading import SnapshotReader, hedge_symbols, preflight_plan
+from bot.execution.reading import QUOTE, SnapshotReader, hedge_symbols, preflight_plan
 from bot.execution.reconcile import sync_history
+from bot.execution.wallets import HoldingsWallets
 from bot.journal.writer import Journal
 from bot.risk.state import RiskState, StateEvent, Trigger, apply_events
 from bot.settings import CoreSettings, Settings
@@ -64,6 +65,7 @@ class Run:
         run_id: str,
         planner: PlanFunction = plan_cycle,
         kill_switch: Path | None = None,
+        wallets: Mapping[str, WalletPort] | None = None,
     ) -> None:
         self.settings = settings
         self.venue = settings.venue.name
@@ -83,7 +85,9 @@ class Run:
             max_post_only_retries_per_minute=settings.execution.max_post_only_retries_per_minute,
             passive_offset_ticks=settings.execution.passive_offset_ticks,
         )
-        self.reader = SnapshotReader(settings, port, clock)
+        # the venues used only for holdings (their read half), read with every snapshot
+        self.wallets = HoldingsWallets(wallets or {}, exclude=settings.core.holdings.exclude, quote=QUOTE)
+        self.reader = SnapshotReader(settings, port, clock, self.wallets if wallets else None)
         self.markets: dict[str, Market] = {}
         self.leverage: dict[str, Decimal] = {}  # per instrument, as set (and read back) at the venue
         self.wallet_assets: set[str] = set()  # the venue wallet's assets, as last read

@@ -2,7 +2,8 @@
 
 1. preflight: credentials, markets (every configured instrument listed), one-way position mode, margin mode and
    leverage set and read back on the instruments a hedge can use; the API key's permissions (``bot.execution.keys``:
-   unattended, a key that can withdraw or transfer is refused);
+   unattended, a key that can withdraw or transfer is refused); every holdings-only venue's wallet read once
+   (``bot.execution.wallets``);
 2. the run's start is journaled, and the state the last run left (the core's memory, the trading state) restored;
 3. an operator's resume (``--resume``) lifts a HALTED or REDUCING state, unless the kill-switch file is there;
 4. reconciliation with the venue (unknown outcomes, our orders, fills and funding made while down, positions the
@@ -38,6 +39,7 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
     (``PreflightError``, ``ReconciliationError``, ``HaltRequested``, ...) if the bot must not trade."""
     preflight = await run_preflight(run.port, preflight_plan(run.settings), run.clock)
     await check_key(run.port, run.settings.venue, run.clock, unattended=options.unattended)
+    await run.wallets.open()
     run.markets = dict(preflight.markets)
     run.leverage = dict(preflight.leverage)
     run.wallet_assets = {a for a, b in preflight.margin_balances.items() if b.total > 0}

@@ -211,3 +211,5 @@ class Settings:
     watchdog: WatchdogSettings
     kill_switch_file: Path
     config_hash: str  # names the configuration a run used (journaled with the run)
+    # the other venues whose spot wallets count (holdings.venues): read only, never traded on
+    wallet_venues: tuple[VenueSettings, ...] = ()
