@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 
@@ -13,7 +13,8 @@ from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
 from bot.exchange.port import ExchangePort, WalletPort
 from bot.exchange.snapshot import read_venue_snapshot
-from bot.execution.reading import snapshot_request
+from bot.execution.reading import QUOTE, snapshot_request
+from bot.execution.wallets import HoldingsWallets
 from bot.settings import Settings, VenueMode
 
 
@@ -53,9 +54,14 @@ async def connect(settings: Settings, credentials: Credentials, clock: Clock) ->
 
 
 async def read_once(
-    settings: Settings, port: ExchangePort, clock: Clock, managed: Iterable[str] = ()
+    settings: Settings,
+    port: ExchangePort,
+    clock: Clock,
+    managed: Iterable[str] = (),
+    others: Mapping[str, WalletPort] | None = None,
 ) -> tuple[Snapshot, dict[str, Market]]:
-    """Markets and one snapshot, for commands that look without trading (`plan`, `status`)."""
+    """Markets and one snapshot, for commands that look without trading (`plan`, `status`), with the holdings of
+    the other venues whose wallets count (``others``, from ``wallets``)."""
     try:
         markets = dict(await port.load_markets())
     except ExchangeUnavailable as exc:
@@ -70,5 +76,7 @@ async def read_once(
         ) from exc
     wallet = await port.fetch_spot_balances()
     assets = {asset for asset, balance in wallet.items() if balance.total > 0}
-    request = snapshot_request(settings, assets, managed, markets, with_history=True)
+    exclude = settings.core.holdings.exclude
+    elsewhere = await HoldingsWallets(others or {}, exclude=exclude, quote=QUOTE).read()
+    request = snapshot_request(settings, assets, managed, markets, with_history=True, elsewhere=elsewhere)
     return await read_venue_snapshot(port, request, markets, clock), markets

@@ -4,6 +4,7 @@ deposit on the first; when the first stops answering, the hedge stays as it is a
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from bot.exit_codes import EXIT_FAILED, refusal_code
 from bot.journal.writer import Journal, open_journal
 from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
+from tests.e2e.crash_rig import hedgebot
 
 pytestmark = pytest.mark.e2e
 D = Decimal
@@ -131,3 +133,28 @@ async def test_start_when_a_holdings_venue_cannot_be_read_then_refused_exit_1_to
             await start_run(venues.pipeline.run, RunOptions())
         assert refusal_code(refused.value) == EXIT_FAILED
         assert venues.perp.engine.venue.orders.open_orders() == []
+
+
+@pytest.mark.slow
+async def test_hedgebot_plan_when_the_holdings_are_on_another_venue_then_they_are_in_the_plan(tmp_path: Path) -> None:
+    spot_engine = SimExchange.realtime(SimConfig(balances={"SOL": D(100), "USDT": D(10)}, rate_limits=False))
+    perp_engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000)}, rate_limits=False))
+    async with running_sim(engine=spot_engine) as spot, running_sim(engine=perp_engine) as perp:
+        config = tmp_path / "hedgebot.toml"
+        config.write_text(
+            "".join(
+                f'[venues.{name}]\nexchange = "bybit"\nmode = "sim"\nurl = "{url}"\nclient_rate_limit = false\n'
+                for name, url in (("spot", spot.url), ("perp", perp.url))
+            )
+            + '[holdings]\nvenues = ["spot"]\n[policy]\nratio = 1\n',
+            encoding="utf-8",
+        )
+        code, printed = await hedgebot(["plan", "--venue", "perp", "--json", "--config", str(config)], tmp_path / "log")
+        spot_writes = [r.path for r in spot.requests if r.method == "POST"]
+    assert code == 0, printed
+    plan = json.loads(printed[printed.index("\n{\n") :])  # the plan, after the log lines
+    (sol,) = [h for h in plan["holdings"] if h["holding"]["asset"] == "SOL"]
+    assert sol["holding"]["sources"] == [{"kind": "exchange", "label": "spot"}]
+    assert D(sol["holding"]["quantity"]) == 100
+    assert sol["hedge"]["instrument"] == "SOL/USDT:USDT"
+    assert spot_writes == []
