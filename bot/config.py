@@ -105,7 +105,8 @@ class HedgeConfig(StrictModel):
     """How one holding is hedged: its own perpetual (direct) or a correlated one (proxy)."""
 
     # The venue trading this hedge: required when several are configured. Hedging on several venues at once is not
-    # supported yet: a run refuses a hedge naming a venue other than its own (bot.settings.from_config).
+    # supported yet: a run refuses a hedge naming a venue other than its own (bot.settings.from_config). Holdings
+    # are read from every venue in holdings.venues (bot.execution.wallets) whichever venue trades.
     venue: str | None = None
     instrument: PerpSymbol | None = None  # direct hedge; default <ASSET>/USDT:USDT
     proxy: PerpSymbol | None = None

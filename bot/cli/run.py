@@ -39,7 +39,11 @@ post-only limit orders; check each against the risk limits; ask for approval (ap
 terminal, or "auto"); send; journal everything.
 
 Start-up fails closed: credentials, markets, one-way position mode, margin mode and leverage (read back, never
-above 2x) are checked first, then the journal is reconciled with the venue. If a position differs from what
+above 2x) are checked first; then the API key's permissions (unattended, a key that can withdraw or transfer
+is refused, exit 4, unless [venues.NAME] allow_withdrawal_key = true; so is a live key whose permissions cannot
+be read); every other venue in holdings.venues is read (only read: its coins join the plan, valued at this
+venue's prices; one that later stops answering holds the hedges of its coins as they are); then the journal
+is reconciled with the venue. If a position differs from what
 the journal explains (e.g. trades made outside hedgebot), the bot refuses to trade unless you pass --adopt.
 Before any order, the free margin must cover what the targets still need beyond the positions and the bot's
 own resting orders (they hold their margin already); otherwise it refuses, saying how much to deposit.
