@@ -10,7 +10,8 @@
 3. approve: the approver's answers (a stop or halt rejects what it has not answered), journaled;
 4. act: the executor sends what was approved; a re-priced order is checked again by the gate (``_recheck``);
    then our resting orders older than ``execution.max_order_age`` are cancelled, whatever the planner held;
-5. report: the cycle's outcome, logged as ``cycle.summary`` and handed to ``on_cycle``.
+5. report: the cycle's conditions and events to the run's alerts (``bot.execution.alerting``: they only queue),
+   the cycle's outcome logged as ``cycle.summary`` and handed to ``on_cycle``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bot.execution.executor import Outcome, Placement
 from bot.execution.guards import MissingHoldings, merged, unread_wallets, vanished_positions
 from bot.execution.leverage import keep_leverage
 from bot.execution.reading import QUOTE
-from bot.execution.reconcile import reconcile, sync_history
+from bot.execution.reconcile import sync_history
 from bot.execution.run import Run
 from bot.execution.summary import (
     CycleOutcome,
@@ -81,11 +82,13 @@ class CyclePipeline:
         self._snapshot: Snapshot | None = None  # this cycle's, for re-checks while acting
         self._plan: Plan | None = None  # this cycle's (the last cycle's, until it plans)
         self._missing_holdings = MissingHoldings()  # hedged wallet holdings the wallet reply stopped listing
+        self._denied: list[RiskDecision] = []  # this cycle's denials, at the plan and at re-prices (for alerts)
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
         run = self.run
         self.number += 1
         run.ids.start_cycle(self.number)
+        self._denied = []
         now = run.clock.now()
         kill_switch = check_kill_switch(run.kill_switch)  # looked at first: what follows may take a while
         if reconcile_now:
@@ -108,6 +111,7 @@ class CyclePipeline:
         await run.sweep(snapshot.open_orders, f"cycle {self.number}", keep=handled)
         run.core_state = decided.next_state
         run.journal.record_policy_state(run.run_id, decided.next_state.to_dict(), cycle_id=decided.cycle_id)
+        run.alerts.cycle(snapshot, plan, self._denied, placements)
         return self._report(decided, placements)
 
     # -- the steps ------------------------------------------------------------------------------------------
@@ -116,10 +120,7 @@ class CyclePipeline:
         """Every few cycles: the journal against the venue; what it cannot explain halts."""
         run = self.run
         try:
-            await reconcile(
-                run.port, run.journal, run.executor, run.clock,
-                symbols=run.hedge_symbols(), markets=run.markets, run_id=run.run_id,
-            )  # fmt: skip
+            await run.reconcile()
         except ReconciliationError as exc:
             await run.halt(str(exc), Trigger.RECONCILIATION_FAILED)
             raise HaltRequested(f"reconciliation failed: {exc}") from exc
@@ -172,6 +173,7 @@ class CyclePipeline:
         run.journal.record_decisions(cycle_id, decision_records(plan, blocked))
         intent_ids = run.journal.record_intents(cycle_id, intents)
         run.journal.record_risk_decisions(intent_ids, risk)
+        self._denied.extend(d for d in risk if not d.approved)
         for denied in (d for d in risk if not d.approved):
             log.info("risk.denied", symbol=denied.intent.symbol, side=denied.intent.side, reasons=denied.summary)
         return _Decided(plan, next_state, risk, intent_ids, blocked, lines, value, hedged, cycle_id)
@@ -248,7 +250,10 @@ class CyclePipeline:
         assert self._plan is not None, "re-pricing happens only after a cycle's plan"
         now = self.run.clock.now()
         context = self._risk_context(self._snapshot, self._plan, now, self.run.journal.risk_history(now))
-        return decide(intent, context.after(seen), self.run.settings.risk)
+        decision = decide(intent, context.after(seen), self.run.settings.risk)
+        if not decision.approved:
+            self._denied.append(decision)
+        return decision
 
     def _risk_context(self, snapshot: Snapshot, plan: Plan, now: datetime, history: RiskHistory) -> RiskContext:
         run = self.run
