@@ -1,21 +1,23 @@
-"""Connecting the CLI to a configured venue: choosing it, building its port, reading one snapshot."""
+"""Connecting the CLI to a configured venue: choosing it, building its port (or a dry run's), reading one snapshot."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import replace
+from pathlib import Path
 
 from bot.clock import Clock
 from bot.config import AppConfig
 from bot.credentials import Credentials
 from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
-from bot.exchange.port import ExchangePort, WalletPort
+from bot.exchange.port import ExchangePort, VenueReader
 from bot.exchange.snapshot import read_venue_snapshot
-from bot.execution.reading import QUOTE, snapshot_request
+from bot.execution.reading import QUOTE, snapshot_request, unreachable_advice
 from bot.execution.wallets import HoldingsWallets
-from bot.settings import Settings, VenueMode
+from bot.paper.store import dry_run_journal, venue_file
+from bot.settings import Settings
+from bot.settings.from_config import journal_path
 
 
 def pick_venue(config: AppConfig, name: str | None) -> str:
@@ -29,24 +31,44 @@ def pick_venue(config: AppConfig, name: str | None) -> str:
     return next(iter(config.venues))
 
 
+def journal_for(config: AppConfig, dry_run: bool) -> Path:
+    """The journal a command writes or reads: ``[journal] path``, or for a dry run its own file beside it."""
+    path = journal_path(config)
+    return dry_run_journal(path) if dry_run else path
+
+
 @asynccontextmanager
-async def wallets(settings: Settings, config: AppConfig, clock: Clock) -> AsyncIterator[dict[str, WalletPort]]:
-    """The read half of every other venue whose spot wallet counts (``Settings.wallet_venues``): never traded on."""
+async def wallets(settings: Settings, config: AppConfig, clock: Clock) -> AsyncIterator[dict[str, VenueReader]]:
+    """The read half of every other venue whose spot wallet counts (``Settings.wallet_venues``): ccxt instances that
+    send GET requests only, so nothing is ever traded or set there."""
+    from bot.exchange.factory import build_reader  # imported here, as in ``connect``
+
     async with AsyncExitStack() as stack:
-        yield {
-            venue.name: await stack.enter_async_context(
-                connect(replace(settings, venue=venue), config.credentials(venue.name), clock)
-            )
-            for venue in settings.wallet_venues
-        }
+        readers: dict[str, VenueReader] = {}
+        for venue in settings.wallet_venues:
+            reader = build_reader(venue, config.credentials(venue.name), clock)
+            stack.push_async_callback(reader.close)
+            readers[venue.name] = reader
+        yield readers
 
 
 @asynccontextmanager
-async def connect(settings: Settings, credentials: Credentials, clock: Clock) -> AsyncIterator[ExchangePort]:
+async def connect(
+    settings: Settings, credentials: Credentials, clock: Clock, *, paper: Path | None = None, looking: bool = False
+) -> AsyncIterator[ExchangePort]:
+    """The port of the settings' venue. With ``paper``, a dry run's journal: a paper port holding the venue's read
+    half alone (``bot.paper``), trading on the paper venue beside that journal (``looking``: only reading it)."""
     # Imported here: ccxt takes about a second to import, and most commands (--help among them) never need it.
-    from bot.exchange.factory import build_exchange
+    from bot.exchange.factory import build_exchange, build_reader
+    from bot.paper.port import PaperPort
 
-    port = build_exchange(settings.venue, credentials, clock, margin_mode=settings.execution.margin_mode)
+    margin_mode = settings.execution.margin_mode
+    port: ExchangePort
+    if paper is not None:
+        reader = build_reader(settings.venue, credentials, clock, margin_mode=margin_mode)
+        port = PaperPort(reader, venue_file(paper), clock, margin_mode=margin_mode, read_only=looking)
+    else:
+        port = build_exchange(settings.venue, credentials, clock, margin_mode=margin_mode)
     try:
         yield port
     finally:
@@ -58,7 +80,7 @@ async def read_once(
     port: ExchangePort,
     clock: Clock,
     managed: Iterable[str] = (),
-    others: Mapping[str, WalletPort] | None = None,
+    others: Mapping[str, VenueReader] | None = None,
 ) -> tuple[Snapshot, dict[str, Market]]:
     """Markets and one snapshot, for commands that look without trading (`plan`, `status`), with the holdings of
     the other venues whose wallets count (``others``, from ``wallets``)."""
@@ -66,11 +88,7 @@ async def read_once(
         markets = dict(await port.load_markets())
     except ExchangeUnavailable as exc:
         venue = settings.venue
-        hint = (
-            f"is the simulator running at {venue.url}? Start it with `hedgebot sim`"
-            if venue.mode is VenueMode.SIM
-            else "check the network and the venue's status page"
-        )
+        hint = unreachable_advice(venue)
         raise ExchangeUnavailable(
             f"cannot reach venue {venue.name!r}: {hint}; or plan from a file with --snapshot FILE"
         ) from exc

@@ -26,7 +26,7 @@ from bot.core.plan import Plan
 from bot.core.sweep import stale_orders
 from bot.domain import ZERO, CancelIntent, Market, Order, ReasonCode, Snapshot, our_resting
 from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
-from bot.exchange.port import ExchangePort, WalletPort
+from bot.exchange.port import ExchangePort, VenueReader
 from bot.exchange.preflight import run_preflight
 from bot.execution.alerting import RunAlerts
 from bot.execution.deadman import DeadMan
@@ -71,7 +71,7 @@ class Run:
         kill_switch: Path | None = None,
         alerts: AlertSink | None = None,
         alert_settings: AlertSettings | None = None,
-        wallets: Mapping[str, WalletPort] | None = None,
+        wallets: Mapping[str, VenueReader] | None = None,
     ) -> None:
         self.settings = settings
         self.venue = settings.venue.name

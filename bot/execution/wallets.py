@@ -1,8 +1,8 @@
 """The spot wallets of the venues used only for holdings (``holdings.venues`` other than the trading venue).
 
-Each is opened with its read half only (``WalletPort``: nothing can trade there or change a setting) and read every
-cycle before the trading venue's snapshot; its holdings are valued at the trading venue's spot prices, like static
-holdings, and feed the same plan. At start-up every one must read (``open``): a wallet never read is not traded
+Each is opened with its read half only (``VenueReader``, whose ccxt instances send GET requests only: nothing can
+trade there or change a setting) and read every cycle before the trading venue's snapshot; its holdings are valued
+at the trading venue's spot prices, like static holdings, and feed the same plan. At start-up every one must read (``open``): a wallet never read is not traded
 on. Later, a wallet that cannot be read keeps its last reading and is named in ``unread``: the guards
 (``bot.execution.guards.unread_wallets``) hold the hedges of its holdings as they are, neither shrunk nor grown on
 missing data, with the reason in the journal, until it reads again.
@@ -17,7 +17,7 @@ import structlog
 
 from bot.domain import Balance, Holding
 from bot.errors import DataError, ExchangeError, PreflightError
-from bot.exchange.port import WalletPort
+from bot.exchange.port import VenueReader
 from bot.exchange.snapshot import wallet_holdings
 
 log = structlog.get_logger(__name__)
@@ -26,7 +26,7 @@ log = structlog.get_logger(__name__)
 class HoldingsWallets:
     """The holdings-only venues' wallets, and what each last read."""
 
-    def __init__(self, ports: Mapping[str, WalletPort], *, exclude: frozenset[str], quote: str) -> None:
+    def __init__(self, ports: Mapping[str, VenueReader], *, exclude: frozenset[str], quote: str) -> None:
         self.ports = dict(ports)
         self._exclude = exclude
         self._quote = quote

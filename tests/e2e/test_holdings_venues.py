@@ -18,8 +18,8 @@ from bot.config import AppConfig, parse_config
 from bot.core.cycle import plan_cycle
 from bot.domain import ReasonCode
 from bot.errors import PreflightError
-from bot.exchange.factory import build_exchange
-from bot.exchange.port import ExchangePort, WalletPort
+from bot.exchange.factory import build_exchange, build_reader
+from bot.exchange.port import ExchangePort, VenueReader
 from bot.execution.approval import AutoApprover
 from bot.execution.cycle import CyclePipeline
 from bot.execution.run import Run, RunOptions
@@ -82,7 +82,7 @@ async def two_venues(tmp_path: Path, spot_sol: Decimal) -> AsyncIterator[TwoVenu
         journal = open_journal(tmp_path / "journal.sqlite", clock)
         port: ExchangePort = build_exchange(settings.venue, config.credentials("perp"), clock)
         (spot_venue,) = settings.wallet_venues
-        wallet: WalletPort = build_exchange(spot_venue, config.credentials("spot"), clock)
+        wallet: VenueReader = build_reader(spot_venue, config.credentials("spot"), clock)
         run = Run(settings, port, journal, clock, run_id="e2etwo", planner=plan_cycle, wallets={"spot": wallet})
         try:
             yield TwoVenues(spot, perp, journal, CyclePipeline(run, AutoApprover()))
