@@ -33,7 +33,7 @@ Value the holdings, apply the policy and plan the orders one cycle would propose
 holding and hedge instrument ("why didn't it hedge?"). Nothing is sent anywhere: this is the decision only.
 
 It reads the configured venue (wallet, quotes, tickers, books, positions, open orders; nothing is changed) and
-exits 1 if the venue does not list an instrument the configuration names (as `hedgebot run` refuses to start),
+exits 4 if the venue does not list an instrument the configuration names (as `hedgebot run` refuses to start),
 or it reads a snapshot file (--snapshot FILE) with the same data as JSON (the format is described in
 bot/snapshot_file.py). Static holdings come from the configuration ([[holdings.static]]) and replace any the
 file recorded.
