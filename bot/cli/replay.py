@@ -57,7 +57,8 @@ naming any that is missing (e.g. the 2022 sample has BTC and ETH perpetuals only
 Output: the report as a table (or --json), a PNG with --plot FILE, and with --out DIR the journal
 (replay-journal.sqlite: explore it with `hedgebot journal --journal DIR/replay-journal.sqlite cycles`), the
 report (report.json) and the plot (replay.png). A progress bar shows on a terminal; otherwise a line every
-10 %. Exit codes: 0 done, 1 failed (data, window, missing instruments), 2 bad configuration.
+10 %. Exit codes: 0 done, 1 failed (data, window), 2 bad configuration, 4 an instrument the
+configuration hedges with is not in the data.
 
 examples:
   hedgebot replay                                            the sample portfolio through June 2022

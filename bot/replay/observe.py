@@ -29,7 +29,7 @@ from bot.domain import (
     SpotQuote,
 )
 from bot.errors import PostOnlyWouldTake
-from bot.exchange.port import ExchangePort, OrderRequest
+from bot.exchange.port import ExchangePort, KeyPermissions, OrderRequest
 from bot.replay.record import OrderCounts
 
 
@@ -112,6 +112,9 @@ class ObservedPort:
 
     async def server_time(self) -> datetime:
         return await self.inner.server_time()
+
+    async def fetch_key_permissions(self) -> KeyPermissions:
+        return await self.inner.fetch_key_permissions()
 
     async def fetch_spot_balances(self) -> Mapping[str, Balance]:
         return await self.inner.fetch_spot_balances()

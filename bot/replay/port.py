@@ -39,13 +39,16 @@ from bot.domain import (
 )
 from bot.errors import VenueUnsupported
 from bot.exchange import convert
+from bot.exchange.ccxt_keys import read_key_record
 from bot.exchange.convert import flat_position
 from bot.exchange.errors import Call, is_not_modified, translate
-from bot.exchange.port import ExchangePort, OrderRequest
+from bot.exchange.port import ExchangePort, KeyPermissions, OrderRequest
 from bot.exchange.quirks import VenueQuirks, check_client_order_id
 from bot.replay import rows
 from hedgesim import SimExchange, SimReject
+from hedgesim.bybit import account_routes
 from hedgesim.bybit import wire as bybit
+from hedgesim.bybit.params import Params
 from hedgesim.enums import MarginMode as SimMarginMode
 from hedgesim.enums import Side as SimSide
 from hedgesim.instruments import Category, Instrument
@@ -90,6 +93,13 @@ class SimPort:
 
     async def server_time(self) -> datetime:
         return utc_from_ms(self.engine.now_ms())
+
+    async def fetch_key_permissions(self) -> KeyPermissions:
+        """The simulator's key record (/v5/user/query-api) read as the adapter reads Bybit's."""
+        info = self.quirks.key_info
+        assert info is not None, "Bybit's row says how to read its keys"
+        record = self._call(Call("fetch_key_permissions"), lambda: account_routes.query_api(self.engine, Params({})))
+        return read_key_record(self.quirks.exchange, info.report, {"result": record})
 
     async def fetch_spot_balances(self) -> Mapping[str, Balance]:
         raw: dict[str, Any] = {"total": {}}

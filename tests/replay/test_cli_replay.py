@@ -72,11 +72,11 @@ def test_replay_when_the_data_or_window_is_wrong_then_exit_1_saying_what_to_do(
     assert message in capsys.readouterr().err
 
 
-def test_replay_when_the_configuration_hedges_with_an_instrument_the_data_lacks_then_exit_1_naming_it(
+def test_replay_when_the_configuration_hedges_with_an_instrument_the_data_lacks_then_exit_4_naming_it(
     no_config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The example configuration hedges SOL on SOL/USDT:USDT; the June 2022 sample has BTC and ETH perpetuals only.
-    assert main(["replay", "--config", str(EXAMPLE_CONFIG), "--sample", "2022-06-3ac-crash"]) == 1
+    assert main(["replay", "--config", str(EXAMPLE_CONFIG), "--sample", "2022-06-3ac-crash"]) == 4  # a person acts
     error = capsys.readouterr().err
     assert "SOL/USDT:USDT" in error
     assert "hedges.SOL.instrument" in error
