@@ -68,6 +68,8 @@ class Exchange:
     def sync(self) -> None:
         """Process the market from the last processed moment up to the clock's now, step by step."""
         now = self.now_ms()
+        if self.processed_ms >= now:  # up to date: most calls, many times a moment
+            return
         venue = self.venue
         market = venue.market
         step = market.step_ms()

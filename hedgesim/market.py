@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from decimal import Decimal
 
@@ -137,13 +138,14 @@ class Market:
         """Base assets with a price series in ``category``, sorted."""
         return sorted(base for cat, base in self._paths if cat is category)
 
+    @cached_property
     def shortest_interval_ms(self) -> int:
         """The finest candle spacing of the replayed series: the path's legs are a third of it."""
         return min(path.interval_ms for path in self._paths.values())
 
     def step_ms(self) -> int:
         """One leg of the finest candle, in exchange time: the path is straight within it."""
-        return max(1, round(self.shortest_interval_ms() / 3 / self.timeline.speed))
+        return max(1, round(self.shortest_interval_ms / 3 / self.timeline.speed))
 
     def first_price(self, category: Category, base: str) -> Decimal:
         return self._paths[(category, base)].price(self._paths[(category, base)].start_ms)

@@ -63,6 +63,7 @@ class PricePath:
         self._interval = interval_ms
         self._window_cache: dict[tuple[int, int], WindowStats] = {}
         self._bar_cache: dict[tuple[int, int], Bar] = {}  # (interval, start) -> a finished candle
+        self._priced = (-1, candles[0].open)  # the last moment asked for and its price: asked again and again
 
     @property
     def start_ms(self) -> int:
@@ -77,6 +78,13 @@ class PricePath:
         return self._interval
 
     def price(self, ms: int) -> Decimal:
+        if self._priced[0] == ms:
+            return self._priced[1]
+        price = self._price(ms)
+        self._priced = (ms, price)
+        return price
+
+    def _price(self, ms: int) -> Decimal:
         index = bisect_right(self._opens, ms) - 1
         if index < 0:
             return self._candles[0].open
