@@ -35,25 +35,19 @@ CCXT_STATUSES = {
 def wire(value: Decimal | None) -> Decimal | None:
     """A venue number as the ccxt adapter receives it: Bybit's text (at most ten decimals), a float in ccxt,
     then ``Decimal(str(x))``."""
-    return None if value is None else _wire(value)
+    return None if value is None else exact(value)
 
 
 @lru_cache(maxsize=65_536)
-def _wire(value: Decimal) -> Decimal:
-    """``wire`` of a number, remembered: prices on the tick and sizes on the lot repeat all the time."""
+def exact(value: Decimal) -> Decimal:
+    """A venue figure through ccxt's float (``wire`` of a number that is always there), remembered: prices on the
+    tick and sizes on the lot repeat all the time."""
     if not value:
         return ZERO_FLOAT  # Bybit writes any zero as "0" (never "-0")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -10:  # Bybit's text is the same number: skip writing it
         return Decimal(repr(float(value)))
     return Decimal(repr(float(num(value))))
-
-
-def exact(value: Decimal) -> Decimal:
-    """A venue figure through ccxt's float (``wire`` of a number that is always there)."""
-    number = wire(value)
-    assert number is not None
-    return number
 
 
 def to_precision(value: Decimal, step: Decimal, rounding: str) -> Decimal:
