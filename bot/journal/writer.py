@@ -1,7 +1,9 @@
 """The journal writer: the bot's one connection, appending every decision, order event, fill and payment.
 
 Each ``record_*`` call is one transaction, committed to disk (synchronous=FULL) before it returns, so a
-crash right after a call never loses what it recorded. The order protocol, in the executor:
+crash right after a call never loses what it recorded. A journal opened ``durable=False`` (a replay's, which
+records no money) keeps each call atomic but commits every ``COMMIT_EVERY`` calls and on ``close``: a commit per
+call was most of its cost. The order protocol, in the executor:
 
     ticket = journal.record_order(venue, request, run_id=run, intent_id=intent_id)  # on disk first...
     try:
@@ -50,12 +52,13 @@ from bot.risk.state import Transition
 log = structlog.get_logger(__name__)
 
 Row = Mapping[str, object]
+COMMIT_EVERY = 1000  # records per commit in a journal that is not durable
 
 
 def open_journal(path: Path, clock: Clock, *, durable: bool = True) -> Journal:
     """Open (creating and migrating if needed) the journal for the bot, the one writer (``durable``: see
     ``connect_writer``)."""
-    journal = Journal(connect_writer(path, durable=durable), clock)
+    journal = Journal(connect_writer(path, durable=durable), clock, durable=durable)
     log.info("journal.opened", path=str(path), schema_version=SCHEMA_VERSION)
     return journal
 
@@ -63,24 +66,48 @@ def open_journal(path: Path, clock: Clock, *, durable: bool = True) -> Journal:
 class Journal(JournalReader):
     """The append-only journal, opened for writing by the bot (one writer); every query of the reader too."""
 
-    def __init__(self, conn: sqlite3.Connection, clock: Clock) -> None:
+    def __init__(self, conn: sqlite3.Connection, clock: Clock, *, durable: bool = True) -> None:
         super().__init__(conn)
         self._clock = clock
+        self._durable = durable
+        self._uncommitted = 0  # records since the last commit (not durable)
+
+    def close(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+        super().close()
 
     @contextmanager
-    def _write(self, what: str) -> Iterator[sqlite3.Connection]:
-        """One transaction: all of it on disk when the block ends, none of it if the block raises."""
+    def _write(self, what: str, *, one_statement: bool = False) -> Iterator[sqlite3.Connection]:
+        """One record, all of it or none of it if the block raises: its own transaction, on disk when the block
+        ends; or, not durable, a savepoint in the open transaction (none for ``one_statement``: SQLite undoes a
+        failed statement by itself), committed with the next ``COMMIT_EVERY`` records or on ``close``."""
         conn = self._conn
+        begin, end, undo = "BEGIN IMMEDIATE", "COMMIT", ("ROLLBACK",)
+        if not self._durable:
+            if not conn.in_transaction:
+                conn.execute("BEGIN IMMEDIATE")
+            begin, end, undo = (
+                ("", "", ()) if one_statement else ("SAVEPOINT r", "RELEASE r", ("ROLLBACK TO r", "RELEASE r"))
+            )
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            if begin:
+                conn.execute(begin)
             yield conn
-            conn.execute("COMMIT")
+            if end:
+                conn.execute(end)
         except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            if undo and conn.in_transaction:
+                for statement in undo:
+                    conn.execute(statement)
             if isinstance(exc, sqlite3.Error):
                 raise JournalError(f"cannot record {what}: {exc}") from exc
             raise
+        if not self._durable:
+            self._uncommitted += 1
+            if self._uncommitted >= COMMIT_EVERY:
+                conn.execute("COMMIT")
+                self._uncommitted = 0
 
     def _append(self, what: str, table: str, rows: Iterable[Row], *, or_ignore: bool = False) -> list[int]:
         """Insert rows (column name -> value) in one transaction; returns each row's id (0 when ignored). No rows:
@@ -88,7 +115,7 @@ class Journal(JournalReader):
         rows = list(rows)
         if not rows:
             return []
-        with self._write(what) as conn:
+        with self._write(what, one_statement=len(rows) == 1) as conn:
             return [_insert(conn, table, row, or_ignore=or_ignore) for row in rows]
 
     def _now(self) -> int:

@@ -13,12 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Order, OrderStatus
-from bot.errors import AmbiguousOrderOutcome, OrderRejected, PostOnlyWouldTake
+from bot.clock import ManualClock
+from bot.domain import Order, OrderStatus, TradingState
+from bot.errors import AmbiguousOrderOutcome, JournalError, OrderRejected, PostOnlyWouldTake
 from bot.exchange.port import OrderRequest
-from bot.journal import Journal, JournalOrder, open_journal, open_reader
+from bot.journal import CycleRecord, Journal, JournalOrder, open_journal, open_reader
+from bot.journal.writer import COMMIT_EVERY
+from bot.risk import RiskDecision
 from tests.conftest import ROOT
-from tests.journal.factories import RUN, VENUE, new_journal, order_request, venue_order
+from tests.factories import NOW
+from tests.journal.factories import RUN, VENUE, new_journal, order_request, populate, venue_order
+from tests.risk.factories import sell
 
 D = Decimal
 
@@ -129,3 +134,47 @@ def test_journal_when_writer_is_killed_mid_stream_then_every_committed_row_survi
     assert len(journaled) - len(acknowledged) in (0, 1)
     reopened = open_journal(path, new_journal(tmp_path / "clock")[1])
     assert len(reopened.unresolved_orders()) == len(journaled)
+
+
+def _count(path: Path, table: str) -> int:
+    """Rows of ``table`` as another process sees them (its own read-only connection)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("durable", [True, False], ids=["durable", "replay"])
+def test_journal_when_a_record_fails_then_none_of_it_stays_and_every_other_record_does(
+    tmp_path: Path, durable: bool
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    clock = ManualClock(NOW)
+    journal = open_journal(path, clock, durable=durable)
+    populate(journal, clock)
+    (intent_id,) = journal.record_intents(1, [sell()])
+    with pytest.raises(JournalError):  # its first row goes in, its second refers to no intent: all of it undone
+        journal.record_risk_decisions([intent_id, 999_999], [RiskDecision(sell()), RiskDecision(sell())])
+    with pytest.raises(JournalError):  # one row, refused
+        journal.record_order(VENUE, order_request(), run_id=RUN)
+    journal.record_approval(intent_id, approver="auto", verdict="approved", amount=Decimal(10), price=Decimal(150))
+    journal.close()
+    assert _count(path, "risk_decisions") == 3  # populate's three verdicts, none of the failed record's
+    assert _count(path, "orders") == 2
+    assert (_count(path, "intents"), _count(path, "approvals")) == (4, 1)
+
+
+def test_journal_when_not_durable_then_its_records_reach_other_readers_in_batches_and_at_close(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    clock = ManualClock(NOW)
+    journal = open_journal(path, clock, durable=False)
+    populate(journal, clock)
+    assert _count(path, "cycles") == 0  # not committed yet: a replay's journal commits in batches
+    for number in range(3, 3 + COMMIT_EVERY):
+        journal.record_cycle(CycleRecord(RUN, number, clock.now(), TradingState.ACTIVE, Decimal(1), Decimal(1)))
+    assert 0 < _count(path, "cycles") < COMMIT_EVERY + 2  # a batch of COMMIT_EVERY records committed, the rest not
+    journal.close()
+    assert _count(path, "cycles") == COMMIT_EVERY + 2
