@@ -103,9 +103,8 @@ class Recorder:
         self._fills: dict[str, Fill] = {}
         self._cash = ZERO  # what the fills paid (< 0) and received for contracts, so far
         self._fees = ZERO
-        self._latest: dict[str, datetime] = {}  # symbol -> its newest fill's time: where the next read starts
         self._funding: dict[str, Decimal] = {}
-        self._settled: dict[str, datetime] = {}  # symbol -> its newest funding settlement's time
+        self._since: datetime | None = None  # the previous look: every fill and payment not yet seen is as late
         self._symbols: set[str] = set()
         self.steps: list[Step] = []
 
@@ -123,16 +122,16 @@ class Recorder:
         marks = {s: p.mark_price for s, p in positions.items() if p.mark_price is not None}
         if unmarked := [s for s in symbols if s not in marks]:  # flat: the ticker's mark
             marks |= {s: t.mark for s, t in (await inner.fetch_perp_tickers(unmarked)).items()}
-        for symbol in symbols:
-            for fill in await inner.fetch_my_trades([symbol], self._latest.get(symbol)):
-                if fill.trade_id not in self._fills:
-                    self._fills[fill.trade_id] = fill
-                    self._cash -= fill.side.sign * self._size(fill.symbol) * fill.amount * fill.price
-                    self._fees += fill.fee
-                self._latest[symbol] = max(fill.timestamp, self._latest.get(symbol, fill.timestamp))
-            for payment in await inner.fetch_funding_payments([symbol], self._settled.get(symbol)):
-                self._funding[payment.payment_id] = payment.amount
-                self._settled[symbol] = max(payment.timestamp, self._settled.get(symbol, payment.timestamp))
+        # Every instrument at once, from the previous look (the market only moves on: what came since is as late;
+        # what the previous look saw again is known by its id), so one step never misses a fill or payment.
+        for fill in await inner.fetch_my_trades(symbols, self._since):
+            if fill.trade_id not in self._fills:
+                self._fills[fill.trade_id] = fill
+                self._cash -= fill.side.sign * self._size(fill.symbol) * fill.amount * fill.price
+                self._fees += fill.fee
+        for payment in await inner.fetch_funding_payments(symbols, self._since):
+            self._funding[payment.payment_id] = payment.amount
+        self._since = at
         instruments = tuple(
             _instrument(symbol, positions.get(symbol), marks[symbol], targets, self._markets)
             for symbol in symbols
