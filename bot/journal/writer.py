@@ -83,6 +83,7 @@ class Journal(JournalReader):
         ends; or, not durable, a savepoint in the open transaction (none for ``one_statement``: SQLite undoes a
         failed statement by itself), committed with the next ``COMMIT_EVERY`` records or on ``close``."""
         conn = self._conn
+        undo: tuple[str, ...]
         begin, end, undo = "BEGIN IMMEDIATE", "COMMIT", ("ROLLBACK",)
         if not self._durable:
             if not conn.in_transaction:
