@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
-from functools import lru_cache
 
-from hedgesim.rounding import steps
+from hedgesim.rounding import to_step
 
 D = Decimal
 ZERO, ONE = D(0), D(1)
@@ -109,7 +108,7 @@ class Instrument:
 
     def on_tick(self, price: Decimal) -> Decimal:
         """A published price (mark, index, last) on the nearest tick."""
-        return _nearest_ticks(price, self.tick_size) * self.tick_size
+        return to_step(price, self.tick_size, ROUND_HALF_EVEN)
 
     def tier_for(self, position_value: Decimal) -> RiskTier:
         """The tier a position of this value falls in (the last tier beyond every limit)."""
@@ -250,10 +249,3 @@ def _derived_steps(price: Decimal) -> tuple[Decimal, Decimal]:
     """A tick of about 1/10 000 of the price and a lot worth 0.01 to 0.1 USDT, both powers of ten."""
     magnitude = price.adjusted()  # floor(log10(price))
     return D(1).scaleb(magnitude - 4), D(1).scaleb(-magnitude - 2)
-
-
-@lru_cache(maxsize=65_536)
-def _nearest_ticks(price: Decimal, tick: Decimal) -> Decimal:
-    """How many ticks ``price`` is, to the nearest, remembered: a finished candle's prices are published again at
-    every read of the price history (a beta estimate's hundreds of candles, every few cycles)."""
-    return steps(price, tick, ROUND_HALF_EVEN)

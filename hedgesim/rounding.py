@@ -17,12 +17,6 @@ def to_step(value: Decimal, step: Decimal, rounding: str = ROUND_DOWN) -> Decima
     ROUND_DOWN (the default) rounds toward zero, so a quantity never grows; ROUND_FLOOR and ROUND_CEILING put a
     bid below and an ask above a price; ROUND_HALF_EVEN gives the nearest step.
     """
-    return steps(value, step, rounding) * step
-
-
-def steps(value: Decimal, step: Decimal, rounding: str = ROUND_DOWN) -> Decimal:
-    """How many whole ``step``s ``value`` is, rounded (``to_step`` without the step): an integer, written the same
-    whatever the inputs' exponents."""
     if step <= 0:
         raise ValueError(f"a step must be positive, got {step}")
-    return (value / step).quantize(_WHOLE, rounding=rounding)
+    return (value / step).quantize(_WHOLE, rounding=rounding) * step
