@@ -102,6 +102,16 @@ def measure(window: Window, profile: Path | None) -> Result:
     return Result(window.name, cycles, len(recording.trades), wall, cpu, cycles / wall, 1000 * cpu / cycles)
 
 
+def machine() -> str:
+    """The processor's model name where Linux tells it, else the architecture."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--windows", nargs="+", default=["sample", "month"], help="sample, month (default both)")
@@ -112,7 +122,7 @@ def main() -> int:
     args = parser.parse_args()
     configure_logging("warning")
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"machine: {machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}",
         file=sys.stderr,
     )
