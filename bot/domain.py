@@ -143,6 +143,9 @@ class Market:
     active: bool = True
     # Maintenance margin as a fraction of notional (lowest risk tier), used to estimate liquidation.
     maintenance_margin_rate: Decimal = DEFAULT_MAINTENANCE_MARGIN_RATE
+    # The venue's published fee rates as a fraction of notional (a maker rebate is negative); None: not published.
+    maker_fee: Decimal | None = None
+    taker_fee: Decimal | None = None
 
     def base_qty(self, contracts: Decimal) -> Decimal:
         return contracts * self.contract_size
@@ -442,6 +445,15 @@ class OrderIntent:
     notional: Decimal = ZERO
     replaces: str | None = None  # client order id of the resting order this one replaces
     note: str = ""
+    # The worst price a person's approval covers (a sell at or above it, a buy at or below it): a re-price beyond
+    # it is not sent, and the order is planned and asked again. None: no bound (approved automatically).
+    limit_price: Decimal | None = None
+
+    def within_limit(self, price: Decimal) -> bool:
+        """Whether ``price`` is one the approval covers (always, without a limit)."""
+        if self.limit_price is None:
+            return True
+        return price >= self.limit_price if self.side is Side.SELL else price <= self.limit_price
 
 
 @dataclass(frozen=True, slots=True)
