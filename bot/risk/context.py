@@ -178,7 +178,9 @@ class RiskContext:
 
     def initial_margins(self, intent: OrderIntent | None = None) -> dict[str, Decimal]:
         """Per instrument, the initial margin its worst case holds at the leverage set (``exposures`` / leverage)."""
-        return {symbol: notional / self.instrument_leverage(symbol) for symbol, notional in self.exposures(intent).items()}
+        return {
+            symbol: notional / self.instrument_leverage(symbol) for symbol, notional in self.exposures(intent).items()
+        }
 
     def exposure_notional(self, intent: OrderIntent | None = None) -> Decimal:
         """Sum over instruments of the worst-case absolute position at mark, with ``intent`` if given."""

@@ -76,7 +76,9 @@ def what_if(intents: Sequence[OrderIntent], ctx: RiskContext) -> WhatIf:
     after = ctx
     for intent in intents:
         after = after.with_approved(intent)
-    symbols = sorted({*ctx.full_hedge, *(i.symbol for i in intents), *(s for s, p in ctx.positions.items() if p.contracts)})
+    symbols = sorted(
+        {*ctx.full_hedge, *(i.symbol for i in intents), *(s for s, p in ctx.positions.items() if p.contracts)}
+    )
     rows = tuple(_instrument(symbol, [i for i in intents if i.symbol == symbol], ctx, after) for symbol in symbols)
     full = _total(_known(lambda s: _value(ctx, s, ctx.full_hedge.get(s, ZERO)), symbols))
     shorts_now = _total(_known(lambda s: _value(ctx, s, -ctx.position(s).contracts), symbols))

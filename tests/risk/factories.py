@@ -110,6 +110,11 @@ def buy_back(amount: str = "10", price: str = "150", reduce_only: bool = True) -
     )  # fmt: skip
 
 
+def sol_with_fees() -> Market:
+    """SOL with Bybit's base-tier fees as ccxt lists them: maker 0.02 %, taker 0.055 %."""
+    return replace(sol_perp_market(), maker_fee=D("0.0002"), taker_fee=D("0.00055"))
+
+
 def high_maintenance_sol() -> Market:
     """SOL with a 20 % maintenance margin rate: a market where liquidation sits close even at low leverage."""
     return replace(sol_perp_market(), maintenance_margin_rate=D("0.2"))

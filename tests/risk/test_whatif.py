@@ -11,17 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain import MarginMode, Market, OrderIntent, Side
+from bot.domain import MarginMode, OrderIntent, Side
 from bot.risk.context import RiskContext
 from bot.risk.whatif import what_if
-from tests.factories import sol_perp_market
-from tests.risk.factories import SOL, buy_back, resting, sell, sol_context
+from tests.risk.factories import SOL, buy_back, resting, sell, sol_context, sol_with_fees
 
 D = Decimal
-
-
-def sol_with_fees() -> Market:
-    return replace(sol_perp_market(), maker_fee=D("0.0002"), taker_fee=D("0.00055"))
 
 
 def baseline(**changes: object) -> RiskContext:
@@ -32,31 +27,67 @@ def baseline(**changes: object) -> RiskContext:
 #  funding per day after, fee maker, fee taker)
 CASES = [
     pytest.param(
-        [sell("10"), sell("10")], baseline(),
+        [sell("10"), sell("10")],
+        baseline(),
         # short 60 -> 80 of 100; uncovered 40 x 150 -> 20 x 150; margin 80 x 150 / 1x;
         # isolated liquidation: entry 150 x (1 + 1/1) / 1.01; funding 80 x 150 x 0.0001 x 3 received;
         # fees on 20 x 150 = 3,000: x 0.0002 and x 0.00055
-        "0.6", "0.8", "6000", "3000", "12000", D(300) / D("1.01"), "3.6", "0.6", "1.65",
+        "0.6",
+        "0.8",
+        "6000",
+        "3000",
+        "12000",
+        D(300) / D("1.01"),
+        "3.6",
+        "0.6",
+        "1.65",
         id="two sell slices grow the short from 0.6 to 0.8",
     ),
     pytest.param(
-        [sell("10")], baseline(our_orders=[resting(Side.SELL, "5", "152")]),
+        [sell("10")],
+        baseline(our_orders=[resting(Side.SELL, "5", "152")]),
         # a resting sell of 5 counts after: 60 + 5 + 10 = 75; cost 9,000 + 760 + 1,500 = 11,260 over 75;
         # the fee is the plan's order's only (1,500)
-        "0.6", "0.75", "6000", "3750", "11250", D(11260) / 75 * 2 / D("1.01"), "3.375", "0.3", "0.825",
+        "0.6",
+        "0.75",
+        "6000",
+        "3750",
+        "11250",
+        D(11260) / 75 * 2 / D("1.01"),
+        "3.375",
+        "0.3",
+        "0.825",
         id="our resting sell counts after, not in the fee",
     ),
     pytest.param(
-        [buy_back("20")], baseline(),
+        [buy_back("20")],
+        baseline(),
         # the short lands at 40 (0.4) once the buy fills; until then the worst case stays -60 (margin 9,000) and
         # the isolated liquidation stays where it is (entry 150); funding on 40: 1.8
-        "0.6", "0.4", "6000", "9000", "9000", D(300) / D("1.01"), "1.8", "0.6", "1.65",
+        "0.6",
+        "0.4",
+        "6000",
+        "9000",
+        "9000",
+        D(300) / D("1.01"),
+        "1.8",
+        "0.6",
+        "1.65",
         id="a buy-back lowers the ratio; margin and liquidation stay the worst case",
     ),
     pytest.param(
-        [sell("10")], baseline(margin_mode=MarginMode.CROSS),
+        [sell("10")],
+        baseline(margin_mode=MarginMode.CROSS),
         # cross: (collateral 20,000 + cost at mark 70 x 150) / (70 x 1.01)
-        "0.6", "0.7", "6000", "4500", "10500", D(30500) / (70 * D("1.01")), "3.15", "0.3", "0.825",
+        "0.6",
+        "0.7",
+        "6000",
+        "4500",
+        "10500",
+        D(30500) / (70 * D("1.01")),
+        "3.15",
+        "0.3",
+        "0.825",
         id="cross margin: the liquidation is backed by the whole collateral",
     ),
 ]
