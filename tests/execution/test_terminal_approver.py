@@ -1,17 +1,12 @@
 """Specification of the terminal approver, answered through a pseudo-terminal like a person at the keyboard.
 
-A ``Typist`` stands at the keyboard: each time a prompt appears, it types the next answer, so the test follows
-the conversation however slow the machine is.
+A ``Typist`` (tests/keyboard.py) types each answer when its prompt appears, however slow the machine is.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import pty
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +17,7 @@ from bot.errors import HedgebotError
 from bot.execution.approval import Review, Verdict, covered_limit
 from bot.risk.whatif import what_if
 from tests.factories import NOW, sol_perp_market
+from tests.keyboard import typist
 from tests.risk.factories import SOL, sell, sol_context, sol_with_fees
 
 D = Decimal
@@ -42,45 +38,6 @@ def review_of(*amounts: str) -> Review:
         timeout_seconds=D(5),
         max_plan_age_seconds=D(60),
     )
-
-
-@dataclass
-class Typist:
-    """Types the next answer into the keyboard each time a prompt (a line ending in ": ") is written."""
-
-    keyboard: int
-    answers: list[str]
-    shown: io.StringIO = field(default_factory=io.StringIO)
-
-    def write(self, text: str) -> int:
-        self.shown.write(text)
-        if text.endswith(": ") and self.answers:
-            os.write(self.keyboard, (self.answers.pop(0) + "\n").encode())
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
-@pytest.fixture
-def keyboard(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """stdin becomes a terminal; write answers to the returned descriptor as if typed."""
-    main, replica = pty.openpty()
-    terminal = os.fdopen(replica, "r", buffering=1, closefd=False)
-    monkeypatch.setattr(sys, "stdin", terminal)
-    yield main
-    terminal.close()
-    os.close(main)
-    os.close(replica)
-
-
-def typist(monkeypatch: pytest.MonkeyPatch, keyboard: int, *answers: str) -> Typist:
-    person = Typist(keyboard, list(answers))
-    monkeypatch.setattr(sys, "stderr", person)
-    return person
 
 
 @pytest.mark.parametrize(
