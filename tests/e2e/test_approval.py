@@ -118,15 +118,20 @@ async def test_approval_when_an_edit_breaks_a_risk_limit_then_it_is_denied_unsen
     assert "risk.max_order_notional = 5000" in str(denial[1])
 
 
+def took_too_long(bot: Harness) -> None:
+    """The person answers after approval.max_plan_age (60 s)."""
+    bot.sim.advance(timedelta(seconds=61))
+
+
+def price_gapped(bot: Harness) -> None:
+    """The person answers after risk.max_data_age (the venue is read again), and the price fell 2 % meanwhile."""
+    bot.sim.advance(timedelta(seconds=16))
+    bot.engine.gap("SOL", D("-0.02"))
+
+
 @pytest.mark.parametrize(
     ("world", "why"),
-    [
-        (lambda bot: bot.sim.advance(timedelta(seconds=61)), "approval.max_plan_age"),  # the person took too long
-        (
-            lambda bot: (bot.sim.advance(timedelta(seconds=16)), bot.engine.gap("SOL", D("-0.02"))),
-            "approval.max_price_move_bps",
-        ),  # after risk.max_data_age: read again, and the price gapped  # fmt: skip
-    ],
+    [(took_too_long, "approval.max_plan_age"), (price_gapped, "approval.max_price_move_bps")],
     ids=["plan too old", "price gapped"],
 )
 async def test_approval_when_stale_then_planned_and_asked_again_never_sent_as_shown(
