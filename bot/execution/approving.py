@@ -5,7 +5,7 @@
 1. lets through without asking the re-price of an order a person approved, while its price stays within the limit
    that person saw and it grows nothing (``OrderIntent.limit_price``); every other intent is shown to the approver
    as one ``Review`` with its what-if (``bot.risk.whatif``);
-2. if the person halts, requests the halt (nothing is sent);
+2. if the person halts: HALTED (an operator halt, journaled), our resting orders cancelled, the run ends (exit 3);
 3. re-validates what was approved: a plan answered later than ``approval.max_plan_age`` after it was shown, or one
    whose mark moved more than ``approval.max_price_move_bps`` since (read from a fresh snapshot), is never sent:
    the answers are journaled ``expired`` and the caller plans and asks again at once;
@@ -31,6 +31,7 @@ from bot.execution.executor import Outcome, Placement
 from bot.execution.run import Run
 from bot.risk.context import RiskContext
 from bot.risk.gate import evaluate
+from bot.risk.state import Trigger
 from bot.risk.whatif import what_if
 
 log = structlog.get_logger(__name__)
@@ -81,7 +82,8 @@ class ApprovalStep:
         ids = [intent_id for _, intent_id in allowed]
         if any(a.verdict is Verdict.HALT for a in ordered):
             self._journal(ordered, ids)
-            run.interrupts.request_halt(HALTED_AT_PROMPT)
+            await run.halt(HALTED_AT_PROMPT, Trigger.OPERATOR_HALT)  # journaled as the person's; orders cancelled
+            run.interrupts.request_halt(HALTED_AT_PROMPT)  # ...and the run ends HALTED (exit 3)
             return Approved([])
         approved = [index for index, a in enumerate(ordered) if a.verdict is Verdict.APPROVED]
         if not approved:

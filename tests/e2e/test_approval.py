@@ -18,9 +18,12 @@ from pathlib import Path
 import pytest
 
 from bot.cli.approve import TerminalApprover
-from bot.domain import ReasonCode
+from bot.domain import ReasonCode, TradingState
 from bot.execution.approval import Approval, Review, Verdict
+from bot.execution.approving import HALTED_AT_PROMPT
 from bot.execution.run import RunOptions
+from bot.execution.supervisor import Ending
+from bot.risk.state import Trigger
 from hedgesim.enums import Side as VenueSide
 from tests.e2e.harness import Harness, running_bot
 from tests.keyboard import typist
@@ -109,6 +112,8 @@ async def test_approval_when_an_edit_breaks_a_risk_limit_then_it_is_denied_unsen
         outcome = await bot.asking(Script([too_big])).cycle(wait=timedelta(seconds=0))
         assert venue_orders(bot) == []
         assert outcome.placed == 0
+        (latest,) = bot.journal.why("SOL", limit=1)  # `hedgebot journal why SOL` shows it
+        assert any("risk.max_order_notional" in denial for denial in latest.denials)
     (denial,) = rows(
         tmp_path / "journal.sqlite",
         "SELECT d.code, d.message FROM risk_denials d JOIN risk_decisions r USING (risk_decision_id) "
@@ -174,3 +179,22 @@ async def test_approval_when_the_market_moves_away_from_approved_orders_then_re_
         assert len(repriced) == len(script.reviews[0].intents)  # every sell rests again, re-priced
     covered = rows(tmp_path / "journal.sqlite", "SELECT approver FROM approvals WHERE approver LIKE '%earlier%'")
     assert bool(covered) is not asked_again
+
+
+async def test_approval_when_the_person_halts_then_nothing_is_sent_and_the_run_ends_halted_by_the_operator(
+    tmp_path: Path,
+) -> None:
+    def halt(review: Review) -> list[Approval]:
+        return [replace(a, verdict=Verdict.HALT) for a in approve_all(review)]
+
+    async with running_bot(tmp_path, balances=HOLDINGS, start_loop=False) as bot:
+        end = await bot.asking(Script([halt])).supervised(RunOptions(cycles=3))
+        assert venue_orders(bot) == []
+        latest = bot.journal.latest_risk_state()
+    assert (end.code, end.ending) == (3, Ending.HALTED)
+    assert latest is not None
+    assert (latest.trading, latest.cause, latest.detail) == (
+        TradingState.HALTED,
+        Trigger.OPERATOR_HALT,
+        HALTED_AT_PROMPT,
+    )
