@@ -11,7 +11,8 @@ counted as resting the way the gate counts an approved intent (``RiskContext.wit
   **liquidation price** after are the gate's worst case: every resting and planned order on the side that grows
   the position filled. Orders that only shrink the short leave its liquidation where it is until they fill.
 - **funding per day** after, at the instrument's current rate (> 0: received, < 0: paid), and the **fee** of the
-  plan's orders at the venue's maker rate (what a post-only order pays) and, for comparison, its taker rate.
+  plan's orders at the maker rate the venue lists for the instrument (what a post-only order pays) and, for
+  comparison, its taker rate (``Market.maker_fee``: the listing's rates; an account's fee tier may differ).
 
 A figure that cannot be known (no published rate, no position data, an unknown entry price) is ``None``: shown as
 unknown, never as zero.
