@@ -13,8 +13,6 @@ A malformed venue reply in 4 to 6 refuses the start (``PreflightError``): nothin
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 import structlog
 
 from bot.core.cycle import CoreState
@@ -27,6 +25,7 @@ from bot.execution.run import Run, RunOptions
 from bot.execution.summary import margin_need
 from bot.risk.kill_switch import check_kill_switch
 from bot.risk.state import StateEvent, Trigger
+from bot.version import package_version
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +43,7 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
         run.run_id,
         mode=venue.mode.value,
         config_hash=run.settings.config_hash,
-        version=_version(),
+        version=package_version(),
         detail={"venue": venue.name, "exchange": venue.exchange},
     )
     run.started = True
@@ -83,10 +82,3 @@ async def _check_margin(run: Run) -> None:
     need = margin_need(plan, snapshot.open_orders, run.markets, run.settings.execution.leverage)
     headroom = check_margin(snapshot.balances, need.needed, QUOTE, freed=need.freed)
     log.info("preflight.margin", needed=need.needed, freed=need.freed, headroom=headroom)
-
-
-def _version() -> str:
-    try:
-        return version("hedgebot")
-    except PackageNotFoundError:
-        return "unknown"
