@@ -42,6 +42,8 @@ class TerminalApprover:
         self._timeout = timeout.total_seconds()
 
     async def review(self, review: Review) -> list[Approval]:
+        if not review.intents:
+            return []  # nothing to do this cycle: nothing to show
         show(orders_table(review), err)
         show(what_if_table(review.what_if), err)
         err.print(

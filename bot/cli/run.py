@@ -195,6 +195,8 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     body = " | ".join(parts) if parts else "nothing to hedge"
     if outcome.skipped_because:
         body = f"skipped, nothing changed: {outcome.skipped_because}"
+    if outcome.replanned_because:
+        body = f"nothing sent, planning again: {outcome.replanned_because}"
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
 
 

@@ -74,10 +74,9 @@ class ApprovalStep:
                             f"re-price within the limit approved earlier: {prior.limit_price}")
             for index, prior in covered.items() if prior is not None
         }  # fmt: skip
-        if asked:
-            context = self._context_for(snapshot, plan, shown_at)
-            review = self._review(number, [allowed[i][0] for i in asked], [a for a, _ in allowed], context, snapshot)
-            answers |= dict(zip(asked, await self._ask(review), strict=True))
+        context = self._context_for(snapshot, plan, shown_at)  # every cycle: an approver may have nothing to answer
+        review = self._review(number, [allowed[i][0] for i in asked], [a for a, _ in allowed], context, snapshot)
+        answers |= dict(zip(asked, await self._ask(review), strict=True))
         ordered = [answers[index] for index in range(len(allowed))]
         ids = [intent_id for _, intent_id in allowed]
         if any(a.verdict is Verdict.HALT for a in ordered):

@@ -11,17 +11,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from bot.cli.approve import TerminalApprover
+from bot.cli.run import cycle_line
 from bot.domain import ReasonCode, TradingState
 from bot.execution.approval import Approval, Review, Verdict
 from bot.execution.approving import HALTED_AT_PROMPT
 from bot.execution.run import RunOptions
+from bot.execution.summary import CycleOutcome
 from bot.execution.supervisor import Ending
 from bot.risk.state import Trigger
 from hedgesim.enums import Side as VenueSide
@@ -45,13 +47,16 @@ def approve_all(review: Review) -> list[Approval]:
 
 @dataclass
 class Script:
-    """An approver answering each review with its next step; a step may change the world before answering."""
+    """An approver answering each review with orders in it with its next step; a step may change the world before
+    answering. A cycle with nothing to approve asks it nothing."""
 
     steps: list[Answer]
     reviews: list[Review] = field(default_factory=list)
     name: str = "script"
 
     async def review(self, review: Review) -> list[Approval]:
+        if not review.intents:
+            return []
         self.reviews.append(review)
         return self.steps.pop(0)(review)
 
@@ -198,3 +203,10 @@ async def test_approval_when_the_person_halts_then_nothing_is_sent_and_the_run_e
         Trigger.OPERATOR_HALT,
         HALTED_AT_PROMPT,
     )
+
+
+def test_cycle_line_when_the_approval_went_stale_then_it_says_nothing_was_sent_and_why() -> None:
+    why = "answered 75 s after the plan was shown, beyond approval.max_plan_age = 60 s"
+    outcome = CycleOutcome(4, TradingState.ACTIVE, D(0), D(0), (), intents=3, replanned_because=why)
+    line = cycle_line(outcome, datetime(2025, 10, 10, 21, 0, tzinfo=UTC))
+    assert line == f"21:00:00 #4 active: nothing sent, planning again: {why} [0 placed]"

@@ -90,6 +90,14 @@ async def test_approver_when_the_plan_is_shown_then_one_table_has_every_order_an
         assert figure in shown, figure
 
 
+async def test_approver_when_the_cycle_has_nothing_to_approve_then_nothing_is_shown_or_asked(
+    monkeypatch: pytest.MonkeyPatch, keyboard: int
+) -> None:
+    person = typist(monkeypatch, keyboard)
+    assert await TerminalApprover(timedelta(seconds=5)).review(review_of()) == []
+    assert person.shown.getvalue() == ""
+
+
 async def test_approver_when_nobody_answers_then_rejected_after_the_timeout(keyboard: int) -> None:
     (approval,) = await TerminalApprover(timedelta(seconds=0.2)).review(review_of("1"))
     assert approval.verdict is Verdict.REJECTED
