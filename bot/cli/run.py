@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
+from bot.alerts.factory import alert_settings
+from bot.alerts.notifier import alert_notifier
 from bot.cli.approve import TerminalApprover
 from bot.cli.output import err, out
 from bot.cli.venue import connect, pick_venue
@@ -75,6 +77,14 @@ switch armed where ordinary accounts have one (OKX, Binance; watchdog.exchange_s
 at start says which. Resting orders of ours older than execution.max_order_age are cancelled after each cycle and
 at start-up (orders an earlier run left); younger ones are adopted.
 
+Alerts ([alerts] in the configuration; the line "alerts: ..." at start says where they go) reach a person when
+the bot halts (and why) or resumes, a risk limit blocks an order, the venue rejects alerts.rejects_in_a_row
+orders in a row on an instrument within alerts.rejects_window, reconciliation finds what the journal cannot
+explain, the liquidation distance, margin ratio or funding cost a day passes its warning level, or the venue's
+dead-man's switch cannot be armed; and a daily summary at alerts.daily_summary_time. Each condition alerts once
+until it clears. Delivery runs in the background, retried; a cycle never waits for it. Check with `hedgebot
+alert-test`.
+
 exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
 Under a supervisor, restart on 1 (a halt survives restarts), never on 2 or 3: a person must look (README).
 
@@ -134,12 +144,15 @@ async def drive(
     """Open the venue and the journal, start the run (fail closed) and run ``body`` (default: the loop) under the
     error policy (``bot.execution.supervisor``), then tell the operator how it ended; returns the exit code."""
     settings = settings_for(config, venue)
+    alerting = alert_settings(config)
     clock = SystemClock()
     journal = open_journal(journal_path(config), clock)
     run_id = run_id_for(clock.now(), venue)
     try:
-        async with connect(settings, config.credentials(venue), clock) as port:
-            run = Run(settings, port, journal, clock, run_id=run_id, planner=planner)
+        async with alert_notifier(alerting) as notifier, connect(settings, config.credentials(venue), clock) as port:
+            run = Run(
+                settings, port, journal, clock, run_id=run_id, planner=planner, alerts=notifier, alert_settings=alerting
+            )
             pipeline = CyclePipeline(run, approver)
             pipeline.on_cycle = lambda outcome: out.print(cycle_line(outcome, clock.now()), markup=False)
             _install_signals(run.interrupts)
@@ -153,6 +166,7 @@ async def drive(
                     markup=False,
                 )
                 out.print(await run.protect(), markup=False)
+                out.print(run.alerts.describe(), markup=False)
                 return await (body(pipeline) if body else run_cycles(pipeline, options))
 
             end = await supervise(run, work)

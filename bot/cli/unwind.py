@@ -32,6 +32,9 @@ error, in this run or an earlier one) refuses it with exit code 3, naming the ca
 halt on its own. --resume lifts it first, journaled as the operator's resume exactly as `hedgebot run --resume`
 does (remove the kill-switch file first); trading stays resumed afterwards.
 
+Alerts go out as during `hedgebot run` ([alerts]; the start line "alerts: ..." says where): a halt, a blocked
+limit, repeated rejections, the liquidation distance, margin or funding warnings.
+
 exit codes: 0 flat (read back from the venue), 1 a position is left (not flat after --max-cycles, stopped, or only
 dust left; resting orders cancelled), 2 bad configuration, 3 halted.
 

@@ -30,6 +30,7 @@ from bot.execution.approval import BPS, Approval, Approver, Review, Verdict, cov
 from bot.execution.executor import Outcome, Placement
 from bot.execution.run import Run
 from bot.risk.context import RiskContext
+from bot.risk.decision import RiskDecision
 from bot.risk.gate import evaluate
 from bot.risk.state import Trigger
 from bot.risk.whatif import what_if
@@ -48,6 +49,7 @@ class Approved:
 
     to_send: list[tuple[OrderIntent, int | None]]
     replan: str | None = None  # set: nothing was sent; plan again and ask again
+    denied: tuple[RiskDecision, ...] = ()  # what the gate denied of what the approver returned
 
 
 class ApprovalStep:
@@ -114,7 +116,9 @@ class ApprovalStep:
             log.warning("approval.expired", cycle=number, reason=stale)
             return Approved([], replan=stale)
         self._journal(ordered, ids)
-        return Approved(self._gate([ordered[i].intent for i in approved], [ids[i] for i in approved], context))
+        decisions = self._gate([ordered[i].intent for i in approved], [ids[i] for i in approved], context)
+        to_send = [(d.intent, ids[i]) for d, i in zip(decisions, approved, strict=True) if d.approved]
+        return Approved(to_send, denied=tuple(d for d in decisions if not d.approved))
 
     def remember(self, placements: Sequence[Placement]) -> None:
         """Orders placed under a person's approval: their re-prices within its limit need no new answer."""
@@ -193,12 +197,12 @@ class ApprovalStep:
 
     def _gate(
         self, intents: list[OrderIntent], ids: list[int | None], context: RiskContext
-    ) -> list[tuple[OrderIntent, int | None]]:
-        """The risk gate on what the approver returned, journaled at stage ``approval``; the intents it allows."""
+    ) -> tuple[RiskDecision, ...]:
+        """The risk gate on what the approver returned, journaled at stage ``approval``."""
         decisions = evaluate(intents, context, self.run.settings.risk)
         known = [(i, d) for i, d in zip(ids, decisions, strict=True) if i is not None]
         self.run.journal.record_risk_decisions([i for i, _ in known], [d for _, d in known], stage="approval")
         for denied in (d for d in decisions if not d.approved):
             log.info("risk.denied", stage="approval", symbol=denied.intent.symbol, side=denied.intent.side,
                      amount=denied.intent.amount, reasons=denied.summary)  # fmt: skip
-        return [(d.intent, i) for d, i in zip(decisions, ids, strict=True) if d.approved]
+        return decisions

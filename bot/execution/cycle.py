@@ -11,7 +11,8 @@
    journaled; what was approved re-validated (a stale plan is planned and asked again, unsent) and gated again;
 4. act: the executor sends what was approved; a re-priced order is checked again by the gate (``_recheck``);
    then our resting orders older than ``execution.max_order_age`` are cancelled, whatever the planner held;
-5. report: the cycle's outcome, logged as ``cycle.summary`` and handed to ``on_cycle``.
+5. report: the cycle's conditions and events to the run's alerts (``bot.execution.alerting``: they only queue),
+   the cycle's outcome logged as ``cycle.summary`` and handed to ``on_cycle``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bot.execution.executor import Outcome, Placement
 from bot.execution.guards import MissingHoldings, merged, vanished_positions
 from bot.execution.leverage import keep_leverage
 from bot.execution.reading import QUOTE
-from bot.execution.reconcile import reconcile, sync_history
+from bot.execution.reconcile import sync_history
 from bot.execution.run import Run
 from bot.execution.summary import (
     CycleOutcome,
@@ -84,11 +85,13 @@ class CyclePipeline:
         self._snapshot: Snapshot | None = None  # this cycle's, for re-checks while acting
         self._plan: Plan | None = None  # this cycle's (the last cycle's, until it plans)
         self._missing_holdings = MissingHoldings()  # hedged wallet holdings the wallet reply stopped listing
+        self._denied: list[RiskDecision] = []  # this cycle's denials, at the plan and at re-prices (for alerts)
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
         run = self.run
         self.number += 1
         run.ids.start_cycle(self.number)
+        self._denied = []
         now = run.clock.now()
         kill_switch = check_kill_switch(run.kill_switch)  # looked at first: what follows may take a while
         if reconcile_now:
@@ -104,6 +107,7 @@ class CyclePipeline:
         decided = await self._decide(snapshot, history, now)
         allowed = [(d.intent, i) for d, i in zip(decided.risk, decided.intent_ids, strict=True) if d.approved]
         approved = await self.approval.approve(self.number, decided.plan, allowed, snapshot)
+        self._denied.extend(approved.denied)
         run.raise_if_halt_requested()
         if approved.replan is not None:  # nothing sent: the caller plans and asks again at once
             return self._report(decided, [], replan=approved.replan)
@@ -115,6 +119,7 @@ class CyclePipeline:
         await run.sweep(snapshot.open_orders, f"cycle {self.number}", keep=handled)
         run.core_state = decided.next_state
         run.journal.record_policy_state(run.run_id, decided.next_state.to_dict(), cycle_id=decided.cycle_id)
+        run.alerts.cycle(snapshot, plan, self._denied, placements)
         return self._report(decided, placements)
 
     # -- the steps ------------------------------------------------------------------------------------------
@@ -123,10 +128,7 @@ class CyclePipeline:
         """Every few cycles: the journal against the venue; what it cannot explain halts."""
         run = self.run
         try:
-            await reconcile(
-                run.port, run.journal, run.executor, run.clock,
-                symbols=run.hedge_symbols(), markets=run.markets, run_id=run.run_id,
-            )  # fmt: skip
+            await run.reconcile()
         except ReconciliationError as exc:
             await run.halt(str(exc), Trigger.RECONCILIATION_FAILED)
             raise HaltRequested(f"reconciliation failed: {exc}") from exc
@@ -178,12 +180,13 @@ class CyclePipeline:
         run.journal.record_decisions(cycle_id, decision_records(plan, blocked))
         intent_ids = run.journal.record_intents(cycle_id, intents)
         run.journal.record_risk_decisions(intent_ids, risk)
+        self._denied.extend(d for d in risk if not d.approved)
         for denied in (d for d in risk if not d.approved):
             log.info("risk.denied", symbol=denied.intent.symbol, side=denied.intent.side, reasons=denied.summary)
         return _Decided(plan, next_state, risk, intent_ids, blocked, lines, value, hedged, cycle_id)
 
     def _report(self, decided: _Decided, placements: Sequence[Placement], replan: str | None = None) -> CycleOutcome:
-        plan, risk, blocked = decided.plan, decided.risk, decided.blocked
+        plan, blocked = decided.plan, decided.blocked
         outcomes = [p.outcome for p in placements]
         outcome = CycleOutcome(
             number=self.number,
@@ -192,7 +195,7 @@ class CyclePipeline:
             hedge_notional=decided.hedge_notional,
             instruments=decided.lines,
             intents=len(plan.intents),
-            denied=sum(1 for d in risk if not d.approved) + outcomes.count(Outcome.DENIED),
+            denied=len(self._denied),  # at the plan, at the approval's re-check and at re-prices
             placed=outcomes.count(Outcome.PLACED),
             rejected=outcomes.count(Outcome.REJECTED),
             unknown=outcomes.count(Outcome.UNKNOWN),
@@ -229,8 +232,11 @@ class CyclePipeline:
         (what actually rests, and the fill-adjusted position), with a fresh history."""
         assert self._snapshot is not None, "re-pricing happens only after a cycle's snapshot"
         assert self._plan is not None, "re-pricing happens only after a cycle's plan"
-        context = self._fresh_context(self._snapshot, self._plan, self.run.clock.now())
-        return decide(intent, context.after(seen), self.run.settings.risk)
+        decision = decide(intent, self._fresh_context(self._snapshot, self._plan, self.run.clock.now()).after(seen),
+                          self.run.settings.risk)  # fmt: skip
+        if not decision.approved:
+            self._denied.append(decision)
+        return decision
 
     def _fresh_context(self, snapshot: Snapshot, plan: Plan, now: datetime) -> RiskContext:
         """The gate's view of ``snapshot`` at ``now``, with the journal's history as of ``now``."""

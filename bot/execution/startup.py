@@ -20,7 +20,7 @@ from bot.domain import TradingState
 from bot.errors import DataError, HaltRequested, PreflightError
 from bot.exchange.preflight import check_margin, run_preflight
 from bot.execution.reading import QUOTE, preflight_plan
-from bot.execution.reconcile import ReconcileReport, reconcile
+from bot.execution.reconcile import ReconcileReport
 from bot.execution.run import Run, RunOptions
 from bot.execution.summary import margin_need
 from bot.risk.kill_switch import check_kill_switch
@@ -53,10 +53,7 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
     if options.resume and run.risk_state.trading is not TradingState.ACTIVE:
         run.apply([StateEvent(Trigger.OPERATOR_RESUME, f"operator: {options.command}")])
     try:
-        report = await reconcile(
-            run.port, run.journal, run.executor, run.clock,
-            symbols=run.hedge_symbols(), markets=run.markets, run_id=run.run_id, adopt_positions=options.adopt,
-        )  # fmt: skip
+        report = await run.reconcile(adopt=options.adopt)
         await _check_margin(run)
         await run.sweep(await run.port.fetch_open_orders(run.hedge_symbols()), "start-up sweep")
     except DataError as exc:  # refuse to start on a malformed reply; nothing was sent

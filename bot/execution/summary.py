@@ -36,7 +36,7 @@ class CycleOutcome:
     hedge_notional: Decimal
     instruments: tuple[InstrumentLine, ...]
     intents: int = 0
-    denied: int = 0  # by the risk gate: at the plan, or at a re-price's re-check
+    denied: int = 0  # by the risk gate: at the plan, at the approval's re-check, or at a re-price's re-check
     placed: int = 0
     rejected: int = 0
     unknown: int = 0

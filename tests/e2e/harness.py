@@ -10,7 +10,7 @@ when the test says so.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.alerts.factory import alert_settings
+from bot.alerts.notifier import RetryPolicy, alert_notifier
+from bot.alerts.settings import AlertSettings
+from bot.alerts.sink import AlertSink
 from bot.clock import Clock
 from bot.config import AppConfig, parse_config
 from bot.core.cycle import plan_cycle
@@ -40,9 +44,14 @@ D = Decimal
 
 
 def bot_config(
-    url: str, tmp_path: Path, venue: Mapping[str, Any] | None = None, **sections: Mapping[str, Any]
+    url: str,
+    tmp_path: Path,
+    venue: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    **sections: Mapping[str, Any],
 ) -> AppConfig:
-    """A sim-venue configuration with auto approval; ``venue`` and ``sections`` merge over the defaults."""
+    """A sim-venue configuration with auto approval; ``venue`` and ``sections`` merge over the defaults; ``secrets``:
+    the environment's (e.g. an alert destination's URL)."""
     data: dict[str, Any] = {
         "venues": {
             "main": {"exchange": "bybit", "mode": "sim", "url": url, "client_rate_limit": False, **(venue or {})}
@@ -56,7 +65,7 @@ def bot_config(
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}
-    return parse_config(data, env={})
+    return parse_config(data, env=dict(secrets or {}))
 
 
 @dataclass
@@ -67,6 +76,7 @@ class Harness:
     port: ExchangePort
     journal: Journal
     pipeline: CyclePipeline  # the cycle pipeline of the current run (``pipeline.run``)
+    alerts: AlertSink | None = None  # where the runs' alerts go (the notifier of ``[alerts]``), if anywhere
 
     @property
     def run(self) -> Run:
@@ -117,7 +127,7 @@ class Harness:
 
     def restart(self, run_id: str, planner: PlanFunction | None = None) -> Harness:
         """A new run of the bot against the same venue and journal (as after a process restart)."""
-        self.pipeline = wire(self.config, self.port, self.journal, self.engine.clock, run_id, planner)
+        self.pipeline = wire(self.config, self.port, self.journal, self.engine.clock, run_id, planner, self.alerts)
         return self
 
 
@@ -128,10 +138,16 @@ def wire(
     clock: Clock,
     run_id: str,
     planner: PlanFunction | None = None,
+    alerts: AlertSink | None = None,
 ) -> CyclePipeline:
     """A run on venue "main" and its cycle pipeline, approving automatically, as the CLI wires them (planner: the
-    policy's, ``plan_cycle``, unless given)."""
-    run = Run(settings_for(config, "main"), port, journal, clock, run_id=run_id, planner=planner or plan_cycle)
+    policy's, ``plan_cycle``, unless given; alerts to ``alerts`` under the configuration's ``[alerts]``)."""
+    settings = settings_for(config, "main")
+    alerting: AlertSettings = alert_settings(config)
+    run = Run(
+        settings, port, journal, clock, run_id=run_id, planner=planner or plan_cycle, alerts=alerts,
+        alert_settings=alerting,
+    )  # fmt: skip
     return CyclePipeline(run, AutoApprover())
 
 
@@ -146,24 +162,32 @@ async def running_bot(
     planner: PlanFunction | None = None,
     start_loop: bool = True,
     venue: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    alert_policy: RetryPolicy | None = None,
+    alert_sink: Callable[[AlertSink], AlertSink] | None = None,
     **sections: Mapping[str, Any],
 ) -> AsyncIterator[Harness]:
+    """The bot against a simulator; alerts go to the destinations ``[alerts]`` configures (their URLs in ``secrets``)
+    through a running notifier (``alert_policy``: its retries), seen through ``alert_sink`` if given."""
     engine = SimExchange.deterministic(
         SimConfig(sample=sample, start=start, balances=dict(balances), rate_limits=False)
     )
     async with running_sim(engine=engine) as sim:
-        config = bot_config(sim.url, tmp_path, venue, **sections)
+        config = bot_config(sim.url, tmp_path, venue, secrets, **sections)
         clock = engine.clock
         journal = open_journal(tmp_path / "journal.sqlite", clock)
         port = build_exchange(
             settings_for(config, "main").venue, config.credentials("main"), clock,
             margin_mode=config.execution.margin_mode,
         )  # fmt: skip
-        harness = Harness(sim, engine, config, port, journal, wire(config, port, journal, clock, "e2etst", planner))
         try:
-            if start_loop:
-                await harness.start(options)
-            yield harness
+            async with alert_notifier(alert_settings(config), alert_policy) as notifier:
+                sink = alert_sink(notifier) if alert_sink else notifier
+                pipeline = wire(config, port, journal, clock, "e2etst", planner, sink)
+                harness = Harness(sim, engine, config, port, journal, pipeline, sink)
+                if start_loop:
+                    await harness.start(options)
+                yield harness
         finally:
             await port.close()
             journal.close()

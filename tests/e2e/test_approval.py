@@ -116,7 +116,7 @@ async def test_approval_when_an_edit_breaks_a_risk_limit_then_it_is_denied_unsen
     async with running_bot(tmp_path, balances=HOLDINGS) as bot:
         outcome = await bot.asking(Script([too_big])).cycle(wait=timedelta(seconds=0))
         assert venue_orders(bot) == []
-        assert outcome.placed == 0
+        assert (outcome.placed, outcome.denied) == (0, 1)
         (latest,) = bot.journal.why("SOL", limit=1)  # `hedgebot journal why SOL` shows it
         assert any("risk.max_order_notional" in denial for denial in latest.denials)
     (denial,) = rows(
