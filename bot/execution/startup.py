@@ -36,7 +36,8 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
     preflight = await run_preflight(run.port, preflight_plan(run.settings), run.clock)
     run.markets = dict(preflight.markets)
     run.leverage = dict(preflight.leverage)
-    run.wallet_assets = {a for a, b in preflight.margin_balances.items() if b.total > 0}
+    wallet = preflight.margin_balances if run.port.unified_wallet else await run.port.fetch_spot_balances()
+    run.wallet_assets = {a for a, b in wallet.items() if b.total > 0}
     await run.prepare_instruments(set(run.hedge_symbols()))
     venue = run.settings.venue
     run.journal.start_run(

@@ -11,7 +11,7 @@ when the test says so.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,6 +22,7 @@ from bot.alerts.factory import alert_settings
 from bot.alerts.notifier import RetryPolicy, alert_notifier
 from bot.alerts.settings import AlertSettings
 from bot.alerts.sink import AlertSink
+from bot.cli.venue import connect
 from bot.clock import Clock
 from bot.config import AppConfig, parse_config
 from bot.core.cycle import plan_cycle
@@ -36,6 +37,7 @@ from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
 from bot.execution.supervisor import RunEnd, supervise
 from bot.journal.writer import Journal, open_journal
+from bot.paper.store import dry_run_journal
 from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 
@@ -165,29 +167,36 @@ async def running_bot(
     secrets: Mapping[str, str] | None = None,
     alert_policy: RetryPolicy | None = None,
     alert_sink: Callable[[AlertSink], AlertSink] | None = None,
+    dry_run: bool = False,
     **sections: Mapping[str, Any],
 ) -> AsyncIterator[Harness]:
     """The bot against a simulator; alerts go to the destinations ``[alerts]`` configures (their URLs in ``secrets``)
-    through a running notifier (``alert_policy``: its retries), seen through ``alert_sink`` if given."""
+    through a running notifier (``alert_policy``: its retries), seen through ``alert_sink`` if given. ``dry_run``:
+    wired as `hedgebot run --dry-run` wires it (``bot.cli.venue.connect``), the simulator's read half and a paper
+    venue, its journal ``journal.dry-run.sqlite``."""
     engine = SimExchange.deterministic(
         SimConfig(sample=sample, start=start, balances=dict(balances), rate_limits=False)
     )
-    async with running_sim(engine=engine) as sim:
+    async with running_sim(engine=engine) as sim, AsyncExitStack() as stack:
         config = bot_config(sim.url, tmp_path, venue, secrets, **sections)
         clock = engine.clock
-        journal = open_journal(tmp_path / "journal.sqlite", clock)
-        port = build_exchange(
-            settings_for(config, "main").venue, config.credentials("main"), clock,
-            margin_mode=config.execution.margin_mode,
-        )  # fmt: skip
-        try:
-            async with alert_notifier(alert_settings(config), alert_policy) as notifier:
-                sink = alert_sink(notifier) if alert_sink else notifier
-                pipeline = wire(config, port, journal, clock, "e2etst", planner, sink)
-                harness = Harness(sim, engine, config, port, journal, pipeline, sink)
-                if start_loop:
-                    await harness.start(options)
-                yield harness
-        finally:
-            await port.close()
-            journal.close()
+        path = tmp_path / "journal.sqlite"
+        journal = open_journal(dry_run_journal(path) if dry_run else path, clock)
+        stack.callback(journal.close)
+        settings = settings_for(config, "main")
+        if dry_run:
+            port = await stack.enter_async_context(
+                connect(settings, config.credentials("main"), clock, paper=dry_run_journal(path))
+            )
+        else:
+            port = build_exchange(
+                settings.venue, config.credentials("main"), clock, margin_mode=config.execution.margin_mode
+            )
+            stack.push_async_callback(port.close)
+        notifier = await stack.enter_async_context(alert_notifier(alert_settings(config), alert_policy))
+        sink = alert_sink(notifier) if alert_sink else notifier
+        pipeline = wire(config, port, journal, clock, "e2etst", planner, sink)
+        harness = Harness(sim, engine, config, port, journal, pipeline, sink)
+        if start_loop:
+            await harness.start(options)
+        yield harness
