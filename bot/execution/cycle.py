@@ -2,10 +2,11 @@
 
 ``CyclePipeline.run_cycle`` takes one pass on a started ``Run``, in named steps:
 
-1. observe: the kill switch, a reconciliation every few cycles (postponed on a malformed reply), the snapshot
+1. observe: the kill switch, a reconciliation every few cycles (postponed on a malformed reply), the account
    (price history re-read every ``HISTORY_EVERY`` cycles; malformed account data skips the cycle), our orders'
    outcomes, fills and funding, the guards (``bot.execution.guards``: instruments whose data cannot be trusted
-   are held), leverage kept, daily limits; HALTED stops here (our resting orders cancelled);
+   are held), leverage kept, daily limits; HALTED stops here (our resting orders cancelled); then the hedge
+   instruments' books and marks, read together and last, right before pricing;
 2. decide: the plan (the run's planner), new instruments set up, the risk gate on every intent, all journaled;
 3. approve (``bot.execution.approving``): the approver's answers (a stop or halt rejects what it has not answered),
    journaled; what was approved re-validated (a stale plan is planned and asked again, unsent) and gated again;
@@ -26,7 +27,17 @@ import structlog
 
 from bot.core.cycle import CoreState
 from bot.core.plan import Plan
-from bot.domain import ZERO, Order, OrderIntent, ReasonCode, Snapshot, SourceKind, TradingState, is_ours
+from bot.domain import (
+    ZERO,
+    Order,
+    OrderIntent,
+    PerpTicker,
+    ReasonCode,
+    Snapshot,
+    SourceKind,
+    TradingState,
+    is_ours,
+)
 from bot.errors import DataError, HaltRequested, ReconciliationError
 from bot.execution.approval import Approver
 from bot.execution.approving import ApprovalStep
@@ -97,13 +108,15 @@ class CyclePipeline:
         if reconcile_now:
             await self._reconcile()
         try:
-            snapshot = await run.read_snapshot(refresh_history=self.number % HISTORY_EVERY == 1)
+            account = await run.read_snapshot(refresh_history=self.number % HISTORY_EVERY == 1, with_market=False)
         except DataError as exc:  # malformed account data: decide nothing, change nothing, read again next cycle
             return self._skipped(exc)
-        snapshot, history = await self._observe(snapshot, now, [kill_switch] if kill_switch else [])
+        account, history = await self._observe(account, now, [kill_switch] if kill_switch else [])
         if run.risk_state.trading is TradingState.HALTED:
             await run.cancel_our_orders(f"halted: {run.risk_state.detail}")
             return self._halted()
+        # The books and marks last, together, right before pricing: the history and position reads come first.
+        snapshot = self._snapshot = await run.reader.read_market(account)
         decided = await self._decide(snapshot, history, now)
         allowed = [(d.intent, i) for d, i in zip(decided.risk, decided.intent_ids, strict=True) if d.approved]
         approved = await self.approval.approve(self.number, decided.plan, allowed, snapshot)
@@ -227,12 +240,14 @@ class CyclePipeline:
 
     # -- helpers --------------------------------------------------------------------------------------------
 
-    def _recheck(self, intent: OrderIntent, seen: Sequence[Order]) -> RiskDecision:
+    def _recheck(self, intent: OrderIntent, seen: Sequence[Order], ticker: PerpTicker) -> RiskDecision:
         """The risk gate for one re-priced intent: the cycle's snapshot as our orders ``seen`` since changed it
-        (what actually rests, and the fill-adjusted position), with a fresh history."""
+        (what actually rests, and the fill-adjusted position), with the ``ticker`` read with the book the intent was
+        re-priced from (its mark, not the cycle's) and a fresh history."""
         assert self._snapshot is not None, "re-pricing happens only after a cycle's snapshot"
         assert self._plan is not None, "re-pricing happens only after a cycle's plan"
-        decision = decide(intent, self._fresh_context(self._snapshot, self._plan, self.run.clock.now()).after(seen),
+        snapshot = replace(self._snapshot, tickers={**self._snapshot.tickers, ticker.symbol: ticker})
+        decision = decide(intent, self._fresh_context(snapshot, self._plan, self.run.clock.now()).after(seen),
                           self.run.settings.risk)  # fmt: skip
         if not decision.approved:
             self._denied.append(decision)
