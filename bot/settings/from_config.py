@@ -64,6 +64,9 @@ def settings_for(config: AppConfig, venue: str) -> Settings:
         ),
         kill_switch_file=config.risk.kill_switch_file,
         config_hash=config_hash(config),
+        wallet_venues=tuple(
+            venue_settings(name, config.venues[name]) for name in config.holdings.venues if name != venue
+        ),
     )
 
 
@@ -176,6 +179,7 @@ def venue_settings(name: str, venue: VenueConfig) -> VenueSettings:
         timeout_seconds=venue.timeout_seconds,
         client_rate_limit=venue.client_rate_limit,
         options=dict(venue.options),
+        allow_withdrawal_key=venue.allow_withdrawal_key,
     )
 
 
