@@ -143,9 +143,6 @@ class Market:
     active: bool = True
     # Maintenance margin as a fraction of notional (lowest risk tier), used to estimate liquidation.
     maintenance_margin_rate: Decimal = DEFAULT_MAINTENANCE_MARGIN_RATE
-    # The venue's published fee rates as a fraction of notional (a maker rebate is negative); None: not published.
-    maker_fee: Decimal | None = None
-    taker_fee: Decimal | None = None
 
     def base_qty(self, contracts: Decimal) -> Decimal:
         return contracts * self.contract_size

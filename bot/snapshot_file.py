@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, ValidationError
 
 from bot.config_errors import format_validation_error
-from bot.config_types import NonNegativeDecimal, Number, PositiveDecimal, StrictModel
+from bot.config_types import NonNegativeDecimal, PositiveDecimal, StrictModel
 from bot.domain import (
     DEFAULT_MAINTENANCE_MARGIN_RATE,
     ONE,
@@ -100,8 +100,6 @@ class MarketRecord(_Record):
     max_leverage: PositiveDecimal = ONE
     active: bool = True
     maintenance_margin_rate: NonNegativeDecimal = DEFAULT_MAINTENANCE_MARGIN_RATE
-    maker_fee: Number | None = None  # a rebate is negative
-    taker_fee: Number | None = None
 
 
 class TickerRecord(_Record):

@@ -42,7 +42,7 @@ def what_if_table(what_if: WhatIf) -> Table:
     """Per instrument and in total: the hedge now and after every order here (and ours resting) fills."""
     table = Table(title="what-if: if every order fills (liquidation, margin: the worst case)", title_justify="left")
     for name in ("instrument", "hedge ratio", "net exposure", "margin after", "leverage", "liquidation after",
-                 "funding/day after", "fee maker (taker), listed rates"):  # fmt: skip
+                 "funding/day after", "fee maker (taker)"):  # fmt: skip
         table.add_column(name, justify="left" if name == "instrument" else "right")
     for row in what_if.instruments:
         table.add_row(

@@ -186,8 +186,6 @@ def to_market(raw: Raw) -> Market | None:
         # Binance publishes it only through leverage brackets: assume no more than the bot's own hard cap.
         max_leverage=max_leverage or limits.MAX_LEVERAGE,
         active=raw.get("active") is not False,
-        maker_fee=dec(raw.get("maker"), f"the maker fee of {symbol}"),
-        taker_fee=dec(raw.get("taker"), f"the taker fee of {symbol}"),
     )
 
 

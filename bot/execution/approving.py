@@ -24,7 +24,7 @@ from decimal import Decimal
 import structlog
 
 from bot.core.plan import Plan
-from bot.domain import OrderIntent, Snapshot
+from bot.domain import FeeRates, OrderIntent, Snapshot
 from bot.errors import DataError, ExchangeError
 from bot.execution.approval import BPS, Approval, Approver, Review, Verdict, covered_limit, edited
 from bot.execution.executor import Outcome, Placement
@@ -60,6 +60,7 @@ class ApprovalStep:
         self.approver = approver
         self._context_for = context_for
         self._covered: dict[str, OrderIntent] = {}  # client id of a resting order -> the approved intent it came from
+        self._fees: dict[str, FeeRates] = {}  # the account's fee rates per instrument, as the venue stated them
 
     async def approve(
         self, number: int, plan: Plan, allowed: Sequence[tuple[OrderIntent, int | None]], snapshot: Snapshot
@@ -77,7 +78,7 @@ class ApprovalStep:
             for index, prior in covered.items() if prior is not None
         }  # fmt: skip
         context = self._context_for(snapshot, plan, shown_at)  # every cycle: an approver may have nothing to answer
-        review = self._review(number, [allowed[i][0] for i in asked], [a for a, _ in allowed], context, snapshot)
+        review = await self._review(number, [allowed[i][0] for i in asked], [a for a, _ in allowed], context, snapshot)
         answers |= dict(zip(asked, await self._ask(review), strict=True))
         ordered = [answers[index] for index in range(len(allowed))]
         ids = [intent_id for _, intent_id in allowed]
@@ -136,7 +137,7 @@ class ApprovalStep:
             return None
         return prior if prior.within_limit(intent.price) else None
 
-    def _review(
+    async def _review(
         self,
         number: int,
         shown: list[OrderIntent],
@@ -150,12 +151,22 @@ class ApprovalStep:
             cycle=number,
             intents=tuple(shown),
             limits=tuple(covered_limit(i, settings.max_price_move_bps, markets[i.symbol].tick_size) for i in shown),
-            what_if=what_if(everything, context),
+            what_if=what_if(everything, context, await self._fee_rates({i.symbol for i in shown})),
             markets=markets,
             shown_at=context.now,
             timeout_seconds=Decimal(str(settings.timeout.total_seconds())),
             max_plan_age_seconds=Decimal(str(settings.max_plan_age.total_seconds())),
         )
+
+    async def _fee_rates(self, symbols: set[str]) -> dict[str, FeeRates]:
+        """The account's fee rates on ``symbols``, read from the venue once per instrument and run; one that cannot be
+        read is left out (its fee shows as unknown) and read again next time."""
+        for symbol in sorted(symbols - set(self._fees)):
+            try:
+                self._fees[symbol] = await self.run.port.fetch_fee_rates(symbol)
+            except (ExchangeError, DataError) as exc:
+                log.warning("approval.fee_rates_unknown", symbol=symbol, error=str(exc))
+        return {symbol: self._fees[symbol] for symbol in symbols if symbol in self._fees}
 
     async def _ask(self, review: Review) -> list[Approval]:
         """The approver's answers, unless a stop or halt comes first: then every intent is rejected, unsent."""

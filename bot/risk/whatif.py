@@ -11,8 +11,8 @@ counted as resting the way the gate counts an approved intent (``RiskContext.wit
   **liquidation price** after are the gate's worst case: every resting and planned order on the side that grows
   the position filled. Orders that only shrink the short leave its liquidation where it is until they fill.
 - **funding per day** after, at the instrument's current rate (> 0: received, < 0: paid), and the **fee** of the
-  plan's orders at the maker rate the venue lists for the instrument (what a post-only order pays) and, for
-  comparison, its taker rate (``Market.maker_fee``: the listing's rates; an account's fee tier may differ).
+  plan's orders at the account's maker rate on the instrument (what a post-only order pays) and, for comparison,
+  its taker rate (``fees``: as the venue states them for the account).
 
 A figure that cannot be known (no published rate, no position data, an unknown entry price) is ``None``: shown as
 unknown, never as zero.
@@ -20,11 +20,11 @@ unknown, never as zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.domain import ZERO, OrderIntent, Side
+from bot.domain import ZERO, FeeRates, OrderIntent, Side
 from bot.errors import DataError
 from bot.risk.checks import estimate_liquidation
 from bot.risk.context import RiskContext
@@ -72,15 +72,19 @@ class WhatIf:
     fee_taker: Decimal | None
 
 
-def what_if(intents: Sequence[OrderIntent], ctx: RiskContext) -> WhatIf:
-    """The what-if of sending ``intents`` (the gate's approved ones), from the gate's view ``ctx``."""
+def what_if(intents: Sequence[OrderIntent], ctx: RiskContext, fees: Mapping[str, FeeRates]) -> WhatIf:
+    """The what-if of sending ``intents`` (the gate's approved ones), from the gate's view ``ctx``, with the account's
+    ``fees`` per instrument (one missing: its fee is unknown)."""
     after = ctx
     for intent in intents:
         after = after.with_approved(intent)
     symbols = sorted(
         {*ctx.full_hedge, *(i.symbol for i in intents), *(s for s, p in ctx.positions.items() if p.contracts)}
     )
-    rows = tuple(_instrument(symbol, [i for i in intents if i.symbol == symbol], ctx, after) for symbol in symbols)
+    rows = tuple(
+        _instrument(symbol, [i for i in intents if i.symbol == symbol], ctx, after, fees.get(symbol))
+        for symbol in symbols
+    )
     full = _total(_known(lambda s: _value(ctx, s, ctx.full_hedge.get(s, ZERO)), symbols))
     shorts_now = _total(_known(lambda s: _value(ctx, s, -ctx.position(s).contracts), symbols))
     shorts_after = _total(_known(lambda s: _value(ctx, s, -_landing(after, s)), symbols))
@@ -101,7 +105,9 @@ def what_if(intents: Sequence[OrderIntent], ctx: RiskContext) -> WhatIf:
     )
 
 
-def _instrument(symbol: str, intents: list[OrderIntent], ctx: RiskContext, after: RiskContext) -> InstrumentWhatIf:
+def _instrument(
+    symbol: str, intents: list[OrderIntent], ctx: RiskContext, after: RiskContext, fees: FeeRates | None
+) -> InstrumentWhatIf:
     full = ctx.full_hedge.get(symbol, ZERO)
     now_contracts = _known(lambda s: ctx.position(s).contracts, [symbol])[0]
     after_contracts = _known(lambda s: _landing(after, s), [symbol])[0]
@@ -120,8 +126,8 @@ def _instrument(symbol: str, intents: list[OrderIntent], ctx: RiskContext, after
         liquidation_distance_after=None if mark is None else liquidation_distance(liquidation, mark),
         liquidation_known=known,
         funding_per_day_after=None if after_contracts is None else _funding_per_day(ctx, symbol, after_contracts),
-        fee_maker=_fee(ctx, intents, maker=True),
-        fee_taker=_fee(ctx, intents, maker=False),
+        fee_maker=None if fees is None else _fee(ctx, intents, fees.maker),
+        fee_taker=None if fees is None else _fee(ctx, intents, fees.taker),
     )
 
 
@@ -153,15 +159,8 @@ def _funding_per_day(ctx: RiskContext, symbol: str, contracts: Decimal) -> Decim
     return -_value(ctx, symbol, contracts) * ticker.funding_rate * settlements  # a short receives a positive rate
 
 
-def _fee(ctx: RiskContext, intents: list[OrderIntent], *, maker: bool) -> Decimal | None:
-    total = ZERO
-    for intent in intents:
-        market = ctx.market(intent.symbol)
-        rate = market.maker_fee if maker else market.taker_fee
-        if rate is None:
-            return None
-        total += market.notional(intent.amount, intent.price) * rate
-    return total
+def _fee(ctx: RiskContext, intents: list[OrderIntent], rate: Decimal) -> Decimal:
+    return sum((ctx.market(i.symbol).notional(i.amount, i.price) * rate for i in intents), ZERO)
 
 
 def _known(compute: _Compute, keys: Iterable[str]) -> list[Decimal | None]:

@@ -93,9 +93,11 @@ async def test_approval_when_one_approved_one_edited_one_skipped_and_the_rest_re
         assert outcome.placed == 2
         table = person.shown.getvalue()
         for heading in ("hedge ratio", "net exposure", "margin after", "liquidation after", "funding/day after",
-                        "fee maker (taker), listed rates"):  # fmt: skip
+                        "fee maker (taker)"):  # fmt: skip
             assert heading in table, heading
         assert "0.00 -> " in table  # no hedge yet: the ratio before, and after
+        notional = sum((i.amount * i.price for i in review.intents), D(0))
+        assert review.what_if.fee_maker == notional * D("0.0002")  # the account's rate as the venue states it
     verdicts = rows(tmp_path / "journal.sqlite", "SELECT verdict, amount, note FROM approvals ORDER BY approval_id")
     assert verdicts[:3] == [
         ("approved", str(first.amount), ""),

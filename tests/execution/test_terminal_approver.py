@@ -18,7 +18,7 @@ from bot.execution.approval import Review, Verdict, covered_limit
 from bot.risk.whatif import what_if
 from tests.factories import NOW, sol_perp_market
 from tests.keyboard import typist
-from tests.risk.factories import SOL, sell, sol_context, sol_with_fees
+from tests.risk.factories import SOL, base_tier_fees, sell, sol_context
 
 D = Decimal
 APPROVED, REJECTED, HALT = Verdict.APPROVED, Verdict.REJECTED, Verdict.HALT
@@ -27,12 +27,12 @@ APPROVED, REJECTED, HALT = Verdict.APPROVED, Verdict.REJECTED, Verdict.HALT
 def review_of(*amounts: str) -> Review:
     """Sells of ``amounts`` @ 150 on the risk gate's baseline (-60 of 100 hedged, 20,000 collateral, 1x)."""
     intents = tuple(sell(amount) for amount in amounts)
-    market = sol_with_fees()
+    market = sol_perp_market()
     return Review(
         cycle=7,
         intents=intents,
         limits=tuple(covered_limit(i, D(50), market.tick_size) for i in intents),
-        what_if=what_if(intents, sol_context(market=market)),
+        what_if=what_if(intents, sol_context(market=market), base_tier_fees()),
         markets={SOL: market},
         shown_at=NOW,
         timeout_seconds=D(5),

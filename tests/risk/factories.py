@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain import (
+    FeeRates,
     MarginMode,
     Market,
     Order,
@@ -110,9 +111,9 @@ def buy_back(amount: str = "10", price: str = "150", reduce_only: bool = True) -
     )  # fmt: skip
 
 
-def sol_with_fees() -> Market:
-    """SOL with Bybit's base-tier fees as ccxt lists them: maker 0.02 %, taker 0.055 %."""
-    return replace(sol_perp_market(), maker_fee=D("0.0002"), taker_fee=D("0.00055"))
+def base_tier_fees() -> dict[str, FeeRates]:
+    """The account's fee rates on SOL at Bybit's base tier: maker 0.02 %, taker 0.055 %."""
+    return {SOL: FeeRates(maker=D("0.0002"), taker=D("0.00055"))}
 
 
 def high_maintenance_sol() -> Market:

@@ -1,7 +1,8 @@
 """Specification of the approval's what-if, hand-computed from the risk gate's baseline (tests/risk/factories.py).
 
 Baseline: 100 contracts hedge the holdings fully; -60 @ 150, mark 150; 20,000 USDT collateral, isolated, 1x;
-SOL maintenance 1 %; funding 0.01 % every 8 h (3 a day); Bybit's base fees, maker 0.02 %, taker 0.055 %.
+SOL maintenance 1 %; funding 0.01 % every 8 h (3 a day); the account's fees at Bybit's base tier, maker 0.02 %,
+taker 0.055 %.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import pytest
 from bot.domain import MarginMode, OrderIntent, Side
 from bot.risk.context import RiskContext
 from bot.risk.whatif import what_if
-from tests.risk.factories import SOL, buy_back, resting, sell, sol_context, sol_with_fees
+from tests.risk.factories import SOL, base_tier_fees, buy_back, resting, sell, sol_context
 
 D = Decimal
 
 
 def baseline(**changes: object) -> RiskContext:
-    return sol_context(market=sol_with_fees(), **changes)  # type: ignore[arg-type]
+    return sol_context(**changes)  # type: ignore[arg-type]
 
 
 # (intents, context, ratio now, ratio after, net exposure now, after, margin after, liquidation after,
@@ -111,7 +112,7 @@ def test_what_if_when_the_plan_is_sent_then_each_figure_is_the_hand_computed_one
     maker: str,
     taker: str,
 ) -> None:
-    result = what_if(intents, context)
+    result = what_if(intents, context, base_tier_fees())
     (row,) = result.instruments
     assert (row.symbol, row.orders) == (SOL, len(intents))
     assert (row.ratio_now, row.ratio_after) == (D(now), D(after))
@@ -130,10 +131,10 @@ def test_what_if_when_the_plan_is_sent_then_each_figure_is_the_hand_computed_one
     assert (result.funding_per_day_after, result.fee_maker, result.fee_taker) == (D(funding), D(maker), D(taker))
 
 
-def test_what_if_when_the_venue_publishes_no_fee_or_funding_rate_then_those_figures_are_unknown_not_zero() -> None:
-    context = sol_context()  # a market without published fees
+def test_what_if_when_the_fee_or_funding_rate_is_not_known_then_those_figures_are_unknown_not_zero() -> None:
+    context = sol_context()
     context = replace(context, tickers={SOL: replace(context.tickers[SOL], funding_rate=None)})
-    result = what_if([sell("10")], context)
+    result = what_if([sell("10")], context, {})  # the venue did not say the account's fee rates
     (row,) = result.instruments
     assert (row.fee_maker, row.fee_taker, row.funding_per_day_after) == (None, None, None)
     assert (result.fee_maker, result.fee_taker, result.funding_per_day_after) == (None, None, None)
@@ -143,5 +144,5 @@ def test_what_if_when_the_venue_publishes_no_fee_or_funding_rate_then_those_figu
 def test_what_if_when_the_position_entry_is_unknown_then_the_liquidation_is_unknown_and_said_so() -> None:
     context = baseline()
     context = replace(context, positions={SOL: replace(context.positions[SOL], entry_price=None)})
-    (row,) = what_if([sell("10")], context).instruments
+    (row,) = what_if([sell("10")], context, base_tier_fees()).instruments
     assert (row.liquidation_after, row.liquidation_known) == (None, False)
