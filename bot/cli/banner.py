@@ -20,6 +20,7 @@ from bot.execution.reading import configured_instruments
 from bot.settings import Settings
 
 WIDTH = 96  # the risk limits' lines
+NO_PROTECTION_NEEDED = "none needed: a dry run's orders rest on paper, never at the venue"
 DRY_RUN_LINE = "DRY-RUN: paper trading on the venue's live market; no order, cancel or setting is sent to the venue"
 
 

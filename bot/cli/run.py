@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.alerts.factory import alert_settings
 from bot.alerts.notifier import alert_notifier
 from bot.cli.approve import TerminalApprover
-from bot.cli.banner import banner_for, render
+from bot.cli.banner import NO_PROTECTION_NEEDED, banner_for, render
 from bot.cli.live import CONFIRM_VARIABLE, confirm_live
 from bot.cli.output import err, out
 from bot.cli.venue import connect, journal_for, pick_venue
@@ -40,7 +40,6 @@ from bot.settings.from_config import settings_for
 # What a command runs between start-up and the end of the run, e.g. `hedgebot unwind`'s cycles until flat.
 Body = Callable[[CyclePipeline], Awaitable[int]]
 
-NO_PROTECTION_NEEDED = "none needed: a dry run's orders rest on paper, never at the venue"
 NO_ALERTS = "none sent by a dry run: its hedge is on paper (`hedgebot alert-test` tries the destinations)"
 
 HELP = "run the hedging loop: keep the short within its band (approving each order, or unattended)"
