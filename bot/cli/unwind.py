@@ -24,8 +24,9 @@ DESCRIPTION = """\
 Close the short on every hedge instrument (or only --symbol ones) with reduce-only buys, post-only at the best
 bid and re-priced as the book moves, each approved as approval.mode says (or --approve) and checked by the risk
 gate, until the venue shows no position or --max-cycles have run. "flat" is said only once the venue's positions
-have been read back at zero. A position below the market's minimum order size cannot be closed by any order: it
-is reported as dust (close it on the venue). Spot holdings are never touched.
+have been read back at zero. Reduce-only buys are exempt from the venue's minimum notional, so a short worth little
+is still bought back; a position below the market's minimum order quantity cannot be closed by any order: it is
+reported as dust (close it on the venue), exit code 1. Spot holdings are never touched.
 
 Trading states: REDUCING allows an unwind. HALTED (the kill switch, a failed reconciliation or an unexpected
 error, in this run or an earlier one) refuses it with exit code 3, naming the cause: an unwind does not lift a
