@@ -62,7 +62,10 @@ def banner_for(
         venue=venue.name,
         exchange=venue.exchange,
         account=_account(config, venue.name),
-        instruments=(*instruments, "each other holding (wallet or holdings.static): its own <ASSET>/USDT:USDT, where listed"),
+        instruments=(
+            *instruments,
+            "each other holding (wallet or holdings.static): its own <ASSET>/USDT:USDT, where listed",
+        ),
         leverage=settings.execution.leverage,
         margin_mode=settings.execution.margin_mode.value,
         risk=tuple((key, _shown(value)) for key, value in config.risk.model_dump().items()),
