@@ -46,6 +46,13 @@ the journal explains (e.g. trades made outside hedgebot), the bot refuses to tra
 Each cycle the leverage every open hedge position reports is compared with execution.leverage: one changed
 outside hedgebot is set back (and read back) before any order, or the bot halts (exit code 3).
 
+Outages: while the venue cannot be read (down, in maintenance, rate-limiting, unreachable), a cycle sends
+nothing and says so, and the next one tries again: trading resumes by itself once reads succeed. Resting
+orders stay unless the outage lasts risk.max_outage; then they are cancelled (once the venue takes the
+cancels) and a venue_unreachable alert is raised. The pause and the resumption are journaled. A venue that
+cannot be read at start-up is refused like a failed preflight (exit code 1, no halt): run the bot under a
+supervisor that restarts it.
+
 Stopping: Ctrl-C or SIGTERM finishes the step in flight, cancels the bot's resting orders, keeps positions
 and exits 0. The kill switch (the file named by risk.kill_switch_file, or SIGUSR1) halts at once: resting
 orders are cancelled, positions kept, exit code 3, and later runs stay halted until started with --resume
@@ -162,6 +169,8 @@ async def drive(
 
 def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     """One human line per cycle: each instrument's position against its target, and what was done."""
+    if outcome.paused is not None:
+        return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: paused, nothing sent: {outcome.paused}"
     parts = []
     for line in outcome.instruments:
         resting = f" ({line['in_flight']} resting)" if line["in_flight"] else ""

@@ -35,6 +35,7 @@ from bot.execution.executor import Executor, Outcome
 from bot.execution.ids import ClientOrderIds, is_ours
 from bot.execution.interrupts import Interrupts
 from bot.execution.leverage import keep_leverage
+from bot.execution.outage import VENUE_DOWN, OutageWatch
 from bot.execution.reading import QUOTE, hedge_symbols, preflight_plan, snapshot_request
 from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
 from bot.execution.summary import (
@@ -118,6 +119,7 @@ class HedgeLoop:
         self.wallet_assets: set[str] = set()
         self.interrupts = Interrupts(self.kill_switch)  # stop and halt requests (signals, the kill-switch file)
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
+        self.outage = OutageWatch(journal, run_id, venue, config.risk.max_outage)  # .alert: the notifier's hook
         self._last_snapshot: Snapshot | None = None
         self._last_plan: Plan | None = None
         self._history: Mapping[str, tuple[Decimal, ...]] | None = None
@@ -149,17 +151,20 @@ class HedgeLoop:
             raise HaltRequested(f"cannot resume: {engaged.detail}")
         if options.resume and self.risk_state.trading is not TradingState.ACTIVE:
             self._apply([StateEvent(Trigger.OPERATOR_RESUME, f"operator: {options.command}")])
-        report = await reconcile(
-            self.port,
-            self.journal,
-            self.executor,
-            self.clock,
-            symbols=self._hedge_symbols(),
-            markets=self.markets,
-            run_id=self.run_id,
-            adopt_positions=options.adopt,
-        )
-        await self._check_margin()
+        try:
+            report = await reconcile(
+                self.port,
+                self.journal,
+                self.executor,
+                self.clock,
+                symbols=self._hedge_symbols(),
+                markets=self.markets,
+                run_id=self.run_id,
+                adopt_positions=options.adopt,
+            )
+            await self._check_margin()
+        except VENUE_DOWN as exc:  # refuse to start (no halt): a supervisor's restart tries again
+            raise PreflightError(f"{self.venue}: the venue cannot be read: {exc}") from exc
         return report
 
     async def _check_margin(self) -> None:
@@ -234,8 +239,28 @@ class HedgeLoop:
             raise HaltRequested(self.interrupts.halt_reason)
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
+        """One cycle; if the venue cannot be read, a paused one that sends nothing (``bot.execution.outage``)."""
         self.cycle_number += 1
         self.ids.start_cycle(self.cycle_number)
+        try:
+            outcome = await self._cycle(reconcile_now)
+        except VENUE_DOWN as exc:
+            return await self._paused(exc)
+        self.outage.up(self.clock.now())
+        return outcome
+
+    async def _paused(self, failure: Exception) -> CycleOutcome:
+        """The cycle ends here: nothing more is sent; past risk.max_outage our resting orders are cancelled."""
+        outage = await self.outage.down(self.clock.now(), failure, self.cancel_our_orders)
+        outcome = CycleOutcome(
+            self.cycle_number, self.risk_state.trading, ZERO, ZERO, (), paused=f"venue unreadable: {outage.error}"
+        )
+        log.info("cycle.paused", cycle=self.cycle_number, since=outage.since, error=outage.error)
+        if self.on_cycle is not None:
+            self.on_cycle(outcome)
+        return outcome
+
+    async def _cycle(self, reconcile_now: bool) -> CycleOutcome:
         now = self.clock.now()
         events = [event] if (event := check_kill_switch(self.kill_switch)) else []
         if reconcile_now:

@@ -30,6 +30,7 @@ class CycleOutcome:
     skipped: int = 0  # approved but not sent: symbol frozen, re-pricing budget spent, margin refused earlier
     cancels: int = 0
     reasons: Mapping[str, str] = field(default_factory=dict)
+    paused: str | None = None  # why the cycle sent nothing: the venue could not be read (no figures then)
 
     def log_fields(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,7 @@ from bot.config import AppConfig, parse_config
 from bot.core.cycle import plan_with
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import ExchangePort
+from bot.exchange.retry import RetryPolicy
 from bot.execution.approval import AutoApprover
 from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
 from bot.execution.summary import CycleOutcome
@@ -108,6 +109,7 @@ async def running_bot(
     planner: PlanFunction | None = None,
     start_loop: bool = True,
     venue: Mapping[str, Any] | None = None,
+    retry: RetryPolicy | None = None,
     **sections: Mapping[str, Any],
 ) -> AsyncIterator[Harness]:
     engine = SimExchange.deterministic(
@@ -118,7 +120,12 @@ async def running_bot(
         clock = engine.clock
         journal = open_journal(tmp_path / "journal.sqlite", clock)
         port = build_exchange(
-            "main", config.venues["main"], config.credentials("main"), clock, margin_mode=config.execution.margin_mode
+            "main",
+            config.venues["main"],
+            config.credentials("main"),
+            clock,
+            margin_mode=config.execution.margin_mode,
+            retry=retry,
         )
         loop = _loop(config, port, journal, engine, "e2etst", planner)
         harness = Harness(sim, engine, config, port, journal, loop)

@@ -1,0 +1,125 @@
+"""End to end through venue outages: trading pauses while the venue cannot be read and resumes by itself.
+
+Found by held-out probes (issue 13): any read outage longer than the read retries (a 503 for more than about
+1.3 s, a 20 s maintenance window, 8 s of 10006) halted the bot until `--resume`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.alerts.events import AlertEvent, AlertKind
+from bot.cli.run import cycle_line
+from bot.cli.unwind import _nothing_left_to_send as nothing_left_to_send
+from bot.domain import TradingState
+from bot.errors import PreflightError
+from bot.exchange.retry import RetryPolicy
+from bot.execution.loop import LoopOptions
+from bot.execution.outage import JOURNAL_BACK, JOURNAL_DOWN
+from bot.execution.summary import CycleOutcome
+from bot.journal import open_reader
+from tests.e2e.harness import Harness, running_bot
+
+pytestmark = pytest.mark.e2e
+D = Decimal
+SOL_HOLDER = {"USDT": D(40000), "SOL": D(100)}
+QUICK_RETRIES = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02, rate_limited_delay=0.01)
+CREATE = "/v5/order/create"
+OUTAGES = [
+    pytest.param({"kind": "maintenance"}, id="503 maintenance"),
+    pytest.param({"kind": "http_error", "status": 502}, id="502"),
+    pytest.param({"kind": "rate_limit"}, id="10006"),
+    pytest.param({"kind": "ip_ban"}, id="403 ip ban"),
+    pytest.param({"kind": "network_cut"}, id="network cut"),
+]  # clock skew needs the venue's clock to be the machine's: the chaos run (tests/chaos) covers it
+
+
+def journaled(bot: Harness, kind: str) -> list[str]:
+    with open_reader(bot.config.journal.path) as reader:
+        return [row.message for row in reader.errors(kind=kind)]
+
+
+def resting(bot: Harness) -> set[str]:
+    return {o.link_id for o in bot.engine.venue.orders.open_orders()}
+
+
+def creates(bot: Harness) -> int:
+    return sum(1 for r in bot.sim.requests if r.path == CREATE)
+
+
+@pytest.mark.parametrize("fault", OUTAGES)
+async def test_cycle_when_venue_unreadable_past_the_retries_then_paused_and_resumed_by_itself(
+    tmp_path: Path, fault: dict[str, Any]
+) -> None:
+    async with running_bot(tmp_path, balances=SOL_HOLDER, retry=QUICK_RETRIES) as bot:
+        await bot.cycle(wait=timedelta(0))
+        before, sent = resting(bot), creates(bot)
+        assert before
+        outage = bot.sim.fault(**fault)
+        paused = [await bot.cycle(wait=timedelta(seconds=10)) for _ in range(3)]
+        assert all(p.paused for p in paused)
+        assert {p.state for p in paused} == {TradingState.ACTIVE}  # not halted
+        assert creates(bot) == sent  # nothing sent while the venue could not be read
+        assert resting(bot) <= before  # our resting orders left as they were (some may have filled)
+        bot.sim.faults.remove(outage)
+        back = await bot.cycle(wait=timedelta(0))
+        assert back.paused is None
+        assert back.state is TradingState.ACTIVE
+        assert len(journaled(bot, JOURNAL_DOWN)) == 1  # once per outage, not once per cycle
+        assert len(journaled(bot, JOURNAL_BACK)) == 1
+        assert "3 cycle(s) paused" in journaled(bot, JOURNAL_BACK)[0]
+
+
+async def test_outage_when_it_lasts_max_outage_then_resting_orders_cancelled_and_alerted_once(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, balances=SOL_HOLDER, retry=QUICK_RETRIES, risk={"max_outage": "5s"}) as bot:
+        alerts: list[AlertEvent] = []
+        bot.loop.outage.alert = alerts.append
+        await bot.cycle(wait=timedelta(0))
+        assert resting(bot)
+        outage = bot.sim.fault("maintenance", path="/v5/market/*")  # prices unreadable; orders can be cancelled
+        await bot.cycle(wait=timedelta(seconds=4))
+        await bot.cycle(wait=timedelta(seconds=1))
+        assert resting(bot)  # 4 s into the outage, within risk.max_outage: left as they are
+        assert not alerts
+        await bot.cycle(wait=timedelta(0))
+        assert not resting(bot)  # 5 s into it: cancelled
+        assert [a.kind for a in alerts] == [AlertKind.VENUE_UNREACHABLE]
+        await bot.cycle(wait=timedelta(seconds=30))
+        assert len(alerts) == 1  # one alert per outage
+        bot.sim.faults.remove(outage)
+        back = await bot.cycle(wait=timedelta(0))
+        assert back.paused is None
+        assert [a.kind for a in alerts] == [AlertKind.VENUE_UNREACHABLE, AlertKind.VENUE_REACHABLE]
+        assert alerts[0].key in alerts[1].clears
+        assert resting(bot)  # trading again
+
+
+async def test_start_when_venue_unreadable_then_refused_without_halting(tmp_path: Path) -> None:
+    balances = {"USDT": D(100000), "SOL": D(100)}
+    async with running_bot(tmp_path, balances=balances, retry=QUICK_RETRIES, start_loop=False) as bot:
+        await bot.loop.start(LoopOptions())
+        await bot.cycle(wait=timedelta(0))
+        outage = bot.sim.fault("maintenance", path="/v5/order/*")  # the preflight passes; reconciliation cannot
+        with pytest.raises(PreflightError, match="cannot be read"):
+            await bot.restart("again1").start(LoopOptions())
+        bot.sim.faults.remove(outage)
+        await bot.restart("again2").start(LoopOptions())  # no --resume needed
+        assert (await bot.cycle(wait=timedelta(0))).state is TradingState.ACTIVE
+
+
+def paused_cycle() -> CycleOutcome:
+    return CycleOutcome(7, TradingState.ACTIVE, D(0), D(0), (), paused="venue unreadable: ExchangeUnavailable: 503")
+
+
+def test_cycle_line_when_paused_then_says_nothing_was_sent_and_why() -> None:
+    line = cycle_line(paused_cycle(), datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    assert line == "12:00:00 #7 active: paused, nothing sent: venue unreadable: ExchangeUnavailable: 503"
+
+
+def test_unwind_when_a_cycle_is_paused_then_it_is_never_taken_for_flat() -> None:
+    assert not nothing_left_to_send(paused_cycle())  # its empty instrument list says nothing about positions
