@@ -2,8 +2,8 @@
 
 Each trial changes the spot holdings (so the next run has orders to place), starts `python -m bot run`, kills it
 where its ``KillPlan`` says, restarts it with `run --cycles 2` and checks the venue's whole history so far
-against the journal (``crash_checks``). Two assets, SOL and ETH, are hedged on their own perpetuals, so the
-executor has two symbols in flight at once, and one stays tradable while the other is frozen.
+against the journal (``tests.support.invariants``). Two assets, SOL and ETH, are hedged on their own perpetuals,
+so the executor has two symbols in flight at once, and one stays tradable while the other is frozen.
 """
 
 from __future__ import annotations
@@ -21,14 +21,6 @@ from bot.config import load_config
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 from hedgesim.enums import Side
-from tests.e2e.crash_checks import (
-    UNKNOWN_GRACE,
-    Holdings,
-    VenueHistory,
-    double_live_orders,
-    journal_disagreements,
-    limit_breaches,
-)
 from tests.e2e.crash_rig import (
     JournalWatch,
     KillPlan,
@@ -36,12 +28,18 @@ from tests.e2e.crash_rig import (
     apply_fault,
     kill_modes,
     kill_point,
-    kill_when,
-    log_tail,
     plan_kill,
-    reap,
     start_bot,
     write_config,
+)
+from tests.support.bot_process import kill_when, log_tail, reap
+from tests.support.invariants import (
+    UNKNOWN_GRACE,
+    Holdings,
+    VenueHistory,
+    double_live_orders,
+    journal_disagreements,
+    limit_breaches,
 )
 
 D = Decimal

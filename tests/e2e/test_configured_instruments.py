@@ -14,8 +14,9 @@ import pytest
 
 from bot.execution.loop import LoopOptions
 from hedgesim import SimConfig, SimExchange, running_sim
-from tests.e2e.crash_rig import hedgebot, write_config
+from tests.e2e.crash_rig import write_config
 from tests.e2e.harness import running_bot
+from tests.support.bot_process import hedgebot
 
 pytestmark = pytest.mark.e2e
 D = Decimal

@@ -16,8 +16,9 @@ from bot.journal import open_reader
 from bot.risk.state import Trigger
 from hedgesim import SimConfig, SimExchange, running_sim
 from hedgesim.orders import ExecType
-from tests.e2e.crash_rig import hedgebot, write_config
+from tests.e2e.crash_rig import write_config
 from tests.e2e.harness import running_bot
+from tests.support.bot_process import hedgebot
 
 pytestmark = pytest.mark.e2e
 D = Decimal
