@@ -40,6 +40,7 @@ from tests.support.invariants import (
     double_live_orders,
     journal_disagreements,
     limit_breaches,
+    venue_symbol,
 )
 
 D = Decimal
@@ -129,7 +130,7 @@ async def _trial(
     ]
     point = kill_point(record, sim.requests, list(history.orders))
     since_row = round(record.at_ms - record.row_ms, 2) if record.row_ms is not None else None
-    return Trial(chain, number, plan, shot.killed, point, since_row, problems=tuple(problems))
+    return Trial(chain, number, plan, shot.killed, point, since_row, problems=tuple(map(str, problems)))
 
 
 async def _frozen(sim: SimServer, watch: JournalWatch) -> set[str]:
@@ -185,11 +186,6 @@ def mark(sim: SimServer, symbol: str) -> Decimal:
     """The venue's mark price of a perpetual (venue symbol) now."""
     venue = sim.engine.venue
     return venue.mark(venue.linear(symbol), sim.engine.now_ms())
-
-
-def venue_symbol(symbol: str) -> str:
-    """ "SOL/USDT:USDT" -> "SOLUSDT"."""
-    return symbol.split(":")[0].replace("/", "")
 
 
 def distribution(trials: list[Trial], seed: int) -> str:

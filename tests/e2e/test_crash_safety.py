@@ -328,4 +328,4 @@ def test_journal_disagreements_when_journal_and_venue_given_then_each_mismatch_n
     if expected is None:
         assert problems == []
     else:
-        assert any(expected in p for p in problems), problems
+        assert any(expected in str(p) for p in problems), problems

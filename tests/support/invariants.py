@@ -1,20 +1,24 @@
-"""Crash-safety invariants, checked against the venue's own history (not the bot's beliefs) and the journal.
+"""The bot's invariants, checked against the venue's own history (not the bot's beliefs) and the journal.
 
-Each check returns the problems it found as sentences (empty: the invariant holds), so a failing test says
-exactly what went wrong. The venue's history is read from the in-process simulator: every order it ever held
-(final state, creation and end times), every execution, and its request log.
+Each check returns the violations it found, each naming its ``Invariant`` and saying exactly what went wrong
+(empty: the invariant holds). The venue's history is read from the in-process simulator: every order it ever held
+(final state, creation and end times), every execution, and its request log. The crash trials check a whole
+history after each restart; the chaos harness checks it while the bot runs, what is new at a time (``checked``).
 """
 
 from __future__ import annotations
 
 import inspect
 import math
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from itertools import pairwise
+from enum import StrEnum
+from functools import cached_property
+from itertools import accumulate, pairwise
 
 from bot.config import AppConfig
 from bot.domain import OrderStatus, is_ours
@@ -48,7 +52,30 @@ JOURNAL_STATUS = {
 Holdings = Mapping[str, Sequence[tuple[int, Decimal]]]
 
 
+class Invariant(StrEnum):
+    ONE_ORDER_PER_INTENT = "one live order per intent"
+    POST_ONLY = "post-only limit orders only"
+    REDUCE_ONLY = "every reduction reduce-only"
+    NEVER_LONG = "position never long"
+    LEVERAGE = "leverage never above execution.leverage (at most 2)"
+    LIMITS = "no configured limit exceeded"
+    FILLS_JOURNALED = "every fill in the journal exactly once"
+    ORDERS_EXPLAINED = "every journal order on the venue or explained"
+    POSITIONS_EXPLAINED = "every position explained by the journal"
+    BACK_IN_BAND = "back within the band a bounded time after faults stop"
+    KEEPS_TRADING = "never halted, never refusing to restart"
+
+
 @dataclass(frozen=True, slots=True)
+class Violation:
+    invariant: Invariant
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.invariant}: {self.detail}"
+
+
+@dataclass(frozen=True)
 class VenueHistory:
     """Everything the venue did on its perpetuals, as the venue recorded it. Symbols are venue symbols."""
 
@@ -63,7 +90,16 @@ class VenueHistory:
     liquidations: int
 
     @classmethod
-    def read(cls, sim: SimServer, symbols: Sequence[str]) -> VenueHistory:
+    def read(
+        cls,
+        sim: SimServer,
+        symbols: Sequence[str],
+        creates: Sequence[RequestRecord] | None = None,
+        mark: Callable[[str, int], Decimal] | None = None,
+    ) -> VenueHistory:
+        """The venue's history on ``symbols``; ``creates``: the order-create requests, when the caller kept more of
+        them than the simulator's request log holds; ``mark``: the mark price at a moment, when the caller knows
+        better than the simulator (which applies a price gap to the past too)."""
         engine = sim.engine
         venue = engine.venue
         requests = sim.requests
@@ -74,21 +110,48 @@ class VenueHistory:
                 reads[symbol] = max(reads[symbol], _arrival(request))
         views = {s: engine.position(s) for s in symbols}
         return cls(
-            orders=tuple(o for o in venue.orders if o.category is Category.LINEAR),
+            orders=tuple(o for o in venue.orders if o.category is Category.LINEAR and o.symbol in views),
             trades=tuple(
-                e for e in engine.executions if e.exec_type is ExecType.TRADE and e.category is Category.LINEAR
+                e
+                for e in engine.executions
+                if e.exec_type is ExecType.TRADE and e.category is Category.LINEAR and e.symbol in views
             ),
-            creates=tuple(r for r in requests if r.path == CREATE),
+            creates=tuple(creates if creates is not None else (r for r in requests if r.path == CREATE)),
             trades_read_ms=dict(reads),
-            mark=lambda symbol, ms: venue.mark(venue.linear(symbol), ms),
+            mark=mark or (lambda symbol, ms: venue.mark(venue.linear(symbol), ms)),
             positions={s: v.position.size if v.position is not None else ZERO for s, v in views.items()},
             leverage={s: v.leverage for s, v in views.items()},
             liquidation_prices={s: v.liquidation for s, v in views.items() if v.position is not None},
             liquidations=len(venue.liquidations),
         )
 
+    @cached_property
+    def _positions(self) -> dict[str, tuple[list[int], list[Decimal]]]:
+        """Per symbol: trade times, and the position after each (for bisecting)."""
+        by_symbol: defaultdict[str, list[Execution]] = defaultdict(list)
+        for trade in self.trades:
+            by_symbol[trade.symbol].append(trade)
+        return {
+            symbol: (
+                [t.time_ms for t in trades],
+                list(accumulate((t.side.sign * t.qty for t in trades), initial=ZERO))[1:],
+            )
+            for symbol, trades in by_symbol.items()
+        }
+
+    @cached_property
+    def _fills(self) -> dict[str, tuple[list[int], list[Decimal]]]:
+        """Per venue order id: its fill times, and the quantity filled after each."""
+        by_order: defaultdict[str, list[Execution]] = defaultdict(list)
+        for trade in self.trades:
+            by_order[trade.order_id].append(trade)
+        return {
+            order_id: ([t.time_ms for t in trades], list(accumulate((t.qty for t in trades), initial=ZERO))[1:])
+            for order_id, trades in by_order.items()
+        }
+
     def position_at(self, symbol: str, ms: float) -> Decimal:
-        return sum((t.side.sign * t.qty for t in self.trades if t.symbol == symbol and t.time_ms <= ms), ZERO)
+        return _at(self._positions.get(symbol), ms)
 
     def worst_short_at(self, symbol: str, ms: float) -> Decimal:
         """The short the position and every sell live on ``symbol`` at ``ms`` could reach (positive)."""
@@ -103,7 +166,16 @@ class VenueHistory:
         return resting - self.position_at(symbol, ms)
 
     def _filled_at(self, order: SimOrder, ms: float) -> Decimal:
-        return sum((t.qty for t in self.trades if t.order_id == order.order_id and t.time_ms <= ms), ZERO)
+        return _at(self._fills.get(order.order_id), ms)
+
+
+def _at(series: tuple[list[int], list[Decimal]] | None, ms: float) -> Decimal:
+    """A running total's value at ``ms`` (zero before its first step)."""
+    if series is None:
+        return ZERO
+    times, totals = series
+    index = bisect_right(times, ms)
+    return totals[index - 1] if index else ZERO
 
 
 def _ms(moment: datetime) -> float:
@@ -127,18 +199,27 @@ def _live_at(order: SimOrder, ms: float) -> bool:
     return order.created_ms <= ms < _end_ms(order)
 
 
+def venue_symbol(symbol: str) -> str:
+    """ "SOL/USDT:USDT" -> "SOLUSDT"."""
+    return symbol.split(":")[0].replace("/", "")
+
+
 def holdings_at(holdings: Sequence[tuple[int, Decimal]], ms: float) -> Decimal:
     return max(((since, qty) for since, qty in holdings if since <= ms), default=(0, ZERO))[1]
+
+
+def holdings_within(holdings: Sequence[tuple[int, Decimal]], start: float, end: float) -> Decimal:
+    """The most held at any moment from ``start`` to ``end``: what a decision made from a snapshot read then could
+    have seen."""
+    return max([holdings_at(holdings, start), *(qty for since, qty in holdings if start <= since <= end)])
 
 
 # -- (a) one live order per intent -------------------------------------------------------------------------
 
 
-def double_live_orders(venue: VenueHistory, journal: Sequence[JournalOrder]) -> list[str]:
+def double_live_orders(venue: VenueHistory, journal: Sequence[JournalOrder]) -> list[Violation]:
     """Intents that ever had two orders live at the venue at once, and client ids the venue saw twice."""
-    seen: defaultdict[str, int] = defaultdict(int)
-    for order in venue.orders:
-        seen[order.link_id] += 1
+    seen: Counter[str] = Counter(order.link_id for order in venue.orders)
     problems = [f"client order id {cid} is on {n} venue orders" for cid, n in seen.items() if n > 1]
     intent_of = {o.client_order_id: o.intent_id for o in journal if o.intent_id is not None}
     by_intent: defaultdict[int, list[SimOrder]] = defaultdict(list)
@@ -153,72 +234,131 @@ def double_live_orders(venue: VenueHistory, journal: Sequence[JournalOrder]) -> 
                     f"intent {intent} had two live orders: {first.link_id} ({first.created_ms}..{_end_ms(first)}) "
                     f"and {second.link_id} (from {second.created_ms})"
                 )
-    return problems
+    return [Violation(Invariant.ONE_ORDER_PER_INTENT, p) for p in problems]
 
 
 # -- (b) limits, over the venue's history ------------------------------------------------------------------
 
 
-def limit_breaches(venue: VenueHistory, holdings: Holdings, config: AppConfig) -> list[str]:
+def limit_breaches(
+    venue: VenueHistory,
+    holdings: Holdings,
+    config: AppConfig,
+    *,
+    checked: Set[str] = frozenset(),
+    decided_ms: Mapping[str, float] | None = None,
+) -> list[Violation]:
     """Every configured limit the venue's history shows broken, and the hard rules (post-only, reduce-only buys,
-    never net long, leverage), checked at each order's creation and after each fill."""
+    never net long, leverage), checked at each order's creation and after each fill (but those ``checked`` before:
+    venue order and execution ids).
+
+    An order is judged by what its decision could know: its price against the mark when the snapshot it was
+    decided from was read (``decided_ms``, by client id; default: its creation), its short against the most held
+    from then to its creation."""
     risk = config.risk
-    problems = []
+    problems: list[Violation] = []
     for order in venue.orders:
-        problems += _order_breaches(venue, order, config)
+        if order.order_id in checked:
+            continue
+        decided = min((decided_ms or {}).get(order.link_id, order.created_ms), order.created_ms)
+        problems += _order_breaches(venue, order, config, decided)
         if order.side is Side.SELL and _rested(order):
-            problems += _exposure_breaches(venue, order, holdings, config)
+            problems += _exposure_breaches(venue, order, holdings, config, decided)
     for trade in venue.trades:
-        if (position := venue.position_at(trade.symbol, trade.time_ms)) > 0:
-            problems.append(f"{trade.symbol} was {position} contracts net long after trade {trade.exec_id}")
+        if trade.exec_id not in checked and (position := venue.position_at(trade.symbol, trade.time_ms)) > 0:
+            problems.append(
+                Violation(
+                    Invariant.NEVER_LONG, f"{trade.symbol} was {position} contracts net long after {trade.exec_id}"
+                )
+            )
     busiest = _busiest_minute([_arrival(r) for r in venue.creates])
     if busiest > risk.max_orders_per_minute:
-        problems.append(f"{busiest} orders reached the venue within a minute, above {risk.max_orders_per_minute}")
-    turnover = sum((t.qty * t.price for t in venue.trades), ZERO)
-    if turnover > risk.max_daily_turnover:
-        problems.append(f"turnover {turnover} is above risk.max_daily_turnover {risk.max_daily_turnover}")
+        problems.append(
+            Violation(
+                Invariant.LIMITS,
+                f"{busiest} orders reached the venue within a minute, above {risk.max_orders_per_minute}",
+            )
+        )
+    turnover: defaultdict[str, Decimal] = defaultdict(Decimal)
+    for trade in venue.trades:  # per UTC day, as the bot counts it
+        turnover[datetime.fromtimestamp(trade.time_ms / 1000, UTC).date().isoformat()] += trade.qty * trade.price
+    problems += [
+        Violation(
+            Invariant.LIMITS, f"turnover on {day} is {value}, above risk.max_daily_turnover {risk.max_daily_turnover}"
+        )
+        for day, value in sorted(turnover.items())
+        if value > risk.max_daily_turnover
+    ]
     allowed = min(risk.max_leverage, config.execution.leverage)
-    problems += [f"{s} leverage is {x}, above {allowed}" for s, x in venue.leverage.items() if x > allowed]
+    exposed = {o.symbol for o in venue.orders if o.status.is_open} | {s for s, x in venue.positions.items() if x}
+    problems += [
+        Violation(Invariant.LEVERAGE, f"{s} leverage is {x}, above {allowed}, with a position or order open")
+        for s, x in venue.leverage.items()
+        if x > allowed and s in exposed
+    ]
     if venue.liquidations:
-        problems.append(f"{venue.liquidations} liquidation(s) at the venue")
+        problems.append(Violation(Invariant.LIMITS, f"{venue.liquidations} liquidation(s) at the venue"))
     for symbol, price in venue.liquidation_prices.items():
         mark = venue.mark(symbol, max((t.time_ms for t in venue.trades), default=0))
         if abs(price - mark) / mark < risk.min_liquidation_distance:
-            problems.append(f"{symbol} liquidation price {price} is within {risk.min_liquidation_distance} of {mark}")
+            problems.append(
+                Violation(
+                    Invariant.LIMITS,
+                    f"{symbol} liquidation price {price} is within {risk.min_liquidation_distance} of {mark}",
+                )
+            )
     return problems
 
 
-def _order_breaches(venue: VenueHistory, order: SimOrder, config: AppConfig) -> list[str]:
+def _order_breaches(venue: VenueHistory, order: SimOrder, config: AppConfig, decided: float) -> list[Violation]:
     risk = config.risk
     name = f"order {order.link_id} on {order.symbol}"
     problems = []
     if order.time_in_force is not TimeInForce.POST_ONLY:
-        problems.append(f"{name} is {order.order_type} {order.time_in_force}, not a post-only limit order")
+        problems.append(
+            Violation(Invariant.POST_ONLY, f"{name} is {order.order_type} {order.time_in_force}, not post-only")
+        )
     if order.side is Side.BUY and not order.reduce_only:
-        problems.append(f"{name} is a buy that is not reduce-only")
+        problems.append(Violation(Invariant.REDUCE_ONLY, f"{name} is a buy that is not reduce-only"))
     if (notional := order.qty * order.price) > risk.max_order_notional:
-        problems.append(f"{name} is worth {notional}, above risk.max_order_notional {risk.max_order_notional}")
+        problems.append(
+            Violation(
+                Invariant.LIMITS, f"{name} is worth {notional}, above risk.max_order_notional {risk.max_order_notional}"
+            )
+        )
     if _rested(order):
-        mark = venue.mark(order.symbol, order.created_ms)
+        mark = venue.mark(order.symbol, int(decided))
         if (deviation := abs(order.price - mark) / mark * BPS) > risk.max_price_deviation_bps:
-            problems.append(f"{name} at {order.price} is {deviation:.1f} bps from the mark {mark}")
+            problems.append(
+                Violation(Invariant.LIMITS, f"{name} at {order.price} is {deviation:.1f} bps from the mark {mark}")
+            )
     return problems
 
 
-def _exposure_breaches(venue: VenueHistory, order: SimOrder, holdings: Holdings, config: AppConfig) -> list[str]:
+def _exposure_breaches(
+    venue: VenueHistory, order: SimOrder, holdings: Holdings, config: AppConfig, decided: float
+) -> list[Violation]:
     """The shorts the positions and every live sell could reach, the moment ``order`` was created."""
     at = order.created_ms
     worst = {symbol: venue.worst_short_at(symbol, at) for symbol in holdings}
-    allowed = holdings_at(holdings[order.symbol], at) * config.risk.max_hedge_ratio
+    allowed = holdings_within(holdings[order.symbol], decided, at) * config.risk.max_hedge_ratio
     problems = []
     if worst[order.symbol] > allowed:
         problems.append(
-            f"with order {order.link_id} the {order.symbol} short could reach {worst[order.symbol]} contracts, "
-            f"above the {allowed} allowed (holdings x risk.max_hedge_ratio)"
+            Violation(
+                Invariant.LIMITS,
+                f"with order {order.link_id} the {order.symbol} short could reach {worst[order.symbol]} contracts, "
+                f"above the {allowed} allowed (holdings x risk.max_hedge_ratio)",
+            )
         )
     total = sum((max(short, ZERO) * venue.mark(symbol, at) for symbol, short in worst.items()), ZERO)
     if total > config.risk.max_total_hedge_notional:
-        problems.append(f"with order {order.link_id} the hedges could reach {total}, above max_total_hedge_notional")
+        problems.append(
+            Violation(
+                Invariant.LIMITS,
+                f"with order {order.link_id} the hedges could reach {total}, above max_total_hedge_notional",
+            )
+        )
     return problems
 
 
@@ -241,13 +381,13 @@ def journal_disagreements(
     fills: Sequence[JournalFill],
     explained: Mapping[str, Decimal],
     last_cycle: datetime,
-) -> list[str]:
+) -> list[Violation]:
     """Venue orders the journal lacks, journal outcomes that are pending without reason or contradict the venue,
-    fills missed or invented, and positions the journal cannot explain. ``explained`` is per venue symbol;
-    ``last_cycle`` is when the bot's newest cycle started (it looked up every unknown order after that)."""
+    fills missed, invented or recorded twice, and positions the journal cannot explain. ``explained`` is per venue
+    symbol; ``last_cycle`` is when the bot's newest cycle started (it looked up every unknown order after that)."""
     journal = {o.client_order_id: o for o in orders}
     problems = [
-        f"venue order {o.link_id} ({o.status}) is not in the journal"
+        Violation(Invariant.ORDERS_EXPLAINED, f"venue order {o.link_id} ({o.status}) is not in the journal")
         for o in venue.orders
         if not is_ours(o.link_id) or o.link_id not in journal
     ]
@@ -258,28 +398,38 @@ def journal_disagreements(
             problems += _pending(record, order, orders, last_cycle)
         else:
             problems += _order_disagreement(record, order, last_cycle)
+    problems += _fill_disagreements(venue, fills)
     journaled = {f.fill.trade_id for f in fills}
-    trades = {t.exec_id for t in venue.trades}
-    problems += [f"journal fill {trade_id} never happened at the venue" for trade_id in sorted(journaled - trades)]
     unseen = [t for t in venue.trades if t.exec_id not in journaled]
-    problems += [
-        f"fill {t.exec_id} of {t.link_id} at {t.time_ms} is missing from the journal (read at {venue.trades_read_ms})"
-        for t in unseen
-        if t.time_ms < venue.trades_read_ms.get(t.symbol, 0)
-    ]
     for symbol, position in venue.positions.items():
         since_read = sum((t.side.sign * t.qty for t in unseen if t.symbol == symbol), ZERO)
         if explained.get(symbol, ZERO) + since_read != position:
             problems.append(
-                f"the journal explains {symbol} {explained.get(symbol, ZERO)} (+{since_read} filled since it last "
-                f"read), the venue holds {position}"
+                Violation(
+                    Invariant.POSITIONS_EXPLAINED,
+                    f"the journal explains {symbol} {explained.get(symbol, ZERO)} (+{since_read} filled since it last "
+                    f"read), the venue holds {position}",
+                )
             )
     return problems
 
 
+def _fill_disagreements(venue: VenueHistory, fills: Sequence[JournalFill]) -> list[Violation]:
+    counted = Counter(f.fill.trade_id for f in fills)
+    trades = {t.exec_id for t in venue.trades}
+    problems = [f"journal fill {trade_id} never happened at the venue" for trade_id in sorted(counted.keys() - trades)]
+    problems += [f"venue fill {trade_id} is in the journal {n} times" for trade_id, n in counted.items() if n > 1]
+    problems += [
+        f"fill {t.exec_id} of {t.link_id} at {t.time_ms} is missing from the journal (read at {venue.trades_read_ms})"
+        for t in venue.trades
+        if t.exec_id not in counted and t.time_ms < venue.trades_read_ms.get(t.symbol, 0)
+    ]
+    return [Violation(Invariant.FILLS_JOURNALED, p) for p in problems]
+
+
 def _pending(
     record: JournalOrder, order: SimOrder | None, orders: Sequence[JournalOrder], last_cycle: datetime
-) -> list[str]:
+) -> list[Violation]:
     """An order whose outcome the journal does not know is acceptable only while the bot could not know it: the
     venue did not have it when the bot last looked (a held request may land later), the executor's grace for it
     has not run out, and nothing was sent on its symbol since (frozen)."""
@@ -296,18 +446,19 @@ def _pending(
     ]
     if later:
         problems.append(f"orders {later} were sent on {record.symbol} while {cid} was unknown (not frozen)")
-    return problems
+    return [Violation(Invariant.ORDERS_EXPLAINED, p) for p in problems]
 
 
-def _order_disagreement(record: JournalOrder, order: SimOrder | None, last_cycle: datetime) -> list[str]:
+def _order_disagreement(record: JournalOrder, order: SimOrder | None, last_cycle: datetime) -> list[Violation]:
     cid, status = record.client_order_id, record.status
+    problem = None
     if order is None:
-        return [] if status is OrderStatus.REJECTED else [f"journal order {cid} is {status}, the venue never had it"]
-    expected = JOURNAL_STATUS[order.status]
-    if status is OrderStatus.OPEN and expected is not OrderStatus.OPEN and order.updated_ms >= _ms(last_cycle):
-        return []  # it ended during or after the bot's last cycle, whose snapshot still saw it open: the next records it
-    if status is not expected:
-        return [f"journal order {cid} is {status}, the venue's is {order.status}"]
-    if status is not None and status.is_final and (record.filled or ZERO) != order.cum_qty:
-        return [f"journal order {cid} filled {record.filled}, the venue's filled {order.cum_qty}"]
-    return []
+        problem = None if status is OrderStatus.REJECTED else f"journal order {cid} is {status}, the venue never had it"
+    elif status is OrderStatus.OPEN and JOURNAL_STATUS[order.status] is not OrderStatus.OPEN:
+        if order.updated_ms < _ms(last_cycle):  # else it ended during or after the bot's last look: the next records it
+            problem = f"journal order {cid} is {status}, the venue's is {order.status}"
+    elif status is not JOURNAL_STATUS[order.status]:
+        problem = f"journal order {cid} is {status}, the venue's is {order.status}"
+    elif status is not None and status.is_final and (record.filled or ZERO) != order.cum_qty:
+        problem = f"journal order {cid} filled {record.filled}, the venue's filled {order.cum_qty}"
+    return [] if problem is None else [Violation(Invariant.ORDERS_EXPLAINED, problem)]
