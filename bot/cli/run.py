@@ -23,6 +23,7 @@ from bot.execution.approval import Approver, AutoApprover
 from bot.execution.ids import run_id_for
 from bot.execution.interrupts import Interrupts
 from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
+from bot.execution.outage import VENUE_DOWN
 from bot.execution.summary import CycleOutcome
 from bot.journal import journal_path, open_journal
 from bot.risk.kill_switch import check_kill_switch
@@ -33,6 +34,7 @@ log = structlog.get_logger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_HALTED = 3
+LEFT_ON_THE_BOOK = "the venue cannot be read to cancel our resting orders: they are left on the book"
 
 HELP = "run the hedging loop: keep the short within its band (approving each order, or unattended)"
 DESCRIPTION = """\
@@ -51,7 +53,8 @@ nothing and says so, and the next one tries again: trading resumes by itself onc
 orders stay unless the outage lasts risk.max_outage; then they are cancelled (once the venue takes the
 cancels) and a venue_unreachable alert is raised. The pause and the resumption are journaled. A venue that
 cannot be read at start-up is refused like a failed preflight (exit code 1, no halt): run the bot under a
-supervisor that restarts it.
+supervisor that restarts it. A stop or halt while the venue cannot be read says that the resting orders are
+left on the book.
 
 Stopping: Ctrl-C or SIGTERM finishes the step in flight, cancels the bot's resting orders, keeps positions
 and exits 0. The kill switch (the file named by risk.kill_switch_file, or SIGUSR1) halts at once: resting
@@ -60,7 +63,8 @@ orders are cancelled, positions kept, exit code 3, and later runs stay halted un
 had not answered is rejected, unsent) or between cycles. When --cycles/--once are done, resting orders are
 left for the next run, which picks them up. Fills and funding are synced once more before any run ends.
 
-exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
+exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue; or stopped while the venue could not
+be read to cancel our resting orders, which stay on the book), 2 bad configuration, 3 halted.
 
 examples:
   hedgebot run --config my.toml --once               one cycle, then exit
@@ -136,15 +140,20 @@ async def drive(
             )
             code = await (body(loop) if body else loop.run(options))
             if stop.is_set():
-                cancelled = await loop.cancel_our_orders("stopped by signal")
-                out.print(f"stopped: {cancelled} resting order(s) cancelled; positions kept", markup=False)
+                try:
+                    cancelled = await loop.cancel_our_orders("stopped by signal")
+                    out.print(f"stopped: {cancelled} resting order(s) cancelled; positions kept", markup=False)
+                except VENUE_DOWN as exc:  # stopped all the same, not halted: the next run adopts them
+                    code = EXIT_FAILED
+                    err.print(f"stopped, but {LEFT_ON_THE_BOOK} ({exc}); positions kept", markup=False)
             await loop.stop(code, "stopped" if stop.is_set() else "done")
             return code
         except HaltRequested as exc:
-            await loop.halt(str(exc))
+            on_halt = await loop.halt(str(exc))
             await loop.stop(EXIT_HALTED, f"halted: {exc}")
             hint = resume_hint(options.command, loop.kill_switch)
-            err.print(f"HALTED: {exc}. Resting orders cancelled, positions kept. {hint}", markup=False)
+            orders = "Resting orders cancelled" if on_halt is not None else LEFT_ON_THE_BOOK.capitalize()
+            err.print(f"HALTED: {exc}. {orders}, positions kept. {hint}", markup=False)
             return EXIT_HALTED
         except (PreflightError, ReconciliationError) as exc:
             journal.record_error(run_id if loop.started else None, type(exc).__name__, str(exc))
@@ -154,13 +163,15 @@ async def drive(
             # Fail closed: an unexpected error halts, cancels our resting orders and exits non-zero.
             log.exception("run.crashed", error=str(exc))
             journal.record_error(run_id if loop.started else None, type(exc).__name__, str(exc))
+            on_crash = None
             try:
-                await loop.halt(f"{type(exc).__name__}: {exc}", Trigger.FATAL_ERROR)
+                on_crash = await loop.halt(f"{type(exc).__name__}: {exc}", Trigger.FATAL_ERROR)
             except Exception:
                 log.exception("run.halt_failed")
             await loop.stop(EXIT_FAILED, f"crashed: {exc}")
             if isinstance(exc, HedgebotError):
-                err.print(f"hedgebot: {exc}. HALTED: resting orders cancelled, positions kept.", markup=False)
+                orders = "resting orders cancelled" if on_crash is not None else LEFT_ON_THE_BOOK
+                err.print(f"hedgebot: {exc}. HALTED: {orders}, positions kept.", markup=False)
                 return EXIT_FAILED
             raise
         finally:

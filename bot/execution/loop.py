@@ -203,10 +203,15 @@ class HedgeLoop:
         read = await self.port.fetch_positions(tuple(symbols) if symbols is not None else self._hedge_symbols())
         return {symbol: p.contracts for symbol, p in sorted(read.items()) if p.contracts != ZERO}
 
-    async def halt(self, detail: str, trigger: Trigger = Trigger.KILL_SWITCH) -> None:
-        """HALTED at once: journal the state change, cancel our resting orders, keep positions."""
+    async def halt(self, detail: str, trigger: Trigger = Trigger.KILL_SWITCH) -> int | None:
+        """HALTED at once: journal the state change, cancel our resting orders, keep positions. Returns how many
+        were cancelled, or None if the venue could not be read to cancel them (they stay on the book)."""
         self._apply([StateEvent(trigger, detail)])
-        await self.cancel_our_orders(f"halted: {detail}")
+        try:
+            return await self.cancel_our_orders(f"halted: {detail}")
+        except VENUE_DOWN as exc:
+            log.error("halt.orders_not_cancelled", error=str(exc))
+            return None
 
     # -- the loop -------------------------------------------------------------------------------------------
 

@@ -6,6 +6,9 @@ Found by held-out probes (issue 13): any read outage longer than the read retrie
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +26,10 @@ from bot.execution.loop import LoopOptions
 from bot.execution.outage import JOURNAL_BACK, JOURNAL_DOWN
 from bot.execution.summary import CycleOutcome
 from bot.journal import open_reader
+from hedgesim import SimConfig, SimExchange, running_sim
+from tests.e2e.crash_rig import start_bot, write_config
 from tests.e2e.harness import Harness, running_bot
+from tests.support.bot_process import log_since, log_tail, reap, wait_for_log, wait_until
 
 pytestmark = pytest.mark.e2e
 D = Decimal
@@ -123,3 +129,44 @@ def test_cycle_line_when_paused_then_says_nothing_was_sent_and_why() -> None:
 
 def test_unwind_when_a_cycle_is_paused_then_it_is_never_taken_for_flat() -> None:
     assert not nothing_left_to_send(paused_cycle())  # its empty instrument list says nothing about positions
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sent", "exit_code", "state", "said"),
+    [
+        (signal.SIGTERM, 1, TradingState.ACTIVE, "stopped, but the venue cannot be read"),
+        (signal.SIGUSR1, 3, TradingState.HALTED, "HALTED: halt signal received (SIGUSR1). The venue cannot be read"),
+    ],
+    ids=["SIGTERM stops, not halted", "SIGUSR1 halts"],
+)
+async def test_run_when_signalled_during_an_outage_then_ends_as_asked_and_says_its_orders_are_left(
+    tmp_path: Path, sent: signal.Signals, exit_code: int, state: TradingState, said: str
+) -> None:
+    engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000), "SOL": D(100)}, rate_limits=False))
+    async with running_sim(engine=engine) as sim:
+        config = write_config(tmp_path, sim.url)
+        config.write_text(
+            config.read_text().replace('interval = "0.5s"', 'interval = "0.5s"\npassive_offset_ticks = 100')
+        )
+        log = tmp_path / "bot.log"
+        bot = await start_bot(config, cycles=1000, log=log)
+        try:
+            assert await wait_until(lambda: len(engine.venue.orders.open_orders()) >= 5), log_tail(log)
+            sim.fault("maintenance")  # from now on the venue answers nothing but 503
+            await wait_for_log(log, "venue.unreachable")
+            bot.send_signal(sent)
+            code = await asyncio.wait_for(bot.wait(), timeout=30)
+        finally:
+            await reap(bot)
+        assert code == exit_code, log_tail(log)
+        assert said in log_since(log)
+        assert engine.venue.orders.open_orders()  # left on the book, as said
+        with open_reader(tmp_path / "journal.sqlite") as journal:
+            latest = journal.latest_risk_state()
+            assert (latest.trading if latest else TradingState.ACTIVE) is state
+        with sqlite3.connect(tmp_path / "journal.sqlite") as conn:
+            ended = conn.execute(
+                "SELECT COUNT(*) FROM runs LEFT JOIN run_stops USING (run_id) WHERE stopped_ms IS NULL"
+            )
+            assert ended.fetchone() == (0,)  # recorded as ended all the same

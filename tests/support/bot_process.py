@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,11 +66,18 @@ def log_since(log: Path, start: int = 0) -> str:
 
 async def wait_for_log(log: Path, text: str, count: int = 1, seconds: float = 20.0) -> None:
     """Until ``text`` appears ``count`` times in ``log``."""
-    for _ in range(int(seconds / 0.05)):
-        if log_since(log).count(text) >= count:
-            return
+    if not await wait_until(lambda: log_since(log).count(text) >= count, seconds):
+        raise AssertionError(f"{text!r} never appeared {count} time(s) in the log:\n{log_tail(log)}")
+
+
+async def wait_until(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
+    """Until ``condition()`` holds (True), or ``seconds`` have passed (False)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
         await asyncio.sleep(0.05)
-    raise AssertionError(f"{text!r} never appeared {count} time(s) in the log:\n{log_tail(log)}")
+    return True
 
 
 def log_tail(log: Path, lines: int = 25) -> str:
