@@ -20,7 +20,8 @@ hangs, HTTP 5xx, maintenance, 10006 and 403 rate limits, lost responses, clock s
 gaps, someone else trading on the account) and SIGKILLs of the bot with restarts. Invariants are checked every few
 seconds; one summary line at the end. Exit code 1 if any invariant broke.
 
---soak runs without kills and measures the bot's memory and open files and the journal's growth per simulated day.
+--soak runs without kills, with as many faults a minute as the release check at its speed, and measures the bot's
+memory and open files and the journal's growth per simulated day.
 Logs, the journal and summary.json go to --out.
 
 examples:
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(
         out=args.out, seed=args.seed, hours=args.hours, speed=args.speed, kinds=kinds, bound=args.bound,
         soak=args.soak, sample=args.sample or (SOAK_SAMPLE if args.soak else default.sample),
+        intensity=default.speed / args.speed if args.soak else default.intensity,  # the soak: as many a minute
     )  # fmt: skip
     summary = asyncio.run(run(options))
     for violation in summary.violations:

@@ -83,6 +83,7 @@ class Options:
     speed: float = 60.0  # historical seconds per wall second
     sample: str = "2025-10-liquidation-cascade"  # a key of ``PROFILES``; the soak's is SOAK_SAMPLE
     kinds: frozenset[Kind] = frozenset(Kind)
+    intensity: float = 1.0  # times the faults per simulated hour of ``schedule.RATES``
     bound: float = 60.0  # wall seconds the bot may stay out of band once nothing disturbs it
     check_every: float = 2.0  # wall seconds between checks
     soak: bool = False  # no kills; the bot's memory and open files sampled, the journal's growth measured
@@ -120,7 +121,7 @@ class Summary:
             f"{sum(self.faults.values())} faults of {len(self.faults)} kinds ({faults}); {self.restarts} restarts"
             f" ({self.refusals} refused while the venue was unreadable); {self.orders} orders, {self.fills} fills;"
             f" {len(self.violations)} invariant violations; out of band {self.out_of_band_hours:.2f} h"
-            f" ({self.out_of_band_hours / self.hours:.1%}), longest recovery {self.longest_recovery:.0f} s"
+            f" ({self.out_of_band_hours / (self.wall_seconds * o.speed / 3600):.1%} of the run), longest recovery {self.longest_recovery:.0f} s"
             f" (bound {o.bound:g} s)"
         )
 
@@ -160,7 +161,9 @@ async def run(options: Options) -> Summary:
     for stale in ("journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm", "bot.log", "summary.json"):
         (out / stale).unlink(missing_ok=True)
     kinds = options.kinds - {Kind.KILL} if options.soak else options.kinds
-    schedule = options.schedule or build(options.seed, options.hours, options.speed, tuple(profile.holdings), kinds)
+    schedule = options.schedule or build(
+        options.seed, options.hours, options.speed, tuple(profile.holdings), kinds, options.intensity
+    )
     engine = SimExchange.realtime(
         SimConfig(
             sample=profile.sample,

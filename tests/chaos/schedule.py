@@ -125,8 +125,11 @@ class Schedule:
         return any(start <= moment < end for start, end in self.storms)
 
 
-def build(seed: int, hours: float, speed: float, assets: tuple[str, ...], kinds: frozenset[Kind]) -> Schedule:
-    """The schedule of a run of ``hours`` simulated hours at ``speed`` historical seconds per second."""
+def build(
+    seed: int, hours: float, speed: float, assets: tuple[str, ...], kinds: frozenset[Kind], intensity: float = 1.0
+) -> Schedule:
+    """The schedule of a run of ``hours`` simulated hours at ``speed`` historical seconds per second, with
+    ``intensity`` times the faults and holdings changes of ``RATES`` (kills as they are)."""
     rng = random.Random(f"chaos/{seed}")
     wall = hours * 3600 / speed
     rounds = max(1, int(wall // (STORM_SECONDS + CALM_SECONDS)))  # rounds at least as long as one storm and calm
@@ -135,13 +138,13 @@ def build(seed: int, hours: float, speed: float, assets: tuple[str, ...], kinds:
     storms = tuple((n * length + (length * WARM_UP if n == 0 else 0), n * length + storm) for n in range(rounds))
     faults: list[Fault] = []
     for kind in sorted(kinds):
-        expected = RATES[kind] * hours
+        expected = RATES[kind] * hours * (1 if kind is Kind.KILL else intensity)
         count = max(1, round(expected)) if kind is Kind.KILL else _poisson(rng, expected)
         moments = _spread(rng, count, storms) if kind is Kind.KILL else [_moment(rng, storms) for _ in range(count)]
         faults += [_fault(rng, kind, moment, assets) for moment in moments]
     transfers = [
         Transfer(_moment(rng, storms), rng.choice(assets), _share(rng))
-        for _ in range(max(1, _poisson(rng, TRANSFERS_PER_HOUR * hours)))
+        for _ in range(max(1, _poisson(rng, TRANSFERS_PER_HOUR * hours * intensity)))
     ]
     return Schedule(
         tuple(sorted(faults, key=lambda f: f.at)), tuple(sorted(transfers, key=lambda t: t.at)), wall, storms

@@ -8,6 +8,7 @@ Bugs:
   blind_retry      after an ambiguous order creation (no answer in time), send the intent again at once instead
                    of freezing the symbol and looking the order up by its client id
   no_reduce_only   send every order without reduce-only, so a reduction could grow the other way
+  half_hedge       the fixed-ratio policy hedges half of its configured ratio, so the hedge never reaches its band
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ BUGS = {
         "bot.exchange.ccxt_adapter",
         '            params["reduceOnly"] = True\n',
         "            pass\n",
+    ),
+    "half_hedge": Bug(
+        "policies.ratio",
+        '        return self.default, "policy ratio"\n',
+        '        return self.default / 2, "policy ratio"\n',
     ),
 }
 

@@ -25,6 +25,7 @@ pytestmark = [
 ]
 D = Decimal
 SEED = int(os.environ.get("HEDGEBOT_CHAOS_SEED", "2"))
+BOUND = 30.0  # seconds the bot may stay out of band once calm, in the seeded-bug runs (shorter than by default)
 
 
 @pytest.mark.timeout(300)
@@ -50,21 +51,26 @@ def a_withdrawal() -> Schedule:
     return Schedule((), (Transfer(8, "SOL", D("-0.25")),), 25.0, ((0.0, 10.0),))
 
 
+def calm() -> Schedule:
+    """Nothing at all: the bot builds its hedge and keeps it."""
+    return Schedule((), (), 20.0, ((0.0, 0.0),))
+
+
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize(
     ("bug", "schedule", "caught"),
     [
         pytest.param("blind_retry", lost_creates, Invariant.ONE_ORDER_PER_INTENT, id="blind retry of a create"),
         pytest.param("no_reduce_only", a_withdrawal, Invariant.REDUCE_ONLY, id="reduction without reduce-only"),
+        pytest.param("half_hedge", calm, Invariant.BACK_IN_BAND, id="a hedge that never reaches its band"),
     ],
 )
 async def test_chaos_when_a_bug_is_seeded_into_the_bot_then_the_run_fails_naming_its_invariant(
     tmp_path: Path, bug: str, schedule: Callable[[], Schedule], caught: Invariant
 ) -> None:
-    sound = await run(Options(out=tmp_path / "sound", speed=120, schedule=schedule()))
+    sound = await run(Options(out=tmp_path / "sound", speed=120, schedule=schedule(), bound=BOUND))
     assert sound.ok, "\n".join(map(str, sound.violations))  # the schedule alone breaks nothing...
-    seeded = Options(
-        out=tmp_path / bug, speed=120, schedule=schedule(), runner=("-m", "tests.chaos.seeded_bug", bug), fail_fast=True
-    )
+    runner = ("-m", "tests.chaos.seeded_bug", bug)
+    seeded = Options(out=tmp_path / bug, speed=120, schedule=schedule(), bound=BOUND, runner=runner, fail_fast=True)
     summary = await run(seeded)
     assert caught in {v.invariant for v in summary.violations}, summary.line()  # ...the bug does
