@@ -30,6 +30,7 @@ from hedgesim.instruments import Category
 from tests.chaos.world import World
 from tests.support.invariants import (
     CREATE,
+    TICKERS,
     Invariant,
     VenueHistory,
     Violation,
@@ -42,6 +43,7 @@ from tests.support.invariants import (
 
 ZERO = Decimal(0)
 SETTLE_CYCLES = 2  # journaled cycles after the last disturbance before the journal must agree with the venue
+KEPT = (CREATE, TICKERS)  # requests the checks need: order creations, and the bot's reads of the marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,7 @@ class JournalView:
     orders: tuple[JournalOrder, ...]
     fills: tuple[JournalFill, ...]
     explained: dict[str, Decimal]  # per venue symbol
-    decided_ms: dict[str, float]  # client order id -> when the cycle that decided it started
+    decided_ms: dict[str, float]  # client order id -> when the risk gate approved its intent
     cycles_since: int  # cycles journaled after the last disturbance
     last_cycle_ms: int | None
     stopped_ms: int | None  # when the newest run was recorded as ended, if it was
@@ -77,7 +79,7 @@ class Monitor:
     violations: list[Violation] = field(default_factory=list)
     band: BandTally = field(default_factory=BandTally)
     checks: int = 0  # ticks that checked the journal against the venue
-    _creates: list[RequestRecord] = field(default_factory=list)
+    _requests: list[RequestRecord] = field(default_factory=list)  # the checks' requests, kept past the sim's log
     _seq: int = 0
     _checked: set[str] = field(default_factory=set)  # venue order and execution ids checked at their creation
     _last_tick: float | None = None
@@ -139,11 +141,11 @@ class Monitor:
         return new
 
     def _history(self) -> VenueHistory:
-        for record in self.sim.requests:  # the simulator's log is bounded: keep every create it ever saw
-            if record.seq > self._seq and record.path == CREATE:
-                self._creates.append(record)
+        for record in self.sim.requests:  # the simulator's log is bounded: keep what the checks read in it
+            if record.seq > self._seq and record.path in KEPT:
+                self._requests.append(record)
         self._seq = max((r.seq for r in self.sim.requests), default=self._seq)
-        return VenueHistory.read(self.sim, self.symbols, self._creates, self.world.mark)
+        return VenueHistory.read(self.sim, self.symbols, self._requests, self.world.mark)
 
     def _agreement(self, history: VenueHistory, view: JournalView, read_ms: float) -> list[Violation]:
         """The journal against the venue, as of the bot's last look (fills before ``read_ms`` must be in)."""
@@ -164,10 +166,10 @@ class Monitor:
             state = reader.latest_risk_state()
         conn = sqlite3.connect(f"{self.journal.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            decided = dict(
+            decided = dict(  # when the risk gate approved each order's intent, from the cycle's snapshot
                 conn.execute(
-                    "SELECT o.client_order_id, c.at_ms FROM orders o JOIN intents i ON i.intent_id = o.intent_id"
-                    " JOIN cycles c ON c.cycle_id = i.cycle_id"
+                    "SELECT o.client_order_id, MIN(r.at_ms) FROM orders o JOIN risk_decisions r"
+                    " ON r.intent_id = o.intent_id AND r.stage = 'plan' GROUP BY o.client_order_id"
                 ).fetchall()
             )
             since = int(self.world.disturbed_until * 1000)

@@ -68,6 +68,18 @@ PROFILES = {
 }
 
 
+@dataclass(slots=True)
+class Freeze:
+    """Public market data of ``base`` (every asset's for None) served as of ``since`` until ``until`` (exchange ms)."""
+
+    base: str | None
+    since: int
+    until: int | None = None
+
+    def covers(self, ms: int) -> bool:
+        return self.since <= ms and (self.until is None or ms < self.until)
+
+
 class World:
     """Applies faults and holdings changes to ``sim``; times are the wall clock (``time.time``) in seconds."""
 
@@ -82,6 +94,7 @@ class World:
         self.faulted_until = 0.0  # wall seconds: the end of the latest fault known
         self._undo: list[tuple[float, Fault]] = []  # windows to close: (wall end, fault)
         self._gaps: list[tuple[int, str, Decimal]] = []  # (exchange ms, base, factor) of every price jump
+        self._freezes: list[Freeze] = []  # every stretch of stale public data
 
     # -- faults -------------------------------------------------------------------------------------------
 
@@ -100,6 +113,8 @@ class World:
             )
         elif fault.kind is Kind.STALE_DATA:
             engine.freeze(fault.asset)
+            if not any(f.base == fault.asset and f.until is None for f in self._freezes):
+                self._freezes.append(Freeze(fault.asset, engine.now_ms()))  # as the venue does: the first one holds
         elif fault.kind is Kind.PRICE_GAP:
             assert fault.asset is not None
             self._jump(fault.asset, 1 + fault.move)
@@ -121,6 +136,9 @@ class World:
             self._undo.remove((end, fault))
             if fault.kind is Kind.STALE_DATA:
                 engine.unfreeze(fault.asset)
+                for freeze in self._freezes:  # every asset's, for None: as the venue does
+                    if freeze.until is None and (fault.asset is None or freeze.base == fault.asset):
+                        freeze.until = engine.now_ms()
             else:
                 assert fault.asset is not None
                 self._jump(fault.asset, 1 / (1 + fault.move))  # back where the replay is
@@ -135,16 +153,17 @@ class World:
         self._gaps.append((self.sim.engine.now_ms(), base, factor))
 
     def mark(self, symbol: str, ms: int) -> Decimal:
-        """The mark of a perpetual at ``ms`` with the price jumps in force then (the simulator applies today's to
-        every moment)."""
+        """The mark of a perpetual the venue published at ``ms``: as of the freeze while its data was stale, with
+        the price jumps in force at ``ms`` (the simulator applies today's jumps to every moment)."""
         venue = self.sim.engine.venue
         instrument = venue.linear(symbol)
+        shown = min([ms, *(f.since for f in self._freezes if f.base in (None, instrument.base) and f.covers(ms))])
         now = then = D(1)
         for at, base, factor in self._gaps:
             if base == instrument.base:
                 now *= factor
                 then *= factor if at <= ms else 1
-        return venue.mark(instrument, ms) / now * then
+        return venue.mark(instrument, shown) / now * then
 
     def disturb(self, until: float) -> None:
         self.disturbed_until = max(self.disturbed_until, until)

@@ -36,6 +36,7 @@ BPS = Decimal(10000)
 MINUTE_MS = 60_000
 CREATE = "/v5/order/create"
 TRADES = "/v5/execution/list"
+TICKERS = "/v5/market/tickers"
 # How long the executor keeps an order that the venue does not know as "unknown" (symbol frozen) before it
 # concludes the request never arrived: ``Executor(unknown_grace=...)``'s default, which `hedgebot run` uses.
 UNKNOWN_GRACE: timedelta = inspect.signature(Executor).parameters["unknown_grace"].default
@@ -88,21 +89,22 @@ class VenueHistory:
     leverage: Mapping[str, Decimal]
     liquidation_prices: Mapping[str, Decimal]
     liquidations: int
+    ticker_reads: tuple[float, ...] = ()  # when requests for the perpetuals' tickers (marks) arrived, in order
 
     @classmethod
     def read(
         cls,
         sim: SimServer,
         symbols: Sequence[str],
-        creates: Sequence[RequestRecord] | None = None,
+        requests: Sequence[RequestRecord] | None = None,
         mark: Callable[[str, int], Decimal] | None = None,
     ) -> VenueHistory:
-        """The venue's history on ``symbols``; ``creates``: the order-create requests, when the caller kept more of
-        them than the simulator's request log holds; ``mark``: the mark price at a moment, when the caller knows
-        better than the simulator (which applies a price gap to the past too)."""
+        """The venue's history on ``symbols``; ``requests``: the requests it received, when the caller kept more of
+        them than the simulator's log holds; ``mark``: the mark the venue published at a moment, when the caller
+        knows better than the simulator (which applies today's price gap to the past, and ignores frozen data)."""
         engine = sim.engine
         venue = engine.venue
-        requests = sim.requests
+        requests = sim.requests if requests is None else requests
         reads: defaultdict[str, float] = defaultdict(float)
         for request in requests:
             if request.path == TRADES and request.params.get("execType") == "Trade":  # not the funding reads
@@ -116,14 +118,22 @@ class VenueHistory:
                 for e in engine.executions
                 if e.exec_type is ExecType.TRADE and e.category is Category.LINEAR and e.symbol in views
             ),
-            creates=tuple(creates if creates is not None else (r for r in requests if r.path == CREATE)),
+            creates=tuple(r for r in requests if r.path == CREATE),
             trades_read_ms=dict(reads),
             mark=mark or (lambda symbol, ms: venue.mark(venue.linear(symbol), ms)),
             positions={s: v.position.size if v.position is not None else ZERO for s, v in views.items()},
             leverage={s: v.leverage for s, v in views.items()},
             liquidation_prices={s: v.liquidation for s, v in views.items() if v.position is not None},
             liquidations=len(venue.liquidations),
+            ticker_reads=tuple(
+                sorted(_arrival(r) for r in requests if r.path == TICKERS and r.params.get("category") == "linear")
+            ),
         )
+
+    def read_before(self, ms: float) -> float:
+        """When the bot last read the marks before ``ms`` (``ms`` itself if it never did): the mark it decided by."""
+        index = bisect_right(self.ticker_reads, ms)
+        return self.ticker_reads[index - 1] if index else ms
 
     @cached_property
     def _positions(self) -> dict[str, tuple[list[int], list[Decimal]]]:
@@ -252,15 +262,15 @@ def limit_breaches(
     never net long, leverage), checked at each order's creation and after each fill (but those ``checked`` before:
     venue order and execution ids).
 
-    An order is judged by what its decision could know: its price against the mark when the snapshot it was
-    decided from was read (``decided_ms``, by client id; default: its creation), its short against the most held
-    from then to its creation."""
+    An order is judged by what its decision could know: its price against the mark the venue published when the
+    bot last read it before deciding (``decided_ms``, by client id: when the risk gate approved it; default: its
+    creation), its short against the most held from then to its creation."""
     risk = config.risk
     problems: list[Violation] = []
     for order in venue.orders:
         if order.order_id in checked:
             continue
-        decided = min((decided_ms or {}).get(order.link_id, order.created_ms), order.created_ms)
+        decided = venue.read_before(min((decided_ms or {}).get(order.link_id, order.created_ms), order.created_ms))
         problems += _order_breaches(venue, order, config, decided)
         if order.side is Side.SELL and _rested(order):
             problems += _exposure_breaches(venue, order, holdings, config, decided)
