@@ -18,18 +18,30 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from bot import limits
 from bot.alerts.config import AlertsConfig, check_alerts, resolve_destinations
 from bot.alerts.settings import Destination
+from bot.config_env import attribute_to_environment, environment_problems
 from bot.config_errors import format_validation_error
 from bot.config_types import (
     Asset,
+    Count,
+    FilePath,
     Fraction,
     HedgeRatio,
+    HttpUrl,
     Leverage,
+    Name,
     NonNegativeDecimal,
+    OptionValue,
     PerpSymbol,
     PositiveDecimal,
     PositiveDuration,
@@ -42,6 +54,9 @@ from bot.errors import ConfigError
 from policies.config import PolicyConfig
 
 SUPPORTED_EXCHANGES = ("bybit", "binance", "okx")
+ENV_HELP = "HEDGEBOT_<SECTION>__<KEY>, e.g. HEDGEBOT_RISK__MAX_ORDER_NOTIONAL=500"
+# A shorter watchdog window would have the bot's heartbeat (every window / 4) compete with its trading.
+MIN_WATCHDOG_WINDOW = timedelta(seconds=2)
 
 __all__ = ["AppConfig", "Credentials", "VenueMode", "load_config", "parse_config"]
 
@@ -53,11 +68,11 @@ class VenueConfig(StrictModel):
     exchange: Literal["bybit", "binance", "okx"]
     mode: VenueMode
     credentials: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    url: str | None = None  # base URL of the simulator (mode "sim" only)
-    timeout_seconds: PositiveDecimal = Decimal(10)
+    url: HttpUrl | None = None  # base URL of the simulator (mode "sim" only)
+    timeout_seconds: PositiveDecimal = Field(default=Decimal(10), ge=Decimal("0.1"), le=300)
     # ccxt's client-side pacing of requests by the venue's published costs. Only mode "sim" may turn it off.
     client_rate_limit: bool = True
-    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    options: dict[str, OptionValue] = Field(default_factory=dict)
 
 
 class StaticHolding(StrictModel):
@@ -92,10 +107,11 @@ class ExecutionConfig(StrictModel):
     hysteresis: Fraction = Decimal("0.5")
     min_notional: NonNegativeDecimal = Decimal(10)
     rounding: Rounding = Rounding.DOWN
-    passive_offset_ticks: int = Field(default=0, ge=0, le=1000)
+    passive_offset_ticks: Count = Field(default=0, ge=0, le=1000)
     reprice_threshold_bps: NonNegativeDecimal = Decimal(5)
     order_ttl: PositiveDuration = timedelta(seconds=120)
-    max_reprices_per_minute: int = Field(default=6, ge=1, le=120)
+    max_order_age: PositiveDuration = timedelta(minutes=30)
+    max_reprices_per_minute: Count = Field(default=6, ge=1, le=120)
     slice_max_notional: PositiveDecimal = Decimal(2000)
     slice_max_depth_share: Fraction = Decimal("0.25")
 
@@ -105,14 +121,14 @@ class RiskConfig(StrictModel):
     max_order_notional: PositiveDecimal = Decimal(5000)
     max_total_hedge_notional: PositiveDecimal = Decimal(50000)
     max_hedge_ratio: HedgeRatio = Decimal(1)
-    max_orders_per_minute: int = Field(default=20, ge=1, le=600)
+    max_orders_per_minute: Count = Field(default=20, ge=1, le=600)
     max_price_deviation_bps: PositiveDecimal = Decimal(100)
     max_data_age: PositiveDuration = timedelta(seconds=15)
     max_outage: PositiveDuration = timedelta(minutes=5)
     min_liquidation_distance: Fraction = Decimal("0.30")
     max_daily_turnover: PositiveDecimal = Decimal(100000)
     max_daily_funding_cost: NonNegativeDecimal = Decimal(100)
-    kill_switch_file: Path = Path("hedgebot.halt")
+    kill_switch_file: FilePath = Path("hedgebot.halt")
 
 
 class ApprovalConfig(StrictModel):
@@ -120,8 +136,15 @@ class ApprovalConfig(StrictModel):
     timeout: PositiveDuration = timedelta(seconds=120)
 
 
+class WatchdogConfig(StrictModel):
+    """Orders never outlive the bot: its heartbeat, the venue's own switch and `hedgebot watchdog`."""
+
+    window: PositiveDuration = timedelta(minutes=2)
+    exchange_switch: bool = True
+
+
 class JournalConfig(StrictModel):
-    path: Path = Path("hedgebot-journal.sqlite")
+    path: FilePath = Path("hedgebot-journal.sqlite")
 
 
 class LoggingConfig(StrictModel):
@@ -138,17 +161,18 @@ class AppConfig(BaseSettings):
         validate_default=True,
     )
 
-    venues: dict[str, VenueConfig]
+    venues: dict[Name, VenueConfig]
     holdings: HoldingsConfig = Field(default_factory=HoldingsConfig)
     hedges: dict[Asset, HedgeConfig] = Field(default_factory=dict)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+    watchdog: WatchdogConfig = Field(default_factory=WatchdogConfig)
     journal: JournalConfig = Field(default_factory=JournalConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
-    secrets_file: Path | None = None
+    secrets_file: FilePath | None = None
 
     _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
     _alert_destinations: tuple[Destination, ...] = PrivateAttr(default=())
@@ -225,11 +249,15 @@ def parse_config(
     """Validate configuration data (as read from TOML) together with the environment."""
     environ = dict(os.environ if env is None else env)
     _reject_inline_secrets(data)
+    if problems := environment_problems(AppConfig, environ, data):
+        raise ConfigError(problems)
     token = _ENVIRON.set(environ)
     try:
         config = AppConfig(**data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, AppConfig)) from None
+        raise ConfigError(attribute_to_environment(format_validation_error(exc, AppConfig), environ)) from None
+    except SettingsError as exc:  # an environment value pydantic-settings could not read (never a traceback)
+        raise ConfigError([("environment", f"{exc}; see {ENV_HELP}")]) from None
     finally:
         _ENVIRON.reset(token)
     problems = cross_check(config)
@@ -238,7 +266,7 @@ def parse_config(
     destinations, destination_problems = resolve_destinations(config.alerts, environ, secrets)
     problems.extend([*secrets_file_problems, *credential_problems, *destination_problems])
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(attribute_to_environment(problems, environ))
     config._credentials = credentials
     config._alert_destinations = destinations
     from bot.logging import register_secrets
@@ -324,6 +352,16 @@ def cross_check(config: AppConfig) -> list[tuple[str, str]]:
                 f"{config.execution.leverage} is above risk.max_leverage = {config.risk.max_leverage}",
             )
         )
+    if config.execution.max_order_age <= config.execution.order_ttl:
+        problems.append(
+            (
+                "execution.max_order_age",
+                f"must be longer than execution.order_ttl ({config.execution.order_ttl}): orders are re-priced at "
+                "order_ttl; max_order_age cancels those the planner could not re-price",
+            )
+        )
+    if config.watchdog.window < MIN_WATCHDOG_WINDOW:
+        problems.append(("watchdog.window", f"must be at least {MIN_WATCHDOG_WINDOW.total_seconds():.0f}s"))
     if config.execution.min_notional > config.risk.max_order_notional:
         problems.append(("execution.min_notional", "is above risk.max_order_notional: nothing could ever be ordered"))
     problems.extend(check_alerts(config.alerts))

@@ -65,7 +65,7 @@ def _model_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMod
     current: Any = root
     parts = list(loc)
     while parts:
-        current = _unwrap(current)
+        current = unwrap_annotation(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(parts.pop(0)))
             if field is None:
@@ -82,12 +82,13 @@ def _model_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMod
             current = args[0] if args else None
         else:
             return None
-    current = _unwrap(current)
+    current = unwrap_annotation(current)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _unwrap(annotation: Any) -> Any:
-    """Strip ``Annotated[...]`` and ``X | None`` down to the one model type they wrap, if any."""
+def unwrap_annotation(annotation: Any) -> Any:
+    """Strip ``Annotated[...]`` and ``X | None`` down to the one model type they wrap, if any (None for a union of
+    several plain types)."""
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from bot import limits
 from bot.durations import DURATION_FORMS, parse_duration
+
+# No setting is anywhere near this large (a trillion coins, a quadrillion USDT): beyond it a number is a typo or
+# an overflow ("1e400"), and would switch a limit off in effect.
+MAX_NUMBER = Decimal("1e15")
 
 
 class VenueMode(StrEnum):
@@ -24,6 +31,25 @@ class StrictModel(BaseModel):
     """Base of every configuration section: unknown keys are errors, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _number(value: object) -> object:
+    """Before any numeric check: ``true``/``false`` are not numbers (TOML and JSON booleans would pass as 1/0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    return value
+
+
+def _finite(value: Decimal) -> Decimal:
+    if not value.is_finite() or abs(value) > MAX_NUMBER:
+        raise ValueError(f"must be a finite number of at most {MAX_NUMBER:,.0f}")
+    return value
+
+
+def _finite_option(value: str | int | float | bool) -> str | int | float | bool:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
 
 
 def _leverage(value: Decimal) -> Decimal:
@@ -83,6 +109,38 @@ def _non_negative_duration(value: timedelta) -> timedelta:
     return value
 
 
+def _file_path(value: Path) -> Path:
+    """A file the bot reads or writes: named, without NUL bytes, and not an existing directory."""
+    text = str(value)
+    if text in ("", ".") or "\x00" in text:
+        raise ValueError("must name a file, e.g. 'hedgebot.halt'")
+    if value.is_dir():
+        raise ValueError(f"{text} is a directory: name a file in it, e.g. '{value / 'hedgebot.halt'}'")
+    return value
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL with a host (and a valid port, if any); no spaces or control characters."""
+    problem = f"{value!r} is not an http(s) URL with a host, e.g. http://127.0.0.1:8765"
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(problem)
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise ValueError(problem)
+    return value
+
+
+def _name(value: str) -> str:
+    """A table name chosen by the user (a venue, an alert destination): letters, digits, - and _."""
+    if not value or not value.replace("-", "").replace("_", "").isalnum() or not value.isascii() or "__" in value:
+        raise ValueError(f"{value!r}: use letters, digits, '-' and single '_' (it appears in HEDGEBOT_* names)")
+    return value
+
+
 def _asset(value: str) -> str:
     cleaned = value.strip().upper()
     if not cleaned or not cleaned.replace("-", "").replace("_", "").isalnum():
@@ -100,11 +158,17 @@ def _perp_symbol(value: str) -> str:
     return value
 
 
-Leverage = Annotated[Decimal, AfterValidator(_leverage)]
-HedgeRatio = Annotated[Decimal, AfterValidator(_hedge_ratio)]
-PositiveDecimal = Annotated[Decimal, AfterValidator(_positive)]
-NonNegativeDecimal = Annotated[Decimal, AfterValidator(_non_negative)]
-Fraction = Annotated[Decimal, AfterValidator(_fraction)]
+Number = Annotated[Decimal, BeforeValidator(_number), AfterValidator(_finite)]
+Count = Annotated[int, BeforeValidator(_number)]  # a whole number; give its bounds with Field(ge=..., le=...)
+Leverage = Annotated[Number, AfterValidator(_leverage)]
+HedgeRatio = Annotated[Number, AfterValidator(_hedge_ratio)]
+PositiveDecimal = Annotated[Number, AfterValidator(_positive)]
+NonNegativeDecimal = Annotated[Number, AfterValidator(_non_negative)]
+Fraction = Annotated[Number, AfterValidator(_fraction)]
+FilePath = Annotated[Path, AfterValidator(_file_path)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+Name = Annotated[str, AfterValidator(_name)]
+OptionValue = Annotated[str | int | float | bool, AfterValidator(_finite_option)]  # passed to ccxt unchanged
 PositiveDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_positive_duration)]
 NonNegativeDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_non_negative_duration)]
 Asset = Annotated[str, AfterValidator(_asset)]

@@ -105,6 +105,8 @@ class ReasonCode(StrEnum):
     REPRICE = "reprice"
     BETA_REFUSED = "beta_refused"  # a proxy's beta could not be estimated (poor fit or too little history)
     NO_BOOK = "no_book"  # the instrument's order book or ticker is missing, one-sided or crossed
+    BAD_DATA = "bad_data"  # the venue's data about it is malformed or contradicts the journal: kept as it is
+    STALE_ORDER = "stale_order"  # a resting order of ours older than execution.max_order_age: cancelled
 
 
 def round_to_step(value: Decimal, step: Decimal, mode: Rounding = Rounding.DOWN) -> Decimal:
@@ -259,7 +261,8 @@ class Position:
     margin_mode: MarginMode | None
     unrealized_pnl: Decimal
     timestamp: datetime
-    margin: Decimal | None = None
+    margin: Decimal | None = None  # initial margin held for it
+    maintenance_margin: Decimal | None = None  # as the venue reports it
 
     @property
     def is_flat(self) -> bool:
@@ -347,6 +350,9 @@ class Snapshot:
     balances: Mapping[str, Balance] = field(default_factory=dict)
     # Close prices for beta estimation, oldest first, keyed by asset (spot) or symbol (perp).
     history: Mapping[str, tuple[Decimal, ...]] = field(default_factory=dict)
+    # Instruments whose data this cycle cannot be trusted (a malformed reply, a position read as flat that the
+    # journal explains, a hedged holding missing from the wallet), each with why: nothing is traded on them.
+    bad_data: Mapping[str, str] = field(default_factory=dict)
 
     def position_contracts(self, symbol: str) -> Decimal:
         position = self.positions.get(symbol)

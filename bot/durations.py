@@ -6,7 +6,8 @@ A duration is written as one of:
 - a number and a unit, ``s``, ``m``, ``h`` or ``d``: ``90s``, ``30m``, ``1.5h``, ``2d``;
 - ISO 8601: ``PT6H``, ``PT1H30M``, ``P2D``, ``P1DT12H``.
 
-Durations are never negative; a key or option may ask for more (a positive interval).
+Durations are never negative, and never longer than a hundred years; a key or option may ask for more (a positive
+interval).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _WITH_UNIT = re.compile(rf"^({_NUMBER})\s*([smhd])?$")
 _ISO = re.compile(rf"^P(?:({_NUMBER})D)?(?:T(?:({_NUMBER})H)?(?:({_NUMBER})M)?(?:({_NUMBER})S)?)?$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ISO_UNIT_SECONDS = (86400, 3600, 60, 1)  # D, then H, M, S after the T
+MAX_DURATION = timedelta(days=36500)  # longer is a typo, and overflows the dates it is added to
 
 
 def parse_duration(value: str | int | float | Decimal) -> timedelta:
@@ -29,10 +31,9 @@ def parse_duration(value: str | int | float | Decimal) -> timedelta:
     seconds = _seconds(value)
     if seconds is None or not seconds.is_finite() or seconds < 0:
         raise ValueError(f"{value!r} is not a duration: write {DURATION_FORMS}")
-    try:
-        return timedelta(microseconds=int((seconds * 1_000_000).to_integral_value()))
-    except OverflowError:
-        raise ValueError(f"{value!r} is too long a duration") from None
+    if seconds > Decimal(MAX_DURATION.days * 86400):
+        raise ValueError(f"{value!r} is too long a duration: at most {MAX_DURATION.days} days")
+    return timedelta(microseconds=int((seconds * 1_000_000).to_integral_value()))
 
 
 def _seconds(value: str | int | float | Decimal) -> Decimal | None:

@@ -124,6 +124,7 @@ class PositionRecord(_Record):
     unrealized_pnl: Decimal = ZERO
     timestamp: AwareDatetime
     margin: NonNegativeDecimal | None = None
+    maintenance_margin: NonNegativeDecimal | None = None
 
 
 class OrderRecord(_Record):

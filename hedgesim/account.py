@@ -9,7 +9,7 @@ from decimal import Decimal
 from hedgesim.enums import MarginMode, Side
 from hedgesim.errors import SimReject
 from hedgesim.instruments import Category, Instrument
-from hedgesim.margin import unrealised
+from hedgesim.margin import position_im, unrealised
 
 ZERO = Decimal(0)
 SETTLE = "USDT"
@@ -74,6 +74,8 @@ class Account:
         self.leverage: dict[str, Decimal] = {}
         self.cum_realised: dict[str, Decimal] = {}
         self.touched: dict[str, int] = {}  # when each symbol's position last changed (flat rows show it)
+        self.first_opened: dict[str, int] = {}  # when a position was first opened on each symbol (createdTime)
+        self.seq: dict[str, int] = {}  # the cross sequence of each symbol's last execution (position seq)
         self.realised_by_coin: dict[str, Decimal] = {}
 
     def leverage_of(self, symbol: str) -> Decimal:
@@ -161,32 +163,40 @@ class Account:
         self._add(SETTLE, -fee)
         self._realise(symbol, realised - fee)
         self.touched[symbol] = now_ms
+        self.first_opened.setdefault(symbol, now_ms)
         return Fill(fee, rate, SETTLE, closed, realised)
 
     def settle_funding(self, symbol: str, rate: Decimal, mark: Decimal, now_ms: int) -> Decimal:
-        """Pay (or receive, if negative) funding on position value at ``mark``; positive rate: longs pay."""
+        """Pay (or receive, if negative) funding on position value at ``mark``; positive rate: longs pay. In
+        isolated margin the payment comes out of (or goes into) the position's margin, moving its liquidation
+        price (help centre, "Position Margin": funding "deducted from position margin")."""
         position = self.positions[symbol]
         payment = position.size * mark * rate
         self._add(SETTLE, -payment)
         self._realise(symbol, -payment)
-        self.positions[symbol] = replace(position, cur_realised=position.cur_realised - payment, updated_ms=now_ms)
+        margin = position.margin - payment if self.margin_mode is MarginMode.ISOLATED else position.margin
+        self.positions[symbol] = replace(
+            position, margin=margin, cur_realised=position.cur_realised - payment, updated_ms=now_ms
+        )
         return payment
 
-    def close_out(self, symbol: str, price: Decimal, now_ms: int) -> tuple[Position, Decimal]:
-        """Close the whole position at ``price`` with no fee (the liquidation engine's takeover)."""
+    def close_out(self, symbol: str, price: Decimal, fee: Decimal, now_ms: int) -> tuple[Position, Decimal]:
+        """Close the whole position at ``price``, paying ``fee`` (the liquidation engine's takeover)."""
         position = self.positions.pop(symbol)
         self.touched[symbol] = now_ms
         realised = unrealised(position.size, position.entry, price)
-        self._add(SETTLE, realised)
-        self._realise(symbol, realised)
+        self._add(SETTLE, realised - fee)
+        self._realise(symbol, realised - fee)
         return position, realised
 
     def set_leverage(self, symbol: str, leverage: Decimal, available: Decimal) -> None:
         """Change a symbol's leverage; an open position's margin follows (more margin needs it available)."""
         position = self.positions.get(symbol)
         if position is not None:
+            taker = self.fees.rate(Category.LINEAR, maker=False)
             margin = abs(position.size) * position.entry / leverage
-            if margin - position.margin > available:
+            before = position_im(position.margin, position.size, position.entry, self.leverage_of(symbol), taker)
+            if position_im(margin, position.size, position.entry, leverage, taker) - before > available:
                 raise SimReject(110044, "Insufficient available margin")
             self.positions[symbol] = replace(position, margin=margin)
         self.leverage[symbol] = leverage

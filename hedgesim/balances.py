@@ -1,9 +1,10 @@
-"""Wallet figures of the unified account: locked, margins, unrealised PnL, free balance and account totals.
+"""Wallet figures of the unified account: locked, margins, unrealised PnL, collateral, available balance, totals.
 
-The USDT wallet backs every perpetual. What is free is the wallet less what spot orders lock, less the initial
-margin of positions and of resting orders that would open or grow a position; in cross margin unrealised PnL
-counts too (in isolated margin a position's loss stays inside its own margin). Other coins are spot holdings
-only: the simulator does not lend against them as collateral.
+Cross margin (docs/v5/account/wallet-balance; the help centre's "Understanding Collateral Value Ratios"): every
+coin counts as collateral at its USD index price x collateral value ratio (``hedgesim.collateral``); the margin
+balance is that plus the perpetuals' unrealised PnL; what a new order can use is the margin balance less the
+initial margin of positions and resting orders (and the collateral value locked by resting spot orders).
+Isolated margin: USDT alone backs the perpetuals, and a position's loss stays inside its own margin.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from hedgesim.account import SETTLE
+from hedgesim.collateral import collateral_quantity, tiers_of
 from hedgesim.enums import MarginMode, Side
 from hedgesim.instruments import Category
-from hedgesim.margin import maintenance
+from hedgesim.margin import order_cost, position_im, position_mm
 from hedgesim.state import Venue
 
 ZERO = Decimal(0)
@@ -22,7 +24,8 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class CoinBalance:
-    """One coin of the unified wallet, as /v5/account/wallet-balance reports it."""
+    """One coin of the unified wallet, as /v5/account/wallet-balance reports it (``collateral``: its USD value
+    counted as margin in cross margin)."""
 
     coin: str
     wallet: Decimal
@@ -33,6 +36,7 @@ class CoinBalance:
     unrealised: Decimal
     cum_realised: Decimal
     usd_price: Decimal
+    collateral: Decimal = ZERO
 
     @property
     def equity(self) -> Decimal:
@@ -75,8 +79,8 @@ def spot_locked(venue: Venue) -> dict[str, Decimal]:
 
 
 def order_im(venue: Venue, symbol: str | None = None) -> Decimal:
-    """Initial margin reserved for resting linear orders (all symbols, or one): per symbol the larger side of
-    what would open or grow a position, at the order prices, over the symbol's leverage."""
+    """Margin reserved for resting linear orders (all symbols, or one): per symbol the larger side of the order
+    cost (initial margin, fees to open and close) of what would open or grow a position, at the order prices."""
     per_side: dict[tuple[str, Side], tuple[Decimal, Decimal]] = {}
     for order in venue.orders.open_orders(Category.LINEAR, symbol):
         if order.reduce_only:
@@ -84,40 +88,30 @@ def order_im(venue: Venue, symbol: str | None = None) -> Decimal:
         qty, value = per_side.get((order.symbol, order.side), (ZERO, ZERO))
         per_side[(order.symbol, order.side)] = (qty + order.leaves_qty, value + order.leaves_qty * order.price)
     total = ZERO
+    taker = venue.account.fees.rate(Category.LINEAR, maker=False)
     for name in {name for name, _ in per_side}:
         size = venue.account.size_of(name)
-        opening = []
+        leverage = venue.account.leverage_of(name)
+        costs = []
         for side, offset in ((Side.BUY, max(ZERO, -size)), (Side.SELL, max(ZERO, size))):
             qty, value = per_side.get((name, side), (ZERO, ZERO))
-            opening.append(value * max(ZERO, qty - offset) / qty if qty else ZERO)
-        total += max(opening) / venue.account.leverage_of(name)
+            opening = max(ZERO, qty - offset)
+            costs.append(order_cost(side.sign * opening, value / qty, leverage, taker) if opening else ZERO)
+        total += max(costs)
     return total
 
 
 def position_figures(venue: Venue, now_ms: int) -> tuple[Decimal, Decimal, Decimal]:
-    """(initial margin, maintenance margin, unrealised PnL) of every open position at the current marks."""
+    """(initial margin, maintenance margin, unrealised PnL at the marks) of every open position."""
     im = mm = upnl = ZERO
+    taker = venue.account.fees.rate(Category.LINEAR, maker=False)
     for name, position in venue.account.positions.items():
         instrument = venue.linear(name)
-        mark = venue.mark(instrument, now_ms)
-        im += position.margin
-        mm += maintenance(instrument, abs(position.size) * mark)
-        upnl += venue.account.unrealised(name, mark)
+        leverage = venue.account.leverage_of(name)
+        im += position_im(position.margin, position.size, position.entry, leverage, taker)
+        mm += position_mm(instrument, position.size, position.entry, leverage, taker)
+        upnl += venue.account.unrealised(name, venue.mark(instrument, now_ms))
     return im, mm, upnl
-
-
-def usdt_available(venue: Venue, now_ms: int) -> Decimal:
-    """USDT free for a new order: what a buy on spot can spend, or the margin a perpetual order can use."""
-    im, _, upnl = position_figures(venue, now_ms)
-    cross = venue.account.margin_mode is MarginMode.CROSS
-    locked = spot_locked(venue).get(SETTLE, ZERO)
-    return venue.account.coins[SETTLE] - locked - im - order_im(venue) + (upnl if cross else ZERO)
-
-
-def coin_free(venue: Venue, coin: str, now_ms: int) -> Decimal:
-    if coin == SETTLE:
-        return usdt_available(venue, now_ms)
-    return venue.account.coins.get(coin, ZERO) - spot_locked(venue).get(coin, ZERO)
 
 
 def usd_price(venue: Venue, coin: str, now_ms: int) -> Decimal:
@@ -129,41 +123,94 @@ def usd_price(venue: Venue, coin: str, now_ms: int) -> Decimal:
     return ZERO
 
 
+def collateral_value(venue: Venue, coin: str, qty: Decimal, now_ms: int) -> Decimal:
+    """The USD value ``qty`` of ``coin`` counts as margin in cross margin."""
+    return collateral_quantity(qty, tiers_of(coin, venue.collateral)) * usd_price(venue, coin, now_ms)
+
+
+def cross(venue: Venue) -> bool:
+    return venue.account.margin_mode is MarginMode.CROSS
+
+
+def margin_balance(venue: Venue, now_ms: int) -> Decimal:
+    """Cross: every coin's collateral value plus the perpetuals' unrealised PnL. Isolated: the USDT wallet."""
+    if not cross(venue):
+        return venue.account.coins[SETTLE]
+    _, _, upnl = position_figures(venue, now_ms)
+    coins = venue.account.coins
+    return sum((collateral_value(venue, coin, qty, now_ms) for coin, qty in coins.items()), ZERO) + upnl
+
+
+def available(venue: Venue, now_ms: int) -> Decimal:
+    """What a new perpetual order can use (USD): cross, the margin balance less positions' and orders' initial
+    margin and the collateral value resting spot orders lock; isolated, the USDT wallet less what is locked, the
+    positions' margin and the orders'."""
+    im, _, _ = position_figures(venue, now_ms)
+    locked = spot_locked(venue)
+    if cross(venue):
+        held = sum((collateral_value(venue, coin, qty, now_ms) for coin, qty in locked.items()), ZERO)
+        return margin_balance(venue, now_ms) - im - order_im(venue) - held
+    return venue.account.coins[SETTLE] - locked.get(SETTLE, ZERO) - im - order_im(venue)
+
+
+def coin_free(venue: Venue, coin: str, now_ms: int) -> Decimal:
+    """What a spot order can spend of ``coin``: the wallet less what resting spot orders lock, and for USDT no
+    more than the account has available."""
+    free = venue.account.coins.get(coin, ZERO) - spot_locked(venue).get(coin, ZERO)
+    return min(free, available(venue, now_ms)) if coin == SETTLE else free
+
+
+def collateral_loss(venue: Venue, coin: str, qty: Decimal, now_ms: int) -> Decimal:
+    """The margin (USD) the account loses in cross margin when ``qty`` of ``coin`` leaves the wallet."""
+    if not cross(venue):
+        return qty if coin == SETTLE else ZERO
+    held = venue.account.coins.get(coin, ZERO)
+    return collateral_value(venue, coin, held, now_ms) - collateral_value(venue, coin, held - qty, now_ms)
+
+
 def coin_balances(venue: Venue, now_ms: int) -> list[CoinBalance]:
     """Every coin the account holds or has held, USDT first."""
     locked = spot_locked(venue)
     im, mm, upnl = position_figures(venue, now_ms)
+    orders = order_im(venue)
     rows = []
     for coin in sorted(venue.account.coins, key=lambda c: (c != SETTLE, c)):
         settle = coin == SETTLE
+        wallet = venue.account.coins[coin]
         rows.append(
             CoinBalance(
                 coin=coin,
-                wallet=venue.account.coins[coin],
+                wallet=wallet,
                 locked=locked.get(coin, ZERO),
-                order_im=order_im(venue) if settle else ZERO,
+                order_im=orders if settle else ZERO,
                 position_im=im if settle else ZERO,
                 position_mm=mm if settle else ZERO,
                 unrealised=upnl if settle else ZERO,
                 cum_realised=venue.account.realised_by_coin.get(coin, ZERO),
                 usd_price=usd_price(venue, coin, now_ms),
+                collateral=collateral_value(venue, coin, wallet, now_ms),
             )
         )
     return rows
 
 
-def totals(venue: Venue, rows: list[CoinBalance]) -> AccountTotals:
+def totals(venue: Venue, rows: list[CoinBalance], now_ms: int) -> AccountTotals:
     settle = next(row for row in rows if row.coin == SETTLE)
-    margin_balance = settle.wallet + settle.unrealised
     initial = settle.position_im + settle.order_im
+    if cross(venue):
+        wallet = sum((row.collateral for row in rows), ZERO)
+        margin = wallet + settle.unrealised
+        spare = available(venue, now_ms)
+    else:
+        wallet = sum((row.wallet * row.usd_price for row in rows), ZERO)
+        margin = settle.wallet + settle.unrealised
+        spare = settle.free
     return AccountTotals(
         equity=sum((row.equity * row.usd_price for row in rows), ZERO),
-        wallet=sum((row.wallet * row.usd_price for row in rows), ZERO),
-        margin_balance=margin_balance,
+        wallet=wallet,
+        margin_balance=margin,
         initial_margin=initial,
         maintenance_margin=settle.position_mm,
-        available=max(
-            ZERO, settle.free + (settle.unrealised if venue.account.margin_mode is MarginMode.CROSS else ZERO)
-        ),
+        available=max(ZERO, spare),
         perp_upl=settle.unrealised,
     )

@@ -9,9 +9,11 @@ from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from hedgesim.account import Fees
+from hedgesim.collateral import CollateralTier
 from hedgesim.credentials import SIM_API_KEY, SIM_API_SECRET
 from hedgesim.enums import MarginMode
 from hedgesim.instruments import BookProfile
+from hedgesim.keys import KeyPermissions
 from hedgesim.marketdata import DEFAULT_SAMPLE, Sample
 
 DEFAULT_USDT = Decimal(10_000)
@@ -25,8 +27,11 @@ class SimConfig:
     ``balances`` None gives the default account: 10 000 USDT and about 5 000 USDT worth of every spot asset
     of the sample. ``speed`` is historical seconds per exchange second. ``participation`` is the share of the
     volume traded through a resting order's price that fills it. ``books`` overrides the book profile per base
-    asset. Rate limits follow Bybit's (per key per endpoint per second, 600 requests per 5 s per IP, then an IP
-    ban of ``ip_ban_seconds``); ``rate_limits=False`` lifts them (benchmarks).
+    asset. ``collateral`` sets coins' collateral value ratios (``hedgesim.collateral``: stablecoins 1, others 0.95 by
+    default). ``key`` is the API key's permissions, address binding and expiry (``hedgesim.keys``).
+    ``control_token`` guards the control API (/__sim/). Rate limits follow Bybit's (per key per endpoint
+    per second, 600 requests per 5 s per IP, then an IP ban of ``ip_ban_seconds``); ``rate_limits=False`` lifts
+    them (benchmarks).
     """
 
     sample: str | Path = DEFAULT_SAMPLE
@@ -36,10 +41,13 @@ class SimConfig:
     fees: Fees = field(default_factory=Fees)
     api_key: str = SIM_API_KEY
     api_secret: str = SIM_API_SECRET
+    control_token: str | None = None  # the control API's token; None: a fresh random one per server
+    key: KeyPermissions = field(default_factory=KeyPermissions)  # what the API key may do (trade, by default)
     default_leverage: Decimal = Decimal(10)
     margin_mode: MarginMode = MarginMode.CROSS
     participation: Decimal = Decimal("0.25")
     books: Mapping[str, BookProfile] = field(default_factory=dict)
+    collateral: Mapping[str, tuple[CollateralTier, ...]] = field(default_factory=dict)
     seed: int = 0
     rate_limits: bool = True
     ip_ban_seconds: float = 600.0

@@ -1,7 +1,14 @@
-"""The control API under /__sim/: inspect the venue, move time, inject faults, act as someone else."""
+"""The control API under /__sim/: inspect the venue, move time, inject faults, act as someone else.
+
+Every request needs the server's control token (``Authorization: Bearer TOKEN``; 401 without it) and every POST
+a JSON body (``Content-Type: application/json``; 415 otherwise): the control API moves money and time, so a page
+in a browser or a stray form post must not reach it. It is served on loopback only unless the server is told
+otherwise (``SimServer.start(allow_remote=True)``).
+"""
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -17,17 +24,21 @@ from hedgesim.errors import SimReject
 from hedgesim.faults import Fault
 from hedgesim.instruments import Category
 from hedgesim.jsonable import plain
+from hedgesim.keys import KeyPermissions
 from hedgesim.orders import NewOrder, OrderType, TimeInForce
 
 PREFIX = "/__sim"
 Action = Callable[[BybitApi, dict[str, Any]], Any]
 
 
-def routes(api: BybitApi) -> list[web.RouteDef]:
-    """The control endpoints. They need no signature, count against no rate limit and no fault hits them."""
+def routes(api: BybitApi, token: str) -> list[web.RouteDef]:
+    """The control endpoints, guarded by ``token``. They count against no rate limit and no fault hits them."""
 
     def wrap(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handler(request: web.Request) -> web.Response:
+            refused = _refusal(request, token)
+            if refused is not None:
+                return refused
             try:
                 data = await request.json() if request.can_read_body else {}
                 result = action(api, {**data, **request.match_info})
@@ -56,7 +67,21 @@ def routes(api: BybitApi) -> list[web.RouteDef]:
         web.post(f"{PREFIX}/account/order", wrap(_order)),
         web.post(f"{PREFIX}/account/cancel", wrap(_cancel)),
         web.post(f"{PREFIX}/account/leverage", wrap(_leverage)),
+        web.get(f"{PREFIX}/key", wrap(_key)),
+        web.post(f"{PREFIX}/key", wrap(_set_key)),
     ]
+
+
+def _refusal(request: web.Request, token: str) -> web.Response | None:
+    """401 without the right token, 415 for a POST that is not JSON; None when the request may proceed."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        response = _json({"error": "the control API needs its token: Authorization: Bearer TOKEN"}, 401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="hedgesim control"'
+        return response
+    if request.method == "POST" and request.content_type != "application/json":
+        return _json({"error": f"the control API takes JSON bodies only, not {request.content_type}"}, 415)
+    return None
 
 
 def _state(api: BybitApi, _: dict[str, Any]) -> dict[str, Any]:
@@ -117,6 +142,16 @@ def _cancel(api: BybitApi, data: dict[str, Any]) -> dict[str, Any]:
 
 def _leverage(api: BybitApi, data: dict[str, Any]) -> None:
     api.engine.set_leverage(data["symbol"], Decimal(str(data["leverage"])))
+
+
+def _key(api: BybitApi, _: dict[str, Any]) -> dict[str, Any]:
+    return dict(plain(api.engine.key)) | {"permissions": api.engine.key.permissions()}
+
+
+def _set_key(api: BybitApi, data: dict[str, Any]) -> dict[str, Any]:
+    """The API key's permissions in their written form: {"permissions": "trade,withdraw,ip=203.0.113.7"}."""
+    api.engine.set_key(KeyPermissions.parse(str(data["permissions"])))
+    return _key(api, data)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

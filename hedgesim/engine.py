@@ -17,6 +17,7 @@ from hedgesim.enums import MarginMode, Side
 from hedgesim.errors import SimReject
 from hedgesim.instruments import Category, Instrument, perp_instrument, spot_instrument
 from hedgesim.jsonable import plain
+from hedgesim.keys import KeyPermissions
 from hedgesim.market import Market, Timeline, market_start
 from hedgesim.marketdata import Sample, load_sample
 from hedgesim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder
@@ -53,14 +54,15 @@ class SimExchange:
             ),
             ids=Ids(config.seed),
             participation=config.participation,
+            collateral=config.collateral,
         )
         self._step_ms = max(1, round(market.shortest_interval_ms() / 3 / config.speed))
         self._processed_ms = now_ms
-        self._funding: dict[str, tuple[int, Decimal]] = {
-            base: market.funding_schedule(base).next_after(timeline.to_market(now_ms))
-            for base in market.listed(Category.LINEAR)
+        self._funding: dict[str, tuple[int, Decimal]] = {  # each perpetual's next settlement: exchange ms, rate
+            base: market.next_funding(base, now_ms) for base in market.listed(Category.LINEAR)
         }
         self._ended_logged = False
+        self.key = config.key  # the API key's permissions (/v5/user/query-api), changeable with set_key
 
     @classmethod
     def deterministic(cls, config: SimConfig | None = None, sample: Sample | None = None) -> SimExchange:
@@ -98,7 +100,7 @@ class SimExchange:
         now = self.now_ms()
         venue = self.venue
         while self._processed_ms < now:
-            due = min(ms for ms, _ in self._funding_exchange_times().values()) if self._funding else now
+            due = min(ms for ms, _ in self._funding.values()) if self._funding else now
             start = self._processed_ms
             if not venue.account.positions and not venue.orders.open_orders():
                 end = min(now, due)  # nothing can fill or be liquidated: jump to the next event
@@ -106,20 +108,15 @@ class SimExchange:
                 end = min(now, due, start + self._step_ms)
                 trading.fill_resting(venue, start, end)
                 risk.liquidate_crossed(venue, start, end)
-            for base, (exchange_ms, rate) in self._funding_exchange_times().items():
+            for base, (exchange_ms, rate) in list(self._funding.items()):
                 if exchange_ms <= end:
                     risk.settle_funding(venue, base, rate, end)
-                    market_ms = self._funding[base][0]
-                    self._funding[base] = venue.market.funding_schedule(base).next_after(market_ms)
+                    self._funding[base] = venue.market.next_funding(base, exchange_ms)
             self._processed_ms = end
             venue.consumed.clear()  # the book refills as the market moves on
         if not self._ended_logged and venue.market.ended(now):
             self._ended_logged = True
             log.info("sim.sample.ended", sample=venue.market.sample.name, market_time=self.market_time())
-
-    def _funding_exchange_times(self) -> dict[str, tuple[int, Decimal]]:
-        to_exchange = self.venue.market.timeline.to_exchange
-        return {base: (to_exchange(market_ms), rate) for base, (market_ms, rate) in self._funding.items()}
 
     # trading ------------------------------------------------------------------------------------------------
 
@@ -163,7 +160,7 @@ class SimExchange:
             raise SimReject(10001, f"leverage invalid: must be between 1 and {instrument.max_leverage}")
         if leverage == self.venue.account.leverage_of(symbol):
             raise SimReject(110043, "leverage not modified")
-        available = balances.usdt_available(self.venue, self.now_ms())
+        available = balances.available(self.venue, self.now_ms())
         self.venue.account.set_leverage(symbol, leverage, available)
 
     def set_margin_mode(self, mode: MarginMode) -> None:
@@ -187,14 +184,24 @@ class SimExchange:
             raise SimReject(110028, "Open orders exist, so you cannot change position mode")
         self.venue.account.hedge_mode = hedged
 
+    def set_key(self, key: KeyPermissions) -> None:
+        """Change what the API key may do (its owner editing it on the web site)."""
+        self.key = key
+        log.info("sim.key.changed", read_only=key.read_only, transfer=key.transfer, withdraw=key.withdraw, ips=key.ips)
+
     def deposit(self, coin: str, qty: Decimal) -> None:
         self.sync()
         self.venue.account.deposit(coin, qty)
         log.info("sim.account.deposit", coin=coin, qty=qty)
 
     def withdraw(self, coin: str, qty: Decimal) -> None:
+        """A transfer out of the account; refused (131001) beyond what is free, or when in cross margin the
+        collateral it takes would leave the account's margin short."""
         self.sync()
-        self.venue.account.withdraw(coin, qty, balances.coin_free(self.venue, coin, self.now_ms()))
+        now = self.now_ms()
+        if qty > 0 and balances.collateral_loss(self.venue, coin, qty, now) > balances.available(self.venue, now):
+            raise SimReject(131001, f"the available balance is not sufficient: {coin} backs open positions")
+        self.venue.account.withdraw(coin, qty, balances.coin_free(self.venue, coin, now))
         log.info("sim.account.withdraw", coin=coin, qty=qty)
 
     # market faults ------------------------------------------------------------------------------------------

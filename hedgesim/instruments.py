@@ -1,4 +1,13 @@
-"""The simulated venue's instruments: Bybit-like spot and linear-perpetual specs, risk tiers and book depth."""
+"""The simulated venue's instruments: Bybit's spot and linear-perpetual specs, risk tiers and book depth.
+
+Sources: lot and tick filters, maximum leverage and price-limit ratios (``riskParameters``) are those of real
+Bybit instruments-info records (ccxt's static fixtures, shared/fixtures/ccxt-static/bybit/instruments-info.raw.json;
+SOL, AVAX and LINK, absent there, are realistic but unverified). Risk tiers: BTCUSDT's are Bybit's published table
+(www.bybit.com/en/announcement-info/margin-parameters: 20 tiers); for the others only the first tier is modelled,
+with Bybit's relation between a first tier's rates (maintenance = initial / 2, initial = 1 / maximum leverage: BTC
+100x 0.5 %, the recorded LTCUSDT position 50x 1 %) and a limit that is unverified except LTCUSDT's 200 000 (the
+recorded position's riskLimitValue). A position may not grow past its instrument's last tier (Bybit's 110090).
+"""
 
 from __future__ import annotations
 
@@ -23,13 +32,21 @@ class Category(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RiskTier:
-    """One step of a perpetual's risk limit: up to ``limit`` USDT of position value, these margin rates."""
+    """One step of a perpetual's risk limit: up to ``limit`` USDT of position value, these margin rates.
+
+    Maintenance margin in the tier is value x ``mmr`` - ``mm_deduction`` (Bybit's deduction makes it continuous
+    across tiers); the initial margin rate is 1 / ``max_leverage``.
+    """
 
     risk_id: int
     limit: Decimal
     mmr: Decimal  # maintenance margin rate
-    imr: Decimal  # initial margin rate at the tier's maximum leverage
+    max_leverage: Decimal
     mm_deduction: Decimal = ZERO
+
+    @property
+    def imr(self) -> Decimal:
+        return 1 / self.max_leverage
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +86,8 @@ class Instrument:
     min_qty: Decimal
     max_qty: Decimal
     min_notional: Decimal  # linear: minNotionalValue; spot: minOrderAmt
-    price_limit_x: Decimal  # market orders fill within last +- this (priceLimitRatioX)
-    price_limit_y: Decimal  # limit prices may be at most this far beyond the mark (priceLimitRatioY)
+    price_limit_x: Decimal  # riskParameters.priceLimitRatioX: the soft price band (see hedgesim.bands)
+    price_limit_y: Decimal  # riskParameters.priceLimitRatioY: the hard price band
     book: BookProfile
     max_market_qty: Decimal = ZERO  # linear only: maxMktOrderQty
     max_notional: Decimal = ZERO  # spot only: maxOrderAmt
@@ -94,44 +111,70 @@ class Instrument:
         return to_step(price, self.tick_size, ROUND_HALF_EVEN)
 
     def tier_for(self, position_value: Decimal) -> RiskTier:
+        """The tier a position of this value falls in (the last tier beyond every limit)."""
+        return self.tier_within(position_value) or self.tiers[-1]
+
+    def tier_within(self, position_value: Decimal) -> RiskTier | None:
+        """The tier a position of this value falls in; None when it is beyond the last tier's limit."""
         for tier in self.tiers:
             if position_value <= tier.limit:
                 return tier
-        return self.tiers[-1]
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class _Spec:
-    """Real Bybit specs for a base asset: (tick, qty step, min qty, max qty, max market qty, max leverage, book)."""
+    """Bybit specs for a base asset: perp (tick, qty step, min qty, max qty, max market qty, max leverage), spot
+    (tick, base precision, min qty, max qty), the book, the first tier's limit, and each market's price-limit
+    ratios X and Y (instruments-info ``riskParameters``)."""
 
     perp: tuple[str, str, str, str, str, str] | None
-    spot: tuple[str, str, str, str] | None  # tick, base precision, min qty, max qty
+    spot: tuple[str, str, str, str] | None
     book: BookProfile
-    mmr: str = "0.005"
     tier_limit: str = "2000000"
-    limit_x: str = "0.01"
+    perp_limits: tuple[str, str] = ("0.05", "0.1")
+    spot_limits: tuple[str, str] = ("0.05", "0.1")
 
 
-# Bybit's published specs (instruments-info, 2025) for the assets in the bundled samples and a few more.
+# Bybit's published BTCUSDT risk tiers (margin-parameters page): (risk limit, max leverage, MMR, MM deduction)
+BTC_TIERS: tuple[tuple[int, str, str, int], ...] = (
+    (2_000_000, "100", "0.005", 0), (2_600_000, "90", "0.0056", 1_200), (3_200_000, "80", "0.0063", 3_020),
+    (3_800_000, "75", "0.0067", 4_300), (4_400_000, "70", "0.0071", 5_820), (5_000_000, "65", "0.0077", 8_460),
+    (5_600_000, "55", "0.0091", 15_460), (8_500_000, "50", "0.01", 20_500), (10_000_000, "45", "0.013", 46_000),
+    (14_000_000, "40", "0.015", 66_000), (20_000_000, "35", "0.016", 80_000), (28_000_000, "30", "0.02", 160_000),
+    (38_000_000, "25", "0.025", 300_000), (50_000_000, "20", "0.029", 452_000), (55_000_000, "19", "0.03", 502_000),
+    (60_000_000, "18", "0.035", 777_000), (65_000_000, "17", "0.036", 837_000), (70_000_000, "16", "0.038", 967_000),
+    (75_000_000, "15", "0.04", 1_107_000), (80_000_000, "14", "0.045", 1_482_000),
+)  # fmt: skip
+
+# Bybit's specs (instruments-info) for the assets in the bundled samples and a few more; price-limit ratios as
+# recorded (BTC, ETH, LTC, XRP, DOGE, ADA), else the (0.05, 0.1) most recorded instruments carry.
 KNOWN: Mapping[str, _Spec] = {
-    "BTC": _Spec(("0.10", "0.001", "0.001", "1190", "119", "100"), ("0.1", "0.000001", "0.000011", "83"), DEEP_BOOK),
-    "ETH": _Spec(("0.01", "0.01", "0.01", "7240", "724", "100"), ("0.01", "0.00001", "0.00029", "4616"), DEEP_BOOK),
+    "BTC": _Spec(
+        ("0.10", "0.001", "0.001", "1190", "119", "100"), ("0.1", "0.000001", "0.000011", "83"), DEEP_BOOK,
+        perp_limits=("0.01", "0.02"), spot_limits=("0.01", "0.02"),
+    ),
+    "ETH": _Spec(
+        ("0.01", "0.01", "0.01", "7240", "724", "100"), ("0.01", "0.00001", "0.00029", "4616"), DEEP_BOOK,
+        perp_limits=("0.02", "0.04"), spot_limits=("0.01", "0.03"),
+    ),
     "SOL": _Spec(("0.010", "0.1", "0.1", "79770", "7977", "100"), ("0.01", "0.001", "0.021", "63000"), MEDIUM_BOOK),
-    "XRP": _Spec(("0.0001", "1", "1", "10965300", "2467800", "75"), ("0.0001", "0.01", "0.44", "2390343"), MEDIUM_BOOK),
+    "XRP": _Spec(
+        ("0.0001", "1", "1", "10965300", "2467800", "75"), ("0.0001", "0.01", "0.44", "2390343"), MEDIUM_BOOK,
+        spot_limits=("0.02", "0.06"),
+    ),
     "DOGE": _Spec(
-        ("0.00001", "1", "1", "43678900", "5991100", "75"), ("0.00001", "0.1", "3", "22340128"), MEDIUM_BOOK, "0.01"
+        ("0.00001", "1", "1", "43678900", "5991100", "75"), ("0.00001", "0.1", "3", "22340128"), MEDIUM_BOOK,
+        spot_limits=("0.03", "0.06"),
     ),
-    "ADA": _Spec(
-        ("0.0001", "1", "1", "6315500", "1109600", "75"), ("0.0001", "0.01", "1.07", "7591573"), MEDIUM_BOOK, "0.01"
+    "ADA": _Spec(("0.0001", "1", "1", "6315500", "1109600", "75"), ("0.0001", "0.01", "1.07", "7591573"), MEDIUM_BOOK),
+    "LTC": _Spec(
+        ("0.01", "0.1", "0.1", "28740", "6160", "50"), ("0.01", "0.00001", "0.00923", "22975"), MEDIUM_BOOK,
+        tier_limit="200000",
     ),
-    "LTC": _Spec(("0.01", "0.1", "0.1", "28740", "6160", "50"), ("0.01", "0.00001", "0.00923", "22975"), MEDIUM_BOOK),
-    "AVAX": _Spec(
-        ("0.001", "0.1", "0.1", "91000", "9100", "50"), ("0.01", "0.001", "0.2", "50000"), MEDIUM_BOOK, "0.01"
-    ),
-    "LINK": _Spec(
-        ("0.001", "0.1", "0.1", "116000", "11600", "50"), ("0.001", "0.01", "0.34", "100000"), MEDIUM_BOOK, "0.01"
-    ),
-}
+    "AVAX": _Spec(("0.001", "0.1", "0.1", "91000", "9100", "50"), ("0.01", "0.001", "0.2", "50000"), MEDIUM_BOOK),
+    "LINK": _Spec(("0.001", "0.1", "0.1", "116000", "11600", "50"), ("0.001", "0.01", "0.34", "100000"), MEDIUM_BOOK),
+}  # fmt: skip
 
 
 def perp_instrument(base: str, price: Decimal, funding_interval_minutes: int = 480) -> Instrument:
@@ -140,9 +183,10 @@ def perp_instrument(base: str, price: Decimal, funding_interval_minutes: int = 4
     if spec is None or spec.perp is None:
         tick, step = _derived_steps(price)
         perp = (str(tick), str(step), str(step), str(step * 10_000_000), str(step * 1_000_000), "25")
-        spec = _Spec(perp, None, THIN_BOOK, mmr="0.01", tier_limit="200000", limit_x="0.05")
+        spec = _Spec(perp, None, THIN_BOOK, tier_limit="200000", perp_limits=("0.1", "0.2"))  # as ZRXUSDT (25x)
     assert spec.perp is not None
     tick, step, min_qty, max_qty, max_market, max_leverage = (D(v) for v in spec.perp)
+    ratio_x, ratio_y = (D(v) for v in spec.perp_limits)
     return Instrument(
         name=f"{base}USDT",
         category=Category.LINEAR,
@@ -155,10 +199,10 @@ def perp_instrument(base: str, price: Decimal, funding_interval_minutes: int = 4
         min_notional=D(5),
         max_market_qty=max_market,
         max_leverage=max_leverage,
-        tiers=_tiers(D(spec.mmr), D(spec.tier_limit), max_leverage),
+        tiers=_tiers(base, D(spec.tier_limit), max_leverage),
         funding_interval_minutes=funding_interval_minutes,
-        price_limit_x=D(spec.limit_x),
-        price_limit_y=D(spec.limit_x) * 2,
+        price_limit_x=ratio_x,
+        price_limit_y=ratio_y,
         book=spec.book,
     )
 
@@ -169,9 +213,11 @@ def spot_instrument(base: str, price: Decimal) -> Instrument:
     if spec is not None and spec.spot is not None:
         tick, precision, min_qty, max_qty = (D(v) for v in spec.spot)
         book = spec.book.scaled(SPOT_DEPTH_FACTOR)
+        ratio_x, ratio_y = (D(v) for v in spec.spot_limits)
     else:
         tick, precision = _derived_steps(price)
         min_qty, max_qty, book = precision, precision * 10_000_000, THIN_BOOK.scaled(SPOT_DEPTH_FACTOR)
+        ratio_x, ratio_y = D("0.05"), D("0.1")
     return Instrument(
         name=f"{base}USDT",
         category=Category.SPOT,
@@ -183,25 +229,20 @@ def spot_instrument(base: str, price: Decimal) -> Instrument:
         max_qty=max_qty,
         min_notional=D(5),
         max_notional=D(4_000_000),
-        price_limit_x=D("0.05"),
-        price_limit_y=D("0.1"),
+        price_limit_x=ratio_x,
+        price_limit_y=ratio_y,
         book=book,
     )
 
 
-def _tiers(mmr: Decimal, limit: Decimal, max_leverage: Decimal) -> tuple[RiskTier, ...]:
-    """Three risk-limit tiers in Bybit's pattern: each doubles the limit and adds 0.5 % to MMR and IMR."""
-    tiers = []
-    deduction = D(0)
-    imr = 1 / max_leverage
-    previous_limit, previous_mmr = D(0), mmr
-    for index in range(3):
-        tier_mmr = mmr + D("0.005") * index
-        deduction += previous_limit * (tier_mmr - previous_mmr)
-        tier_limit = limit * 2**index
-        tiers.append(RiskTier(index + 1, tier_limit, tier_mmr, imr + D("0.005") * index, deduction))
-        previous_limit, previous_mmr = tier_limit, tier_mmr
-    return tuple(tiers)
+def _tiers(base: str, first_limit: Decimal, max_leverage: Decimal) -> tuple[RiskTier, ...]:
+    """The instrument's risk tiers: BTC's published table; otherwise the first tier alone (see the docstring)."""
+    if base == "BTC":
+        return tuple(
+            RiskTier(index, D(limit), D(mmr), D(leverage), D(deduction))
+            for index, (limit, leverage, mmr, deduction) in enumerate(BTC_TIERS, start=1)
+        )
+    return (RiskTier(1, first_limit, 1 / max_leverage / 2, max_leverage),)
 
 
 def _derived_steps(price: Decimal) -> tuple[Decimal, Decimal]:

@@ -1,4 +1,17 @@
-"""Linear-perpetual margin arithmetic (Bybit's formulas): margins, PnL, bankruptcy and liquidation prices."""
+"""Linear-perpetual margin arithmetic (Bybit's formulas): margins, fees to close, PnL, bankruptcy and liquidation.
+
+Position margin as the recorded replies show it (tests/fixtures/bybit/recorded.json, "position/list linear open":
+positionIM 12.95542633 and positionMM 0.81072399 for 1.2 LTC long at 64.59947917, 6x, taker 0.055 %) and as the
+help centre states it ("The New Margin Calculation", the entry-price column):
+
+    positionIM = size x entry / leverage + fee to close
+    positionMM = size x entry x MMR - MM deduction + fee to close
+    fee to close = size x entry x (1 -+ 1 / leverage) x taker fee rate   (- long, + short: the bankruptcy price)
+
+and an order's cost ("Order Cost (USDT Contract)"): qty x price / leverage + fee to open (qty x price x taker fee
+rate) + fee to close at the order price. Since September 2025 Bybit values cross IM and MM, and isolated MM, at the
+mark price instead (that help-centre article); the simulator keeps the entry price, which the recordings rest on.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +28,33 @@ def unrealised(size: Decimal, entry: Decimal, mark: Decimal) -> Decimal:
 
 
 def maintenance(instrument: Instrument, value: Decimal) -> Decimal:
-    """Maintenance margin for a position of ``value`` USDT: value x MMR of its risk tier, less the tier deduction."""
+    """Maintenance margin for ``value`` USDT of position: value x MMR of its risk tier, less the tier deduction."""
     tier = instrument.tier_for(value)
     return max(ZERO, value * tier.mmr - tier.mm_deduction)
+
+
+def fee_to_close(size: Decimal, price: Decimal, leverage: Decimal, taker: Decimal) -> Decimal:
+    """The taker fee of closing ``size`` (signed: long > 0) opened at ``price`` at its bankruptcy price."""
+    direction = 1 if size > 0 else -1
+    return abs(size) * price * (1 - direction / leverage) * taker
+
+
+def position_im(margin: Decimal, size: Decimal, entry: Decimal, leverage: Decimal, taker: Decimal) -> Decimal:
+    """positionIM: the margin the position holds (size x entry / leverage, or an isolated position's balance)
+    plus the fee to close."""
+    return margin + fee_to_close(size, entry, leverage, taker)
+
+
+def position_mm(instrument: Instrument, size: Decimal, entry: Decimal, leverage: Decimal, taker: Decimal) -> Decimal:
+    """positionMM: maintenance margin on the entry value plus the fee to close."""
+    return maintenance(instrument, abs(size) * entry) + fee_to_close(size, entry, leverage, taker)
+
+
+def order_cost(signed_qty: Decimal, price: Decimal, leverage: Decimal, taker: Decimal) -> Decimal:
+    """What an order opening ``signed_qty`` (buy > 0) at ``price`` reserves: its initial margin and the fees to
+    open and to close."""
+    value = abs(signed_qty) * price
+    return value / leverage + value * taker + fee_to_close(signed_qty, price, leverage, taker)
 
 
 def isolated_prices(
@@ -26,7 +63,8 @@ def isolated_prices(
     """(liquidation, bankruptcy) prices of an isolated position holding ``margin``; None when unreachable.
 
     Bankruptcy is where the loss eats the whole margin; liquidation where what is left equals the maintenance
-    margin (taken at the entry value): long entry - (margin - MM)/qty, short entry + (margin - MM)/qty.
+    margin on the entry value (the fee to close is in both the margin and the maintenance margin, so it cancels):
+    long entry - (margin - MM)/qty, short entry + (margin - MM)/qty.
     """
     qty = abs(size)
     if qty == 0:
@@ -38,20 +76,13 @@ def isolated_prices(
     return (liquidation if liquidation > 0 else None), (bust if bust > 0 else None)
 
 
-def cross_liquidation(instrument: Instrument, size: Decimal, entry: Decimal, spare: Decimal) -> Decimal | None:
-    """Estimated liquidation price of a cross position when ``spare`` equity backs it (the account's margin
-    balance without this position's PnL, less every other position's maintenance margin).
+def cross_liquidation(size: Decimal, entry: Decimal, spare: Decimal, own_mm: Decimal) -> Decimal | None:
+    """Estimated liquidation price of a cross position when ``spare`` backs it (the account's margin balance
+    without this position's PnL, less every other position's maintenance margin) and it needs ``own_mm``.
 
-    Solves spare + (P - entry) x size = |size| x P x MMR for P; None when no positive price reaches it.
+    Solves spare + (P - entry) x size = own_mm for P; None when no positive price reaches it.
     """
-    qty = abs(size)
-    if qty == 0:
+    if size == 0:
         return None
-    mmr = instrument.tier_for(qty * entry).mmr
-    if size > 0:
-        return _positive((entry * qty - spare) / (qty * (1 - mmr)))
-    return _positive((spare + entry * qty) / (qty * (1 + mmr)))
-
-
-def _positive(price: Decimal) -> Decimal | None:
+    price = entry + (own_mm - spare) / size
     return price if price > 0 else None

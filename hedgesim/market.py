@@ -35,10 +35,11 @@ class Timeline:
 
 
 class FundingSchedule:
-    """Settlement times and rates of one perpetual, from a recorded funding series (rates in ``open``).
+    """The funding rates of one perpetual, from a recorded funding series (rates in ``open``), and its interval.
 
-    Past the last recorded settlement, settlements continue at the last interval: at the last recorded rate
-    while the sample still has prices, at zero once it has ended.
+    Settlements happen on the exchange's clock (``Market.next_funding``); each settles the rate the replayed
+    market last recorded at or before that moment: past the last recorded settlement the last rate while the
+    sample still has prices, zero once it has ended.
     """
 
     def __init__(self, series: Series | None, sample_end_ms: int) -> None:
@@ -49,22 +50,13 @@ class FundingSchedule:
         self.interval_ms = gaps[-1] if gaps else DEFAULT_FUNDING_MS
         self._end_ms = sample_end_ms
 
-    def recorded(self, until_market_ms: int) -> list[tuple[int, Decimal]]:
-        """Recorded settlements up to ``until_market_ms``, newest first."""
-        index = bisect_right(self._times, until_market_ms)
-        return list(zip(self._times[:index], self._rates[:index], strict=True))[::-1]
-
-    def next_after(self, market_ms: int) -> tuple[int, Decimal]:
-        """The first settlement strictly after ``market_ms``: its market time and rate."""
-        index = bisect_right(self._times, market_ms)
-        if index < len(self._times):
-            return self._times[index], self._rates[index]
-        last = self._times[-1] if self._times else 0
-        steps = (market_ms - last) // self.interval_ms + 1
-        moment = last + steps * self.interval_ms
+    def rate_at(self, market_ms: int) -> Decimal:
+        """The rate a settlement at ``market_ms`` (market time) pays."""
+        if market_ms > self._end_ms:
+            return ZERO
         if not self._rates:
-            return moment, DEFAULT_FUNDING_RATE if moment <= self._end_ms else ZERO
-        return moment, self._rates[-1] if moment <= self._end_ms else ZERO
+            return DEFAULT_FUNDING_RATE
+        return self._rates[max(0, bisect_right(self._times, market_ms) - 1)]
 
     @property
     def interval_minutes(self) -> int:
@@ -196,14 +188,40 @@ class Market:
         )
 
     def next_funding(self, base: str, exchange_ms: int) -> tuple[int, Decimal]:
-        """The next settlement after ``exchange_ms``: its exchange time and rate."""
-        market_ms, rate = self._funding[base].next_after(self.timeline.to_market(exchange_ms))
-        return self.timeline.to_exchange(market_ms), rate
+        """The next settlement strictly after ``exchange_ms``: its exchange time and rate.
 
-    def settlements(self, base: str, until_exchange_ms: int) -> list[tuple[int, Decimal]]:
-        """Recorded funding settlements of ``base`` up to now, newest first, on the exchange timeline."""
-        rows = self._funding[base].recorded(self.timeline.to_market(until_exchange_ms))
-        return [(self.timeline.to_exchange(moment), rate) for moment, rate in rows]
+        Bybit settles on its own clock, every interval from 00:00 UTC (00:00, 08:00 and 16:00 for an 8-hour
+        contract: docs/v5/market/tickers ``nextFundingTime``, the instruments' ``fundingInterval``). Settlements
+        come every interval of *market* time: at speed 1 phased onto the exchange clock's marks (a real-time
+        exchange settles on the wall clock's 00:00, 08:00 and 16:00 UTC); replayed at any other speed, at the
+        replayed market's own marks (at 120x every 4 minutes, at the moments and rates of the recorded history).
+        """
+        schedule = self._funding[base]
+        interval, phase = schedule.interval_ms, self._funding_phase(schedule.interval_ms)
+        market_ms = self.timeline.to_market(exchange_ms)
+        moment = ((market_ms - phase) // interval + 1) * interval + phase
+        while self.timeline.to_exchange(moment) <= exchange_ms:  # rounding at high speed: strictly later
+            moment += interval
+        return self.timeline.to_exchange(moment), schedule.rate_at(moment)
+
+    def settlements(self, base: str, until_exchange_ms: int, limit: int) -> list[tuple[int, Decimal]]:
+        """Up to ``limit`` settlements of ``base`` up to ``until_exchange_ms``, newest first, back to the sample's
+        start (exchange times and rates)."""
+        schedule = self._funding[base]
+        interval, phase = schedule.interval_ms, self._funding_phase(schedule.interval_ms)
+        moment = (self.timeline.to_market(until_exchange_ms) - phase) // interval * interval + phase
+        rows: list[tuple[int, Decimal]] = []
+        while len(rows) < limit and moment >= to_ms(self.sample.start):
+            rows.append((self.timeline.to_exchange(moment), schedule.rate_at(moment)))
+            moment -= interval
+        return rows
+
+    def _funding_phase(self, interval_ms: int) -> int:
+        """The market times of settlements, modulo the interval: at speed 1 those that fall on the exchange clock's
+        marks; at any other speed the market's own marks (0)."""
+        if self.timeline.speed != 1:
+            return 0
+        return (self.timeline.market_start_ms - self.timeline.exchange_start_ms) % interval_ms
 
     def bars(
         self,

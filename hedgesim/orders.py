@@ -131,6 +131,7 @@ class Execution:
     index_price: Decimal | None = None
     closed_size: Decimal = ZERO
     leaves_qty: Decimal = ZERO
+    create_type: str = "CreateByUser"  # CreateByLiq (laddered liquidation), CreateByTakeOver_PassThrough, "" (funding)
 
     @property
     def value(self) -> Decimal:
@@ -138,7 +139,8 @@ class Execution:
 
 
 def check_filters(order: NewOrder, instrument: Instrument, reference: Decimal) -> None:
-    """Refuse an order breaking the instrument's rules, with Bybit's codes; ``reference`` is the last price."""
+    """Refuse an order breaking the instrument's rules, with Bybit's codes; ``reference`` prices a market order
+    (the mark for a perpetual, the last price for spot). Price limits are ``hedgesim.bands``'."""
     price = order.price
     if order.order_type is OrderType.LIMIT and (price is None or price <= 0):
         raise params_error("price is required and must be positive for a limit order")
@@ -163,12 +165,6 @@ def _check_linear(order: NewOrder, instrument: Instrument, reference: Decimal) -
         )
     if order.price is not None and order.price % instrument.tick_size:
         raise params_error(f"price {order.price} is not a multiple of tickSize {instrument.tick_size}")
-    if order.price is not None:
-        band = instrument.price_limit_y
-        if (order.side is Side.BUY and order.price > reference * (1 + band)) or (
-            order.side is Side.SELL and order.price < reference * (1 - band)
-        ):
-            raise SimReject(110003, "Order price is out of permissible range")
     notional = order.qty * (order.price or reference)
     if notional < instrument.min_notional and not order.reduce_only:
         raise SimReject(110094, f"Order does not meet minimum order value {instrument.min_notional}USDT")
@@ -197,8 +193,10 @@ class OrderStore:
         self._orders: dict[str, SimOrder] = {}
         self._open: dict[str, SimOrder] = {}
         self._recent_closed: deque[str] = deque(maxlen=RECENT_CLOSED)
+        self._numbers: dict[str, int] = {}
 
     def put(self, order: SimOrder) -> SimOrder:
+        self._numbers.setdefault(order.order_id, len(self._numbers) + 1)
         self._orders[order.order_id] = order
         if order.status.is_open:
             self._open[order.order_id] = order
@@ -211,6 +209,11 @@ class OrderStore:
 
     def get(self, order_id: str) -> SimOrder | None:
         return self._orders.get(order_id)
+
+    def number(self, order: SimOrder) -> int:
+        """The order's place in the order of creation (1, 2, ...): newer orders have higher numbers, even when
+        several are created in one millisecond."""
+        return self._numbers[order.order_id]
 
     def open_orders(self, category: Category | None = None, symbol: str | None = None) -> list[SimOrder]:
         return [
@@ -231,7 +234,7 @@ class OrderStore:
             for o in candidates
             if (order_id is None or o.order_id == order_id) and (link_id is None or o.link_id == link_id)
         ]
-        return sorted(found, key=lambda o: o.created_ms, reverse=True)
+        return sorted(found, key=self.number, reverse=True)
 
     def __iter__(self) -> Iterator[SimOrder]:
         return iter(self._orders.values())

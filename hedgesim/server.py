@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
+import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -27,12 +29,15 @@ class SimServer:
     """A running simulated exchange: the Bybit v5 API at ``url`` and the control API at ``url + "/__sim/"``.
 
     Start it with ``async with SimServer(engine) as sim`` (or ``running_sim``). A real-time engine moves
-    itself forward on a background task; a deterministic one only when ``advance`` is called.
+    itself forward on a background task; a deterministic one only when ``advance`` is called. The control API
+    answers only requests carrying ``control_token`` (``control_headers``): the configured one, or one generated
+    here.
     """
 
-    def __init__(self, engine: SimExchange, faults: FaultPlan | None = None) -> None:
+    def __init__(self, engine: SimExchange, faults: FaultPlan | None = None, control_token: str | None = None) -> None:
         self.engine = engine
         self.faults = faults or FaultPlan()
+        self.control_token = control_token or engine.config.control_token or secrets.token_urlsafe(24)
         self.api = BybitApi(
             engine, self.faults, rate_limits=engine.config.rate_limits, ip_ban_seconds=engine.config.ip_ban_seconds
         )
@@ -49,12 +54,22 @@ class SimServer:
         return self.engine.config.api_secret
 
     @property
+    def control_headers(self) -> dict[str, str]:
+        """The header a control API request needs, e.g. ``session.get(url, headers=sim.control_headers)``."""
+        return {"Authorization": f"Bearer {self.control_token}"}
+
+    @property
     def requests(self) -> list[RequestRecord]:
         return list(self.api.requests)
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    async def start(self, host: str = "127.0.0.1", port: int = 0, allow_remote: bool = False) -> str:
+        """Listen on ``host``:``port`` (0: any free port) and return the URL. A host that is not a loopback
+        address is refused unless ``allow_remote``: the simulator's key, secret and control API are not for a
+        network."""
+        if not allow_remote and not is_loopback(host):
+            raise ValueError(f"refusing to serve the simulator on {host}: not a loopback address (allow it explicitly)")
         app = web.Application()
-        app.add_routes(control.routes(self.api))
+        app.add_routes(control.routes(self.api, self.control_token))
         app.router.add_route("*", "/{tail:.*}", self.api.handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -108,6 +123,16 @@ def _report_stop(task: asyncio.Task[None]) -> None:
     """The ticker only ends by cancellation; anything else is a bug worth shouting about (requests still sync)."""
     if not task.cancelled() and task.exception() is not None:
         log.error("sim.ticker.crashed", error=repr(task.exception()))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) only ever reaches this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @contextlib.asynccontextmanager

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from hedgesim.account import Account
+from hedgesim.collateral import CollateralTier
 from hedgesim.enums import Side
 from hedgesim.errors import SimReject
 from hedgesim.instruments import Category, Instrument
@@ -44,6 +46,7 @@ class Venue:
     account: Account
     ids: Ids
     participation: Decimal  # share of the volume traded through a resting order's price that fills it
+    collateral: Mapping[str, tuple[CollateralTier, ...]] = field(default_factory=dict)  # ratios beyond the default
     orders: OrderStore = field(default_factory=OrderStore)
     executions: list[Execution] = field(default_factory=list)
     liquidations: list[Execution] = field(default_factory=list)
@@ -86,6 +89,8 @@ class Venue:
             **({} if trade else {"order_id": self.ids.uuid()}) | details,
         )
         self.executions.append(execution)
+        if instrument.category is Category.LINEAR:
+            self.account.seq[instrument.name] = execution.seq
         return execution
 
     def last(self, instrument: Instrument, now_ms: int) -> Decimal:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import structlog
 
-from hedgesim.balances import coin_free, usdt_available
+from hedgesim.balances import available, coin_free
+from hedgesim.bands import price_limits
 from hedgesim.book import Take, touch, walk
 from hedgesim.enums import Side
 from hedgesim.errors import SimReject, params_error
 from hedgesim.instruments import Category, Instrument
+from hedgesim.margin import order_cost
 from hedgesim.orders import ExecType, NewOrder, OrderStatus, OrderType, SimOrder, TimeInForce, check_filters
 from hedgesim.rounding import to_step
 from hedgesim.state import Venue
@@ -21,6 +23,7 @@ log = structlog.get_logger(__name__)
 
 ZERO = Decimal(0)
 LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
+Limits = tuple[Decimal, Decimal]  # (highest buy, lowest sell) price
 
 
 def place(venue: Venue, request: NewOrder, now_ms: int) -> SimOrder:
@@ -43,12 +46,12 @@ def place(venue: Venue, request: NewOrder, now_ms: int) -> SimOrder:
                 else SimReject(170141, "Duplicate clientOrderId.")
             )
     qty = _reduce_only_qty(venue, request, instrument) if linear and request.reduce_only else request.qty
-    price = _order_price(request, instrument, last)
-    _check_funds(venue, request, instrument, qty, price, now_ms)
+    index = venue.index(instrument, now_ms) if linear else last
+    limits = price_limits(instrument, last, venue.mark(instrument, now_ms) if linear else last, index)
+    price = _order_price(request, instrument, limits)
+    _check_funds(venue, request, instrument, qty, price, limits, now_ms)
     bid, ask = touch(last, instrument)
     crosses = request.order_type is OrderType.MARKET or (price >= ask if request.side is Side.BUY else price <= bid)
-    if crosses and request.time_in_force is TimeInForce.POST_ONLY and not linear:
-        raise SimReject(170218, "The LIMIT-MAKER order is rejected due to invalid price.")
     order = venue.orders.put(
         SimOrder(
             order_id=venue.ids.for_category(instrument.category),
@@ -69,9 +72,11 @@ def place(venue: Venue, request: NewOrder, now_ms: int) -> SimOrder:
         )
     )
     if crosses and request.time_in_force is TimeInForce.POST_ONLY:
+        # spot and linear alike: "If the order would be filled immediately when submitted, it will be cancelled"
+        # (docs/v5/order/create-order, timeInForce PostOnly)
         return _end(venue, order, now_ms, "EC_PostOnlyWillTakeLiquidity")
     if crosses:
-        order = _take(venue, order, instrument, last, now_ms)
+        order = _take(venue, order, instrument, last, limits, now_ms)
     if order.status.is_open and order.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
         order = _end(venue, order, now_ms, "EC_CancelForNoFullFill")
     log.debug("sim.order.placed", order_id=order.order_id, symbol=order.symbol, side=order.side, status=order.status)
@@ -145,10 +150,12 @@ def clamp_reduce_only(venue: Venue, symbol: str, now_ms: int) -> None:
             venue.orders.update(order, qty=order.cum_qty + abs(size), updated_ms=now_ms)
 
 
-def _take(venue: Venue, order: SimOrder, instrument: Instrument, last: Decimal, now_ms: int) -> SimOrder:
-    """Walk the book for a crossing order up to its limit (a market order: its protection band)."""
+def _take(
+    venue: Venue, order: SimOrder, instrument: Instrument, last: Decimal, limits: Limits, now_ms: int
+) -> SimOrder:
+    """Walk the book for a crossing order up to its limit (a market order: the price limit)."""
     buy = order.side is Side.BUY
-    limit = order.price if order.order_type is OrderType.LIMIT else _protection(instrument, last, buy)
+    limit = order.price if order.order_type is OrderType.LIMIT else limits[0 if buy else 1]
     consumed = venue.consumed.setdefault((instrument.category, instrument.name, order.side), {})
     if order.market_unit == "quoteCoin":
         takes = walk(last, instrument, buy, order.qty, limit, consumed, by_value=True)
@@ -236,26 +243,49 @@ def _market_unit(request: NewOrder, linear: bool) -> str | None:
     return request.market_unit or ("quoteCoin" if request.side is Side.BUY else "baseCoin")
 
 
-def _order_price(request: NewOrder, instrument: Instrument, last: Decimal) -> Decimal:
-    """A limit order's price; a market order shows its protection price (linear) or 0 (spot)."""
-    if request.order_type is OrderType.LIMIT:
-        assert request.price is not None
-        return request.price
-    if instrument.category is Category.SPOT:
-        return ZERO
-    return _protection(instrument, last, request.side is Side.BUY)
+def _order_price(request: NewOrder, instrument: Instrument, limits: Limits) -> Decimal:
+    """A limit order's price, a perpetual's moved within the price limits and a spot one beyond them refused
+    (docs/v5/account/set-price-limit, the default behaviour); a market order shows its price limit (linear) or
+    0 (spot)."""
+    highest, lowest = limits
+    buy = request.side is Side.BUY
+    linear = instrument.category is Category.LINEAR
+    if request.order_type is OrderType.MARKET:
+        return (highest if buy else lowest) if linear else ZERO
+    assert request.price is not None
+    if buy and request.price > highest:
+        if not linear:
+            raise SimReject(170193, f"Buy order price cannot be higher than {highest}.")
+        return highest
+    if not buy and request.price < lowest:
+        if not linear:
+            raise SimReject(170194, f"Sell order price cannot be lower than {lowest}.")
+        return lowest
+    return request.price
 
 
-def _protection(instrument: Instrument, last: Decimal, buy: bool) -> Decimal:
-    """The worst price a market order may fill at: last +- priceLimitRatioX, on the tick."""
-    band = instrument.price_limit_x
-    if buy:
-        return to_step(last * (1 + band), instrument.tick_size, ROUND_FLOOR)
-    return to_step(last * (1 - band), instrument.tick_size, ROUND_CEILING)
+def _check_risk_limit(venue: Venue, instrument: Instrument, side: Side, adding: Decimal, leverage: Decimal) -> None:
+    """Refuse (110090) an order that would take the position, with the orders growing it on the same side, past
+    the risk tier its leverage allows, or past the instrument's last tier (docs/v5/error, 110090)."""
+    position = venue.account.positions.get(instrument.name)
+    held = abs(position.size) * position.entry if position is not None and position.side is side else ZERO
+    resting = sum(
+        (o.leaves_qty * o.price for o in venue.orders.open_orders(Category.LINEAR, instrument.name)
+         if o.side is side and not o.reduce_only),
+        ZERO,
+    )  # fmt: skip
+    tier = instrument.tier_within(held + resting + adding)
+    if tier is None or tier.max_leverage < leverage:
+        allowed = tier.max_leverage if tier is not None else instrument.tiers[-1].max_leverage
+        raise SimReject(
+            110090,
+            "Order placement failed as your position may exceed the max limit. Please adjust your leverage to "
+            f"{allowed} or below to increase the max. position limit",
+        )
 
 
 def _check_funds(
-    venue: Venue, request: NewOrder, instrument: Instrument, qty: Decimal, price: Decimal, now_ms: int
+    venue: Venue, request: NewOrder, instrument: Instrument, qty: Decimal, price: Decimal, limits: Limits, now_ms: int
 ) -> None:
     if instrument.category is Category.LINEAR:
         if request.reduce_only:
@@ -263,12 +293,17 @@ def _check_funds(
         size = venue.account.size_of(instrument.name)
         offset = max(ZERO, -size) if request.side is Side.BUY else max(ZERO, size)
         opening = max(ZERO, qty - offset)
-        if opening * price / venue.account.leverage_of(instrument.name) > usdt_available(venue, now_ms):
+        if not opening:
+            return
+        leverage = venue.account.leverage_of(instrument.name)
+        _check_risk_limit(venue, instrument, request.side, opening * price, leverage)
+        taker = venue.account.fees.rate(Category.LINEAR, maker=False)
+        if order_cost(request.side.sign * opening, price, leverage, taker) > available(venue, now_ms):
             raise SimReject(110007, "ab not enough for new order")
         return
     last = venue.last(instrument, now_ms)
     if request.side is Side.BUY:
-        cost = qty if request.market_unit == "quoteCoin" else qty * (price or _protection(instrument, last, True))
+        cost = qty if request.market_unit == "quoteCoin" else qty * (price or limits[0])
         enough = cost <= coin_free(venue, instrument.quote, now_ms)
     else:
         amount = qty / last if request.market_unit == "quoteCoin" else qty

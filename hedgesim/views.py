@@ -9,7 +9,7 @@ from hedgesim.account import Position
 from hedgesim.book import Level, depth, with_resting
 from hedgesim.enums import MarginMode, Side
 from hedgesim.instruments import Category, Instrument
-from hedgesim.margin import maintenance
+from hedgesim.margin import position_im, position_mm
 from hedgesim.paths import WindowStats
 from hedgesim.risk import liquidation_price
 from hedgesim.state import Venue
@@ -56,9 +56,12 @@ class PositionView:
     mark: Decimal
     cum_realised: Decimal
     touched_ms: int  # when the position last changed; 0 if the symbol was never traded
-    value: Decimal = ZERO
+    created_ms: int  # when a position was first opened on the symbol; 0 if never
+    seq: int  # the cross sequence of the symbol's last execution; -1 if never traded
+    value: Decimal = ZERO  # at the entry price
     unrealised: Decimal = ZERO
-    maintenance: Decimal = ZERO
+    initial: Decimal = ZERO  # positionIM: the margin held plus the fee to close
+    maintenance: Decimal = ZERO  # positionMM: maintenance margin on the entry value plus the fee to close
     liquidation: Decimal | None = None
     bankruptcy: Decimal | None = None
 
@@ -119,22 +122,19 @@ def position_view(venue: Venue, symbol: str, now_ms: int) -> PositionView:
         mark=mark,
         cum_realised=account.cum_realised.get(symbol, ZERO),
         touched_ms=account.touched.get(symbol, 0),
+        created_ms=account.first_opened.get(symbol, 0),
+        seq=account.seq.get(symbol, -1),
     )
     if position is None:
         return view
-    value = abs(position.size) * mark
     liquidation, bankruptcy = liquidation_price(venue, symbol, now_ms)
-    return PositionView(
-        instrument=instrument,
-        position=position,
-        leverage=view.leverage,
-        margin_mode=view.margin_mode,
-        mark=mark,
-        cum_realised=view.cum_realised,
-        touched_ms=view.touched_ms,
+    taker = account.fees.rate(Category.LINEAR, maker=False)
+    return replace(
+        view,
         value=abs(position.size) * position.entry,
         unrealised=account.unrealised(symbol, mark),
-        maintenance=maintenance(instrument, value),
+        initial=position_im(position.margin, position.size, position.entry, view.leverage, taker),
+        maintenance=position_mm(instrument, position.size, position.entry, view.leverage, taker),
         liquidation=instrument.on_tick(liquidation) if liquidation is not None else None,
         bankruptcy=instrument.on_tick(bankruptcy) if bankruptcy is not None else None,
     )

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from bot.config_types import (
     Asset,
+    Count,
     Fraction,
     HedgeRatio,
     NonNegativeDecimal,
@@ -29,7 +30,7 @@ class ProxyParams(StrictModel):
     default_instrument: PerpSymbol | None = None
     default_beta: PositiveDecimal | Literal["estimate"] = Decimal(1)  # for holdings on default_instrument
     min_perp_depth_notional: NonNegativeDecimal = Decimal(0)
-    beta_lookback: int = Field(default=288, ge=20, le=100_000)
+    beta_lookback: Count = Field(default=288, ge=20, le=100_000)
     beta_shrinkage: Fraction = Decimal("0.3")
     min_r_squared: Fraction = Decimal("0.3")
 
@@ -51,6 +52,10 @@ class EventWindow(StrictModel):
             raise ValueError("start and end need a time zone, e.g. 2026-12-01T14:00:00Z")
         if self.end <= self.start:
             raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        try:  # the ramps are reckoned from these times: they must stay within the calendar
+            self.start - self.ramp_in, self.end + self.ramp_out
+        except OverflowError:
+            raise ValueError("start - ramp_in and end + ramp_out must be dates between years 1 and 9999") from None
         return self
 
 

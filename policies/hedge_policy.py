@@ -10,7 +10,8 @@ Sizing (the choice, and why):
 Every holding routed to an instrument contributes one ``TargetComponent``; an instrument's target is their sum,
 then each modifier scales it in order. A holding whose input is unusable now (stale price, no mark price) puts
 its instrument on hold: no order on it this cycle, so a hedge shared by several holdings never shrinks because
-one of them could not be valued for a moment. A refused beta is a decision, not a glitch: that holding is
+one of them could not be valued for a moment; so does bad data about the instrument, or about the holding's own
+perpetual (which decides whether the holding is hedged directly or by proxy). A refused beta is a decision, not a glitch: that holding is
 unhedged (BETA_REFUSED) and the rest of the instrument's target stands.
 """
 
@@ -90,6 +91,8 @@ class HedgePolicy:
         if isinstance(route, NoRoute):
             return _Sized(_unhedged(asset, route.reason, route.note, route.instrument))
         ratio, ratio_note = self.ratio_policy.ratio(asset, now)
+        if bad := snapshot.bad_data.get(route.instrument) or snapshot.bad_data.get(self.router.own(asset)):
+            return _held(holding, route, ratio, ReasonCode.BAD_DATA, bad)  # the routing itself may be off
         ticker = snapshot.tickers.get(route.instrument)
         mark = ticker.mark if ticker is not None else None
         value = holding.value

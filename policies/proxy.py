@@ -62,6 +62,10 @@ class Router:
         own = {_own(asset) for asset in assets if (o := self.override(asset)).enabled and not (o.instrument or o.proxy)}
         return self.configured_instruments() | own
 
+    def own(self, asset: str) -> str:
+        """The holding's own USDT perpetual (rule 3's candidate)."""
+        return _own(asset)
+
     def route(self, asset: str, snapshot: Snapshot) -> Route | NoRoute:
         override = self.override(asset)
         if override.instrument:
@@ -70,7 +74,7 @@ class Router:
             return NoRoute(ReasonCode.NO_PERP_NO_PROXY, f"configured instrument {override.instrument} is not listed")
         if override.proxy:
             return self._proxy(asset, override.proxy, override.beta, snapshot)
-        own = _own(asset)
+        own = self.own(asset)
         thin = ""
         if _listed(own, snapshot):
             depth = _depth_notional(own, snapshot)

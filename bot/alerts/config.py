@@ -18,7 +18,7 @@ from pydantic import BeforeValidator, Field, SecretStr, model_validator
 from bot.alerts.apprise_sender import INSTALL_HINT, apprise_installed, apprise_understands
 from bot.alerts.events import Severity
 from bot.alerts.settings import Destination, DestinationKind
-from bot.config_types import Fraction, NonNegativeDecimal, StrictModel
+from bot.config_types import Count, Fraction, HttpUrl, Name, NonNegativeDecimal, StrictModel
 from bot.credentials import SecretsFile, read_secret_set
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -55,7 +55,7 @@ TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
 class AlertDestinationConfig(StrictModel):
     kind: DestinationKind
     credentials: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    api_url: str | None = Field(default=None, pattern=r"^https?://")  # telegram only: another Bot API server
+    api_url: HttpUrl | None = None  # telegram only: another Bot API server
 
     @model_validator(mode="before")
     @classmethod
@@ -73,11 +73,11 @@ class AlertsConfig(StrictModel):
     enabled: bool = True
     min_severity: Severity = Severity.INFO
     daily_summary_time: TimeOfDay | None = None
-    destinations: dict[str, AlertDestinationConfig] = Field(default_factory=dict)
+    destinations: dict[Name, AlertDestinationConfig] = Field(default_factory=dict)
     liquidation_distance_warning: Fraction = Decimal("0.40")
     margin_ratio_warning: Fraction = Decimal("0.50")
     funding_cost_per_day_warning: NonNegativeDecimal = Decimal(50)
-    rejects_in_a_row: int = Field(default=3, ge=1, le=100)
+    rejects_in_a_row: Count = Field(default=3, ge=1, le=100)
 
 
 def check_alerts(alerts: AlertsConfig) -> list[tuple[str, str]]:

@@ -61,6 +61,7 @@ class AlertKind(StrEnum):
     DEADMAN_ARM_FAILED = "deadman_arm_failed"
     VENUE_UNREACHABLE = "venue_unreachable"
     VENUE_REACHABLE = "venue_reachable"
+    WATCHDOG_FIRED = "watchdog_fired"
     DAILY_SUMMARY = "daily_summary"
     TEST = "test"
 
@@ -257,6 +258,28 @@ def venue_reachable(venue: str, since: datetime, *, at: datetime) -> AlertEvent:
         at,
         (AlertField("venue", venue), AlertField("unreadable since", since)),
         clears=(f"{AlertKind.VENUE_UNREACHABLE.value}:{venue}",),
+    )
+
+
+def watchdog_key(venue: str) -> str:
+    """The condition `hedgebot watchdog` alerts on: the bot's heartbeat on ``venue`` stopped (cleared when it beats)."""
+    return f"watchdog:{venue}"
+
+
+def watchdog_fired(venue: str, silent_seconds: int, cancelled: int, *, at: datetime) -> AlertEvent:
+    return AlertEvent(
+        AlertKind.WATCHDOG_FIRED,
+        Severity.CRITICAL,
+        watchdog_key(venue),
+        f"The bot on {venue} stopped: its resting orders are cancelled",
+        "hedgebot watchdog heard no heartbeat for longer than watchdog.window and cancelled the bot's resting orders "
+        "(foreign orders and positions untouched). The hedge is no longer managed: restart the bot.",
+        at,
+        (
+            AlertField("venue", venue),
+            AlertField("seconds without a heartbeat", silent_seconds),
+            AlertField("orders cancelled", cancelled),
+        ),
     )
 
 

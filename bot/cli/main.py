@@ -11,7 +11,7 @@ from pathlib import Path
 
 import structlog
 
-from bot.cli import alert_test, check_config, journal, later, plan, run, scenario, sim, status, unwind
+from bot.cli import alert_test, check_config, journal, later, plan, run, scenario, sim, status, unwind, watchdog
 from bot.cli.output import err, report_config_error
 from bot.config import load_config
 from bot.errors import ConfigError, HedgebotError
@@ -23,7 +23,7 @@ EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
 
 # Each module adds its subcommand(s); order here is the order in --help.
-COMMAND_MODULES = (check_config, scenario, plan, run, status, unwind, journal, alert_test, sim, later)
+COMMAND_MODULES = (check_config, scenario, plan, run, watchdog, status, unwind, journal, alert_test, sim, later)
 
 DESCRIPTION = """\
 hedgebot keeps a short perpetual-futures hedge against spot crypto holdings: post-only limit orders,

@@ -46,7 +46,11 @@ Start-up fails closed: credentials, markets, one-way position mode, margin mode 
 above 2x) are checked first, then the journal is reconciled with the venue. If a position differs from what
 the journal explains (e.g. trades made outside hedgebot), the bot refuses to trade unless you pass --adopt.
 Each cycle the leverage every open hedge position reports is compared with execution.leverage: one changed
-outside hedgebot is set back (and read back) before any order, or the bot halts (exit code 3).
+outside hedgebot is set back (and read back) before any order, or the bot halts (exit code 3). A malformed
+reply from the venue never halts it and never moves the hedge: what it touches is held that cycle, with the
+reason in the journal (`hedgebot journal why ASSET`: bad_data), and a malformed wallet, positions or open-orders
+reply skips the cycle ("skipped, nothing sent"). A hedged holding missing from the wallet reply keeps its
+hedge until the wallet lists it again; after really selling or moving it, restart the bot.
 
 Outages: while the venue cannot be read (down, in maintenance, rate-limiting, unreachable), a cycle sends
 nothing and says so, and the next one tries again: trading resumes by itself once reads succeed. Resting
@@ -63,8 +67,15 @@ orders are cancelled, positions kept, exit code 3, and later runs stay halted un
 had not answered is rejected, unsent) or between cycles. When --cycles/--once are done, resting orders are
 left for the next run, which picks them up. Fills and funding are synced once more before any run ends.
 
+Orders never outlive the bot: while it runs it writes a heartbeat to the journal every watchdog.window / 4 (run
+`hedgebot watchdog` beside it to cancel its orders if the heartbeat stops) and keeps the venue's own dead-man's
+switch armed where ordinary accounts have one (OKX, Binance; watchdog.exchange_switch); the line "protection: ..."
+at start says which. Resting orders of ours older than execution.max_order_age are cancelled after each cycle and
+at start-up (orders an earlier run left); younger ones are adopted.
+
 exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue; or stopped while the venue could not
 be read to cancel our resting orders, which stay on the book), 2 bad configuration, 3 halted.
+Under a supervisor, restart on 1 (a halt survives restarts), never on 2 or 3: a person must look (README).
 
 examples:
   hedgebot run --config my.toml --once               one cycle, then exit
@@ -138,6 +149,7 @@ async def drive(
                 f"{len(report.adopted_orders)} orders adopted)",
                 markup=False,
             )
+            out.print(await loop.protect(), markup=False)
             code = await (body(loop) if body else loop.run(options))
             if stop.is_set():
                 try:
@@ -180,8 +192,6 @@ async def drive(
 
 def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     """One human line per cycle: each instrument's position against its target, and what was done."""
-    if outcome.paused is not None:
-        return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: paused, nothing sent: {outcome.paused}"
     parts = []
     for line in outcome.instruments:
         resting = f" ({line['in_flight']} resting)" if line["in_flight"] else ""
@@ -199,6 +209,8 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     if outcome.cancels:
         actions += f", {outcome.cancels} cancelled"
     body = " | ".join(parts) if parts else "nothing to hedge"
+    if outcome.skipped_because:
+        body = f"skipped, nothing sent: {outcome.skipped_because}"
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
 
 

@@ -15,7 +15,9 @@ from hedgesim import MarketDataError, SimConfig, SimExchange, SimServer
 from hedgesim.account import Fees
 from hedgesim.config import DEFAULT_HOLDING_VALUE, DEFAULT_USDT
 from hedgesim.enums import MarginMode
+from hedgesim.keys import KeyPermissions
 from hedgesim.marketdata import DEFAULT_SAMPLE, available_samples
+from hedgesim.server import is_loopback
 
 HELP = "serve the local Bybit v5 exchange simulator on 127.0.0.1"
 DESCRIPTION = f"""\
@@ -32,17 +34,24 @@ Bundled samples: {", ".join(available_samples())} (default {DEFAULT_SAMPLE}). --
 folder of freqtrade-format files (BTC_USDT-5m.json.gz, BTC_USDT_USDT-5m-futures.json.gz, ...-funding_rate...).
 
 The default account holds {DEFAULT_USDT} USDT and about {DEFAULT_HOLDING_VALUE} USDT worth of each spot asset of the
-sample; with --balance the account holds exactly what you list. Fees default to Bybit's base tier.
+sample; with --balance the account holds exactly what you list. Fees default to Bybit's base tier. The API key
+trades and can neither transfer nor withdraw; --key-permissions makes it read-only, able to withdraw, bound to
+addresses or expiring, as /v5/user/query-api then reports (and the venue enforces).
 
 A control API under /__sim/ (state, faults, time, deposits, trades by "someone else") is for tests and
-experiments; it is not authenticated: keep --host on 127.0.0.1. The simulator is the hedgesim package, usable
-from Python too: hedgesim/README.md describes its API, what it simulates and its known simplifications.
+experiments. It answers only requests carrying its token (printed at start; --control-token sets it, else a new
+random one each start) as "Authorization: Bearer TOKEN", and only JSON bodies. The simulator listens on loopback
+only: a --host that is not a loopback address is refused unless --allow-remote. The simulator is the hedgesim
+package, usable from Python too: hedgesim/README.md describes its API, what it simulates and its known
+simplifications.
 
 examples:
   hedgebot sim
   hedgebot sim --port 8765 --speed 60 --balance USDT=20000 --balance SOL=100
   hedgebot sim --sample 2022-06-3ac-crash --start 2022-06-12T00:00:00+00:00
-  curl -s http://127.0.0.1:8765/__sim/state
+  hedgebot sim --key-permissions trade,withdraw,ip=127.0.0.1
+  hedgebot sim --port 8765 --control-token "$TOKEN" &
+  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8765/__sim/state
 """
 
 
@@ -50,7 +59,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "sim", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; loopback only)")
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="allow a --host that is not a loopback address (not advised)"
+    )
+    parser.add_argument(
+        "--control-token", metavar="TOKEN", help="the control API's token (default: a new random one, printed)"
+    )
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0: any free port)")
     parser.add_argument("--sample", default=DEFAULT_SAMPLE, metavar="NAME|DIR", help="market data to replay")
     parser.add_argument("--start", type=_moment, metavar="ISO8601", help="historical start (default: sample start)")
@@ -69,6 +84,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--margin-mode", choices=["cross", "isolated"], default="cross", help="account margin mode (default cross)"
     )
     parser.add_argument("--leverage", type=Decimal, default=Decimal(10), help="default leverage per symbol (10)")
+    parser.add_argument(
+        "--key-permissions",
+        type=_key,
+        default=KeyPermissions(),
+        metavar="SPEC",
+        help="what the API key may do, as /v5/user/query-api shows and the venue enforces: read-only, trade "
+        "(default), contract, spot, transfer, withdraw, ip=ADDRESS (repeat), expires=ISO8601; comma-separated, "
+        "e.g. trade,withdraw,ip=127.0.0.1",
+    )
     parser.add_argument("--no-rate-limits", action="store_true", help="do not enforce Bybit's rate limits")
     parser.add_argument("--seed", type=int, default=0, help="seed for order and execution ids (default 0)")
     parser.set_defaults(handler=run, needs_config=False)
@@ -85,7 +109,16 @@ def run(args: argparse.Namespace) -> int:
         default_leverage=args.leverage,
         seed=args.seed,
         rate_limits=not args.no_rate_limits,
+        control_token=args.control_token,
+        key=args.key_permissions,
     )
+    if not args.allow_remote and not is_loopback(args.host):
+        err.print(
+            f"hedgebot sim: refusing --host {args.host}: not a loopback address; the simulator's key, secret and "
+            "control API are not for a network (--allow-remote overrides)",
+            markup=False,
+        )
+        return 1
     try:
         engine = SimExchange.realtime(config)
     except MarketDataError as exc:
@@ -96,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(engine: SimExchange, host: str, port: int) -> int:
     server = SimServer(engine)
     try:
-        url = await server.start(host, port)
+        url = await server.start(host, port, allow_remote=True)  # the host was checked above
     except OSError as exc:
         err.print(f"hedgebot sim: cannot listen on {host}:{port}: {exc.strerror or exc}", markup=False)
         return 1
@@ -104,7 +137,7 @@ async def _serve(engine: SimExchange, host: str, port: int) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    _announce(engine, url)
+    _announce(server, url)
     try:
         await stop.wait()
     finally:
@@ -113,7 +146,8 @@ async def _serve(engine: SimExchange, host: str, port: int) -> int:
     return 0
 
 
-def _announce(engine: SimExchange, url: str) -> None:
+def _announce(server: SimServer, url: str) -> None:
+    engine = server.engine
     market = engine.venue.market
     config = engine.config
     lines = [
@@ -121,7 +155,7 @@ def _announce(engine: SimExchange, url: str) -> None:
         f"  market data: {market.sample.name} from {engine.market_time():%Y-%m-%d %H:%M} UTC at {config.speed:g}x",
         f"  API key:     {config.api_key}",
         f"  API secret:  {config.api_secret}",
-        f"  state:       {url}/__sim/state",
+        f"  control:     {url}/__sim/state with header Authorization: Bearer {server.control_token}",
         "Point a configuration at it:",
         "  [venues.main]",
         '  exchange = "bybit"',
@@ -144,6 +178,13 @@ def _speed(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError("speed must be positive")
     return value
+
+
+def _key(text: str) -> KeyPermissions:
+    try:
+        return KeyPermissions.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _balance(text: str) -> tuple[str, Decimal]:

@@ -1,32 +1,49 @@
-"""`hedgebot status`: where the hedge stands: positions, orders, targets, trading state and funding (read-only)."""
+"""`hedgebot status`: where the hedge stands, both legs' PnL, risk and protection (read-only; --watch refreshes)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
 
-from rich.table import Table
-
-from bot.cli.output import money, out, print_json, show
-from bot.cli.plan import print_plan
+from bot.cli.output import err, out
+from bot.cli.status_output import print_status, print_status_json
 from bot.cli.venue import connect, pick_venue, read_once
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
-from bot.domain import Position, Snapshot, is_ours
+from bot.errors import HedgebotError
+from bot.exchange.port import ExchangePort
+from bot.execution.status import StatusView, status_view
 from bot.journal import journal_path, open_reader
-from bot.journal.reader import JournalReader
 
-HELP = "show positions, resting orders, targets, the trading state and funding (changes nothing)"
+HELP = "where the hedge stands: both legs' PnL, funding, fees, basis, liquidation, orders, protection"
 DESCRIPTION = """\
-Read the venue and the journal and show where the hedge stands: each hedge position (size, entry, mark,
-liquidation price, leverage, unrealised PnL), the bot's resting orders, what the policy targets now and why,
-the trading state (ACTIVE, REDUCING or HALTED) and funding paid or received. Nothing is changed or sent.
+Read the venue and the journal and show, per holding and in total: the spot value, the hedge's notional, the
+hedge ratio achieved against the target, and the profit or loss of each leg since the hedge opened and today
+(UTC): the spot leg, the hedge leg (realised and unrealised, at the mark price), funding (+ received, - paid),
+fees, and the combined result. Then per hedge instrument: the position, entry, mark, liquidation price and
+distance, margin ratio, leverage and basis; the bot's resting orders; the last reason journaled per holding; the
+trading state (ACTIVE, REDUCING, HALTED); and the dead-man's switch (the running bot's last heartbeat, and the
+venue's own switch). Nothing is changed or sent.
+
+What the figures mean:
+  a hedge opens at the bot's first fill on its instrument in the journal (an --adopt'ed position starts again
+  from its mark at adoption); spot PnL = the holding's quantity now x (price now - its price then), the price the
+  bot valued it at in its last cycle before the opening; hedge PnL = position now x mark now - position then x
+  mark then - what each fill since cost; combined = spot + hedge + funding - fees; "today" starts at 00:00 UTC.
+  A proxy several holdings share is split by their shares of its target. Basis: the perpetual's mark against the
+  spot price, in bps. Margin ratio (isolated margin): maintenance margin / (position margin + unrealised PnL).
+  In the total, the basis is weighted by hedge notional and the liquidation distance is the nearest one.
+  "unknown" means the journal lacks a price the figure needs (e.g. no cycle before 00:00 UTC).
+
+--json prints, per holding and in total, spot_pnl, hedge_pnl, funding, fees, combined_pnl (since the hedge
+opened; the same under "today"), basis_bps, liquidation_distance and more. --watch N shows it again every N
+seconds until Ctrl-C (with --json: one JSON document per line).
 
 examples:
   hedgebot status --config my.toml
   hedgebot status --config my.toml --json
+  hedgebot status --config my.toml --watch 10
 """
 
 
@@ -36,108 +53,65 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--venue", metavar="NAME", help="the [venues.NAME] to read (default: the only one)")
     parser.add_argument("--json", action="store_true", help="print the status as JSON")
+    parser.add_argument(
+        "--watch", type=_seconds, metavar="N", help="show the status again every N seconds, until Ctrl-C"
+    )
     parser.set_defaults(handler=run, needs_config=True)
 
 
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     venue = pick_venue(config, args.venue)
-    return asyncio.run(_status(config, venue, args.json))
+    try:
+        return asyncio.run(_status(config, venue, args.json, args.watch, SystemClock()))
+    except KeyboardInterrupt:
+        if args.watch is None:
+            raise
+        return 0  # Ctrl-C is how a watch ends
 
 
-async def _status(config: AppConfig, venue: str, as_json: bool) -> int:
-    clock = SystemClock()
+async def _status(config: AppConfig, venue: str, as_json: bool, watch: float | None, clock: Clock) -> int:
+    mode = config.venues[venue].mode.value
+    async with connect(config, venue, clock) as port:
+        while True:
+            try:
+                view = await read_status(config, venue, port, clock)
+            except HedgebotError as exc:
+                if watch is None:
+                    raise
+                err.print(f"hedgebot status: {exc} (trying again in {watch:g}s)", markup=False)
+            else:
+                if as_json:
+                    print_status_json(view, mode, one_line=watch is not None)
+                else:
+                    if watch is not None and out.is_terminal:
+                        out.clear()
+                    print_status(view, mode)
+            if watch is None:
+                return 0
+            await asyncio.sleep(watch)
+
+
+async def read_status(config: AppConfig, venue: str, port: ExchangePort, clock: Clock) -> StatusView:
+    """One status: the venue read now, this moment's plan, and the journal's history (if there is a journal)."""
     path = journal_path(config)
     reader = open_reader(path) if path.exists() else None
     try:
-        saved = reader.latest_policy_state() if reader else None
+        saved = reader.latest_policy_state() if reader is not None else None
         state = CoreState.from_dict(saved) if saved else CoreState()
-        async with connect(config, venue, clock) as port:
-            snapshot, _ = await read_once(config, venue, port, clock, state.planner.managed)
+        snapshot, _ = await read_once(config, venue, port, clock, state.planner.managed)
         plan, _ = plan_cycle(config, snapshot, state, clock.now())
-        journal = _journal_view(reader)
+        return status_view(venue, snapshot, plan, reader, config.execution.margin_mode)
     finally:
         if reader is not None:
             reader.close()
-    if as_json:
-        print_json(
-            {
-                "venue": venue,
-                "mode": config.venues[venue].mode.value,
-                "positions": [_position(p) for p in _open_positions(snapshot)],
-                "our_orders": [o for o in snapshot.open_orders if is_ours(o.client_order_id)],
-                "foreign_orders": sum(1 for o in snapshot.open_orders if not is_ours(o.client_order_id)),
-                "plan": plan.to_dict(),
-                **journal,
-            }
-        )
-        return 0
-    out.print(f"{venue} ({config.venues[venue].mode.value}); trading state: {journal['trading_state']}", markup=False)
-    show(_positions_table(snapshot))
-    ours = [o for o in snapshot.open_orders if is_ours(o.client_order_id)]
-    out.print(f"{len(ours)} resting order(s) of ours; {len(snapshot.open_orders) - len(ours)} foreign", markup=False)
-    for order in ours:
-        out.print(
-            f"  {order.client_order_id} {order.side} {order.remaining}/{order.amount} {order.symbol} @ {order.price}",
-            markup=False,
-        )
-    print_plan(plan, "the venue, now")
-    for total in journal["funding"]:
-        out.print(f"funding on {total['symbol']}: net {money(total['net'])} {total['currency']}", markup=False)
-    if journal["last_cycle"]:
-        out.print(f"last cycle: {journal['last_cycle']}", markup=False)
-    return 0
 
 
-def _open_positions(snapshot: Snapshot) -> list[Position]:
-    return [p for _, p in sorted(snapshot.positions.items()) if p.contracts != 0]
-
-
-def _position(p: Position) -> dict[str, Any]:
-    return {
-        "symbol": p.symbol,
-        "contracts": p.contracts,
-        "entry_price": p.entry_price,
-        "mark_price": p.mark_price,
-        "liquidation_price": p.liquidation_price,
-        "leverage": p.leverage,
-        "margin_mode": p.margin_mode,
-        "unrealized_pnl": p.unrealized_pnl,
-    }
-
-
-def _positions_table(snapshot: Snapshot) -> Table:
-    table = Table(title="Hedge positions (contracts; a short is negative)")
-    for name in ("instrument", "contracts", "entry", "mark", "liquidation", "leverage", "margin", "unrealised PnL"):
-        table.add_column(name, justify="left" if name == "instrument" else "right")
-    for p in _open_positions(snapshot):
-        table.add_row(
-            p.symbol,
-            str(p.contracts),
-            money(p.entry_price, 4),
-            money(p.mark_price, 4),
-            money(p.liquidation_price, 4),
-            f"{p.leverage}x" if p.leverage is not None else "-",
-            p.margin_mode.value if p.margin_mode else "-",
-            money(p.unrealized_pnl),
-        )
-    return table
-
-
-def _journal_view(reader: JournalReader | None) -> dict[str, Any]:
-    if reader is None:
-        return {"trading_state": "active (no journal yet)", "funding": [], "last_cycle": None}
-    risk = reader.latest_risk_state()
-    cycles = reader.last_cycles(1)
-    return {
-        "trading_state": risk.trading.value if risk else "active",
-        "funding": [
-            {"symbol": t.symbol, "currency": t.currency, "net": t.net, "paid": t.paid, "received": t.received}
-            for t in reader.funding_totals()
-        ],
-        "last_cycle": (
-            f"#{cycles[0].number} at {cycles[0].at:%Y-%m-%d %H:%M:%S} UTC, {cycles[0].orders} order(s)"
-            if cycles
-            else None
-        ),
-    }
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.5 <= value <= 86_400:
+        raise argparse.ArgumentTypeError("must be between 0.5 and 86400 seconds")
+    return value

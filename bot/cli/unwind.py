@@ -99,9 +99,9 @@ async def _until_flat(loop: HedgeLoop, *, symbols: list[str] | None, max_cycles:
 
 
 def _nothing_left_to_send(outcome: CycleOutcome) -> bool:
-    """No order resting and none the planner could send: every position is zero or dust (a paused cycle, which
-    could not read the venue, says nothing)."""
-    return outcome.paused is None and all(
+    """No order resting and none the planner could send: every position is zero or dust (a skipped cycle, which
+    could not read the venue or its data, says nothing)."""
+    return outcome.skipped_because is None and all(
         line["in_flight"] == 0 and (line["current"] == 0 or line["reason"] == ReasonCode.DUST)
         for line in outcome.instruments
     )

@@ -73,6 +73,7 @@ def plan_with(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now:
             orders=tuple(o for o in ours if o.symbol == symbol),
             hold=result.holds.get(symbol),
             effects=result.effects.get(symbol, ()),
+            bad_data=snapshot.bad_data.get(symbol),
         )
         decision, states[symbol] = plan_instrument(inp, params, state.planner.of(symbol), now)
         decisions.append(decision)

@@ -37,6 +37,7 @@ def plan_unwind(
             ticker=snapshot.tickers.get(symbol),
             position=snapshot.position_contracts(symbol),
             orders=tuple(o for o in ours if o.symbol == symbol),
+            bad_data=snapshot.bad_data.get(symbol),
         )
         decision, states[symbol] = plan_instrument(inp, settings.params, state.planner.of(symbol), now)
         decisions.append(decision)

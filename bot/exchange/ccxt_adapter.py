@@ -31,9 +31,11 @@ from bot.domain import (
     PerpTicker,
     Position,
     SpotQuote,
+    is_ours,
 )
-from bot.errors import ClockSkew, DataError, ExchangeError, OrderNotFound, VenueUnsupported
+from bot.errors import AmbiguousOrderOutcome, ClockSkew, DataError, ExchangeError, OrderNotFound, VenueUnsupported
 from bot.exchange import convert
+from bot.exchange.ccxt_switch import CcxtSwitch
 from bot.exchange.errors import Call, is_not_modified, translate
 from bot.exchange.port import ExchangePort, OrderRequest
 from bot.exchange.quirks import MarginScope, VenueQuirks, check_client_order_id
@@ -51,7 +53,7 @@ _PRICE_SOURCES = {
 }
 
 
-class CcxtExchange:
+class CcxtExchange(CcxtSwitch):
     """ExchangePort for any ccxt venue with a row in the quirks table."""
 
     def __init__(
@@ -68,6 +70,7 @@ class CcxtExchange:
     ) -> None:
         self.venue = venue
         self.unified_wallet = quirks.unified_wallet
+        self.cancel_switch = quirks.cancel_switch.switch if quirks.cancel_switch else None
         self.quirks = quirks
         self.spot = spot  # ccxt instances are untyped
         self.perp = perp
@@ -90,7 +93,11 @@ class CcxtExchange:
         markets: dict[str, Market] = {}
         for raw_markets in loaded:
             for raw in raw_markets.values():
-                market = convert.to_market(raw)
+                try:
+                    market = convert.to_market(raw)
+                except DataError as exc:  # that listing cannot be traded safely; the others can
+                    log.warning("exchange.market_unusable", venue=self.venue, symbol=raw.get("symbol"), error=str(exc))
+                    continue
                 if market is not None:
                     markets[market.symbol] = market
         self._markets = markets
@@ -106,9 +113,12 @@ class CcxtExchange:
 
     async def fetch_margin_balances(self) -> Mapping[str, Balance]:
         if self.unified_wallet:
-            return await self.fetch_spot_balances()
-        raw = await self._read(Call("fetch_margin_balances"), self.perp.fetch_balance)
-        return convert.to_balances(raw)
+            balances = await self.fetch_spot_balances()
+        else:
+            balances = convert.to_balances(await self._read(Call("fetch_margin_balances"), self.perp.fetch_balance))
+        if not balances:  # never "no holdings, no margin" from a reply that lost its coins: the hedge would go
+            raise DataError(f"{self.venue}: the margin wallet reply lists no coin at all (an empty account?)")
+        return balances
 
     # -- market data -------------------------------------------------------------------------------------------
 
@@ -119,8 +129,10 @@ class CcxtExchange:
             return {}
         symbols = sorted(by_symbol)
         raw = await self._read(Call("fetch_spot_quotes"), lambda: self.spot.fetch_tickers(symbols))
-        now = self._clock.now()
-        return {by_symbol[s]: convert.to_spot_quote(by_symbol[s], raw[s], now) for s in symbols if s in raw}
+        quotes, problems = convert.to_spot_quotes(by_symbol, raw, self._clock.now())
+        for symbol, problem in problems.items():  # that holding cannot be valued this cycle; the others can
+            log.warning("exchange.quote_unusable", venue=self.venue, symbol=symbol, error=problem)
+        return quotes
 
     async def fetch_perp_tickers(self, symbols: Iterable[str]) -> Mapping[str, PerpTicker]:
         wanted = sorted(set(symbols))
@@ -138,7 +150,7 @@ class CcxtExchange:
         now = self._clock.now()
         tickers: dict[str, PerpTicker] = {}
         for symbol in wanted:
-            sources = [result[symbol] for result in results if result.get(symbol)]
+            sources = [result[symbol] for result in results if isinstance(result.get(symbol), Mapping)]
             try:
                 tickers[symbol] = convert.to_perp_ticker(symbol, sources, now)
             except DataError as exc:
@@ -158,7 +170,7 @@ class CcxtExchange:
         rows = await self._read(
             Call("fetch_price_history", symbol), lambda: exchange.fetch_ohlcv(symbol, timeframe, None, limit)
         )
-        return tuple(convert.need(row[4], f"close of {symbol}") for row in rows)
+        return tuple(convert.positive(convert.column(row, 4), f"a close of {symbol}") for row in rows)
 
     # -- positions and orders ----------------------------------------------------------------------------------
 
@@ -172,7 +184,7 @@ class CcxtExchange:
         now = self._clock.now()
         positions: dict[str, Position] = {}
         for raw in rows:
-            if raw["symbol"] not in wanted:
+            if self._listed_symbol(raw, "a position") not in wanted:
                 continue
             position = convert.to_position(raw, now)
             if position.is_flat:
@@ -193,7 +205,12 @@ class CcxtExchange:
         rows = await self._list_by_settle(
             "fetch_open_orders", wanted, lambda params: self.perp.fetch_open_orders(None, None, limit, params)
         )
-        return [convert.to_order(raw, self.quirks) for raw in rows if raw["symbol"] in wanted]
+        orders = [convert.to_order(raw, self.quirks) for raw in rows if self._listed_symbol(raw, "an order") in wanted]
+        if unknown := [
+            o.client_order_id for o in orders if o.status is OrderStatus.UNKNOWN and is_ours(o.client_order_id)
+        ]:
+            raise DataError(f"{self.venue} lists our open order(s) {', '.join(map(str, unknown))} in no known state")
+        return orders
 
     async def fetch_order(
         self, symbol: str, *, order_id: str | None = None, client_order_id: str | None = None
@@ -222,7 +239,7 @@ class CcxtExchange:
         if request.amount <= 0 or request.price <= 0:
             raise ValueError(f"an order needs a positive amount and price: {request}")
         check_client_order_id(request.client_order_id)
-        params: dict[str, Any] = {"clientOrderId": request.client_order_id}
+        params: dict[str, Any] = {"clientOrderId": request.client_order_id, **self.quirks.order_params}
         if request.post_only:
             params.update(self.quirks.post_only_params)
         if request.reduce_only:
@@ -255,7 +272,13 @@ class CcxtExchange:
             reduce_only=request.reduce_only,
             post_only=request.post_only,
         )
-        order = convert.to_order(raw, self.quirks, fallback=acknowledged)
+        try:
+            order = convert.to_order(raw, self.quirks, fallback=acknowledged)
+        except DataError as exc:  # the venue answered, but not legibly: the order may well exist
+            message = f"{self.venue}: {call.describe()}: unreadable acknowledgement ({exc}): look it up by client id"
+            raise AmbiguousOrderOutcome(
+                message, symbol=request.symbol, client_order_id=request.client_order_id
+            ) from exc
         log.info(
             "exchange.order.created",
             venue=self.venue,
@@ -270,7 +293,7 @@ class CcxtExchange:
         # order the venue has already cancelled. If that read fails, the order was still accepted: report it open.
         try:
             return await self.fetch_order(request.symbol, client_order_id=request.client_order_id) or order
-        except ExchangeError as exc:
+        except (ExchangeError, DataError) as exc:
             log.warning(
                 "exchange.order.state_unread", venue=self.venue, client_order_id=request.client_order_id, error=str(exc)
             )
@@ -351,6 +374,9 @@ class CcxtExchange:
                 return await request()
             except ccxt.BaseError as exc:
                 raise translate(exc, self.quirks.exchange, call) from exc
+            except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+                # ccxt could not parse what the venue sent (a NaN where a number belongs, a missing list, ...)
+                raise DataError(f"{self.venue}: {call.describe()}: the reply could not be read: {exc!r}") from exc
 
         async def resync(failure: BaseException) -> None:
             if isinstance(failure, ClockSkew):
@@ -390,6 +416,14 @@ class CcxtExchange:
             )
         )
         return [row for rows in results for row in rows]
+
+    def _listed_symbol(self, raw: Any, what: str) -> str:
+        """The symbol of a listed row; ``DataError`` when the row names no market the venue lists (a row that
+        cannot be placed must not read as "nothing there")."""
+        symbol = convert.symbol_of(raw)
+        if symbol not in (self.perp.markets or {}):
+            raise DataError(f"{self.venue} lists {what} on {symbol!r}, which is not one of its markets")
+        return str(symbol)
 
     async def _known_markets(self) -> Mapping[str, Market]:
         if not self._markets:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol
 
 from bot.domain import (
@@ -43,11 +44,37 @@ class OrderRequest:
     post_only: bool = True
 
 
+class SwitchScope(StrEnum):
+    """Which resting orders a venue's dead-man's switch cancels when it fires."""
+
+    OUR_ORDERS = "our_orders"  # only the orders the bot tagged as its own
+    INSTRUMENT = "instrument"  # every open order on the instrument, foreign ones too
+
+
+@dataclass(frozen=True, slots=True)
+class CancelSwitch:
+    """A venue's own dead-man's switch for ordinary accounts: armed with a timeout and refreshed before it runs out,
+    it cancels resting orders at the venue when the bot stops refreshing it (the process died, the network is gone).
+    Positions are never touched."""
+
+    name: str  # what the venue calls it, for people: "cancel-all-after"
+    scope: SwitchScope
+    per_instrument: bool  # armed, refreshed and disarmed per instrument
+    min_timeout: timedelta
+    max_timeout: timedelta | None  # None: no upper bound
+
+    def timeout_for(self, wanted: timedelta) -> timedelta:
+        """``wanted`` brought within the venue's bounds."""
+        longest = wanted if self.max_timeout is None else min(wanted, self.max_timeout)
+        return max(self.min_timeout, longest)
+
+
 class ExchangePort(Protocol):
     """What the bot needs from a venue. One instance per venue account."""
 
     venue: str  # the configuration's venue name
     unified_wallet: bool  # spot holdings and perp margin share one wallet (then both balance reads are the same)
+    cancel_switch: CancelSwitch | None  # the venue's own dead-man's switch, if ordinary accounts have one
 
     async def load_markets(self) -> Mapping[str, Market]:
         """Every spot and linear-perpetual market the venue lists, by ccxt symbol."""
@@ -117,6 +144,16 @@ class ExchangePort(Protocol):
 
     async def ensure_one_way_mode(self, symbol: str) -> None:
         """Make sure positions are in one-way (not hedge) mode; "not modified" counts as success."""
+        ...
+
+    async def arm_cancel_switch(self, symbols: Iterable[str], fires_after: timedelta) -> None:
+        """Arm (or refresh) ``cancel_switch``: unless armed again within ``fires_after`` (within its bounds),
+        the venue cancels resting orders in its scope (on ``symbols``, if it works per instrument). May be retried;
+        ``VenueUnsupported`` where the venue has no switch."""
+        ...
+
+    async def disarm_cancel_switch(self, symbols: Iterable[str]) -> None:
+        """Stop ``cancel_switch`` (a clean stop); ``VenueUnsupported`` where the venue has none."""
         ...
 
     async def close(self) -> None: ...

@@ -23,7 +23,7 @@ import structlog
 from bot import limits
 from bot.clock import Clock
 from bot.domain import ZERO, Balance, MarginMode, Market, MarketType
-from bot.errors import AuthenticationFailed, ExchangeError, PermissionDenied, PreflightError
+from bot.errors import AuthenticationFailed, DataError, ExchangeError, PermissionDenied, PreflightError
 from bot.exchange.port import ExchangePort
 
 log = structlog.get_logger(__name__)
@@ -68,7 +68,7 @@ async def run_preflight(port: ExchangePort, plan: PreflightPlan, clock: Clock) -
             "venue and mode (testnet, demo and live keys differ), and that it may read the account and trade "
             "derivatives"
         ) from exc
-    except ExchangeError as exc:
+    except (ExchangeError, DataError) as exc:
         raise PreflightError(f"{venue}: cannot read the account: {exc}") from exc
 
     server_time = await _step(f"{venue}: cannot read the venue's clock", port.server_time())
@@ -169,5 +169,5 @@ def check_margin(balances: Mapping[str, Balance], required: Decimal, currency: s
 async def _step(failure: str, action: Awaitable[T]) -> T:
     try:
         return await action
-    except ExchangeError as exc:
+    except (ExchangeError, DataError) as exc:
         raise PreflightError(f"{failure}: {exc}") from exc

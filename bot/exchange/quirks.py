@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 from bot.config import VenueMode
 from bot.errors import VenueUnsupported
+from bot.exchange.port import CancelSwitch, SwitchScope
 
 # Our client order ids: "hb" then letters and digits, at most 32 characters. The strictest rule among the
 # venues (OKX clOrdId: alphanumeric, 1-32), so one id works everywhere (Bybit orderLinkId allows 36 with "-_",
@@ -36,6 +38,29 @@ class DemoSwitch(StrEnum):
 
     DEMO_URLS = "demo_urls"  # enable_demo_trading(True): separate demo hosts (Bybit api-demo, Binance demo-*)
     SIMULATED_HEADER = "simulated_header"  # set_sandbox_mode(True): same host, header x-simulated-trading: 1 (OKX)
+
+
+class SwitchCall(StrEnum):
+    """How ccxt reaches a venue's dead-man's switch."""
+
+    UNIFIED_TIMER = "unified_timer"  # ccxt's cancel_all_orders_after(timeout ms, params), for the whole account
+    RAW_PER_SYMBOL = "raw_per_symbol"  # a raw endpoint method, one call per symbol: {symbol, <timeout_param>: ms}
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchQuirk:
+    """A venue's dead-man's switch: what it is (the port's value) and how ccxt arms it."""
+
+    switch: CancelSwitch
+    call: SwitchCall
+    method: str  # the ccxt method to call
+    timeout_param: str | None = None  # RAW_PER_SYMBOL: the request field taking the timeout in ms (0 disarms)
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # sent with every call
+
+
+# OKX scopes cancel-all-after to orders carrying this tag (its `tag`: up to 16 letters or digits): every order of ours
+# carries it, so the switch never cancels a foreign order.
+OKX_ORDER_TAG = "hedgebot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +90,8 @@ class VenueQuirks:
     perp_price_sources: tuple[str, ...]  # ccxt batch calls merged into a PerpTicker, in order of preference
     perp_book_depths: tuple[int, ...] = ()  # the only book depths the perp endpoint accepts (empty: any)
     paginated_funding: bool = False  # ccxt can follow the venue's pages of funding history (paginate=True)
+    cancel_switch: SwitchQuirk | None = None  # the venue's dead-man's switch for ordinary accounts, if it has one
+    order_params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # sent with every order
     ccxt_options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # by class
 
 
@@ -94,6 +121,9 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             funding_paid_positive=True,
             perp_price_sources=_TICKERS_AND_FUNDING,
             paginated_funding=True,
+            # No switch: Bybit's Disconnection Cancel Protection is for institutional accounts only and fires on a
+            # private websocket's disconnect. `hedgebot watchdog` is the protection there.
+            cancel_switch=None,
             ccxt_options=MappingProxyType({"bybit": {"fetchMarkets": {"types": ["spot", "linear"]}}}),
         ),
         "binance": VenueQuirks(
@@ -119,6 +149,13 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             funding_paid_positive=False,
             perp_price_sources=_TICKERS_AND_FUNDING,  # premiumIndex carries mark, index and funding
             perp_book_depths=(5, 10, 20, 50, 100, 500, 1000),
+            # USD-M countdownCancelAll: per symbol, and it cancels every open order of the symbol (it has no tag).
+            cancel_switch=SwitchQuirk(
+                CancelSwitch("countdownCancelAll", SwitchScope.INSTRUMENT, True, timedelta(seconds=10), None),
+                SwitchCall.RAW_PER_SYMBOL,
+                "fapiPrivatePostCountdownCancelAll",
+                timeout_param="countdownTime",
+            ),
             ccxt_options=MappingProxyType(
                 {
                     "binance": {"fetchMarkets": {"types": ["spot"]}},
@@ -149,6 +186,16 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=False,
             funding_paid_positive=False,
             perp_price_sources=(*_TICKERS_AND_FUNDING, "mark_prices"),  # neither tickers nor funding carry mark
+            # cancel-all-after: one timer for the account (timeOut 10-120 s), scoped to the orders tagged as ours.
+            cancel_switch=SwitchQuirk(
+                CancelSwitch(
+                    "cancel-all-after", SwitchScope.OUR_ORDERS, False, timedelta(seconds=10), timedelta(seconds=120)
+                ),
+                SwitchCall.UNIFIED_TIMER,
+                "cancel_all_orders_after",
+                params=MappingProxyType({"tag": OKX_ORDER_TAG}),
+            ),
+            order_params=MappingProxyType({"tag": OKX_ORDER_TAG}),
             ccxt_options=MappingProxyType({"okx": {"fetchMarkets": {"types": ["spot", "swap"]}}}),
         ),
     }

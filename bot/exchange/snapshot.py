@@ -15,9 +15,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import structlog
+
 from bot.clock import Clock
-from bot.domain import Balance, Holding, Market, Order, Position, Snapshot
+from bot.domain import Balance, Holding, Market, Order, OrderBook, Position, Snapshot
+from bot.errors import DataError
 from bot.exchange.port import ExchangePort
+
+log = structlog.get_logger(__name__)
 
 DEFAULT_EXCLUDED = frozenset({"USDT", "USDC"})
 
@@ -50,7 +55,9 @@ async def read_snapshot(
     """Everything one cycle decides from. ``markets`` is what ``port.load_markets()`` returned at start-up.
 
     ``Snapshot.balances`` holds the wallet that margins the perpetuals (see ``ExchangePort.fetch_margin_balances``).
-    Any failed request fails the whole read: a cycle never decides from a partial picture.
+    Any failed request fails the whole read: a cycle never decides from a partial picture. The exceptions are
+    one instrument's malformed book, and tickers and spot quotes the port could not read: those instruments and
+    holdings are held this cycle (``Snapshot.bad_data``, or no ticker or quote), the rest decided as usual.
     """
     taken_at = clock.now()
     symbols = tuple(sorted(set(request.hedge_symbols)))
@@ -63,7 +70,7 @@ async def read_snapshot(
     quotes = asyncio.ensure_future(port.fetch_spot_quotes(sorted(wanted)))
     tickers = asyncio.ensure_future(port.fetch_perp_tickers(symbols))
     positions = asyncio.ensure_future(_orders_then_positions(port, symbols))
-    books = [asyncio.ensure_future(port.fetch_order_book(s, request.book_depth)) for s in symbols]
+    books = [asyncio.ensure_future(_book(port, s, request.book_depth)) for s in symbols]
     first_round: list[asyncio.Future[Any]] = [margin, quotes, tickers, positions, *books]
     await _all(first_round + ([wallet] if wallet else []))
     open_orders, current_positions = positions.result()
@@ -82,18 +89,29 @@ async def read_snapshot(
         spot.update(later_quotes.result())
 
     spot_symbols = {q.symbol for q in spot.values()}
+    read_books = [book.result() for book in books]
     return Snapshot(
         taken_at=taken_at,
         holdings=holdings,
         spot=spot,
         markets={s: m for s, m in markets.items() if s in symbols or s in spot_symbols},
         tickers=tickers.result(),
-        books={book.result().symbol: book.result() for book in books},
+        books={book.symbol: book for book in read_books if isinstance(book, OrderBook)},
         positions=current_positions,
         open_orders=tuple(open_orders),
         balances=margin.result(),
         history={key: future.result() for key, future in history.items()},
+        bad_data={symbol: book for symbol, book in zip(symbols, read_books, strict=True) if isinstance(book, str)},
     )
+
+
+async def _book(port: ExchangePort, symbol: str, depth: int) -> OrderBook | str:
+    """The instrument's book, or why its reply was unusable: a bad book holds that instrument, not the cycle."""
+    try:
+        return await port.fetch_order_book(symbol, depth)
+    except DataError as exc:
+        log.warning("snapshot.book_unusable", symbol=symbol, error=str(exc))
+        return f"its order book could not be read: {exc}"
 
 
 async def _orders_then_positions(

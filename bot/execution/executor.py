@@ -45,6 +45,7 @@ from bot.domain import (
 from bot.errors import (
     AmbiguousOrderOutcome,
     AuthenticationFailed,
+    DataError,
     DuplicateClientOrderId,
     ExchangeError,
     InsufficientMargin,
@@ -137,7 +138,7 @@ class Executor:
             self.frozen[record.symbol] = record.client_order_id
             try:
                 order = await self._port.fetch_order(record.symbol, client_order_id=record.client_order_id)
-            except ExchangeError as exc:
+            except (ExchangeError, DataError) as exc:
                 log.warning("order.lookup_failed", client_order_id=record.client_order_id, error=str(exc))
                 continue
             if order is not None:
@@ -150,19 +151,28 @@ class Executor:
                 log.info("order.never_placed", client_order_id=record.client_order_id)
                 self.frozen.pop(record.symbol, None)
 
-    async def sync_orders(self, venue_open: Sequence[Order]) -> None:
-        """Bring journaled OPEN orders up to date: those no longer open at the venue are fetched for their end."""
+    async def sync_orders(self, venue_open: Sequence[Order]) -> tuple[Order, ...]:
+        """Bring journaled OPEN orders up to date: those the venue no longer lists open are looked up by client id
+        for their end. Returns those not found final: they keep counting as resting (in flight, as last known)
+        and their symbol is frozen until a lookup finds them final, so a listing that omits an order never
+        leads to placing the same hedge again."""
         live = {o.client_order_id for o in venue_open if is_ours(o.client_order_id)}
+        unlisted: list[Order] = []
         for record in self._journal.unresolved_orders(self._port.venue):
             if record.status is not OrderStatus.OPEN or record.client_order_id in live:
                 continue
             try:
                 order = await self._port.fetch_order(record.symbol, client_order_id=record.client_order_id)
-            except ExchangeError as exc:
+            except (ExchangeError, DataError) as exc:
                 log.warning("order.lookup_failed", client_order_id=record.client_order_id, error=str(exc))
-                continue
+                order = None
             if order is not None and order.status.is_final:
                 self._journal.record_order_update(order, "no longer open at the venue")
+                continue
+            self.frozen.setdefault(record.symbol, record.client_order_id)
+            log.warning("order.unlisted", client_order_id=record.client_order_id, symbol=record.symbol)
+            unlisted.append(order if order is not None and order.status is OrderStatus.OPEN else record.as_order())
+        return tuple(unlisted)
 
     # -- acting ---------------------------------------------------------------------------------------------
 
@@ -178,12 +188,12 @@ class Executor:
             await self._port.cancel_order(cancel.symbol, client_order_id=cid)
         except OrderNotFound:
             log.info("order.cancel_found_gone", client_order_id=cid)
-        except ExchangeError as exc:
+        except (ExchangeError, DataError) as exc:
             log.warning("order.cancel_failed", client_order_id=cid, error=str(exc))
             return None
         try:
             order = await self._port.fetch_order(cancel.symbol, client_order_id=cid)
-        except ExchangeError as exc:  # cancelled, but its final state (and fills) unknown until the next look
+        except (ExchangeError, DataError) as exc:  # cancelled, but its final state unknown: treated as not cancelled
             log.warning("order.lookup_failed", client_order_id=cid, error=str(exc))
             return None
         if order is not None:

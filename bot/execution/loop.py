@@ -25,17 +25,20 @@ from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_with
 from bot.core.factory import CoreSettings, core_settings
 from bot.core.plan import Plan
+from bot.core.sweep import stale_orders
 from bot.domain import ZERO, CancelIntent, Market, Order, OrderIntent, OrderStatus, ReasonCode, Snapshot, TradingState
-from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
+from bot.errors import DataError, ExchangeError, HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import check_margin, run_preflight
 from bot.exchange.snapshot import read_snapshot
 from bot.execution.approval import Approval, Approver, Verdict
+from bot.execution.deadman import DeadMan
 from bot.execution.executor import Executor, Outcome
+from bot.execution.guards import WALLET_SOURCE, MissingHoldings, merged, vanished_positions
 from bot.execution.ids import ClientOrderIds, is_ours
 from bot.execution.interrupts import Interrupts
 from bot.execution.leverage import keep_leverage
-from bot.execution.outage import VENUE_DOWN, OutageWatch
+from bot.execution.outage import JOURNAL_DOWN, VENUE_DOWN, OutageWatch
 from bot.execution.reading import QUOTE, hedge_symbols, preflight_plan, snapshot_request
 from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
 from bot.execution.summary import (
@@ -118,8 +121,14 @@ class HedgeLoop:
         self.started = False  # the run's start is journaled (after the preflight passed)
         self.wallet_assets: set[str] = set()
         self.interrupts = Interrupts(self.kill_switch)  # stop and halt requests (signals, the kill-switch file)
+        watchdog = config.watchdog
+        self.deadman = DeadMan(
+            port, journal, clock, run_id, window=watchdog.window, exchange_switch=watchdog.exchange_switch
+        )  # the heartbeat and the venue's switch: started by the driver once the run may trade
+        self._orders_left = False  # a cycle may have left orders of ours resting (none after cancel_our_orders)
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
         self.outage = OutageWatch(journal, run_id, venue, config.risk.max_outage)  # .alert: the notifier's hook
+        self.missing_holdings = MissingHoldings()  # hedged wallet holdings the wallet reply stopped listing
         self._last_snapshot: Snapshot | None = None
         self._last_plan: Plan | None = None
         self._history: Mapping[str, tuple[Decimal, ...]] | None = None
@@ -153,16 +162,13 @@ class HedgeLoop:
             self._apply([StateEvent(Trigger.OPERATOR_RESUME, f"operator: {options.command}")])
         try:
             report = await reconcile(
-                self.port,
-                self.journal,
-                self.executor,
-                self.clock,
-                symbols=self._hedge_symbols(),
-                markets=self.markets,
-                run_id=self.run_id,
-                adopt_positions=options.adopt,
-            )
+                self.port, self.journal, self.executor, self.clock,
+                symbols=self._hedge_symbols(), markets=self.markets, run_id=self.run_id, adopt_positions=options.adopt,
+            )  # fmt: skip
             await self._check_margin()
+            await self._sweep(await self.port.fetch_open_orders(self._hedge_symbols()), "start-up sweep")
+        except DataError as exc:  # refuse to start on a malformed reply; nothing was sent
+            raise PreflightError(f"{self.venue}: cannot start from the venue's replies: {exc}") from exc
         except VENUE_DOWN as exc:  # refuse to start (no halt): a supervisor's restart tries again
             raise PreflightError(f"{self.venue}: the venue cannot be read: {exc}") from exc
         return report
@@ -175,6 +181,12 @@ class HedgeLoop:
         headroom = check_margin(snapshot.balances, needed, QUOTE)
         log.info("preflight.margin", needed=needed, headroom=headroom)
 
+    async def protect(self) -> str:
+        """Start the heartbeat and arm the venue's switch (``DeadMan``) once the run may trade; says which
+        protection is active, in one line. ``stop`` ends it."""
+        await self.deadman.start(self._hedge_symbols)
+        return self.deadman.describe()
+
     async def cancel_our_orders(self, reason: str) -> int:
         """Cancel every resting order of ours on the hedge instruments; positions are kept."""
         orders = await self.port.fetch_open_orders(self._hedge_symbols())
@@ -184,7 +196,17 @@ class HedgeLoop:
                 CancelIntent(order.symbol, order.client_order_id, order.order_id, ReasonCode.UNWIND, reason)
             )
         log.info("orders.cancelled_all", count=len(ours), reason=reason)
+        self._orders_left = False
         return len(ours)
+
+    async def _sweep(self, orders: Sequence[Order], when: str, keep: Iterable[str] = ()) -> None:
+        """Cancel our resting orders older than ``execution.max_order_age`` (at start-up, and after every cycle:
+        those the planner held, e.g. on stale data)."""
+        placed = {o.client_order_id: o.created_at for o in self.journal.unresolved_orders(self.venue)}
+        max_age = self.config.execution.max_order_age
+        for cancel in stale_orders(orders, self.clock.now(), max_age, placed=placed, keep=set(keep)):
+            log.warning("orders.stale", client_order_id=cancel.client_order_id, when=when, note=cancel.note)
+            await self.executor.cancel(cancel)
 
     async def stop(self, exit_code: int, reason: str) -> None:
         """Record the run as ended, after syncing fills and funding once more: every fill of ours made up to now
@@ -192,6 +214,7 @@ class HedgeLoop:
         whose start was never journaled (the preflight refused it) has nothing to end."""
         if not self.started:
             return
+        await self.deadman.stop(disarm=not self._orders_left)
         try:
             await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=self.clock.now())
         except ExchangeError as exc:  # the next start's reconciliation records them
@@ -257,13 +280,7 @@ class HedgeLoop:
     async def _paused(self, failure: Exception) -> CycleOutcome:
         """The cycle ends here: nothing more is sent; past risk.max_outage our resting orders are cancelled."""
         outage = await self.outage.down(self.clock.now(), failure, self.cancel_our_orders)
-        outcome = CycleOutcome(
-            self.cycle_number, self.risk_state.trading, ZERO, ZERO, (), paused=f"venue unreadable: {outage.error}"
-        )
-        log.info("cycle.paused", cycle=self.cycle_number, since=outage.since, error=outage.error)
-        if self.on_cycle is not None:
-            self.on_cycle(outcome)
-        return outcome
+        return self._skipped(JOURNAL_DOWN, f"venue unreadable: {outage.error}")
 
     async def _cycle(self, reconcile_now: bool) -> CycleOutcome:
         now = self.clock.now()
@@ -277,12 +294,24 @@ class HedgeLoop:
             except ReconciliationError as exc:
                 await self.halt(str(exc), Trigger.RECONCILIATION_FAILED)
                 raise HaltRequested(f"reconciliation failed: {exc}") from exc
-        snapshot = await self._read_snapshot()
-        self._last_snapshot = snapshot
-        self.wallet_assets = {h.asset for h in snapshot.holdings if h.source.startswith("exchange:")}
+            except DataError as exc:  # a malformed reply: reconcile at the next turn; this cycle's guards hold
+                log.warning("reconcile.postponed", error=str(exc))
+        try:
+            snapshot = await self._read_snapshot()
+        except DataError as exc:  # malformed account data: decide nothing, change nothing, read again next cycle
+            return self._record_skipped(now, exc)
+        self.wallet_assets = {h.asset for h in snapshot.holdings if h.source.startswith(WALLET_SOURCE)}
         await self.executor.resolve_unknown()
-        await self.executor.sync_orders(snapshot.open_orders)
-        await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=now)
+        unlisted = await self.executor.sync_orders(snapshot.open_orders)
+        synced = await sync_history(self.port, self.journal, self._hedge_symbols(), self.markets, now=now)
+        bad_data = merged(
+            snapshot.bad_data,
+            synced.unreadable,
+            vanished_positions(self.journal, self.venue, snapshot, self._hedge_symbols()),
+            self.missing_holdings.check(self._last_plan, snapshot),
+        )
+        snapshot = replace(snapshot, open_orders=(*snapshot.open_orders, *unlisted), bad_data=bad_data)
+        self._last_snapshot = snapshot
         prepared = {symbol: p for symbol, p in snapshot.positions.items() if symbol in self.leverage}
         held = await keep_leverage(self.port, self.journal, self.run_id, prepared, self.config.execution.leverage)
         self.leverage.update(held.leverage)
@@ -325,6 +354,9 @@ class HedgeLoop:
                 to_send.append((approval.intent, intent_id))
         self._raise_if_halt_requested()
         placements = await self.executor.execute(plan.cancels, to_send, self.markets)
+        self._orders_left = True
+        handled = [c.client_order_id or "" for c in plan.cancels] + [i.replaces or "" for i in intents]
+        await self._sweep(snapshot.open_orders, f"cycle {self.cycle_number}", keep=handled)
         self.core_state = next_state
         self.journal.record_policy_state(self.run_id, next_state.to_dict(), cycle_id=cycle_id)
 
@@ -393,6 +425,21 @@ class HedgeLoop:
                 trigger=change.event.trigger,
                 detail=change.event.detail,
             )
+
+    def _record_skipped(self, now: datetime, error: DataError) -> CycleOutcome:
+        """A cycle whose account data was malformed: nothing decided or sent, the reason journaled (an error row of
+        kind ``bad_data``), resting orders and positions kept as they are."""
+        detail = f"cycle {self.cycle_number} skipped: {error}"
+        self.journal.record_error(self.run_id, ReasonCode.BAD_DATA.value, detail)
+        return self._skipped(ReasonCode.BAD_DATA.value, str(error))
+
+    def _skipped(self, reason: str, because: str) -> CycleOutcome:
+        """A cycle that decided and sent nothing: malformed account data, or a venue it could not read."""
+        outcome = CycleOutcome(self.cycle_number, self.risk_state.trading, ZERO, ZERO, (), skipped_because=because)
+        log.warning("cycle.skipped", cycle=self.cycle_number, reason=reason, error=because)
+        if self.on_cycle is not None:
+            self.on_cycle(outcome)
+        return outcome
 
     def _record_halted(self, now: datetime) -> CycleOutcome:
         outcome = CycleOutcome(self.cycle_number, TradingState.HALTED, ZERO, ZERO, ())

@@ -19,7 +19,7 @@ import structlog
 
 from bot.clock import Clock
 from bot.domain import Market, Order, Position
-from bot.errors import ReconciliationError
+from bot.errors import DataError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.execution.executor import Executor
 from bot.execution.ids import is_ours
@@ -39,6 +39,7 @@ class Discrepancy:
     symbol: str
     venue_contracts: Decimal
     journal_contracts: Decimal
+    mark_price: Decimal | None = None  # the position's mark when read (an adopted position's PnL starts there)
 
     def describe(self) -> str:
         return (
@@ -60,24 +61,39 @@ class ReconcileReport:
         return not self.discrepancies
 
 
+@dataclass(frozen=True, slots=True)
+class Synced:
+    new_fills: int = 0
+    new_funding: int = 0
+    # Instruments whose fills or funding could not be read (a malformed reply), with why: nothing of theirs was
+    # recorded, and they are not traded until a read succeeds (their turnover and position are not known).
+    unreadable: Mapping[str, str] = field(default_factory=dict)
+
+
 async def sync_history(
     port: ExchangePort, journal: Journal, symbols: Iterable[str], markets: Mapping[str, Market], *, now: datetime
-) -> tuple[int, int]:
-    """Record fills and funding payments on ``symbols`` not seen before; returns (new fills, new payments)."""
+) -> Synced:
+    """Record fills and funding payments on ``symbols`` not seen before."""
     new_fills = new_funding = 0
+    unreadable: dict[str, str] = {}
     watched_since = journal.first_run_at(port.venue) or now  # nothing before the journal began is ours
     for symbol in sorted(set(symbols)):
         last_fill = journal.latest_fill_at(port.venue, symbol)
-        fills = await port.fetch_my_trades(symbol, since=last_fill - SYNC_OVERLAP if last_fill else watched_since)
-        new_fills += journal.record_fills(port.venue, fills, markets)
         last_funding = journal.latest_funding_at(port.venue, symbol)
-        payments = await port.fetch_funding_payments(
-            symbol, since=last_funding - SYNC_OVERLAP if last_funding else watched_since
-        )
+        try:
+            fills = await port.fetch_my_trades(symbol, since=last_fill - SYNC_OVERLAP if last_fill else watched_since)
+            payments = await port.fetch_funding_payments(
+                symbol, since=last_funding - SYNC_OVERLAP if last_funding else watched_since
+            )
+        except DataError as exc:  # the append-only journal takes nothing from a malformed reply
+            log.warning("journal.sync_refused", symbol=symbol, error=str(exc))
+            unreadable[symbol] = f"its fills or funding could not be read: {exc}"
+            continue
+        new_fills += journal.record_fills(port.venue, fills, markets)
         new_funding += journal.record_funding(port.venue, payments)
     if new_fills or new_funding:
         log.info("journal.synced", fills=new_fills, funding=new_funding, at=now)
-    return new_fills, new_funding
+    return Synced(new_fills, new_funding, unreadable)
 
 
 async def reconcile(
@@ -99,9 +115,10 @@ async def reconcile(
     await executor.sync_orders(open_orders)
     new_fills = new_funding = 0
     for _ in range(RECONCILE_READS):  # a resting order may fill between the fill sync and the position read
-        fills, funding = await sync_history(port, journal, symbols, markets, now=clock.now())
-        new_fills, new_funding = new_fills + fills, new_funding + funding
-        differences = _differences(journal, port.venue, symbols, await port.fetch_positions(symbols))
+        synced = await sync_history(port, journal, symbols, markets, now=clock.now())
+        new_fills, new_funding = new_fills + synced.new_fills, new_funding + synced.new_funding
+        readable = [s for s in symbols if s not in synced.unreadable]  # the others are held until read
+        differences = _differences(journal, port.venue, readable, await port.fetch_positions(symbols))
         if not differences:
             break
     adopted_positions: tuple[Discrepancy, ...] = ()
@@ -115,6 +132,7 @@ async def reconcile(
                 as_of=now,
                 reason="adopted by the operator (--adopt)",
                 run_id=run_id,
+                price=difference.mark_price,
             )
             log.warning("reconcile.position_adopted", symbol=difference.symbol, contracts=difference.venue_contracts)
         adopted_positions, differences = tuple(differences), []
@@ -141,7 +159,9 @@ def _differences(
 ) -> list[Discrepancy]:
     explained = {p.symbol: p.contracts for p in journal.explained_positions() if p.venue == venue}
     return [
-        Discrepancy(symbol, positions[symbol].contracts, explained.get(symbol, Decimal(0)))
+        Discrepancy(
+            symbol, positions[symbol].contracts, explained.get(symbol, Decimal(0)), positions[symbol].mark_price
+        )
         for symbol in symbols
         if symbol in positions and positions[symbol].contracts != explained.get(symbol, Decimal(0))
     ]

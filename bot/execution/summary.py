@@ -30,7 +30,7 @@ class CycleOutcome:
     skipped: int = 0  # approved but not sent: symbol frozen, re-pricing budget spent, margin refused earlier
     cancels: int = 0
     reasons: Mapping[str, str] = field(default_factory=dict)
-    paused: str | None = None  # why the cycle sent nothing: the venue could not be read (no figures then)
+    skipped_because: str | None = None  # the cycle decided nothing: malformed account data, or the venue unreadable
 
     def log_fields(self) -> dict[str, Any]:
         return {
@@ -47,6 +47,7 @@ class CycleOutcome:
             "skipped": self.skipped,
             "cancels": self.cancels,
             "reasons": dict(self.reasons),
+            **({"skipped_because": self.skipped_because} if self.skipped_because else {}),
         }
 
 
@@ -92,6 +93,8 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
                 in_flight=instrument.in_flight if instrument else None,
                 gap=instrument.gap if instrument else None,
                 note=note,
+                price=holding.holding.price,
+                quantity=holding.holding.quantity,
             )
         )
     for instrument in plan.instruments:
@@ -106,6 +109,7 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
                 in_flight=instrument.in_flight,
                 gap=instrument.gap,
                 note=note,
+                price=instrument.price,
             )
         )
     return rows

@@ -11,9 +11,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from bot.domain import ZERO, Fill, OrderStatus, ReasonCode, Side, TradingState
+from bot.domain import ZERO, OrderStatus, ReasonCode, Side, TradingState
 from bot.errors import JournalError
 from bot.journal.codec import moment, ms, text_dec
+from bot.journal.ledger import OURS, LedgerQueries, fill_of
 from bot.journal.records import (
     CycleRow,
     DecisionRecord,
@@ -40,7 +41,7 @@ def open_reader(path: Path) -> JournalReader:
     return JournalReader(connect_reader(path))
 
 
-class JournalReader:
+class JournalReader(LedgerQueries):
     """The journal's queries, over a connection (read-only from ``open_reader``, the writer's in ``Journal``)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -122,6 +123,8 @@ class JournalReader:
                     in_flight=text_dec(r["in_flight"]),
                     gap=text_dec(r["gap"]),
                     note=r["note"],
+                    price=text_dec(r["price"]),
+                    quantity=text_dec(r["quantity"]),
                 ),
                 denials=self._denials(r["cycle_id"], r["symbol"]),
             )
@@ -179,26 +182,7 @@ class JournalReader:
         rows = self._rows(
             f"SELECT * FROM fills WHERE {where} ORDER BY at_ms DESC, rowid DESC LIMIT ?", (*params, limit)
         )
-        return [
-            JournalFill(
-                venue=r["venue"],
-                fill=Fill(
-                    trade_id=r["trade_id"],
-                    order_id=r["order_id"],
-                    client_order_id=r["client_order_id"],
-                    symbol=r["symbol"],
-                    side=Side(r["side"]),
-                    amount=Decimal(r["amount"]),
-                    price=Decimal(r["price"]),
-                    fee=Decimal(r["fee"]),
-                    fee_currency=r["fee_currency"],
-                    maker=None if r["maker"] is None else bool(r["maker"]),
-                    timestamp=moment(r["at_ms"]),
-                ),
-                notional=Decimal(r["notional"]),
-            )
-            for r in rows
-        ]
+        return [JournalFill(venue=r["venue"], fill=fill_of(r), notional=Decimal(r["notional"])) for r in rows]
 
     def latest_fill_at(self, venue: str, symbol: str) -> datetime | None:
         """When the newest recorded fill on ``symbol`` executed: where the next fill sync starts."""
@@ -212,7 +196,7 @@ class JournalReader:
 
     def turnover_since(self, since: datetime) -> Decimal:
         """Filled notional (quote currency) of the bot's own fills executed at or after ``since``."""
-        rows = self._rows(f"SELECT notional FROM fills WHERE at_ms >= ? AND {_OURS}", (ms(since),))
+        rows = self._rows(f"SELECT notional FROM fills WHERE at_ms >= ? AND {OURS}", (ms(since),))
         return sum((Decimal(r["notional"]) for r in rows), ZERO)
 
     def first_run_at(self, venue: str) -> datetime | None:
@@ -255,7 +239,7 @@ class JournalReader:
             (r["venue"], r["symbol"]): r
             for r in self._rows("SELECT * FROM position_baselines ORDER BY baseline_id")  # the latest wins
         }
-        fills = self._rows(f"SELECT venue, symbol, side, amount, at_ms FROM fills WHERE {_OURS}")
+        fills = self._rows(f"SELECT venue, symbol, side, amount, at_ms FROM fills WHERE {OURS}")
         keys = sorted({*baselines, *((r["venue"], r["symbol"]) for r in fills)})
         result = []
         for venue, symbol in keys:
@@ -315,11 +299,6 @@ class JournalReader:
             f"SELECT state FROM policy_states WHERE {where} ORDER BY policy_state_id DESC LIMIT 1", params
         )
         return dict(json.loads(rows[0]["state"])) if rows else None
-
-
-# A fill of one of our orders: it carries our client order id, or (venues whose fills carry none, e.g. Binance)
-# the venue order id of an order we journaled.
-_OURS = "(client_order_id LIKE 'hb%' OR order_id IN (SELECT order_id FROM order_events WHERE order_id IS NOT NULL))"
 
 
 def _where(

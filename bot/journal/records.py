@@ -56,6 +56,8 @@ class DecisionRecord:
     in_flight: Decimal | None = None
     gap: Decimal | None = None
     note: str = ""
+    price: Decimal | None = None  # a holding's spot price, or an instrument's mark, as the decision saw it
+    quantity: Decimal | None = None  # a holding's quantity (base units)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,3 +187,13 @@ class ErrorRow:
     message: str
     symbol: str | None
     client_order_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """The running bot's latest sign of life, and the state of the venue's dead-man's switch it last reported."""
+
+    run_id: str
+    at: datetime
+    switch: str | None  # e.g. "armed: okx cancel-all-after, 60s"; None: the run never reported one
+    stopped: bool  # the run has been recorded as ended since

@@ -250,8 +250,26 @@ def _append_only(tables: tuple[str, ...]) -> str:
     )
 
 
+# Version 2: the prices decisions were made at (what `hedgebot status` measures both legs' PnL from), the mark
+# when a position was adopted, and the running bot's heartbeat (what `hedgebot watchdog` watches).
+_TABLES_V2 = """
+ALTER TABLE decisions ADD COLUMN price TEXT;
+ALTER TABLE decisions ADD COLUMN quantity TEXT;
+ALTER TABLE position_baselines ADD COLUMN price TEXT;
+CREATE TABLE heartbeats (
+    heartbeat_id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (run_id),
+    at_ms INTEGER NOT NULL,
+    switch TEXT
+);
+CREATE INDEX heartbeats_by_time ON heartbeats (at_ms);
+"""
+
 # MIGRATIONS[n] takes the schema from version n to n + 1. Never edit a released migration: append one.
-MIGRATIONS: tuple[str, ...] = (_TABLES_V1 + _append_only(APPEND_ONLY_TABLES_V1),)
+MIGRATIONS: tuple[str, ...] = (
+    _TABLES_V1 + _append_only(APPEND_ONLY_TABLES_V1),
+    _TABLES_V2 + _append_only(("heartbeats",)),
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

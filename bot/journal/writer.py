@@ -256,17 +256,25 @@ class Journal(JournalReader):
         )
 
     def record_position_baseline(
-        self, venue: str, symbol: str, contracts: Decimal, *, as_of: datetime, reason: str, run_id: str | None
+        self,
+        venue: str,
+        symbol: str,
+        contracts: Decimal,
+        *,
+        as_of: datetime,
+        reason: str,
+        run_id: str | None,
+        price: Decimal | None = None,
     ) -> None:
-        """The position was ``contracts`` at venue time ``as_of`` (adopted, or a first start): fills after
-        ``as_of`` explain changes from there on."""
+        """The position was ``contracts`` at venue time ``as_of`` (adopted, or a first start), its mark ``price``:
+        fills after ``as_of`` explain changes from there on."""
         row = {
             "venue": venue, "symbol": symbol, "contracts": dec_text(contracts), "as_of_ms": ms(as_of),
-            "reason": reason, "run_id": run_id, "recorded_ms": self._now(),
+            "reason": reason, "run_id": run_id, "recorded_ms": self._now(), "price": dec_text(price),
         }  # fmt: skip
         self._append(f"a baseline for {symbol}", "position_baselines", [row])
 
-    # -- state, errors, policy state ---------------------------------------------------------------------
+    # -- state, errors, policy state, heartbeats --------------------------------------------------------
 
     def record_state_change(self, run_id: str | None, change: Transition) -> None:
         row = {
@@ -296,8 +304,14 @@ class Journal(JournalReader):
         row = {"run_id": run_id, "cycle_id": cycle_id, "at_ms": self._now(), "state": to_json(state)}
         self._append("the policy state", "policy_states", [row])
 
+    def record_heartbeat(self, run_id: str, *, switch: str | None = None) -> None:
+        """The bot is alive now (what `hedgebot watchdog` watches); ``switch``: the venue's dead-man's switch state,
+        when it changed."""
+        row = {"run_id": run_id, "at_ms": self._now(), "switch": switch}
+        self._append("a heartbeat", "heartbeats", [row])
 
-_DECISION_FIGURES = ("value", "ratio", "target", "current", "in_flight", "gap")
+
+_DECISION_FIGURES = ("value", "ratio", "target", "current", "in_flight", "gap", "price", "quantity")
 
 
 def _insert(conn: sqlite3.Connection, table: str, row: Row, *, or_ignore: bool = False) -> int:

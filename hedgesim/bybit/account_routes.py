@@ -23,7 +23,7 @@ def wallet_balance(engine: SimExchange, params: Params) -> dict[str, Any]:
     every = engine.balances()
     wanted = params.text("coin")
     rows = every if wanted is None else [row for row in every if row.coin in wanted.split(",")]
-    return {"list": [wire.wallet(rows, balances.totals(engine.venue, every))]}
+    return {"list": [wire.wallet(rows, balances.totals(engine.venue, every, engine.now_ms()))]}
 
 
 def positions(engine: SimExchange, params: Params) -> dict[str, Any]:
@@ -44,11 +44,11 @@ def positions(engine: SimExchange, params: Params) -> dict[str, Any]:
             for name in account.positions
             if settle in (None, "USDT") and (base is None or engine.venue.linear(name).base == base)
         )
-    chunk, cursor = page(names, params, 20, 200)
+    chunk, cursor = page(names, params, 20, 200, lambda name: (0, name), descending=False)
     now = engine.now_ms()
-    rows = [wire.position(position_view(engine.venue, name, now), engine.venue.seq) for name in chunk]
+    rows = [wire.position(position_view(engine.venue, name, now)) for name in chunk]
     if account.hedge_mode:  # one row per side in hedge mode; the simulator never holds hedge-mode positions
-        rows = [row | {"positionIdx": idx} for row in rows for idx in ("1", "2")]
+        rows = [row | {"positionIdx": idx} for row in rows for idx in (1, 2)]
     return {"list": rows, "nextPageCursor": cursor, "category": "linear"}
 
 
@@ -92,7 +92,7 @@ def account_info(engine: SimExchange, params: Params) -> dict[str, Any]:
         "updatedTime": str(engine.now_ms()),
         "unifiedMarginStatus": 5,
         "dcpStatus": "OFF",
-        "timeWindow": 10,
+        "timeWindow": 0,  # deprecated, always 0 (docs/v5/account/account-info)
         "smpGroup": 0,
         "isMasterTrader": False,
         "spotHedgingStatus": "OFF",
@@ -116,30 +116,22 @@ def fee_rate(engine: SimExchange, params: Params) -> dict[str, Any]:
 
 
 def query_api(engine: SimExchange, params: Params) -> dict[str, Any]:
-    """The API key's own record: read-write, unified trading account (uta = 1), every trading permission."""
+    """The API key's own record (docs/v5/user/apikey-info): its permissions, bound addresses and expiry, as set in
+    ``SimConfig.key`` or since changed (``SimExchange.set_key``, the control API); a unified account (uta = 1)."""
+    key = engine.key
     created = datetime.fromtimestamp(1_700_000_000, tz=UTC)
+    deadline, expired_at = key.expiry(engine.clock.now())
     return {
         "id": "1",
         "note": "hedgebot simulator",
         "apiKey": engine.config.api_key,
-        "readOnly": 0,
+        "readOnly": 1 if key.read_only else 0,
         "secret": "",
-        "permissions": {
-            "ContractTrade": ["Order", "Position"],
-            "Spot": ["SpotTrade"],
-            "Wallet": ["AccountTransfer"],
-            "Options": [],
-            "Derivatives": [],
-            "CopyTrading": [],
-            "BlockTrade": [],
-            "Exchange": [],
-            "NFT": [],
-            "Affiliate": [],
-        },
-        "ips": ["*"],
+        "permissions": key.permissions(),
+        "ips": list(key.ips) or ["*"],
         "type": 1,
-        "deadlineDay": -1,
-        "expiredAt": "",
+        "deadlineDay": deadline,
+        "expiredAt": expired_at,
         "createdAt": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "unified": 0,
         "uta": 1,

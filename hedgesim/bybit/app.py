@@ -27,6 +27,8 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[SimExchange, Params], dict[str, Any]]
 REQUEST_LOG_SIZE = 10_000
+REDACTED = "***"
+SECRET_PARAMS = {"api_key", "apikey", "sign", "signature", "secret"}  # parameter names whose value is never kept
 REFUSING = {
     FaultKind.MAINTENANCE: (503, "Service Unavailable: the system is under maintenance"),
     FaultKind.IP_BAN: (403, "403 Forbidden: access too frequent"),
@@ -35,41 +37,55 @@ REFUSING = {
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """One endpoint: its method and handler, whether it is signed, and Bybit's per-key limit per second
+    (``budget``; ``spot_budget`` where spot orders have their own, higher one)."""
+
     method: str
     handler: Handler
     private: bool = False
-    budget: int = 10  # requests per second per API key (Bybit's published limits)
+    budget: int = 10
+    spot_budget: int | None = None
+
+    def limit_for(self, category: str | None) -> tuple[int, str]:
+        """(requests per second, bucket): spot and derivatives count apart where Bybit's table splits them."""
+        if self.spot_budget is not None and category == "spot":
+            return self.spot_budget, "spot"
+        return self.budget, ""
 
 
+# Per-key limits per second from Bybit's "API Rate Limit Table" (docs/v5/rate-limit/rate-limit, UTA2.0 Pro):
+# public market endpoints have no per-key limit, only the per-IP one (600 requests per 5 seconds).
 ROUTES: dict[str, Route] = {
     "/v5/market/time": Route("GET", market_routes.server_time),
     "/v5/market/instruments-info": Route("GET", market_routes.instruments_info),
+    "/v5/market/risk-limit": Route("GET", market_routes.risk_limit),
     "/v5/market/tickers": Route("GET", market_routes.tickers),
     "/v5/market/orderbook": Route("GET", market_routes.orderbook),
     "/v5/market/kline": Route("GET", market_routes.kline),
     "/v5/market/funding/history": Route("GET", market_routes.funding_history),
-    "/v5/order/create": Route("POST", trade_routes.create, True, 10),
-    "/v5/order/cancel": Route("POST", trade_routes.cancel, True, 10),
-    "/v5/order/cancel-all": Route("POST", trade_routes.cancel_all, True, 10),
+    "/v5/order/create": Route("POST", trade_routes.create, True, 10, spot_budget=20),
+    "/v5/order/cancel": Route("POST", trade_routes.cancel, True, 10, spot_budget=20),
+    "/v5/order/cancel-all": Route("POST", trade_routes.cancel_all, True, 10, spot_budget=20),
     "/v5/order/realtime": Route("GET", trade_routes.realtime, True, 50),
     "/v5/order/history": Route("GET", trade_routes.history, True, 50),
     "/v5/execution/list": Route("GET", trade_routes.executions, True, 50),
     "/v5/account/wallet-balance": Route("GET", account_routes.wallet_balance, True, 50),
-    "/v5/account/fee-rate": Route("GET", account_routes.fee_rate, True, 10),
+    "/v5/account/fee-rate": Route("GET", account_routes.fee_rate, True, 5),
     "/v5/account/info": Route("GET", account_routes.account_info, True, 50),
-    "/v5/account/set-margin-mode": Route("POST", account_routes.set_margin_mode, True, 10),
+    "/v5/account/set-margin-mode": Route("POST", account_routes.set_margin_mode, True, 5),
     "/v5/position/list": Route("GET", account_routes.positions, True, 50),
     "/v5/position/set-leverage": Route("POST", account_routes.set_leverage, True, 10),
     "/v5/position/switch-mode": Route("POST", account_routes.switch_mode, True, 10),
     "/v5/user/query-api": Route("GET", account_routes.query_api, True, 10),
-    "/v5/asset/coin/query-info": Route("GET", account_routes.coin_info, True, 10),
+    "/v5/asset/coin/query-info": Route("GET", account_routes.coin_info, True, 5),
 }
 SUCCESS_MESSAGES = {"/v5/account/set-margin-mode": "Request accepted"}
 
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
-    """What the venue saw: one request, how it was answered, and which faults hit it."""
+    """What the venue saw: one request, how it was answered, and which faults hit it. API keys, secrets and
+    signatures never appear in it (``***``): the log is shown by the control API and in test failures."""
 
     seq: int
     wall_ms: int
@@ -149,7 +165,13 @@ class BybitApi:
             if route.private:
                 payload = body if request.method == "POST" else request.rel_url.raw_query_string
                 api_key = authenticate(request.headers, payload, self.keys, self._server_ms(hits))
-                budget = self._budget(api_key, request.path, route.budget, FaultKind.RATE_LIMIT in kinds)
+                refused = self.engine.key.refusal(
+                    request.path, request.method, params.text("category"), request.remote or "", self.engine.clock.now()
+                )
+                if refused is not None:
+                    raise refused
+                limit, bucket = route.limit_for(params.text("category"))
+                budget = self._budget(api_key, f"{request.path}#{bucket}", limit, FaultKind.RATE_LIMIT in kinds)
                 headers |= _limit_headers(budget)
                 if not budget.allowed:
                     raise SimReject(10006, "Too many visits!")
@@ -196,9 +218,12 @@ class BybitApi:
     ) -> None:
         self._seq += 1
         try:
-            params = _params(request, body)
+            params = {
+                name: REDACTED if name.lower() in SECRET_PARAMS else self._redacted(value)
+                for name, value in _params(request, body).items()
+            }
         except SimReject:
-            params = {"_body": body}
+            params = {"_body": self._redacted(body)}
         record = RequestRecord(
             seq=self._seq,
             wall_ms=int(self._wall() * 1000),
@@ -208,12 +233,24 @@ class BybitApi:
             params=params,
             status=status,
             ret_code=code,
-            ret_msg=message,
+            ret_msg=self._redacted(message),
             faults=tuple(f.kind.value for f in hits),
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )
         self.requests.append(record)
         log.debug("sim.http.request", method=record.method, path=record.path, status=status, ret_code=code)
+
+    def _redacted(self, value: Any) -> Any:
+        """``value`` with every API key and secret the venue knows replaced by ``***`` (text, or JSON-like)."""
+        if isinstance(value, str):
+            for api_key, secret in self.keys.items():
+                value = value.replace(api_key, REDACTED).replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {name: self._redacted(item) for name, item in value.items()}
+        if isinstance(value, list):
+            return [self._redacted(item) for item in value]
+        return value
 
 
 def _params(request: web.Request, body: str) -> dict[str, Any]:

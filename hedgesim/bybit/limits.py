@@ -1,4 +1,9 @@
-"""Bybit's rate limits: a per-key budget per endpoint each second (10006) and a per-IP limit (HTTP 403 ban)."""
+"""Bybit's rate limits: a per-key budget per endpoint each second (10006) and a per-IP limit (HTTP 403 ban).
+
+Both as docs/v5/rate-limit/rate-limit states them: "600 requests within a 5-second window per IP", then a 403
+"access too frequent" ban (10 minutes); per endpoint, a rolling one-second window per UID (here: per key), whose
+limit the route table (``hedgesim.bybit.app.ROUTES``) takes from the documentation's table.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-DEFAULT_BUDGET = 10
 IP_LIMIT = 600
 IP_WINDOW_SECONDS = 5.0
 

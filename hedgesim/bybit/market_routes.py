@@ -1,4 +1,4 @@
-"""Public Bybit v5 market endpoints: server time, instruments, tickers, order book, klines, funding history."""
+"""Public Bybit v5 market endpoints: server time, instruments, risk limits, tickers, order book, klines, funding."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hedgesim.instruments import Category, Instrument
 from hedgesim.views import book, ticker
 
 BOOK_LIMITS = {Category.SPOT: (1, 200), Category.LINEAR: (25, 500)}  # (default, maximum) levels
+RISK_LIMIT_PAGE = 15  # symbols per page of /v5/market/risk-limit
 
 
 def server_time(engine: SimExchange, params: Params) -> dict[str, Any]:
@@ -28,8 +29,20 @@ def instruments_info(engine: SimExchange, params: Params) -> dict[str, Any]:
     listed = [i for i in listed if (symbol is None or i.name == symbol) and (base is None or i.base == base)]
     if category == "spot":  # spot is not paged
         return {"category": category, "list": [wire.instrument(i) for i in listed]}
-    chunk, cursor = page(listed, params, 500, 1000)
+    chunk, cursor = page(listed, params, 500, 1000, _by_name, descending=False)
     return {"category": category, "list": [wire.instrument(i) for i in chunk], "nextPageCursor": cursor}
+
+
+def risk_limit(engine: SimExchange, params: Params) -> dict[str, Any]:
+    """Every risk tier of the perpetuals, 15 symbols a page (docs/v5/market/risk-limit)."""
+    category = params.category()
+    symbol = params.text("symbol")
+    listed = [i for i in _listed(engine, category) if category == "linear" and symbol in (None, i.name)]
+    if symbol is not None and not listed:
+        raise params_error(f"symbol {symbol} invalid")
+    chunk, cursor = page(listed, params, RISK_LIMIT_PAGE, RISK_LIMIT_PAGE, _by_name, descending=False)
+    rows = [wire.risk_tier(i, tier) for i in chunk for tier in i.tiers]
+    return {"category": category, "list": rows, "nextPageCursor": cursor}
 
 
 def tickers(engine: SimExchange, params: Params) -> dict[str, Any]:
@@ -50,11 +63,11 @@ def orderbook(engine: SimExchange, params: Params) -> dict[str, Any]:
     default, maximum = BOOK_LIMITS[category]
     count = params.limit(default, maximum)
     view = book(engine.venue, instrument, engine.now_ms(), count)
-    return wire.orderbook(view, view.time_ms // 100)
+    return wire.orderbook(view, view.time_ms // 100, view.time_ms // 10)
 
 
 def funding_history(engine: SimExchange, params: Params) -> dict[str, Any]:
-    """Past settlements of a perpetual (market time mapped onto the exchange timeline), newest first."""
+    """Past settlements of a perpetual on the exchange's clock (the replayed market's rates), newest first."""
     category = params.trading_category()
     if category is not Category.LINEAR:
         raise params_error("category must be linear")
@@ -67,10 +80,10 @@ def funding_history(engine: SimExchange, params: Params) -> dict[str, Any]:
     limit = params.limit(200, 200)
     rows = [
         {"symbol": instrument.name, "fundingRate": wire.num(rate), "fundingRateTimestamp": str(moment)}
-        for moment, rate in engine.venue.market.settlements(instrument.base, min(end, now))
+        for moment, rate in engine.venue.market.settlements(instrument.base, min(end, now), limit)
         if moment >= start
     ]
-    return {"category": "linear", "list": rows[:limit]}
+    return {"category": "linear", "list": rows}
 
 
 def kline(engine: SimExchange, params: Params) -> dict[str, Any]:
@@ -92,6 +105,10 @@ def kline(engine: SimExchange, params: Params) -> dict[str, Any]:
         for t, ohlc, vol, turn in bars
     ]
     return {"category": category.value, "symbol": instrument.name, "list": rows}
+
+
+def _by_name(instrument: Instrument) -> tuple[int, str]:
+    return 0, instrument.name
 
 
 def _minutes(interval: str) -> int:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
-from urllib.parse import unquote
+from typing import Any, TypeVar
+from urllib.parse import quote, unquote
 
 from hedgesim.errors import params_error
 from hedgesim.instruments import Category
 
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
+
+T = TypeVar("T")
+RowKey = tuple[int, str]  # a row's place in its list: (time or sequence, id)
 
 
 class Params:
@@ -92,16 +95,31 @@ class Params:
         return start, end
 
 
-def page(items: list[Any], params: Params, default: int, maximum: int) -> tuple[list[Any], str]:
-    """One page of ``items`` and the cursor of the next page ("" on the last), in Bybit's cursor style."""
+def page(
+    items: list[T], params: Params, default: int, maximum: int, key: Callable[[T], RowKey], descending: bool
+) -> tuple[list[T], str]:
+    """One page of ``items`` (sorted by ``key``, newest or last first when ``descending``) and the next page's
+    cursor ("" on the last page).
+
+    The cursor names the last row served, in Bybit's style (``id:time,id:time``, URL-encoded), and the next page
+    starts after that row wherever it now is: rows that arrive or go between two pages neither repeat nor push
+    others out of sight, as they would with an offset.
+    """
     limit = params.limit(default, maximum)
     cursor = params.text("cursor")
-    offset = 0
     if cursor is not None:
-        try:
-            offset = int(unquote(cursor).split(":")[0])
-        except ValueError as exc:
-            raise params_error(f"cursor {cursor!r} is invalid") from exc
-    chunk = items[offset : offset + limit]
-    following = offset + limit
-    return chunk, (f"{following}%3A0%2C{following}%3A0" if following < len(items) else "")
+        after = _cursor_key(cursor)
+        items = [item for item in items if (key(item) < after if descending else key(item) > after)]
+    chunk = items[:limit]
+    if len(items) <= limit:
+        return chunk, ""
+    number, name = key(chunk[-1])
+    return chunk, quote(f"{name}:{number},{name}:{number}", safe="")
+
+
+def _cursor_key(cursor: str) -> RowKey:
+    name, _, number = unquote(cursor).split(",")[0].rpartition(":")
+    try:
+        return int(number), name
+    except ValueError as exc:
+        raise params_error(f"cursor {cursor!r} is invalid") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hedgesim.bybit import wire
@@ -80,8 +81,8 @@ def realtime(engine: SimExchange, params: Params) -> dict[str, Any]:
     elif order_id is not None or link_id is not None:
         orders = engine.venue.orders.find(order_id, link_id, recent_only=True)
     else:
-        orders = sorted(engine.venue.orders.open_orders(), key=lambda o: o.created_ms, reverse=True)
-    chunk, cursor = page(_filtered(engine, orders, category, params), params, 20, 50)
+        orders = engine.venue.orders.open_orders()
+    chunk, cursor = page(_filtered(engine, orders, category, params), params, 20, 50, _place(engine), True)
     return {"list": [wire.order(o) for o in chunk], "nextPageCursor": cursor, "category": category.value}
 
 
@@ -97,7 +98,7 @@ def history(engine: SimExchange, params: Params) -> dict[str, Any]:
     status = params.text("orderStatus")
     if status is not None:
         orders = [o for o in orders if o.status.value == status]
-    chunk, cursor = page(_filtered(engine, orders, category, params), params, 20, 50)
+    chunk, cursor = page(_filtered(engine, orders, category, params), params, 20, 50, _place(engine), True)
     return {"list": [wire.order(o) for o in chunk], "nextPageCursor": cursor, "category": category.value}
 
 
@@ -119,7 +120,7 @@ def executions(engine: SimExchange, params: Params) -> dict[str, Any]:
         and (link_id is None or e.link_id == link_id)
         and (kind is None or e.exec_type.value == kind)
     ]
-    chunk, cursor = page(rows, params, 50, 100)
+    chunk, cursor = page(rows, params, 50, 100, lambda e: (e.seq, e.exec_id), descending=True)
     return {"list": [wire.execution(e) for e in chunk], "nextPageCursor": cursor, "category": category.value}
 
 
@@ -127,14 +128,24 @@ def _scoped(params: Params) -> bool:
     return any(params.text(key) is not None for key in ("symbol", "baseCoin", "settleCoin"))
 
 
+def _place(engine: SimExchange) -> Callable[[SimOrder], tuple[int, str]]:
+    """An order's place in the lists, newest first: its number in the order of creation, and its id."""
+    return lambda order: (engine.venue.orders.number(order), order.order_id)
+
+
 def _filtered(engine: SimExchange, orders: list[SimOrder], category: Category, params: Params) -> list[SimOrder]:
+    """The orders of the request's category and scope, newest first."""
     symbol, base, settle = params.text("symbol"), params.text("baseCoin"), params.text("settleCoin")
     if settle not in (None, "USDT"):
         return []
-    return [
-        o
-        for o in orders
-        if o.category is category
-        and (symbol is None or o.symbol == symbol)
-        and (base is None or engine.instrument(category, o.symbol).base == base)
-    ]
+    return sorted(
+        (
+            o
+            for o in orders
+            if o.category is category
+            and (symbol is None or o.symbol == symbol)
+            and (base is None or engine.instrument(category, o.symbol).base == base)
+        ),
+        key=engine.venue.orders.number,
+        reverse=True,
+    )

@@ -1,4 +1,12 @@
-"""Engine values in Bybit v5's exact JSON shapes: string numbers, Bybit's field names, empty strings for none."""
+"""Engine values in Bybit v5's exact JSON shapes: string numbers, Bybit's field names, empty strings for none.
+
+Prices, quantities and money are strings; the fields Bybit's v5 documentation types as integer (or long) are JSON
+integers: order book ``ts``, ``u``, ``seq``, ``cts`` (docs/v5/market/orderbook); an order's ``positionIdx``,
+``triggerDirection``, ``smpGroup`` (docs/v5/order/open-order, order-list); a position's ``positionIdx``,
+``riskId``, ``autoAddMargin``, ``adlRankIndicator``, ``tradeMode``, ``seq`` (docs/v5/position/position); an
+execution's ``seq`` (docs/v5/order/execution). ccxt's recorded fixtures stringify every number, so they are no
+evidence of types.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +15,12 @@ from typing import Any
 
 from hedgesim.balances import AccountTotals, CoinBalance
 from hedgesim.enums import MarginMode, Side
-from hedgesim.instruments import Category, Instrument
-from hedgesim.orders import ExecType, Execution, SimOrder
+from hedgesim.instruments import Category, Instrument, RiskTier
+from hedgesim.orders import Execution, SimOrder
 from hedgesim.views import BookView, PositionView, TickerView
 
 TEN_PLACES = Decimal("1e-10")
 MARGIN_MODES = {MarginMode.ISOLATED: "ISOLATED_MARGIN", MarginMode.CROSS: "REGULAR_MARGIN"}
-CREATE_TYPES = {ExecType.TRADE: "CreateByUser", ExecType.FUNDING: "", ExecType.BUST: "CreateByLiq"}
 
 
 def num(value: Decimal | int | None) -> str:
@@ -97,6 +104,22 @@ def instrument(item: Instrument) -> dict[str, Any]:
     }
 
 
+def risk_tier(item: Instrument, tier: RiskTier) -> dict[str, Any]:
+    """A /v5/market/risk-limit list item: ``id`` and ``isLowestRisk`` integers, the rates strings as in the
+    documentation's example."""
+    lowest = tier is item.tiers[0]
+    return {
+        "id": tier.risk_id,
+        "symbol": item.name,
+        "riskLimitValue": num(tier.limit),
+        "maintenanceMargin": num(tier.mmr),
+        "initialMargin": num(tier.imr),
+        "isLowestRisk": 1 if lowest else 0,
+        "maxLeverage": f"{tier.max_leverage:.2f}",
+        "mmDeduction": "" if lowest else num(tier.mm_deduction),
+    }
+
+
 def ticker(view: TickerView) -> dict[str, Any]:
     """A /v5/market/tickers list item (spot items have no derivatives fields: ccxt tells them apart by that)."""
     day = view.day
@@ -137,18 +160,18 @@ def ticker(view: TickerView) -> dict[str, Any]:
     }
 
 
-def orderbook(view: BookView, seq: int) -> dict[str, Any]:
-    """A /v5/market/orderbook result; linear books carry a cross sequence, spot books do not."""
-    result: dict[str, Any] = {
+def orderbook(view: BookView, update_id: int, seq: int) -> dict[str, Any]:
+    """A /v5/market/orderbook result: update id, cross sequence and both times are integers (docs/v5/market/
+    orderbook lists ``seq`` and ``cts`` for every category)."""
+    return {
         "s": view.instrument.name,
         "b": [[num(level.price), num(level.size)] for level in view.bids],
         "a": [[num(level.price), num(level.size)] for level in view.asks],
-        "ts": str(view.time_ms),
-        "u": str(seq),
+        "ts": view.time_ms,
+        "u": update_id,
+        "seq": seq,
+        "cts": view.time_ms,
     }
-    if view.instrument.category is Category.LINEAR:
-        result["seq"] = str(seq)
-    return result
 
 
 def order(item: SimOrder) -> dict[str, Any]:
@@ -169,7 +192,7 @@ def order(item: SimOrder) -> dict[str, Any]:
         "takeProfit": "" if linear else "0",
         "cumExecValue": num(item.cum_value),
         "smpType": "None",
-        "triggerDirection": "0",
+        "triggerDirection": 0,
         "blockTradeId": "",
         "rejectReason": item.reject_reason,
         "isLeverage": "" if linear else "0",
@@ -177,12 +200,12 @@ def order(item: SimOrder) -> dict[str, Any]:
         "orderIv": "",
         "createdTime": str(item.created_ms),
         "tpTriggerBy": "",
-        "positionIdx": "0",
+        "positionIdx": 0,
         "timeInForce": item.time_in_force.value,
         "leavesValue": num(item.leaves_qty * item.price),
         "updatedTime": str(item.updated_ms),
         "side": side(item.side),
-        "smpGroup": "0",
+        "smpGroup": 0,
         "triggerPrice": "" if linear else "0",
         "tpLimitPrice": "0",
         "cumExecFee": num(item.cum_fee),
@@ -233,7 +256,7 @@ def execution(item: Execution) -> dict[str, Any]:
         "execValue": num(item.value),
         "closedSize": num(item.closed_size) if linear else "",
         "execType": item.exec_type.value,
-        "seq": str(item.seq),
+        "seq": item.seq,
         "side": side(item.side),
         "indexPrice": num(item.index_price),
         "leavesQty": num(item.leaves_qty),
@@ -244,19 +267,19 @@ def execution(item: Execution) -> dict[str, Any]:
         "execQty": num(item.qty),
     }
     if linear:  # ccxt recognises a contract execution by createType
-        fields["createType"] = CREATE_TYPES[item.exec_type]
+        fields["createType"] = item.create_type
     return fields
 
 
-def position(view: PositionView, seq: int) -> dict[str, Any]:
-    """A /v5/position/list item; a flat position is a row with side "" and size "0"."""
+def position(view: PositionView) -> dict[str, Any]:
+    """A /v5/position/list item; a flat position is a row with side "" and size "0" (``seq`` -1 if the symbol was
+    never traded, ``createdTime`` when a position was first opened on it: docs/v5/position/position)."""
     held = view.position
-    isolated = view.margin_mode is MarginMode.ISOLATED
     tier = view.instrument.tier_for(view.value)
     return {
         "symbol": view.instrument.name,
         "leverage": num(view.leverage),
-        "autoAddMargin": "0",
+        "autoAddMargin": 0,
         "avgPrice": num(held.entry) if held else "0",
         "liqPrice": num(view.liquidation),
         "riskLimitValue": num(tier.limit),
@@ -264,28 +287,28 @@ def position(view: PositionView, seq: int) -> dict[str, Any]:
         "positionValue": num(view.value) if held else "",
         "isReduceOnly": False,
         "tpslMode": "Full",
-        "riskId": str(tier.risk_id),
+        "riskId": tier.risk_id,
         "trailingStop": "0",
         "unrealisedPnl": num(view.unrealised) if held else "",
         "curRealisedPnl": num(held.cur_realised) if held else "0",
         "markPrice": num(view.mark),
-        "adlRankIndicator": "2" if held else "0",
+        "adlRankIndicator": 2 if held else 0,
         "cumRealisedPnl": num(view.cum_realised),
-        "positionMM": num(view.maintenance),
-        "createdTime": str(held.created_ms if held else view.touched_ms),
-        "positionIdx": "0",
-        "positionIM": num(held.margin) if held else "0",
-        "seq": str(seq),
+        "positionMM": num(_money(view.maintenance)),
+        "createdTime": str(view.created_ms),
+        "positionIdx": 0,
+        "positionIM": num(_money(view.initial)),
+        "seq": view.seq,
         "updatedTime": str(held.updated_ms if held else view.touched_ms),
         "side": side(held.side) if held else "",
-        "bustPrice": num(view.bankruptcy),
-        "positionBalance": num(held.margin) if held else "0",  # the position's margin, in either mode
+        "bustPrice": "",  # deprecated, always "" (docs/v5/position/position)
+        "positionBalance": num(_money(view.initial)),  # deprecated: the documentation refers to positionIM
         "leverageSysUpdatedTime": "",
         "size": num(abs(held.size)) if held else "0",
         "positionStatus": "Normal",
         "mmrSysUpdatedTime": "",
         "stopLoss": "",
-        "tradeMode": "1" if isolated else "0",
+        "tradeMode": 0,  # deprecated, always 0 on a unified account: the margin mode is in /v5/account/info
     }
 
 

@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 
+import aiohttp
 import pytest
 
 from bot.cli.main import main
@@ -31,7 +32,7 @@ async def test_sim_when_started_on_a_port_then_serves_prints_key_and_secret_and_
 ) -> None:
     port = free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "sim", "--port", str(port), "--speed", "60",
+        sys.executable, "-m", "bot", "sim", "--port", str(port), "--speed", "60", "--control-token", "cli-token",
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env=os.environ | {"PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
@@ -42,13 +43,20 @@ async def test_sim_when_started_on_a_port_then_serves_prints_key_and_secret_and_
         assert line, "hedgebot sim exited before announcing itself"
         printed.append(line.decode())
     text = "".join(printed)
-    for expected in (f"http://127.0.0.1:{port}", SIM_API_KEY, SIM_API_SECRET):
+    for expected in (f"http://127.0.0.1:{port}", SIM_API_KEY, SIM_API_SECRET, "Authorization: Bearer cli-token"):
         assert expected in text
     client = bybit_client(f"http://127.0.0.1:{port}", SIM_API_KEY, SIM_API_SECRET, **TEST_CLIENT)
     try:
         assert (await client.fetch_balance())["USDT"]["total"] == 10000.0
     finally:
         await client.close()
+    state = f"http://127.0.0.1:{port}/__sim/state"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(state) as refused,
+        session.get(state, headers={"Authorization": "Bearer cli-token"}) as ok,
+    ):
+        assert (refused.status, ok.status) == (401, 200)
     process.send_signal(stop)
     assert await asyncio.wait_for(process.wait(), timeout=20) == 0
 
@@ -58,8 +66,34 @@ def test_sim_help_when_asked_then_explains_the_options(capsys: pytest.CaptureFix
         main(["sim", "--help"])
     text = capsys.readouterr().out
     assert info.value.code == 0
-    for option in ("--port", "--sample", "--start", "--speed", "--balance", "--fees", "/__sim/"):
+    for option in (
+        "--port",
+        "--sample",
+        "--start",
+        "--speed",
+        "--balance",
+        "--fees",
+        "/__sim/",
+        "--control-token",
+        "Authorization: Bearer",
+        "--allow-remote",
+    ):
         assert option in text
+
+
+def test_sim_when_key_permissions_unreadable_then_usage_error_naming_the_word(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["sim", "--key-permissions", "trade,teleport"])
+    assert info.value.code == 2
+    assert "'teleport': expected read-only, trade" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
+def test_sim_when_host_is_not_loopback_then_refused_and_exits_1(capsys: pytest.CaptureFixture[str], host: str) -> None:
+    assert main(["sim", "--host", host, "--port", "0"]) == 1
+    assert f"refusing --host {host}: not a loopback address" in capsys.readouterr().err
 
 
 def test_sim_when_port_is_taken_then_says_so_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,7 +21,8 @@ BALANCES = {"USDT": D(40000), "SOL": D(100)}
 
 async def from_outside(bot: Harness, path: str, body: dict[str, Any]) -> None:
     """Someone else acts on the account (POST /__sim/account/...)."""
-    async with aiohttp.ClientSession() as session, session.post(f"{bot.sim.url}/__sim/account/{path}", json=body) as r:
+    url = f"{bot.sim.url}/__sim/account/{path}"
+    async with aiohttp.ClientSession() as session, session.post(url, json=body, headers=bot.sim.control_headers) as r:
         assert r.status == 200, await r.text()
 
 

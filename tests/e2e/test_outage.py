@@ -68,13 +68,13 @@ async def test_cycle_when_venue_unreadable_past_the_retries_then_paused_and_resu
         assert before
         outage = bot.sim.fault(**fault)
         paused = [await bot.cycle(wait=timedelta(seconds=10)) for _ in range(3)]
-        assert all(p.paused for p in paused)
+        assert all(p.skipped_because for p in paused)
         assert {p.state for p in paused} == {TradingState.ACTIVE}  # not halted
         assert creates(bot) == sent  # nothing sent while the venue could not be read
         assert resting(bot) <= before  # our resting orders left as they were (some may have filled)
         bot.sim.faults.remove(outage)
         back = await bot.cycle(wait=timedelta(0))
-        assert back.paused is None
+        assert back.skipped_because is None
         assert back.state is TradingState.ACTIVE
         assert len(journaled(bot, JOURNAL_DOWN)) == 1  # once per outage, not once per cycle
         assert len(journaled(bot, JOURNAL_BACK)) == 1
@@ -99,7 +99,7 @@ async def test_outage_when_it_lasts_max_outage_then_resting_orders_cancelled_and
         assert len(alerts) == 1  # one alert per outage
         bot.sim.faults.remove(outage)
         back = await bot.cycle(wait=timedelta(0))
-        assert back.paused is None
+        assert back.skipped_because is None
         assert [a.kind for a in alerts] == [AlertKind.VENUE_UNREACHABLE, AlertKind.VENUE_REACHABLE]
         assert alerts[0].key in alerts[1].clears
         assert resting(bot)  # trading again
@@ -119,12 +119,14 @@ async def test_start_when_venue_unreadable_then_refused_without_halting(tmp_path
 
 
 def paused_cycle() -> CycleOutcome:
-    return CycleOutcome(7, TradingState.ACTIVE, D(0), D(0), (), paused="venue unreadable: ExchangeUnavailable: 503")
+    return CycleOutcome(
+        7, TradingState.ACTIVE, D(0), D(0), (), skipped_because="venue unreadable: ExchangeUnavailable: 503"
+    )
 
 
 def test_cycle_line_when_paused_then_says_nothing_was_sent_and_why() -> None:
     line = cycle_line(paused_cycle(), datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
-    assert line == "12:00:00 #7 active: paused, nothing sent: venue unreadable: ExchangeUnavailable: 503"
+    assert line == "12:00:00 #7 active: skipped, nothing sent: venue unreadable: ExchangeUnavailable: 503 [0 placed]"
 
 
 def test_unwind_when_a_cycle_is_paused_then_it_is_never_taken_for_flat() -> None:

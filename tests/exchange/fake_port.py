@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.domain import (
@@ -19,8 +19,9 @@ from bot.domain import (
     Position,
     SpotQuote,
 )
+from bot.errors import VenueUnsupported
 from bot.exchange.convert import flat_position
-from bot.exchange.port import OrderRequest
+from bot.exchange.port import CancelSwitch, OrderRequest
 from tests.factories import NOW, book, perp_ticker, spot_quote
 
 
@@ -35,9 +36,11 @@ class FakePort:
         prices: Mapping[str, str] | None = None,
         unified_wallet: bool = True,
         server_time: datetime = NOW,
+        cancel_switch: CancelSwitch | None = None,
     ) -> None:
         self.venue = venue
         self.unified_wallet = unified_wallet
+        self.cancel_switch = cancel_switch
         self.markets = {m.symbol: m for m in markets}
         self.balances = dict(balances or {})
         self.spot_balances = dict(spot_balances if spot_balances is not None else self.balances)
@@ -149,6 +152,16 @@ class FakePort:
 
     async def ensure_one_way_mode(self, symbol: str) -> None:
         await self._enter("ensure_one_way_mode", symbol)
+
+    async def arm_cancel_switch(self, symbols: Iterable[str], fires_after: timedelta) -> None:
+        if self.cancel_switch is None:
+            raise VenueUnsupported(f"{self.venue} has no dead-man's switch")
+        await self._enter("arm_cancel_switch", tuple(sorted(symbols)), fires_after)
+
+    async def disarm_cancel_switch(self, symbols: Iterable[str]) -> None:
+        if self.cancel_switch is None:
+            raise VenueUnsupported(f"{self.venue} has no dead-man's switch")
+        await self._enter("disarm_cancel_switch", tuple(sorted(symbols)))
 
     async def close(self) -> None:
         await self._enter("close")

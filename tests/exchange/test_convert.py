@@ -1,4 +1,4 @@
-"""Conversions at the ccxt boundary: statuses, markets, merged tickers, balances."""
+"""Conversions at the ccxt boundary: statuses, markets, merged tickers, balances; malformed values refused."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ import pytest
 
 from bot.domain import Balance, OrderStatus
 from bot.errors import DataError
-from bot.exchange.convert import order_status, to_balances, to_market, to_perp_ticker, to_position
+from bot.exchange.convert import (
+    order_status,
+    to_balances,
+    to_book,
+    to_fill,
+    to_market,
+    to_perp_ticker,
+    to_position,
+)
+from bot.exchange.quirks import QUIRKS
 from tests.exchange.venues import NOW, fixture
 
 D = Decimal
@@ -89,3 +98,108 @@ def test_to_position_when_the_venue_sends_no_liquidation_price_then_none(liquida
     raw = {"symbol": "SOL/USDT:USDT", "contracts": 3, "side": "short", "liquidationPrice": liquidation}
     position = to_position(raw, NOW)
     assert (position.contracts, position.liquidation_price) == (D(-3), expected)
+
+
+GARBAGE = ["NaN", "Infinity", "-Infinity", "abc", "1e400", float("nan"), float("inf"), True, [1], {"v": 1}]
+
+
+@pytest.mark.parametrize("mark", [*GARBAGE, "0", 0, "-5"])
+def test_to_perp_ticker_when_the_mark_is_not_a_positive_number_then_data_error(mark: Any) -> None:
+    with pytest.raises(DataError, match="mark price for SOL/USDT:USDT"):
+        to_perp_ticker("SOL/USDT:USDT", [{"markPrice": mark, "last": 101.5}], NOW)
+
+
+def sol_book(**changes: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {"symbol": "SOL/USDT:USDT", "bids": [[101.4, 30.0]], "asks": [[101.6, 25.0]]}
+    raw.update(changes)
+    return raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *(sol_book(bids=[[value, 30.0]]) for value in [*GARBAGE, 0, -1]),
+        *(sol_book(asks=[[101.6, value]]) for value in [*GARBAGE, 0, -1]),
+        sol_book(bids=[[101.4]]),
+        sol_book(bids="101.4"),
+        sol_book(bids=[], asks=[]),
+    ],
+)
+def test_to_book_when_a_level_is_malformed_or_the_book_empty_then_data_error(raw: dict[str, Any]) -> None:
+    with pytest.raises(DataError, match="SOL/USDT:USDT"):
+        to_book(raw, 5, NOW)
+
+
+@pytest.mark.parametrize(
+    "precision",
+    [{"amount": lot, "price": 0.01} for lot in [*GARBAGE, 0, -0.1]]
+    + [{"amount": 0.1, "price": tick} for tick in [*GARBAGE, 0, -0.01]],
+)
+def test_to_market_when_the_tick_or_lot_is_not_a_positive_number_then_data_error(precision: dict[str, Any]) -> None:
+    with pytest.raises(DataError, match="BTC/USDT:USDT"):
+        to_market(bybit_market("BTC/USDT:USDT", precision=precision))
+
+
+def ltc_fill(**changes: Any) -> dict[str, Any]:
+    """ccxt's unified trade for a fill of ours on LTC/USDT:USDT."""
+    raw: dict[str, Any] = {
+        "id": "6dff7827", "order": "4dbe586c", "symbol": "LTC/USDT:USDT", "side": "buy", "amount": 1.2,
+        "price": 72.25, "fee": {"cost": 0.00867, "currency": "USDT"}, "takerOrMaker": "maker",
+        "timestamp": 1699948800000, "info": {"orderLinkId": "hb1ltc0001"},
+    }  # fmt: skip
+    raw.update(changes)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"amount": "NaN"}, "amount"),
+        ({"amount": -1}, "amount"),
+        ({"amount": 0}, "amount"),
+        ({"amount": None}, "amount"),
+        ({"price": float("inf")}, "price"),
+        ({"price": 0}, "price"),
+        ({"id": None}, "trade id"),
+        ({"id": ""}, "trade id"),
+        ({"side": None}, "side"),
+        ({"symbol": None}, "symbol"),
+        ({"fee": {"cost": None, "currency": "USDT"}}, "fee"),
+        ({"fee": {"cost": "NaN", "currency": "USDT"}}, "fee"),
+        ({"timestamp": None}, "timestamp"),
+        ({"timestamp": 1e30}, "timestamp"),
+    ],
+)
+def test_to_fill_when_malformed_then_data_error_naming_the_field(changes: dict[str, Any], named: str) -> None:
+    with pytest.raises(DataError, match=named):
+        to_fill(ltc_fill(**changes), QUIRKS["bybit"], NOW)
+
+
+def test_to_fill_when_well_formed_then_every_field_read() -> None:
+    fill = to_fill(ltc_fill(), QUIRKS["bybit"], NOW)
+    assert (fill.trade_id, fill.amount, fill.price, fill.fee, fill.client_order_id) == (
+        "6dff7827",
+        D("1.2"),
+        D("72.25"),
+        D("0.00867"),
+        "hb1ltc0001",
+    )
+
+
+@pytest.mark.parametrize("total", [None, "NaN", "abc", float("inf")])
+def test_to_balances_when_a_coin_has_no_usable_total_then_data_error_never_a_zero(total: Any) -> None:
+    raw = {"total": {"USDT": 100.0, "SOL": total}, "USDT": {"total": 100.0}, "SOL": {"total": total, "used": 0}}
+    with pytest.raises(DataError, match="SOL balance"):
+        to_balances(raw)
+
+
+@pytest.mark.parametrize("side", [None, "", "both"])
+def test_to_position_when_a_position_has_no_side_then_data_error_never_a_long(side: Any) -> None:
+    with pytest.raises(DataError, match="side of the SOL/USDT:USDT position"):
+        to_position({"symbol": "SOL/USDT:USDT", "contracts": 3, "side": side}, NOW)
+
+
+@pytest.mark.parametrize("contracts", [None, "NaN", -3])
+def test_to_position_when_the_size_is_missing_or_malformed_then_data_error_never_flat(contracts: Any) -> None:
+    with pytest.raises(DataError, match="size of the SOL/USDT:USDT position"):
+        to_position({"symbol": "SOL/USDT:USDT", "contracts": contracts, "side": "short"}, NOW)

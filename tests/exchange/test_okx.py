@@ -107,7 +107,7 @@ async def test_balances_when_unified_trading_account_then_available_and_frozen(
 
 
 @pytest.mark.parametrize(("mode", "td_mode"), [(MarginMode.ISOLATED, "isolated"), (MarginMode.CROSS, "cross")])
-async def test_place_order_when_post_only_then_ord_type_post_only_with_our_id_and_margin_mode(
+async def test_place_order_when_post_only_then_ord_type_post_only_with_our_id_tag_and_margin_mode(
     okx: CcxtExchange, session: FakeSession, mode: MarginMode, td_mode: str
 ) -> None:
     accept(session)
@@ -123,6 +123,7 @@ async def test_place_order_when_post_only_then_ord_type_post_only_with_our_id_an
             "tdMode": td_mode,
             "px": "150.5",
             "clOrdId": CLIENT_ID,
+            "tag": "hedgebot",  # what scopes cancel-all-after to our orders
         }
     ]
 

@@ -295,10 +295,11 @@ def test_journal_when_rows_changed_or_deleted_then_sqlite_refuses(tmp_path: Path
     journal.record_position_baseline(VENUE, SOL, D(-60), as_of=NOW, reason="first start", run_id=RUN)
     journal.record_state_change(RUN, transition(RiskState(), StateEvent(Trigger.OPERATOR_HALT)))
     journal.record_policy_state(RUN, {"armed": True}, cycle_id=1)
+    journal.record_heartbeat(RUN, switch="none")
     journal.stop_run(RUN, exit_code=0, reason="SIGTERM")
     raw = sqlite3.connect(path)
     tables = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    assert len(tables) == 17
+    assert len(tables) == 18
     for table in tables:
         assert raw.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] > 0, table
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):

@@ -38,16 +38,20 @@ def funding_rows(
 
 
 def sol_sample(
-    perp: Sequence[Bar], spot: Sequence[Bar] | None = None, funding: Sequence[str] = (), volume: Decimal = BIG_VOLUME
+    perp: Sequence[Bar],
+    spot: Sequence[Bar] | None = None,
+    funding: Sequence[str] = (),
+    volume: Decimal = BIG_VOLUME,
+    base: str = "SOL",
 ) -> Sample:
-    """SOL spot and perpetual 5-minute bars (spot defaults to the perp's), funding every 8 h from T0."""
+    """SOL (or ``base``) spot and perpetual 5-minute bars (spot defaults to the perp's), funding every 8 h from T0."""
     series = [
-        Series("SOL/USDT", "spot", "ohlcv", candles(spot if spot is not None else perp, volume=volume), "test"),
-        Series("SOL/USDT:USDT", "perp", "ohlcv", candles(perp, volume=volume), "test"),
+        Series(f"{base}/USDT", "spot", "ohlcv", candles(spot if spot is not None else perp, volume=volume), "test"),
+        Series(f"{base}/USDT:USDT", "perp", "ohlcv", candles(perp, volume=volume), "test"),
     ]
     if funding:
-        series.append(Series("SOL/USDT:USDT", "perp", "funding", funding_rows(funding), "test"))
-    return Sample("test-sol", "synthetic SOL", T0, T0 + len(perp) * FIVE_MINUTES, tuple(series))
+        series.append(Series(f"{base}/USDT:USDT", "perp", "funding", funding_rows(funding), "test"))
+    return Sample(f"test-{base.lower()}", f"synthetic {base}", T0, T0 + len(perp) * FIVE_MINUTES, tuple(series))
 
 
 def crash_sample() -> Sample:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from hedgesim.account import Account, Fees
 from hedgesim.enums import MarginMode, Side
 from hedgesim.instruments import perp_instrument, spot_instrument
-from hedgesim.margin import cross_liquidation, isolated_prices
+from hedgesim.margin import cross_liquidation, isolated_prices, order_cost, position_im, position_mm
+from tests.conftest import ROOT
 from tests.sim.factories import D
 
-SOL = perp_instrument("SOL", D(100))  # MMR 0.5 % in its first risk tier
+RECORDED = ROOT / "tests" / "fixtures" / "bybit" / "recorded.json"
+
+SOL = perp_instrument("SOL", D(100))  # MMR 0.5 % in its first risk tier (100x)
 SOL_SPOT = spot_instrument("SOL", D(100))
 NOW = 1_735_689_600_000
 
@@ -33,17 +38,63 @@ def test_isolated_prices_when_position_and_margin_then_bybit_liquidation_and_ban
 
 
 @pytest.mark.parametrize(
-    ("size", "spare", "price"),
+    ("size", "spare", "own_mm", "price"),
     [
-        ("-10", "1000", D(2000) / D("10.05")),  # (1000 + 100 x 10) / (10 x 1.005)
-        ("10", "500", D(500) / D("9.95")),  # (100 x 10 - 500) / (10 x 0.995)
-        ("10", "1000", None),  # the spare equity covers the whole value: no liquidation price
+        ("-10", "1000", "5.8", "199.42"),  # 1000 + (P - 100) x -10 = 5.8
+        ("10", "500", "5.8", "50.58"),  # 500 + (P - 100) x 10 = 5.8
+        ("10", "1005.8", "5.8", None),  # the spare equity covers the whole value: no liquidation price
     ],
 )
 def test_cross_liquidation_when_spare_equity_then_price_where_equity_meets_maintenance(
-    size: str, spare: str, price: object
+    size: str, spare: str, own_mm: str, price: str | None
 ) -> None:
-    assert cross_liquidation(SOL, D(size), D(100), D(spare)) == price
+    expected = D(price) if price is not None else None
+    assert cross_liquidation(D(size), D(100), D(spare), D(own_mm)) == expected
+
+
+def recorded_position() -> dict[str, str]:
+    """The real LTCUSDT position Bybit answered (ccxt's recording, tests/fixtures/bybit/recorded.json)."""
+    reply = json.loads(RECORDED.read_text())["responses"]["position/list linear open"]["httpResponse"]
+    (row,) = reply["result"]["list"]
+    return dict(row)
+
+
+@pytest.mark.parametrize(("field", "formula"), [("positionIM", "im"), ("positionMM", "mm")])
+def test_position_margins_when_the_recorded_position_is_recomputed_then_bybit_figures_to_1e_6(
+    field: str, formula: str
+) -> None:
+    # 1.2 LTC long at 64.59947917, 6x, Bybit's base taker fee 0.055 %, LTCUSDT's first tier (MMR 1 %): the
+    # recorded positionIM 12.95542633 = value / 6 + 1.2 x bankruptcy price x 0.055 %, positionMM likewise
+    row = recorded_position()
+    size, entry, leverage, taker = D(row["size"]), D(row["avgPrice"]), D(row["leverage"]), Fees().linear_taker
+    ltc = perp_instrument("LTC", entry)
+    assert (ltc.tier_for(size * entry).limit, row["riskLimitValue"]) == (D(row["riskLimitValue"]), "200000")
+    ours = {
+        "im": position_im(size * entry / leverage, size, entry, leverage, taker),
+        "mm": position_mm(ltc, size, entry, leverage, taker),
+    }[formula]
+    assert abs(ours - D(row[field])) <= D("1e-6"), (ours, row[field])
+
+
+def test_order_cost_when_bybit_help_centre_example_then_margin_and_both_fees() -> None:
+    # "Order Cost (USDT Contract)": 1 BTC long at 50 000, 10x, taker 0.055 %: 5 000 + 27.5 + 24.75
+    assert order_cost(D(1), D(50_000), D(10), D("0.00055")) == D("5052.25")
+    assert order_cost(D(-1), D(50_000), D(10), D("0.00055")) == D("5000") + D("27.5") + D("30.25")
+
+
+def test_margins_when_short_at_2x_then_fee_to_close_at_the_bankruptcy_price() -> None:
+    # short 10 @ 100 at 2x: IM 500, bankruptcy 150, fee to close 10 x 150 x 0.055 % = 0.825; MM 5 + 0.825
+    taker = Fees().linear_taker
+    assert position_im(D(500), D(-10), D(100), D(2), taker) == D("500.825")
+    assert position_mm(SOL, D(-10), D(100), D(2), taker) == D("5.825")
+
+
+def test_settle_funding_when_isolated_then_the_payment_moves_the_position_margin() -> None:
+    ledger = account()
+    ledger.linear_fill(SOL, Side.SELL, D(10), D(100), False, NOW)  # margin 500
+    ledger.settle_funding("SOLUSDT", D("-0.0003"), D(100), NOW)  # the short pays 0.3
+    assert ledger.positions["SOLUSDT"].margin == D("499.7")
+    assert ledger.coins["USDT"] == D("9999.15")
 
 
 def account(usdt: str = "10000", sol: str = "0", leverage: str = "2") -> Account:

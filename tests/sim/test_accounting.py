@@ -12,9 +12,11 @@ The script, on the synthetic crash sample (SOL 100, a bar up to 101, then 90; fu
            realised (90.01 - 100.5) x 4 x -1                                          = 41.96
 
     wallet   10000 - 0.201 + 0.09 - 0.27 + 41.96 - 0.198022                           = 10041.380978
-    position -6 @ 100.5, isolated margin 502.5 x 6/10                                 = 301.5
+    position -6 @ 100.5; isolated margin: 502.5, funding in and out of it (+0.09 - 0.27) = 502.32,
+             then 6/10 of it                                                          = 301.392
+    positionIM: margin + fee to close 6 x 100.5 x (1 + 1/2) x 0.055 % (0.497475)      = 301.889475
     unrealised at 90: (90 - 100.5) x -6                                               = 63
-    liquidation 100.5 + (301.5 - 6 x 100.5 x 0.5 %) / 6 = 150.2475, on the 0.01 tick   = 150.25
+    liquidation 100.5 + (301.392 - 6 x 100.5 x 0.5 %) / 6 = 150.2295, on the 0.01 tick = 150.23
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ async def test_accounting_when_scripted_hedge_runs_then_engine_figures_are_exact
     position = account.positions["SOLUSDT"]
     assert account.coins["USDT"] == D("10041.380978")
     assert account.cum_realised["SOLUSDT"] == D("41.380978")
-    assert (position.size, position.entry, position.margin) == (D(-6), D("100.5"), D("301.5"))
+    assert (position.size, position.entry, position.margin) == (D(-6), D("100.5"), D("301.392"))
     fees = [e.fee for e in sim.engine.executions if e.exec_type is ExecType.TRADE]
     funding = [e.fee for e in sim.engine.executions if e.exec_type is ExecType.FUNDING]
     assert (fees, funding) == ([D("0.201"), D("0.198022")], [D("-0.09"), D("0.27")])
@@ -74,14 +76,14 @@ async def test_accounting_when_read_through_ccxt_then_balances_position_and_fees
     balance = await client.fetch_balance()
     assert (balance["USDT"]["total"], balance["USDT"]["used"], balance["USDT"]["free"]) == (
         10041.380978,
-        301.5,
-        9739.880978,
+        301.889475,
+        9739.491503,
     )
     (position,) = await client.fetch_positions()
     assert (position["side"], position["contracts"], position["entryPrice"]) == ("short", 6.0, 100.5)
     assert (position["unrealizedPnl"], position["liquidationPrice"], position["realizedPnl"]) == (
         63.0,
-        150.25,
+        150.23,
         41.380978,
     )
     trades = await client.fetch_my_trades(SOL)
@@ -97,7 +99,7 @@ async def test_accounting_when_read_through_ccxt_then_balances_position_and_fees
     ("field", "expected"),
     [
         ("walletBalance", "10041.380978"),
-        ("totalPositionIM", "301.5"),
+        ("totalPositionIM", "301.889475"),
         ("unrealisedPnl", "63"),
         ("cumRealisedPnl", "41.380978"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -88,9 +89,46 @@ async def test_budget_when_more_requests_than_bybit_allows_per_second_then_10006
     await client.load_markets()
     await client.fetch_trading_fee(SOL)
     headers = client.last_response_headers
-    assert (headers["X-Bapi-Limit"], headers["X-Bapi-Limit-Status"]) == ("10", "9")
+    assert (headers["X-Bapi-Limit"], headers["X-Bapi-Limit-Status"]) == ("5", "4")
     with pytest.raises(ccxt.RateLimitExceeded):
-        await repeat(client.fetch_trading_fee, SOL, times=12)  # fee-rate allows 10 per second per key
+        await repeat(client.fetch_trading_fee, SOL, times=6)  # fee-rate allows 5 per second per key
+
+
+# Bybit's "API Rate Limit Table" (docs/v5/rate-limit/rate-limit): per key, per endpoint, per second
+BYBIT_LIMITS = [
+    ("privatePostV5OrderCreate", {"category": "linear"}, "10"),
+    ("privatePostV5OrderCreate", {"category": "spot"}, "20"),
+    ("privatePostV5OrderCancel", {"category": "spot"}, "20"),
+    ("privatePostV5OrderCancelAll", {"category": "linear"}, "10"),
+    ("privateGetV5OrderRealtime", {"category": "linear", "settleCoin": "USDT"}, "50"),
+    ("privateGetV5PositionList", {"category": "linear", "settleCoin": "USDT"}, "50"),
+    ("privateGetV5AccountWalletBalance", {"accountType": "UNIFIED"}, "50"),
+    ("privatePostV5AccountSetMarginMode", {"setMarginMode": "REGULAR_MARGIN"}, "5"),
+    ("privatePostV5PositionSetLeverage", {"category": "linear"}, "10"),
+    ("privateGetV5UserQueryApi", {}, "10"),
+    ("privateGetV5AssetCoinQueryInfo", {}, "5"),
+]
+
+
+@pytest.mark.parametrize(("method", "params", "limit"), BYBIT_LIMITS)
+async def test_budget_when_an_endpoint_is_called_then_its_limit_is_bybits_for_that_endpoint_and_category(
+    client: Any, method: str, params: dict[str, str], limit: str
+) -> None:
+    with contextlib.suppress(ccxt.BadRequest, ccxt.ArgumentsRequired):  # a refused request counts all the same
+        await getattr(client, method)(params)
+    assert client.last_response_headers["X-Bapi-Limit"] == limit
+
+
+async def test_budget_when_linear_orders_spend_theirs_then_spot_orders_still_have_their_own(client: Any) -> None:
+    bad = {"symbol": "SOLUSDT", "side": "Buy", "orderType": "Limit", "qty": "0", "price": "1"}
+    for _ in range(10):
+        with contextlib.suppress(ccxt.BadRequest):
+            await client.privatePostV5OrderCreate({"category": "linear"} | bad)
+    with pytest.raises(ccxt.RateLimitExceeded):
+        await client.privatePostV5OrderCreate({"category": "linear"} | bad)
+    with contextlib.suppress(ccxt.InvalidOrder, ccxt.BadRequest):
+        await client.privatePostV5OrderCreate({"category": "spot"} | bad)
+    assert client.last_response_headers["X-Bapi-Limit-Status"] == "19"
 
 
 async def repeat(call: Callable[..., Any], *args: Any, times: int) -> None:
@@ -224,5 +262,28 @@ async def test_instruments_when_paged_then_cursor_walks_every_linear_instrument(
 
 async def test_unknown_path_when_requested_then_404_and_logged(sim: SimServer, client: Any) -> None:
     with pytest.raises(ccxt.ExchangeNotAvailable):
-        await client.publicGetV5MarketRiskLimit({"category": "linear"})
+        await client.publicGetV5MarketRecentTrade({"category": "linear"})
     assert sim.requests[-1].status == 404
+
+
+async def test_leverage_tiers_when_fetched_then_bybit_published_btc_table_and_each_perpetual_s_tiers(
+    client: Any,
+) -> None:
+    await client.load_markets()
+    btc = await client.fetch_market_leverage_tiers("BTC/USDT:USDT")
+    assert len(btc) == 20
+    assert [(t["tier"], t["maxNotional"], t["maintenanceMarginRate"], t["maxLeverage"]) for t in btc[:3]] == [
+        (1, 2_000_000.0, 0.005, 100.0),
+        (2, 2_600_000.0, 0.0056, 90.0),
+        (3, 3_200_000.0, 0.0063, 80.0),
+    ]
+    assert (btc[-1]["maxNotional"], btc[-1]["info"]["mmDeduction"]) == (80_000_000.0, "1482000")
+    (sol,) = await client.fetch_market_leverage_tiers(SOL)
+    assert (sol["maxLeverage"], sol["maintenanceMarginRate"]) == (100.0, 0.005)
+
+
+async def test_risk_limit_when_paged_then_15_symbols_a_page_and_integers_where_documented(client: Any) -> None:
+    result = (await client.publicGetV5MarketRiskLimit({"category": "linear"}))["result"]
+    assert {row["symbol"] for row in result["list"]} == {"BTCUSDT", "ETHUSDT", "SOLUSDT"}
+    assert result["nextPageCursor"] == ""
+    assert {(type(row["id"]), type(row["isLowestRisk"])) for row in result["list"]} == {(int, int)}

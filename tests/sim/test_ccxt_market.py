@@ -82,7 +82,7 @@ async def test_position_mode_when_switched_to_hedge_then_orders_refused_and_two_
 ) -> None:
     _, client = crash
     await client.set_position_mode(True, SOL)
-    assert [p["info"]["positionIdx"] for p in await client.fetch_positions([SOL])] == ["1", "2"]
+    assert [p["info"]["positionIdx"] for p in await client.fetch_positions([SOL])] == [1, 2]  # integers (docs)
     with pytest.raises(ccxt.BadRequest, match="position idx not match position mode"):
         await client.create_order(SOL, "limit", "sell", 1, 101, {"postOnly": True})
     await client.set_position_mode(False, SOL)
@@ -107,3 +107,35 @@ async def test_cross_margin_when_losses_exceed_the_wallet_then_every_position_is
     sim.engine.gap("SOL", D("-0.2"))  # mark 80: the loss (80 - 100.01) x 15 = -300.15 exceeds the wallet
     assert await client.fetch_positions() == []
     assert [t.symbol for t in sim.engine.venue.liquidations] == ["SOLUSDT"]
+
+
+async def position_row(client: Any) -> dict[str, Any]:
+    reply = await client.privateGetV5PositionList({"category": "linear", "symbol": "SOLUSDT"})
+    (row,) = reply["result"]["list"]
+    return dict(row)
+
+
+async def test_position_row_when_never_traded_then_seq_minus_one_as_documented(crash: tuple[SimServer, Any]) -> None:
+    _, client = crash
+    row = await position_row(client)
+    assert (row["seq"], row["side"], row["size"]) == (-1, "", "0")  # docs/v5/position/position: seq -1
+
+
+async def test_position_row_when_reopened_then_created_time_stays_that_of_the_first_position(
+    crash: tuple[SimServer, Any],
+) -> None:
+    sim, client = crash
+    await client.create_order(SOL, "market", "sell", 1)  # opened at T0
+    sim.advance(timedelta(minutes=10))
+    await client.create_order(SOL, "market", "buy", 1, None, {"reduceOnly": True})  # flat at T0 + 10 min
+    flat = await position_row(client)
+    sim.advance(timedelta(minutes=10))
+    await client.create_order(SOL, "market", "sell", 2)  # reopened at T0 + 20 min
+    reopened = await position_row(client)
+    last_seq = sim.engine.executions[-1].seq
+    assert (flat["createdTime"], flat["updatedTime"], flat["seq"]) == (str(T0_MS), str(T0_MS + 600_000), last_seq - 1)
+    assert (reopened["createdTime"], reopened["updatedTime"], reopened["seq"]) == (
+        str(T0_MS),
+        str(T0_MS + 1_200_000),
+        last_seq,
+    )

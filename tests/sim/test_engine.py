@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hedgesim import SimConfig, SimExchange, SimReject
+from hedgesim.clock import ManualClock, utc_from_ms
 from hedgesim.enums import MarginMode, Side
 from hedgesim.instruments import Category
 from hedgesim.orders import ExecType, NewOrder, OrderStatus, OrderType, TimeInForce
@@ -63,7 +64,8 @@ def test_gap_when_mark_crosses_an_isolated_liquidation_price_then_liquidated_and
     assert "SOLUSDT" not in ex.venue.account.positions
     (takeover,) = ex.venue.liquidations
     assert takeover.price == D("149.985")  # bankruptcy: 99.99 + 499.95 / 10
-    assert ex.venue.account.coins["USDT"] == wallet_before - D("499.95")
+    # the whole position margin is lost: 499.95 and the fee to close it, 10 x 149.985 x 0.055 % = 0.8249175
+    assert (takeover.fee, ex.venue.account.coins["USDT"]) == (D("0.8249175"), wallet_before - D("500.7749175"))
 
 
 def test_liquidation_when_replayed_mark_crosses_the_liquidation_price_then_position_taken_over() -> None:
@@ -133,3 +135,50 @@ async def test_realtime_when_running_at_speed_then_market_time_advances_speed_ti
     await asyncio.sleep(0.2)
     elapsed = (ex.market_time() - start).total_seconds()
     assert 100 <= elapsed <= 600  # 0.2 s x 600 = 120 s of market time, give or take scheduling
+
+
+def test_funding_when_run_live_from_an_odd_moment_then_settled_at_00_08_16_utc_on_the_exchange_clock() -> None:
+    # a real-time exchange started at 05:37 UTC replays the sample from its 00:00: Bybit settles on its own clock,
+    # at 08:00 and 16:00 UTC, not 8 hours of replay after the replay's own 00:00 (13:37)
+    sample = sol_sample(flat("100", 288), funding=["0.0001", "-0.0003", "0.0002"])
+    started = datetime(2026, 3, 2, 5, 37, tzinfo=UTC)
+    ex = SimExchange(SimConfig(sample=sample.name, balances={"USDT": D(10_000)}), ManualClock(started), sample)
+    sell_market(ex, "10")  # short 10 at 99.99
+    view = ticker(ex.venue, ex.instrument(Category.LINEAR, "SOLUSDT"), ex.now_ms())
+    assert utc_from_ms(view.next_funding_ms or 0) == datetime(2026, 3, 2, 8, tzinfo=UTC)
+    ex.advance(11 * HOUR)  # to 16:37
+    settled = [(utc_from_ms(e.time_ms), e.fee_rate) for e in ex.executions if e.exec_type is ExecType.FUNDING]
+    # 08:00 is 02:23 of the replay (the 00:00 rate), 16:00 is 10:23 (the 08:00 rate)
+    assert settled == [
+        (datetime(2026, 3, 2, 8, tzinfo=UTC), D("0.0001")),
+        (datetime(2026, 3, 2, 16, tzinfo=UTC), D("-0.0003")),
+    ]
+
+
+def test_funding_when_replayed_at_speed_then_settled_at_the_replayed_markets_own_marks() -> None:
+    # at 120x, 8 hours of the replayed market pass in 4 minutes: funding settles at that pace, at the recorded
+    # history's moments and rates, not once per 8 hours of the wall clock
+    sample = sol_sample(flat("100", 288), funding=["0.0001", "-0.0003", "0.0002"])
+    started = datetime(2026, 3, 2, 5, 37, tzinfo=UTC)
+    config = SimConfig(sample=sample.name, balances={"USDT": D(10_000)}, speed=120)
+    ex = SimExchange(config, ManualClock(started), sample)
+    sell_market(ex, "10")
+    ex.advance(timedelta(minutes=9))  # 18 hours of market time from the replay's 00:00
+    settled = [(utc_from_ms(e.time_ms), e.fee_rate) for e in ex.executions if e.exec_type is ExecType.FUNDING]
+    # the replay's 08:00 and 16:00 come 240 s and 480 s after the start, each settling its own recorded rate
+    assert settled == [
+        (started + timedelta(seconds=240), D("-0.0003")),
+        (started + timedelta(seconds=480), D("0.0002")),
+    ]
+
+
+def test_funding_when_isolated_then_paid_out_of_the_position_margin_moving_its_liquidation_price() -> None:
+    ex = exchange(sol_sample(flat("100", 288), funding=["0", "-0.001"]), margin_mode=MarginMode.ISOLATED)
+    ex.set_leverage("SOLUSDT", D(2))
+    sell_market(ex, "10")  # short 10 at 99.99: margin 499.95
+    before = ex.position("SOLUSDT").liquidation
+    ex.advance(9 * HOUR)  # 08:00: -0.1 %, the short pays 10 x 100 x 0.001 = 1
+    assert ex.venue.account.positions["SOLUSDT"].margin == D("498.95")
+    after = ex.position("SOLUSDT").liquidation
+    assert before is not None
+    assert after == before - D("0.1")  # 1 USDT less margin over 10 SOL

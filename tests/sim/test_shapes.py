@@ -1,7 +1,9 @@
 """Acceptance: the simulator's replies have the shapes of real recorded Bybit replies: same keys, same types.
 
 Compared for every endpoint both cover: the result's keys, recursively, and each value's JSON type (string,
-number, boolean, object, list, null). Bybit's prices and quantities are strings, and so are ours.
+number, boolean, object, list, null). Bybit's prices and quantities are strings, and so are ours. The recordings
+come through ccxt's static fixtures, which stringify every number: where Bybit's v5 documentation types a field as
+integer, ours is a JSON integer whatever the recording shows (``DOCUMENTED_INTEGERS``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,27 @@ EXTRA_KEYS: dict[str, set[str]] = {
     "position/list linear open": {"curRealisedPnl"},
     "position/list linear flat": {"curRealisedPnl"},
     "market/tickers linear": {"preOpenPrice", "preQty", "curPreListingPhase"},
+    # docs/v5/market/orderbook lists seq and cts for every category; these recordings predate cts (and spot's seq)
+    "market/orderbook linear": {"cts"},
+    "market/orderbook spot": {"seq", "cts"},
+}
+
+ORDER_INTEGERS = {"result.list[].positionIdx", "result.list[].triggerDirection", "result.list[].smpGroup"}
+POSITION_INTEGERS = {
+    f"result.list[].{key}" for key in ("positionIdx", "riskId", "autoAddMargin", "adlRankIndicator", "tradeMode", "seq")
+}
+# Fields Bybit's v5 documentation types as integer or long (page in the comment); the recordings stringify them.
+DOCUMENTED_INTEGERS: dict[str, set[str]] = {
+    "market/orderbook linear": {"result.ts", "result.u", "result.seq", "result.cts"},  # v5/market/orderbook
+    "market/orderbook spot": {"result.ts", "result.u", "result.seq", "result.cts"},
+    "order/realtime linear": ORDER_INTEGERS,  # v5/order/open-order
+    "order/realtime spot": ORDER_INTEGERS,
+    "order/history linear": ORDER_INTEGERS,  # v5/order/order-list
+    "position/list linear open": POSITION_INTEGERS,  # v5/position/position
+    "position/list linear flat": POSITION_INTEGERS,
+    "execution/list linear trade": {"result.list[].seq"},  # v5/order/execution ("long")
+    "execution/list linear funding": {"result.list[].seq"},
+    "execution/list spot trade": {"result.list[].seq"},
 }
 
 
@@ -45,18 +68,23 @@ def shape(value: Any) -> Any:
     return "null" if value is None else "string"
 
 
-def differences(ours: Any, recorded: Any, extras: set[str], path: str = "result") -> list[str]:
-    """Where ``ours`` does not have the recorded shape (missing keys, unexpected keys, other types)."""
+def differences(
+    ours: Any, recorded: Any, extras: set[str], integers: set[str] = frozenset(), path: str = "result"
+) -> list[str]:
+    """Where ``ours`` does not have the recorded shape (missing keys, unexpected keys, other types); at the paths
+    in ``integers`` ours must be a number whatever the recording shows."""
+    if path in integers:
+        return [] if ours == "number" else [f"{path}: {ours}, documented as integer"]
     if isinstance(recorded, dict) and isinstance(ours, dict):
         recorded = {k: v for k, v in recorded.items() if not (k == "nextPageCursor" and path.endswith("]"))}
         found = [f"{path}.{k}: missing" for k in recorded if k not in ours]
         found += [f"{path}.{k}: not in the recording" for k in ours if k not in recorded and k not in extras]
         for key in recorded.keys() & ours.keys():
-            found += differences(ours[key], recorded[key], extras, f"{path}.{key}")
+            found += differences(ours[key], recorded[key], extras, integers, f"{path}.{key}")
         return found
     if isinstance(recorded, list) and isinstance(ours, list):
         if recorded and ours:
-            return differences(ours[0], recorded[0], extras, f"{path}[]")
+            return differences(ours[0], recorded[0], extras, integers, f"{path}[]")
         return []
     return [] if ours == recorded or recorded == "null" or ours == "null" else [f"{path}: {ours} != {recorded}"]
 
@@ -126,9 +154,34 @@ async def test_replies_when_compared_with_recorded_bybit_then_same_keys_and_type
         assert set(ours) == set(recorded), f"{name}: envelope keys"
         problems += [
             f"{name}: {p}"
-            for p in differences(shape(ours["result"]), shape(recorded["result"]), EXTRA_KEYS.get(name, set()))
+            for p in differences(
+                shape(ours["result"]),
+                shape(recorded["result"]),
+                EXTRA_KEYS.get(name, set()),
+                DOCUMENTED_INTEGERS.get(name, set()),
+            )
         ]
     assert problems == []
+
+
+def values_at(data: Any, path: str) -> list[Any]:
+    """Every value at a dotted path (``result.list[].seq``), through lists."""
+    values = [data]
+    for part in path.split("."):
+        key, through_list = part.removesuffix("[]"), part.endswith("[]")
+        values = [value[key] for value in values]
+        if through_list:
+            values = [item for value in values for item in value]
+    return values
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTED_INTEGERS))
+async def test_replies_when_the_documentation_shows_integers_then_json_integers_not_strings(
+    replies: dict[str, Any], name: str
+) -> None:
+    found = {path: values_at(replies[name], path) for path in sorted(DOCUMENTED_INTEGERS[name])}
+    assert all(found.values()), f"{name}: a documented field is absent or its list is empty: {found}"
+    assert {path: {type(v) for v in values} for path, values in found.items()} == {path: {int} for path in found}
 
 
 @pytest.mark.parametrize("category", ["spot", "linear"])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
-from hedgesim import SimExchange, SimReject
+from hedgesim import SimConfig, SimExchange, SimReject
+from hedgesim.bands import price_limits
 from hedgesim.enums import MarginMode, Side
-from hedgesim.instruments import Category
+from hedgesim.instruments import Category, perp_instrument, spot_instrument
 from hedgesim.orders import NewOrder, OrderStatus, OrderType, TimeInForce
 from tests.sim.factories import D, exchange, flat, flat_sample, sol_sample
 
@@ -73,12 +75,17 @@ def test_resting_buy_when_little_volume_trades_through_then_it_fills_partially()
     assert (filled.status, filled.cum_qty) == (OrderStatus.PARTIALLY_FILLED, D("1.5"))
 
 
-@pytest.mark.parametrize(("side", "price"), [("buy", "100.01"), ("sell", "99.99"), ("buy", "100.50")])
+@pytest.mark.parametrize(
+    ("side", "price", "category"),
+    [("buy", "100.01", LINEAR), ("sell", "99.99", LINEAR), ("buy", "100.50", LINEAR), ("sell", "99.90", SPOT),
+     ("buy", "100.10", SPOT)],
+)  # fmt: skip
 def test_post_only_when_it_would_take_liquidity_then_accepted_and_cancelled_with_bybit_reason(
-    side: str, price: str
+    side: str, price: str, category: Category
 ) -> None:
-    ex = exchange(flat_sample())
-    order = ex.place_order(limit(side, "1", price, TimeInForce.POST_ONLY))
+    # spot too: Bybit's v5 documentation (create-order, timeInForce PostOnly) cancels it, no 170218 rejection
+    ex = exchange(flat_sample(), sol="10")
+    order = ex.place_order(limit(side, "1", price, TimeInForce.POST_ONLY, category))
     assert (order.status, order.reject_reason, order.cum_qty) == (
         OrderStatus.CANCELLED,
         "EC_PostOnlyWillTakeLiquidity",
@@ -87,17 +94,42 @@ def test_post_only_when_it_would_take_liquidity_then_accepted_and_cancelled_with
     assert not ex.executions
 
 
-def test_spot_post_only_when_it_would_take_then_rejected_as_limit_maker() -> None:
-    ex = exchange(flat_sample(), sol="10")
-    assert rejection(ex, limit("sell", "1", "99.99", TimeInForce.POST_ONLY, SPOT)) == 170218
-
-
 def test_market_order_when_larger_than_the_touch_then_walks_the_book_and_pays_slippage() -> None:
     ex = exchange(flat_sample(), usdt="100000")
     order = ex.place_order(market("buy", "400"))
     # 249.9 at 100.01 and 150.1 at 100.02 (see the book specification)
     assert order.avg_price == (D("249.9") * D("100.01") + D("150.1") * D("100.02")) / 400
-    assert order.price == D("101.00")  # the protection price: last + 1 %
+    assert order.price == D("105.00")  # the price limit: mark x (1 + priceLimitRatioX 5 %)
+
+
+@pytest.mark.parametrize(
+    ("order", "price"),
+    [
+        (limit("sell", "1", "90"), D(95)),  # below the lowest sell, max(mark x 0.9, min(index, mark x 0.95))
+        (limit("buy", "1", "120", TimeInForce.POST_ONLY), D(105)),  # then it crosses: cancelled, post-only
+        (limit("buy", "1", "104"), D(104)),  # inside the limits: as sent
+    ],
+)
+def test_perpetual_limit_when_beyond_the_price_limit_then_moved_to_it_as_bybit_does_by_default(
+    order: NewOrder, price: Decimal
+) -> None:
+    assert exchange(flat_sample(), sol="10").place_order(order).price == price
+
+
+@pytest.mark.parametrize(
+    ("category", "last", "mark", "index", "limits"),
+    [
+        (LINEAR, "102", "100", "101", ("107", "95")),  # the premium (mid - mark) widens the buy side
+        (LINEAR, "98", "100", "99", ("105", "93")),  # and a discount the sell side
+        (LINEAR, "100", "100", "112", ("110", "95")),  # the index above the soft band, capped at mark x 1.1
+        (SPOT, "100", "100", "100", ("105", "95")),
+    ],
+)
+def test_price_limits_when_mark_index_and_book_given_then_bybit_formulas(
+    category: Category, last: str, mark: str, index: str, limits: tuple[str, str]
+) -> None:
+    instrument = (perp_instrument if category is LINEAR else spot_instrument)("SOL", D(100))  # x 5 %, y 10 %
+    assert price_limits(instrument, D(last), D(mark), D(index)) == (D(limits[0]), D(limits[1]))
 
 
 def test_fok_when_the_book_cannot_fill_it_within_the_price_then_cancelled_with_nothing_filled() -> None:
@@ -140,7 +172,8 @@ def test_reduce_only_when_the_position_shrinks_then_resting_order_is_clamped_or_
         (limit("buy", "0.0", "99"), 10001),
         (limit("buy", "0.1", "49"), 110094),  # 4.90 USDT: under the 5 USDT minimum notional
         (limit("buy", "1", "99.005"), 10001),  # off the 0.01 tick
-        (limit("sell", "1", "90"), 110003),  # further below the mark than the price limit (2 %) allows
+        (limit("buy", "1", "105.01", category=SPOT), 170193),  # above spot's highest buy (last + 5 %)
+        (limit("sell", "1", "94.99", category=SPOT), 170194),
     ],
 )
 def test_place_when_order_breaks_a_rule_then_bybit_error_code(order: NewOrder, code: int) -> None:
@@ -204,3 +237,29 @@ def test_spot_limit_buy_when_resting_then_quote_is_locked_and_free_drops() -> No
     ex.place_order(limit("buy", "2", "99", category=SPOT))
     usdt = next(row for row in ex.balances() if row.coin == "USDT")
     assert (usdt.locked, usdt.free) == (D(198), D(802))
+
+
+def big_btc_exchange() -> SimExchange:
+    """The bundled sample (BTC about 121 600) with 10 million USDT."""
+    return SimExchange.deterministic(SimConfig(balances={"USDT": D(10_000_000)}))
+
+
+def btc_buy(qty: str, price: str) -> NewOrder:
+    return NewOrder(LINEAR, "BTCUSDT", Side.BUY, OrderType.LIMIT, D(qty), D(price), TimeInForce.POST_ONLY)
+
+
+def test_place_when_the_position_would_pass_the_tier_its_leverage_allows_then_110090_until_leverage_lowered() -> None:
+    ex = big_btc_exchange()
+    ex.set_leverage("BTCUSDT", D(100))  # tier 1 (up to 2 000 000 USDT) allows 100x, tier 2 only 90x
+    ex.place_order(btc_buy("16", "120000"))  # 1 920 000: tier 1
+    with pytest.raises(SimReject, match="adjust your leverage to 90 or below") as info:
+        ex.place_order(btc_buy("1", "120000"))  # with the resting 16, 2 040 000: tier 2
+    assert info.value.ret_code == 110090
+    ex.set_leverage("BTCUSDT", D(90))
+    assert ex.place_order(btc_buy("1", "120000")).status is OrderStatus.NEW
+
+
+def test_place_when_the_position_would_pass_the_last_tier_then_110090() -> None:
+    ex = exchange(flat_sample(), usdt="100000000")  # SOL: one tier, up to 2 000 000 USDT
+    ex.set_leverage("SOLUSDT", D(2))
+    assert rejection(ex, limit("buy", "20010", "99.98", TimeInForce.POST_ONLY)) == 110090  # 2 000 599.80 USDT

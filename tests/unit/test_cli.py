@@ -11,7 +11,7 @@ import pytest
 from bot.cli.main import main
 from tests.conftest import EXAMPLE_CONFIG, ROOT
 
-SUBCOMMANDS = ["check-config", "plan", "run", "status", "unwind", "scenario", "sim", "replay", "journal"]
+SUBCOMMANDS = ["check-config", "plan", "run", "watchdog", "status", "unwind", "scenario", "sim", "replay", "journal"]
 
 BAD_CONFIGS = {
     "leverage": '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:1"\n[execution]\nleverage = 3\n',

@@ -167,6 +167,8 @@ def test_environment_override_when_nested_key_set_then_it_wins_over_the_file(wri
         ("[policy]\nratio = 1.2\n", "policy.ratio"),
         ("[execution]\nmin_notional = 9000\n", "execution.min_notional"),
         ('[hedges.SOL]\ninstrument = "SOLUSDT"\n', "hedges.SOL.instrument"),
+        ('[execution]\norder_ttl = "2m"\nmax_order_age = "2m"\n', "execution.max_order_age"),
+        ('[watchdog]\nwindow = "1s"\n', "watchdog.window"),
     ],
 )
 def test_cross_field_rules_when_broken_then_error_names_the_key(write_config, extra: str, path: str) -> None:

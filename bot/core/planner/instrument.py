@@ -1,7 +1,8 @@
 """Plan one hedge instrument: from its target, position, our resting orders and book to intents, or a reason.
 
 Rules, in order:
-1. Hold (no action) when the policy put the instrument on hold, it is not listed, or its book/ticker is unusable.
+1. Hold (no action) when its data this cycle cannot be trusted (``Snapshot.bad_data``), the policy put it on hold,
+   it is not listed, or its book/ticker is unusable.
 2. The target is rounded onto the lot (``rounding``; down by default: never over-hedge), kept within the
    hedge-ratio cap, and never long.
 3. Our resting orders count toward the hedge (in flight). Each side's are kept, oldest first, while all of them
@@ -75,6 +76,7 @@ class InstrumentInput:
     orders: tuple[Order, ...] = ()  # ours, open, on this symbol
     hold: InstrumentHold | None = None
     effects: tuple[ModifierEffect, ...] = ()
+    bad_data: str | None = None  # why this cycle's data about it cannot be trusted
 
     @property
     def raw_target(self) -> Decimal:
@@ -101,6 +103,8 @@ def plan_instrument(
     inp: InstrumentInput, params: PlannerParams, state: InstrumentState, now: datetime
 ) -> tuple[InstrumentDecision, InstrumentState]:
     """The decision for one instrument this cycle, and its state for the next."""
+    if inp.bad_data is not None:
+        return _held(inp, ReasonCode.BAD_DATA, inp.bad_data), state
     if inp.hold is not None:
         return _held(inp, inp.hold.reason, inp.hold.note), state
     if inp.market is None:

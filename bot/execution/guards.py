@@ -1,0 +1,76 @@
+"""Guards against data that parses but cannot be trusted: what the venue's replies omit is never read as "none".
+
+A venue reply can lose records without looking malformed (a position list that comes back empty, a wallet coin
+without its name, which ccxt drops). Each cycle, before planning, the loop marks instruments whose data
+contradicts what the bot knows, so that nothing is traded on them (``Snapshot.bad_data``, reason ``bad_data``):
+
+- a position the venue reports flat while the journal explains one (the baseline plus our own fills): a lost
+  position row reads as flat, and trading on it would hedge twice. Only flat: a position that differs otherwise
+  can be a fill landing between the position read and the fill sync, and reconciliation (every few cycles)
+  decides what a lasting difference means;
+- a hedged wallet holding that the wallet reply no longer lists: its hedge is kept as it is, never shrunk on
+  missing data, until the wallet lists the holding again or the operator restarts the bot (after a real sale).
+
+Orders the journal knows open and the venue's listing omits are the executor's (``Executor.sync_orders``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from bot.core.plan import Plan
+from bot.domain import ZERO, ReasonCode, Snapshot
+from bot.journal.writer import Journal
+
+WALLET_SOURCE = "exchange:"
+_NOT_HEDGED = (ReasonCode.EXCLUDED, ReasonCode.BETA_REFUSED, ReasonCode.NO_PERP_NO_PROXY)
+
+
+def vanished_positions(journal: Journal, venue: str, snapshot: Snapshot, symbols: Iterable[str]) -> dict[str, str]:
+    """Instruments the venue reports flat though the journal explains a position, with a note saying so."""
+    explained = {p.symbol: p.contracts for p in journal.explained_positions() if p.venue == venue}
+    found = {}
+    for symbol in sorted(set(symbols)):
+        position = snapshot.positions.get(symbol)
+        expected = explained.get(symbol, ZERO)
+        if position is not None and position.is_flat and expected != ZERO:
+            found[symbol] = (
+                f"the venue reports no position, the journal explains {expected} contracts: not trading it until "
+                "they agree (reconciliation decides)"
+            )
+    return found
+
+
+@dataclass
+class MissingHoldings:
+    """Wallet holdings that were hedged and are missing from the wallet reply, by asset, with their instrument."""
+
+    missing: dict[str, str] = field(default_factory=dict)
+
+    def check(self, last_plan: Plan | None, snapshot: Snapshot) -> dict[str, str]:
+        """Instruments to hold this cycle because a holding they hedged vanished from the wallet reply."""
+        listed = {h.asset for h in snapshot.holdings if h.source.startswith(WALLET_SOURCE)}
+        for decision in last_plan.holdings if last_plan is not None else ():
+            asset, instrument = decision.holding.asset, decision.hedge.instrument
+            from_wallet = any(source.startswith(WALLET_SOURCE) for source in decision.holding.sources)
+            if instrument is None or decision.hedge.reason in _NOT_HEDGED:  # held ones count: their hedge stands
+                continue
+            if from_wallet and asset not in listed:
+                self.missing.setdefault(asset, instrument)
+        for asset in [a for a in self.missing if a in listed]:
+            del self.missing[asset]
+        return {
+            instrument: f"{asset}, hedged until now, is missing from the wallet reply: the hedge is kept as it is "
+            f"(if {asset} was sold or moved, restart hedgebot to hedge what the wallet holds now)"
+            for asset, instrument in sorted(self.missing.items())
+        }
+
+
+def merged(*sources: Mapping[str, str]) -> dict[str, str]:
+    """Notes per instrument from several guards, joined when more than one applies."""
+    notes: dict[str, list[str]] = {}
+    for source in sources:
+        for symbol, note in source.items():
+            notes.setdefault(symbol, []).append(note)
+    return {symbol: "; ".join(items) for symbol, items in notes.items()}

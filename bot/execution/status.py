@@ -1,0 +1,77 @@
+"""Where the hedge stands: the status figures from one snapshot and plan plus the journal's history (journal reads).
+
+``status_view`` is what `hedgebot status` shows; the figures themselves come from the pure ``bot.core.status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.core.plan import Plan
+from bot.core.status import LegHistory, StatusReport, openings, status_report
+from bot.domain import MarginMode, Market, Order, Position, Snapshot, TradingState
+from bot.execution.ids import is_ours
+from bot.execution.reading import QUOTE
+from bot.journal.reader import JournalReader
+from bot.journal.records import CycleRow, Heartbeat
+from bot.risk.context import utc_day_start
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    """Everything `hedgebot status` shows for one venue."""
+
+    venue: str
+    report: StatusReport
+    trading_state: TradingState | None  # None: no journal yet
+    state_detail: str
+    heartbeat: Heartbeat | None  # the running bot's latest sign of life
+    last_cycle: CycleRow | None
+    positions: Mapping[str, Position]  # the venue's open hedge positions
+    foreign_orders: tuple[Order, ...]
+
+
+def status_view(
+    venue: str, snapshot: Snapshot, plan: Plan, reader: JournalReader | None, margin_mode: MarginMode
+) -> StatusView:
+    """The status at ``plan.at``: this snapshot and plan, and what the journal (if there is one yet) holds;
+    ``margin_mode``: the configured one (``execution.margin_mode``)."""
+    day_start = utc_day_start(plan.at)
+    legs: dict[str, LegHistory] = {}
+    if reader is None:
+        report = status_report(plan, snapshot, legs, {}, day_start=day_start, margin_mode=margin_mode)
+        return StatusView(venue, report, None, "", None, None, _open(snapshot), _foreign(snapshot))
+    for symbol in sorted({d.symbol for d in plan.instruments} | set(reader.hedged_symbols(venue))):
+        size = _contract_size(snapshot.markets, symbol)
+        legs[symbol] = reader.leg_history(venue, symbol, size, day_start=day_start, quote=QUOTE)
+    spot = {asset: reader.spot_history(asset, opened, day_start) for asset, opened in openings(plan, legs).items()}
+    report = status_report(
+        plan, snapshot, legs, spot, day_start=day_start, margin_mode=margin_mode, reasons=reader.last_reasons()
+    )
+    risk = reader.latest_risk_state()
+    cycles = reader.last_cycles(1)
+    return StatusView(
+        venue=venue,
+        report=report,
+        trading_state=risk.trading if risk is not None else TradingState.ACTIVE,
+        state_detail=risk.detail if risk is not None else "",
+        heartbeat=reader.latest_heartbeat(),
+        last_cycle=cycles[0] if cycles else None,
+        positions=_open(snapshot),
+        foreign_orders=_foreign(snapshot),
+    )
+
+
+def _open(snapshot: Snapshot) -> dict[str, Position]:
+    return {symbol: p for symbol, p in sorted(snapshot.positions.items()) if not p.is_flat}
+
+
+def _foreign(snapshot: Snapshot) -> tuple[Order, ...]:
+    return tuple(o for o in snapshot.open_orders if not is_ours(o.client_order_id))
+
+
+def _contract_size(markets: Mapping[str, Market], symbol: str) -> Decimal:
+    market = markets.get(symbol)
+    return market.contract_size if market is not None else Decimal(1)
