@@ -85,6 +85,7 @@ DATED = {
     "state_changes": "SELECT at_ms FROM state_changes",
     "errors": "SELECT at_ms FROM errors",
     "policy_states": "SELECT at_ms FROM policy_states",
+    "heartbeats": "SELECT at_ms FROM heartbeats",
 }
 
 
