@@ -15,9 +15,9 @@ from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -31,6 +31,7 @@ from bot.alerts.config import AlertsConfig, check_alerts, resolve_destinations
 from bot.alerts.settings import Destination
 from bot.config_env import attribute_to_environment, environment_problems
 from bot.config_errors import format_validation_error
+from bot.config_policy import PolicyConfig
 from bot.config_types import (
     Asset,
     Count,
@@ -46,14 +47,13 @@ from bot.config_types import (
     PositiveDecimal,
     PositiveDuration,
     StrictModel,
-    VenueMode,
 )
-from bot.credentials import Credentials, read_secrets_file, resolve_credentials
+from bot.credentials import CredentialNeed, Credentials, read_secrets_file, resolve_credentials
 from bot.domain import MarginMode, Rounding
 from bot.errors import ConfigError
-from policies.config import PolicyConfig
+from bot.exchange.quirks import QUIRKS
+from bot.settings import VenueMode
 
-SUPPORTED_EXCHANGES = ("bybit", "binance", "okx")
 ENV_HELP = "HEDGEBOT_<SECTION>__<KEY>, e.g. HEDGEBOT_RISK__MAX_ORDER_NOTIONAL=500"
 # A shorter watchdog window would have the bot's heartbeat (every window / 4) compete with its trading.
 MIN_WATCHDOG_WINDOW = timedelta(seconds=2)
@@ -64,8 +64,18 @@ __all__ = ["AppConfig", "Credentials", "VenueMode", "load_config", "parse_config
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("hedgebot_config_environ", default=None)
 
 
+def _exchange(value: str) -> str:
+    """One of the venues the quirks table has a row for (``bot.exchange.quirks.QUIRKS``)."""
+    if value not in QUIRKS:
+        raise ValueError(f"unsupported exchange: choose one of {', '.join(repr(name) for name in QUIRKS)}")
+    return value
+
+
+Exchange = Annotated[str, AfterValidator(_exchange)]
+
+
 class VenueConfig(StrictModel):
-    exchange: Literal["bybit", "binance", "okx"]
+    exchange: Exchange
     mode: VenueMode
     credentials: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     url: HttpUrl | None = None  # base URL of the simulator (mode "sim" only)
@@ -91,7 +101,9 @@ class HoldingsConfig(StrictModel):
 class HedgeConfig(StrictModel):
     """How one holding is hedged: its own perpetual (direct) or a correlated one (proxy)."""
 
-    venue: str | None = None  # defaults to the only venue when there is one
+    # The venue trading this hedge: required when several are configured. Hedging on several venues at once is not
+    # supported yet: a run refuses a hedge naming a venue other than its own (bot.settings.from_config).
+    venue: str | None = None
     instrument: PerpSymbol | None = None  # direct hedge; default <ASSET>/USDT:USDT
     proxy: PerpSymbol | None = None
     beta: PositiveDecimal | Literal["estimate"] = Decimal(1)
@@ -111,7 +123,8 @@ class ExecutionConfig(StrictModel):
     reprice_threshold_bps: NonNegativeDecimal = Decimal(5)
     order_ttl: PositiveDuration = timedelta(seconds=120)
     max_order_age: PositiveDuration = timedelta(minutes=30)
-    max_reprices_per_minute: Count = Field(default=6, ge=1, le=120)
+    max_reprices_per_minute: Count = Field(default=6, ge=1, le=120)  # resting orders cancelled and replaced
+    max_post_only_retries_per_minute: Count = Field(default=6, ge=1, le=120)  # fresh books after a post-only refusal
     slice_max_notional: PositiveDecimal = Decimal(2000)
     slice_max_depth_share: Fraction = Decimal("0.25")
 
@@ -207,10 +220,6 @@ class AppConfig(BaseSettings):
     def hedge_for(self, asset: str) -> HedgeConfig:
         return self.hedges.get(asset, HedgeConfig())
 
-    def venue_of(self, asset: str) -> str:
-        """The venue an asset's hedge trades on: its own setting, else the only venue."""
-        return self.hedge_for(asset).venue or next(iter(self.venues))
-
     def masked_dump(self) -> dict[str, Any]:
         """The effective configuration as plain data, with credentials shown only as where they come from."""
         data = self.model_dump(mode="json")
@@ -262,7 +271,11 @@ def parse_config(
         _ENVIRON.reset(token)
     problems = cross_check(config)
     secrets, secrets_file_problems = read_secrets_file(config.secrets_file, base_dir)
-    credentials, credential_problems = resolve_credentials(config, environ, secrets)
+    needs = {
+        name: CredentialNeed(venue.credentials, venue.mode is VenueMode.SIM, QUIRKS[venue.exchange].passphrase)
+        for name, venue in config.venues.items()
+    }
+    credentials, credential_problems = resolve_credentials(needs, environ, secrets)
     destinations, destination_problems = resolve_destinations(config.alerts, environ, secrets)
     problems.extend([*secrets_file_problems, *credential_problems, *destination_problems])
     if problems:

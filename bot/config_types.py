@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -18,13 +17,6 @@ from bot.durations import DURATION_FORMS, parse_duration
 # No setting is anywhere near this large (a trillion coins, a quadrillion USDT): beyond it a number is a typo or
 # an overflow ("1e400"), and would switch a limit off in effect.
 MAX_NUMBER = Decimal("1e15")
-
-
-class VenueMode(StrEnum):
-    SIM = "sim"  # the project's local exchange simulator
-    TESTNET = "testnet"  # the venue's testnet (ccxt sandbox mode)
-    DEMO = "demo"  # the venue's demo trading account
-    LIVE = "live"  # real money
 
 
 class StrictModel(BaseModel):

@@ -7,15 +7,10 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from bot.config_types import VenueMode
 from hedgesim.credentials import SIM_API_KEY, SIM_API_SECRET
-
-if TYPE_CHECKING:
-    from bot.config import AppConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,16 +75,27 @@ def read_secret_set(
 _API_FIELDS = ("api_key", "api_secret", "passphrase")
 
 
+@dataclass(frozen=True, slots=True)
+class CredentialNeed:
+    """What one venue asks of the secrets: the credential set it names (``venues.NAME.credentials``), whether it
+    is the local simulator (whose built-in account needs none) and whether its set must carry a passphrase."""
+
+    set_name: str | None
+    simulator: bool
+    passphrase: bool
+
+
 def resolve_credentials(
-    config: AppConfig, environ: Mapping[str, str], secrets: SecretsFile
+    needs: Mapping[str, CredentialNeed], environ: Mapping[str, str], secrets: SecretsFile
 ) -> tuple[dict[str, Credentials], list[tuple[str, str]]]:
+    """Each venue's credentials by venue name, and (key path, message) for every set that cannot be found."""
     problems: list[tuple[str, str]] = []
     resolved: dict[str, Credentials] = {}
-    for name, venue in config.venues.items():
+    for name, venue in needs.items():
         where = f"venues.{name}.credentials"
-        if venue.credentials is None:
+        if venue.set_name is None:
             # A venue in mode "sim" that names no credentials uses the simulator's built-in account.
-            if venue.mode is VenueMode.SIM:
+            if venue.simulator:
                 resolved[name] = Credentials(
                     SecretStr(SIM_API_KEY),
                     SecretStr(SIM_API_SECRET),
@@ -97,10 +103,10 @@ def resolve_credentials(
                     "the simulator's built-in account",
                 )
             continue
-        optional = () if venue.exchange == "okx" else ("passphrase",)
-        found = read_secret_set(venue.credentials, _API_FIELDS, environ, secrets, optional)
+        optional = () if venue.passphrase else ("passphrase",)
+        found = read_secret_set(venue.set_name, _API_FIELDS, environ, secrets, optional)
         if found.missing:
-            problems.append((where, found.missing_message(venue.credentials)))
+            problems.append((where, found.missing_message(venue.set_name)))
             continue
         passphrase = found.values.get("passphrase")
         resolved[name] = Credentials(

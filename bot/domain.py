@@ -13,7 +13,7 @@ This module imports nothing from the rest of the project.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_UP, Decimal
@@ -32,6 +32,7 @@ OUR_ORDER_PREFIX = "hb"
 
 
 def is_ours(client_order_id: str | None) -> bool:
+    """Whether a client order id is one of the bot's own (the one test of ownership)."""
     return bool(client_order_id) and str(client_order_id).startswith(OUR_ORDER_PREFIX)
 
 
@@ -99,7 +100,6 @@ class ReasonCode(StrEnum):
     STALE_PRICE = "stale_price"
     WAITING_IN_FLIGHT = "waiting_in_flight"
     BLOCKED_BY_LIMIT = "blocked_by_limit"
-    AWAITING_APPROVAL = "awaiting_approval"
     EXCLUDED = "excluded"
     UNWIND = "unwind"
     REPRICE = "reprice"
@@ -155,13 +155,48 @@ class Market:
         return abs(contracts) * self.contract_size * price
 
 
+class SourceKind(StrEnum):
+    """Where a holding is kept."""
+
+    EXCHANGE = "exchange"  # a venue's spot wallet, read every cycle (the label is the venue's name)
+    STATIC = "static"  # listed in the configuration, e.g. a cold wallet (the label says where)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingSource:
+    """Where one holding comes from; written ``kind:label`` (``exchange:main``, ``static:cold wallet``)."""
+
+    kind: SourceKind
+    label: str
+
+    @classmethod
+    def exchange(cls, venue: str) -> HoldingSource:
+        return cls(SourceKind.EXCHANGE, venue)
+
+    @classmethod
+    def static(cls, label: str) -> HoldingSource:
+        return cls(SourceKind.STATIC, label)
+
+    @classmethod
+    def parse(cls, text: str) -> HoldingSource:
+        """The source written ``kind:label``; ``ValueError`` for anything else."""
+        kind, separator, label = text.partition(":")
+        if not separator or kind not in {k.value for k in SourceKind}:
+            kinds = " or ".join(f"'{k.value}:LABEL'" for k in SourceKind)
+            raise ValueError(f"{text!r} is not a holding source: write {kinds}")
+        return cls(SourceKind(kind), label)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.label}"
+
+
 @dataclass(frozen=True, slots=True)
 class Holding:
     """Spot inventory of one asset from one source, in base units (never negative)."""
 
     asset: str
     quantity: Decimal
-    source: str  # "exchange:<venue>" or "static:<label>"
+    source: HoldingSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +227,7 @@ class ValuedHolding:
 
     asset: str
     quantity: Decimal  # base units, summed over ``sources``
-    sources: tuple[str, ...]
+    sources: tuple[HoldingSource, ...]
     price_kind: str  # "mid" or "last": the price the configuration chose
     price: Decimal | None
     priced_at: datetime | None
@@ -285,7 +320,10 @@ class Order:
     reduce_only: bool = False
     post_only: bool = False
     timestamp: datetime | None = None
-    reject_reason: str | None = None
+    reject_reason: str | None = None  # the venue's words for a cancel or reject it made itself
+    # Cancelled by the venue because, post-only, it would have taken liquidity (the adapter reads the venue's way of
+    # saying so); a post-only order the venue refuses outright raises PostOnlyWouldTake instead.
+    post_only_rejected: bool = False
 
     @property
     def remaining(self) -> Decimal:
@@ -295,6 +333,11 @@ class Order:
     def signed_remaining(self) -> Decimal:
         """The position change still to come if the order fills: negative for a sell."""
         return self.side.sign * self.remaining
+
+
+def our_resting(orders: Iterable[Order]) -> tuple[Order, ...]:
+    """The bot's own orders (``is_ours``) among ``orders`` that still rest at the venue."""
+    return tuple(o for o in orders if is_ours(o.client_order_id) and o.status is OrderStatus.OPEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,10 +442,6 @@ class OrderIntent:
     notional: Decimal = ZERO
     replaces: str | None = None  # client order id of the resting order this one replaces
     note: str = ""
-
-    @property
-    def signed_amount(self) -> Decimal:
-        return self.side.sign * self.amount
 
 
 @dataclass(frozen=True, slots=True)

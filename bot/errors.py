@@ -3,7 +3,6 @@
     HedgebotError
     ├── ConfigError .................. refuse to start; the CLI prints the errors and exits 2
     ├── DataError .................... skip this cycle for the affected instrument; decide again next cycle
-    │   └── StaleDataError ........... (same) the data is older than risk.max_data_age
     ├── ExchangeError ................ raised only by the exchange adapter, translated from ccxt
     │   ├── ExchangeUnavailable ...... reads and cancels retry with backoff; a create is ambiguous (below)
     │   │   └── RequestTimedOut ...... (same) the request may or may not have reached the venue
@@ -51,10 +50,6 @@ class ConfigError(HedgebotError):
 
 class DataError(HedgebotError):
     """Market or account data is missing or malformed. Response: skip the instrument this cycle."""
-
-
-class StaleDataError(DataError):
-    """Data is older than the configured maximum age. Response: skip the instrument this cycle."""
 
 
 class ExchangeError(HedgebotError):

@@ -11,5 +11,5 @@ MIN_LEVERAGE = Decimal(1)
 # it stops being insurance and becomes a directional short.
 MAX_HEDGE_RATIO = Decimal("1.5")
 
-# Every order the bot sends is a limit order; these are the only order types the executor can express.
-ALLOWED_TIME_IN_FORCE = ("PO",)  # post-only (maker) only
+# Every order the bot sends is a post-only (maker) limit order: the exchange port's OrderRequest can express no
+# other kind, and the risk gate denies any intent that is not post-only (risk.checks.check_well_formed).

@@ -10,22 +10,17 @@ Logs go to stderr; stdout is for human output and ``--json`` results.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import sys
 import threading
 from collections.abc import Iterable, Mapping, MutableMapping
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from enum import Enum
-from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-MASK = "***"
+from bot.plain import MASK, plain
 
 _SECRET_KEY = re.compile(
     r"(api[-_]?key|apikey|secret|passphrase|password|passwd|signature|^sign$|x-bapi-sign|x-bapi-api-key|"
@@ -65,28 +60,6 @@ def redact(value: Any) -> Any:
         return {k: (MASK if isinstance(k, str) and _SECRET_KEY.search(k) else redact(v)) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [redact(v) for v in value]
-    return value
-
-
-def plain(value: Any) -> Any:
-    """Make a value JSON-safe the project's way: Decimals and paths as strings, times as ISO 8601, dataclasses as
-    mappings."""
-    if isinstance(value, Decimal | Path):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, Enum):
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(v) for v in value]
-    if hasattr(value, "get_secret_value"):
-        return MASK
     return value
 
 

@@ -25,9 +25,9 @@ import json
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, Field, ValidationError
+from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, ValidationError
 
 from bot.config_errors import format_validation_error
 from bot.config_types import NonNegativeDecimal, PositiveDecimal, StrictModel
@@ -38,6 +38,7 @@ from bot.domain import (
     Balance,
     BookLevel,
     Holding,
+    HoldingSource,
     MarginMode,
     Market,
     MarketType,
@@ -62,10 +63,18 @@ class _Record(StrictModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
+def _source(value: object) -> object:
+    return HoldingSource.parse(value) if isinstance(value, str) else value
+
+
+# A holding's source as the file writes it: "exchange:main", "static:cold wallet".
+SourceText = Annotated[HoldingSource, BeforeValidator(_source), PlainSerializer(str, return_type=str)]
+
+
 class HoldingRecord(_Record):
     asset: str
     quantity: NonNegativeDecimal
-    source: str
+    source: SourceText
 
 
 class SpotQuoteRecord(_Record):
@@ -141,6 +150,7 @@ class OrderRecord(_Record):
     post_only: bool = False
     timestamp: AwareDatetime | None = None
     reject_reason: str | None = None
+    post_only_rejected: bool = False
 
 
 class BalanceRecord(_Record):
@@ -191,7 +201,7 @@ def parse_snapshot(text: str, source: str = "snapshot") -> Snapshot:
         raise DataError(f"{source}: not a {FORMAT} file: {problems}") from exc
 
 
-def read_snapshot(path: Path | str) -> Snapshot:
+def read_snapshot_file(path: Path | str) -> Snapshot:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -205,7 +215,7 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
     data = SnapshotFile(
         format=FORMAT,
         taken_at=snapshot.taken_at,
-        holdings=[HoldingRecord.model_validate(asdict(h)) for h in snapshot.holdings],
+        holdings=[HoldingRecord(asset=h.asset, quantity=h.quantity, source=h.source) for h in snapshot.holdings],
         spot=[SpotQuoteRecord.model_validate(asdict(q)) for q in snapshot.spot.values()],
         markets=[MarketRecord.model_validate(asdict(m)) for m in snapshot.markets.values()],
         tickers=[TickerRecord.model_validate(asdict(t)) for t in snapshot.tickers.values()],
@@ -226,7 +236,7 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
     return json.dumps(data.model_dump(mode="json"), indent=1) + "\n"
 
 
-def write_snapshot(path: Path | str, snapshot: Snapshot) -> None:
+def write_snapshot_file(path: Path | str, snapshot: Snapshot) -> None:
     Path(path).write_text(snapshot_to_json(snapshot), encoding="utf-8")
 
 

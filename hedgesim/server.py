@@ -37,7 +37,7 @@ class SimServer:
     def __init__(self, engine: SimExchange, faults: FaultPlan | None = None, control_token: str | None = None) -> None:
         self.engine = engine
         self.faults = faults or FaultPlan()
-        self.control_token = control_token or engine.config.control_token or secrets.token_urlsafe(24)
+        self.control_token = control_token or engine.config.control_token or secrets.token_hex(24)
         self.api = BybitApi(
             engine, self.faults, rate_limits=engine.config.rate_limits, ip_ban_seconds=engine.config.ip_ban_seconds
         )

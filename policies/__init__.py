@@ -6,6 +6,7 @@ A policy is composed (``policies.registry.build_policy``) of:
 - the ``proxy`` layer (``policies.proxy``): which perpetual hedges each holding, its own or a liquid proxy
   scaled by beta (configured, or estimated from price history by ``policies.beta``);
 - modifiers applied in order to each instrument's target: ``funding_guard`` and ``take_profit``;
-- per-holding overrides (``HoldingOverride``: ratio, instrument, proxy, beta, enabled).
-Policies import only domain types and their own configuration; state is explicit (``PolicyState`` in, out).
+- per-holding overrides (``bot.settings.HoldingOverride``: ratio, instrument, proxy, beta, enabled).
+Policies import only the domain, the settings (``bot.settings``) and each other; state is explicit (``PolicyState``
+in, out). Their configuration schema is ``bot.config_policy``; ``bot.settings.from_config`` turns it into settings.
 """

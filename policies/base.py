@@ -1,4 +1,4 @@
-"""The values every hedge policy consumes and produces: per-holding settings, routes, hedges, effects, results."""
+"""The values every hedge policy produces and the protocols it is built from: hedges, fits, effects, results."""
 
 from __future__ import annotations
 
@@ -7,29 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Protocol
 
 from bot.domain import ONE, HedgeTarget, PerpTicker, ReasonCode
 from policies.state import PolicyState
-
-Beta = Decimal | Literal["estimate"]
 
 
 class HedgeKind(StrEnum):
     DIRECT = "direct"  # short the holding's own perpetual, quantity-matched
     PROXY = "proxy"  # short a correlated liquid perpetual, notional x beta
-
-
-@dataclass(frozen=True, slots=True)
-class HoldingOverride:
-    """One holding's own settings (``[hedges.ASSET]``), as plain values."""
-
-    asset: str
-    ratio: Decimal | None = None  # None: the policy's ratio
-    instrument: str | None = None  # direct hedge on this perpetual
-    proxy: str | None = None  # proxy hedge on this perpetual
-    beta: Beta = ONE
-    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)

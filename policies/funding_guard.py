@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from bot.domain import ONE, HedgeTarget, PerpTicker
-from policies.config import PolicyConfig
+from bot.settings import PolicySettings
 from policies.state import PolicyState
 
 HOURS_PER_YEAR = Decimal(365 * 24)
@@ -37,8 +37,8 @@ class FundingGuard:
     floor: Decimal
 
     @classmethod
-    def from_config(cls, config: PolicyConfig) -> FundingGuard:
-        return cls(config.funding_guard.max_annual_cost, config.funding_guard.floor)
+    def from_settings(cls, policy: PolicySettings) -> FundingGuard:
+        return cls(policy.funding_guard.max_annual_cost, policy.funding_guard.floor)
 
     def apply(
         self, target: HedgeTarget, ticker: PerpTicker | None, state: PolicyState

@@ -85,7 +85,7 @@ class HedgePolicy:
         asset = holding.asset
         if holding.reason is ReasonCode.EXCLUDED:
             return _Sized(_unhedged(asset, ReasonCode.EXCLUDED, holding.note))
-        if not self.router.override(asset).enabled:
+        if not self.router.enabled(asset):
             return _Sized(_unhedged(asset, ReasonCode.EXCLUDED, "hedging disabled for this holding"))
         route = self.router.route(asset, snapshot)
         if isinstance(route, NoRoute):

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain import ONE, ZERO, MarketType, ReasonCode, Snapshot
-from policies.base import Beta, BetaFit, HedgeKind, HoldingOverride
+from bot.settings import Beta, HoldingOverride, ProxySettings
+from policies.base import BetaFit, HedgeKind
 from policies.beta import BetaRefusal, estimate_beta
-from policies.config import ProxyParams
 
 QUOTE = "USDT"
 
@@ -44,11 +44,12 @@ class NoRoute:
 
 @dataclass(frozen=True, slots=True)
 class Router:
-    overrides: Mapping[str, HoldingOverride]
-    params: ProxyParams
+    overrides: Mapping[str, HoldingOverride]  # by asset; a holding without one follows the policy
+    params: ProxySettings
 
-    def override(self, asset: str) -> HoldingOverride:
-        return self.overrides.get(asset) or HoldingOverride(asset)
+    def enabled(self, asset: str) -> bool:
+        override = self.overrides.get(asset)
+        return override is None or override.enabled
 
     def configured_instruments(self) -> frozenset[str]:
         """Every instrument the settings name: hedges on them are managed even when no holding maps there."""
@@ -59,7 +60,7 @@ class Router:
     def candidates(self, assets: Iterable[str]) -> frozenset[str]:
         """Every instrument routing may choose for ``assets``: the configured ones, and the own perpetual of each
         enabled holding that names neither an instrument nor a proxy (rule 3; never one whose hedge is set)."""
-        own = {_own(asset) for asset in assets if (o := self.override(asset)).enabled and not (o.instrument or o.proxy)}
+        own = {_own(asset) for asset in assets if self.enabled(asset) and not self._configured(asset)}
         return self.configured_instruments() | own
 
     def own(self, asset: str) -> str:
@@ -67,12 +68,12 @@ class Router:
         return _own(asset)
 
     def route(self, asset: str, snapshot: Snapshot) -> Route | NoRoute:
-        override = self.override(asset)
-        if override.instrument:
+        override = self.overrides.get(asset)
+        if override is not None and override.instrument:
             if _listed(override.instrument, snapshot):
                 return Route(override.instrument, HedgeKind.DIRECT, ONE, note="configured instrument")
             return NoRoute(ReasonCode.NO_PERP_NO_PROXY, f"configured instrument {override.instrument} is not listed")
-        if override.proxy:
+        if override is not None and override.proxy:
             return self._proxy(asset, override.proxy, override.beta, snapshot)
         own = self.own(asset)
         thin = ""
@@ -87,6 +88,11 @@ class Router:
                 return Route(route.instrument, route.kind, route.beta, route.fit, f"{thin}; {route.note}")
             return route
         return NoRoute(ReasonCode.NO_PERP_NO_PROXY, thin or f"no {own} perpetual listed and no proxy configured")
+
+    def _configured(self, asset: str) -> bool:
+        """Whether the holding's own settings name its instrument or proxy."""
+        override = self.overrides.get(asset)
+        return override is not None and bool(override.instrument or override.proxy)
 
     def _proxy(self, asset: str, proxy: str, beta: Beta, snapshot: Snapshot) -> Route | NoRoute:
         if not _listed(proxy, snapshot):

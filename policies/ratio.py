@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from bot.domain import ONE, ZERO
-from policies.config import EventWindow, PolicyConfig
+from bot.settings import EventWindowSettings, PolicySettings
 
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -24,8 +24,8 @@ class FixedRatio:
     per_asset: Mapping[str, Decimal] = field(default_factory=dict)
 
     @classmethod
-    def from_config(cls, config: PolicyConfig, per_asset: Mapping[str, Decimal]) -> FixedRatio:
-        return cls(config.ratio, per_asset)
+    def from_settings(cls, policy: PolicySettings, per_asset: Mapping[str, Decimal]) -> FixedRatio:
+        return cls(policy.ratio, per_asset)
 
     def ratio(self, asset: str, now: datetime) -> tuple[Decimal, str]:
         if asset in self.per_asset:
@@ -45,11 +45,11 @@ class EventWindowRatio:
     name: ClassVar[str] = "event_window"
 
     base: FixedRatio
-    windows: tuple[EventWindow, ...]
+    windows: tuple[EventWindowSettings, ...]
 
     @classmethod
-    def from_config(cls, config: PolicyConfig, per_asset: Mapping[str, Decimal]) -> EventWindowRatio:
-        return cls(FixedRatio.from_config(config, per_asset), tuple(config.event_window.windows))
+    def from_settings(cls, policy: PolicySettings, per_asset: Mapping[str, Decimal]) -> EventWindowRatio:
+        return cls(FixedRatio.from_settings(policy, per_asset), policy.windows)
 
     def ratio(self, asset: str, now: datetime) -> tuple[Decimal, str]:
         base, source = self.base.ratio(asset, now)
@@ -66,7 +66,7 @@ class EventWindowRatio:
         return best if best is not None else (base, f"{source}, outside every window")
 
 
-def window_weight(window: EventWindow, now: datetime) -> Decimal:
+def window_weight(window: EventWindowSettings, now: datetime) -> Decimal:
     """How far ``now`` is into the window: 0 outside it and its ramps, 1 inside, linear on the ramps."""
     if window.start <= now <= window.end:
         return ONE
@@ -83,7 +83,7 @@ def _fraction(part: timedelta, whole: timedelta) -> Decimal:
     return Decimal(part // _MICROSECOND) / Decimal(whole // _MICROSECOND)
 
 
-def _phase(window: EventWindow, now: datetime, weight: Decimal) -> str:
+def _phase(window: EventWindowSettings, now: datetime, weight: Decimal) -> str:
     if weight == ONE:
         return "active"
     return f"ramping {'in' if now < window.start else 'out'} ({weight:.0%} weight)"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from bot.domain import ONE, HedgeTarget, PerpTicker
-from policies.config import PolicyConfig
+from bot.settings import PolicySettings
 from policies.state import PolicyState, TakeProfitMemory
 
 
@@ -30,8 +30,8 @@ class TakeProfit:
     rearm_recovery: Decimal
 
     @classmethod
-    def from_config(cls, config: PolicyConfig) -> TakeProfit:
-        params = config.take_profit
+    def from_settings(cls, policy: PolicySettings) -> TakeProfit:
+        params = policy.take_profit
         return cls(params.trigger_drop, params.close_fraction, params.rearm_recovery)
 
     def apply(

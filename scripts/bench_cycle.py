@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: HTTP requests per cycle and cycle latency of the real bot loop, for 1, 10 and 50 spot holdings.
 
-The bot loop (``HedgeLoop``, the real ccxt client) runs in-process against the in-process simulator on a shared
-manual clock: each cycle is one ``run_cycle`` followed by 30 s of market time. Requests are counted from the
+The bot's cycle pipeline (``CyclePipeline``, the real ccxt client) runs in-process against the in-process simulator on
+a shared manual clock: each cycle is one ``run_cycle`` followed by 30 s of market time. Requests are counted from the
 simulator's request log (every request the venue saw during the cycle); latency is the wall time of
 ``run_cycle``, which includes the simulator answering in the same process and on the same core.
 
@@ -47,9 +47,12 @@ sys.path.insert(0, str(ROOT))
 from bot.config import AppConfig, parse_config  # noqa: E402
 from bot.exchange.factory import build_exchange  # noqa: E402
 from bot.execution.approval import AutoApprover  # noqa: E402
-from bot.execution.loop import HedgeLoop, LoopOptions  # noqa: E402
+from bot.execution.cycle import CyclePipeline  # noqa: E402
+from bot.execution.run import Run, RunOptions  # noqa: E402
+from bot.execution.startup import start_run  # noqa: E402
 from bot.journal.writer import open_journal  # noqa: E402
 from bot.logging import configure_logging  # noqa: E402
+from bot.settings.from_config import settings_for  # noqa: E402
 from hedgesim import SimConfig, SimExchange, running_sim  # noqa: E402
 from hedgesim.marketdata import SAMPLES_DIR  # noqa: E402
 
@@ -155,14 +158,14 @@ async def measure(layout: str, holdings: int, *, warmup: int, cycles: int, folde
     engine = SimExchange.deterministic(SimConfig(sample=folder / "sample", balances=balances, rate_limits=False))
     async with running_sim(engine=engine) as sim:
         config = bot_config(sim.url, folder, layout)
-        venue = config.venues["main"]
+        settings = settings_for(config, "main")
         port = build_exchange(
-            "main", venue, config.credentials("main"), engine.clock, margin_mode=config.execution.margin_mode
+            settings.venue, config.credentials("main"), engine.clock, margin_mode=settings.execution.margin_mode
         )
         journal = open_journal(folder / "journal.sqlite", engine.clock)
-        loop = HedgeLoop(config, "main", port, journal, engine.clock, AutoApprover(), run_id="bench1")
+        loop = CyclePipeline(Run(settings, port, journal, engine.clock, run_id="bench1"), AutoApprover())
         try:
-            await loop.start(LoopOptions())
+            await start_run(loop.run, RunOptions())
             building = []
             for _ in range(warmup):
                 seen = max((r.seq for r in sim.requests), default=0)

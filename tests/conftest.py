@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config.example.toml"
 SHARED = ROOT.parent / "shared"
+
+
+def modules_loaded_by(statement: str) -> list[str]:
+    """Every module a fresh interpreter holds after running ``statement`` (in the repository, as the tests run)."""
+    script = f"{statement}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    return list(json.loads(done.stdout))
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from bot.cli.output import err, money, out, print_json, show
 from bot.clock import SystemClock
 from bot.config import load_config
 from bot.durations import DURATION_FORMS, parse_duration
-from bot.journal import JournalReader, journal_path, open_reader
+from bot.journal import HoldingDecisionRecord, JournalReader, WhyRow, open_reader
+from bot.settings.from_config import journal_path
 
 VIEWS = ("cycles", "why", "orders", "fills", "funding")
 
@@ -113,16 +114,19 @@ def _cycles(rows: Sequence[Any]) -> Table:
     return table
 
 
-def _why(rows: Sequence[Any]) -> Table:
-    table = Table(title=f"Why: {rows[0].decision.asset}'s latest decisions (newest first)")
+def _why(rows: Sequence[WhyRow]) -> Table:
+    first = rows[0].decision
+    name = first.asset if isinstance(first, HoldingDecisionRecord) else first.symbol
+    table = Table(title=f"Why: {name}'s latest decisions (newest first)")
     for name in ("time (UTC)", "instrument", "reason", "value", "ratio", "target", "current", "in flight", "gap"):
         table.add_column(name)
     table.add_column("note / denials", overflow="fold")
     for r in rows:
         d = r.decision
+        value, ratio = (d.value, d.ratio) if isinstance(d, HoldingDecisionRecord) else (None, None)
         notes = "\n".join(filter(None, [d.note, *(f"denied: {m}" for m in r.denials)]))
         table.add_row(
-            _time(r.at), d.symbol or "-", d.reason.value, money(d.value), _num(d.ratio), _num(d.target),
+            _time(r.at), d.symbol or "-", d.reason.value, money(value), _num(ratio), _num(d.target),
             _num(d.current), _num(d.in_flight), _num(d.gap), notes or "-",
         )  # fmt: skip
     return table

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from bot.cli.tables import fit, natural_width
 from bot.errors import ConfigError
-from bot.logging import plain, redact
+from bot.logging import redact
+from bot.plain import plain
 
 # stdout carries results (tables or JSON); stderr carries logs and error reports.
 out = Console(highlight=False, soft_wrap=True)

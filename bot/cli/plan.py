@@ -16,13 +16,15 @@ from bot.cli.venue import connect, pick_venue, read_once
 from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
-from bot.core.factory import static_holdings
 from bot.core.plan import HoldingDecision, InstrumentDecision, Plan
 from bot.core.valuation import with_static_holdings
+from bot.credentials import Credentials
 from bot.domain import ZERO, Snapshot
 from bot.exchange.preflight import check_markets
 from bot.execution.reading import preflight_plan
-from bot.snapshot_file import read_snapshot
+from bot.settings import CoreSettings, Settings
+from bot.settings.from_config import core_settings, settings_for
+from bot.snapshot_file import read_snapshot_file
 from policies.base import HedgeKind
 
 EXAMPLE_SNAPSHOT = "tests/fixtures/snapshots/example-2022-06-20.json"
@@ -66,12 +68,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     if args.snapshot is None:
-        venue = pick_venue(config, args.venue)
-        snapshot, source = asyncio.run(_read_venue(config, venue)), f"venue {venue}"
+        settings = settings_for(config, pick_venue(config, args.venue))
+        venue = settings.venue.name
+        snapshot, source = asyncio.run(_read_venue(settings, config.credentials(venue))), f"venue {venue}"
+        core = settings.core
     else:
-        snapshot, source = _with_config_holdings(read_snapshot(args.snapshot), config), str(args.snapshot)
+        core = core_settings(config)
+        snapshot, source = _with_config_holdings(read_snapshot_file(args.snapshot), core), str(args.snapshot)
     now = args.at or snapshot.taken_at
-    plan, _ = plan_cycle(config, snapshot, CoreState(), now)
+    plan, _ = plan_cycle(core, snapshot, CoreState(), now)
     if args.json:
         print_json({"snapshot": source, **plan.to_dict()})
     else:
@@ -79,17 +84,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _read_venue(config: AppConfig, venue: str) -> Snapshot:
+async def _read_venue(settings: Settings, credentials: Credentials) -> Snapshot:
     """One snapshot of the venue; ``PreflightError`` if it does not list an instrument the configuration names."""
     clock = SystemClock()
-    async with connect(config, venue, clock) as port:
-        snapshot, markets = await read_once(config, venue, port, clock)
-    check_markets(venue, markets, preflight_plan(config, venue))
+    async with connect(settings, credentials, clock) as port:
+        snapshot, markets = await read_once(settings, port, clock)
+    check_markets(settings.venue.name, markets, preflight_plan(settings))
     return snapshot
 
 
-def _with_config_holdings(snapshot: Snapshot, config: AppConfig) -> Snapshot:
-    return replace(snapshot, holdings=with_static_holdings(snapshot.holdings, static_holdings(config)))
+def _with_config_holdings(snapshot: Snapshot, core: CoreSettings) -> Snapshot:
+    return replace(snapshot, holdings=with_static_holdings(snapshot.holdings, core.holdings.static))
 
 
 def print_plan(plan: Plan, source: str) -> None:

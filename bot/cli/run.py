@@ -10,30 +10,27 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
-import structlog
-
 from bot.cli.approve import TerminalApprover
 from bot.cli.output import err, out
 from bot.cli.venue import connect, pick_venue
 from bot.clock import SystemClock
 from bot.config import AppConfig
-from bot.core.cycle import plan_with
-from bot.errors import HaltRequested, HedgebotError, PreflightError, ReconciliationError
+from bot.core.cycle import plan_cycle
 from bot.execution.approval import Approver, AutoApprover
+from bot.execution.cycle import CyclePipeline
 from bot.execution.ids import run_id_for
 from bot.execution.interrupts import Interrupts
-from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
-from bot.execution.outage import VENUE_DOWN
+from bot.execution.loop import run_cycles
+from bot.execution.run import PlanFunction, Run, RunOptions
+from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
-from bot.journal import journal_path, open_journal
+from bot.execution.supervisor import Ending, RunEnd, supervise
+from bot.journal import open_journal
 from bot.risk.kill_switch import check_kill_switch
-from bot.risk.state import Trigger
+from bot.settings.from_config import journal_path, settings_for
 
-log = structlog.get_logger(__name__)
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_HALTED = 3
+# What a command runs between start-up and the end of the run, e.g. `hedgebot unwind`'s cycles until flat.
+Body = Callable[[CyclePipeline], Awaitable[int]]
 LEFT_ON_THE_BOOK = "the venue cannot be read to cancel our resting orders: they are left on the book"
 
 HELP = "run the hedging loop: keep the short within its band (approving each order, or unattended)"
@@ -45,6 +42,8 @@ terminal, or "auto"); send; journal everything.
 Start-up fails closed: credentials, markets, one-way position mode, margin mode and leverage (read back, never
 above 2x) are checked first, then the journal is reconciled with the venue. If a position differs from what
 the journal explains (e.g. trades made outside hedgebot), the bot refuses to trade unless you pass --adopt.
+Before any order, the free margin must cover what the targets still need beyond the positions and the bot's
+own resting orders (they hold their margin already); otherwise it refuses, saying how much to deposit.
 Each cycle the leverage every open hedge position reports is compared with execution.leverage: one changed
 outside hedgebot is set back (and read back) before any order, or the bot halts (exit code 3). A malformed
 reply from the venue never halts it and never moves the hedge: what it touches is held that cycle, with the
@@ -113,7 +112,7 @@ def make_approver(config: AppConfig, override: str | None) -> Approver:
 
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
-    options = LoopOptions(
+    options = RunOptions(
         cycles=1 if args.once else args.cycles, adopt=args.adopt, resume=args.resume, command=command_line(args)
     )
     venue = pick_venue(config, args.venue)
@@ -125,78 +124,66 @@ async def drive(
     config: AppConfig,
     venue: str,
     approver: Approver,
-    options: LoopOptions,
+    options: RunOptions,
     *,
-    planner: PlanFunction | None = None,
-    body: Callable[[HedgeLoop], Awaitable[int]] | None = None,
+    planner: PlanFunction = plan_cycle,
+    body: Body | None = None,
 ) -> int:
-    """Open the venue and the journal, start the loop (fail closed), run ``body`` (default: the loop), and
-    always leave a clean state: stopped -> our orders cancelled; halted -> HALTED journaled; crashed -> halted;
-    and in every case fills and funding synced once more before the run is recorded as ended."""
+    """Open the venue and the journal, start the run (fail closed) and run ``body`` (default: the loop) under the
+    error policy (``bot.execution.supervisor``), then tell the operator how it ended; returns the exit code."""
+    settings = settings_for(config, venue)
     clock = SystemClock()
     journal = open_journal(journal_path(config), clock)
     run_id = run_id_for(clock.now(), venue)
-    async with connect(config, venue, clock) as port:
-        loop = HedgeLoop(config, venue, port, journal, clock, approver, run_id=run_id, planner=planner or plan_with)
-        loop.on_cycle = lambda outcome: out.print(cycle_line(outcome, clock.now()), markup=False)
-        stop = loop.interrupts.stop
-        _install_signals(loop.interrupts)
-        try:
-            report = await loop.start(options)
-            out.print(
-                f"hedgebot run {run_id} on {venue} ({config.venues[venue].mode.value}): reconciled "
-                f"({report.new_fills} fills, {report.new_funding} funding payments recorded; "
-                f"{len(report.adopted_orders)} orders adopted)",
-                markup=False,
-            )
-            out.print(await loop.protect(), markup=False)
-            code = await (body(loop) if body else loop.run(options))
-            if stop.is_set():
-                try:
-                    cancelled = await loop.cancel_our_orders("stopped by signal")
-                    out.print(f"stopped: {cancelled} resting order(s) cancelled; positions kept", markup=False)
-                except VENUE_DOWN as exc:  # stopped all the same, not halted: the next run adopts them
-                    code = EXIT_FAILED
-                    err.print(f"stopped, but {LEFT_ON_THE_BOOK} ({exc}); positions kept", markup=False)
-            await loop.stop(code, "stopped" if stop.is_set() else "done")
-            return code
-        except HaltRequested as exc:
-            on_halt = await loop.halt(str(exc))
-            await loop.stop(EXIT_HALTED, f"halted: {exc}")
-            hint = resume_hint(options.command, loop.kill_switch)
-            orders = "Resting orders cancelled" if on_halt is not None else LEFT_ON_THE_BOOK.capitalize()
-            err.print(f"HALTED: {exc}. {orders}, positions kept. {hint}", markup=False)
-            return EXIT_HALTED
-        except (PreflightError, ReconciliationError) as exc:
-            journal.record_error(run_id if loop.started else None, type(exc).__name__, str(exc))
-            err.print(f"hedgebot: refusing to trade: {exc}", markup=False)
-            return EXIT_FAILED
-        except Exception as exc:
-            # Fail closed: an unexpected error halts, cancels our resting orders and exits non-zero.
-            log.exception("run.crashed", error=str(exc))
-            journal.record_error(run_id if loop.started else None, type(exc).__name__, str(exc))
-            on_crash = None
-            try:
-                on_crash = await loop.halt(f"{type(exc).__name__}: {exc}", Trigger.FATAL_ERROR)
-            except Exception:
-                log.exception("run.halt_failed")
-            await loop.stop(EXIT_FAILED, f"crashed: {exc}")
-            if isinstance(exc, HedgebotError):
-                orders = "resting orders cancelled" if on_crash is not None else LEFT_ON_THE_BOOK
-                err.print(f"hedgebot: {exc}. HALTED: {orders}, positions kept.", markup=False)
-                return EXIT_FAILED
-            raise
-        finally:
-            journal.close()
+    try:
+        async with connect(settings, config.credentials(venue), clock) as port:
+            run = Run(settings, port, journal, clock, run_id=run_id, planner=planner)
+            pipeline = CyclePipeline(run, approver)
+            pipeline.on_cycle = lambda outcome: out.print(cycle_line(outcome, clock.now()), markup=False)
+            _install_signals(run.interrupts)
+
+            async def work() -> int:
+                report = await start_run(run, options)
+                out.print(
+                    f"hedgebot run {run_id} on {venue} ({settings.venue.mode.value}): reconciled "
+                    f"({report.new_fills} fills, {report.new_funding} funding payments recorded; "
+                    f"{len(report.adopted_orders)} orders adopted)",
+                    markup=False,
+                )
+                out.print(await run.protect(), markup=False)
+                return await (body(pipeline) if body else run_cycles(pipeline, options))
+
+            end = await supervise(run, work)
+    finally:
+        journal.close()
+    _tell(end, resume_hint(options.command, run.kill_switch))
+    return end.code
+
+
+def _tell(end: RunEnd, hint: str) -> None:
+    """How the run ended, in words, for the operator."""
+    left = f"{LEFT_ON_THE_BOOK} ({end.orders_left})" if end.orders_left else ""
+    if end.ending is Ending.STOPPED and left:
+        err.print(f"stopped, but {left}; positions kept", markup=False)
+    elif end.ending is Ending.STOPPED:
+        out.print(f"stopped: {end.cancelled} resting order(s) cancelled; positions kept", markup=False)
+    elif end.ending is Ending.HALTED:
+        orders = left.capitalize() if left else "Resting orders cancelled"
+        err.print(f"HALTED: {end.detail}. {orders}, positions kept. {hint}", markup=False)
+    elif end.ending is Ending.REFUSED:
+        err.print(f"hedgebot: refusing to trade: {end.detail}", markup=False)
+    elif end.ending is Ending.CRASHED:
+        orders = left or "resting orders cancelled"
+        err.print(f"hedgebot: {end.detail}. HALTED: {orders}, positions kept.", markup=False)
 
 
 def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     """One human line per cycle: each instrument's position against its target, and what was done."""
     parts = []
     for line in outcome.instruments:
-        resting = f" ({line['in_flight']} resting)" if line["in_flight"] else ""
-        target = "-" if line["target"] is None else line["target"]
-        parts.append(f"{line['symbol']} {line['current']}/{target}{resting} {line['reason']}")
+        resting = f" ({line.in_flight} resting)" if line.in_flight else ""
+        target = "-" if line.target is None else line.target
+        parts.append(f"{line.symbol} {line.current}/{target}{resting} {line.reason}")
     actions = f"{outcome.placed} placed"
     if outcome.denied:
         actions += f", {outcome.denied} denied"

@@ -50,7 +50,7 @@ examples:
   hedgebot sim --port 8765 --speed 60 --balance USDT=20000 --balance SOL=100
   hedgebot sim --sample 2022-06-3ac-crash --start 2022-06-12T00:00:00+00:00
   hedgebot sim --key-permissions trade,withdraw,ip=127.0.0.1
-  hedgebot sim --port 8765 --control-token "$TOKEN" &
+  hedgebot sim --port 8765 --control-token="$TOKEN" &
   curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8765/__sim/state
 """
 

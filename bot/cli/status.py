@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
 from bot.cli.output import err, out
 from bot.cli.status_output import print_status, print_status_json
@@ -14,7 +15,9 @@ from bot.core.cycle import CoreState, plan_cycle
 from bot.errors import HedgebotError
 from bot.exchange.port import ExchangePort
 from bot.execution.status import StatusView, status_view
-from bot.journal import journal_path, open_reader
+from bot.journal import JournalReader, open_reader
+from bot.settings import Settings
+from bot.settings.from_config import journal_path, settings_for
 
 HELP = "where the hedge stands: both legs' PnL, funding, fees, basis, liquidation, orders, protection"
 DESCRIPTION = """\
@@ -63,19 +66,19 @@ def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     venue = pick_venue(config, args.venue)
     try:
-        return asyncio.run(_status(config, venue, args.json, args.watch, SystemClock()))
+        return asyncio.run(_status(config, settings_for(config, venue), args.json, args.watch, SystemClock()))
     except KeyboardInterrupt:
         if args.watch is None:
             raise
         return 0  # Ctrl-C is how a watch ends
 
 
-async def _status(config: AppConfig, venue: str, as_json: bool, watch: float | None, clock: Clock) -> int:
-    mode = config.venues[venue].mode.value
-    async with connect(config, venue, clock) as port:
+async def _status(config: AppConfig, settings: Settings, as_json: bool, watch: float | None, clock: Clock) -> int:
+    mode = settings.venue.mode.value
+    async with connect(settings, config.credentials(settings.venue.name), clock) as port:
         while True:
             try:
-                view = await read_status(config, venue, port, clock)
+                view = await read_status(settings, journal_path(config), port, clock)
             except HedgebotError as exc:
                 if watch is None:
                     raise
@@ -92,19 +95,24 @@ async def _status(config: AppConfig, venue: str, as_json: bool, watch: float | N
             await asyncio.sleep(watch)
 
 
-async def read_status(config: AppConfig, venue: str, port: ExchangePort, clock: Clock) -> StatusView:
-    """One status: the venue read now, this moment's plan, and the journal's history (if there is a journal)."""
-    path = journal_path(config)
-    reader = open_reader(path) if path.exists() else None
+async def read_status(settings: Settings, path: Path, port: ExchangePort, clock: Clock) -> StatusView:
+    """One status: the venue read now, this moment's plan, and the journal at ``path``'s history (if there is
+    a journal)."""
+    reader = _open_reader(path)
     try:
         saved = reader.latest_policy_state() if reader is not None else None
         state = CoreState.from_dict(saved) if saved else CoreState()
-        snapshot, _ = await read_once(config, venue, port, clock, state.planner.managed)
-        plan, _ = plan_cycle(config, snapshot, state, clock.now())
-        return status_view(venue, snapshot, plan, reader, config.execution.margin_mode)
+        snapshot, _ = await read_once(settings, port, clock, state.planner.managed)
+        plan, _ = plan_cycle(settings.core, snapshot, state, clock.now())
+        return status_view(settings.venue.name, snapshot, plan, reader, settings.execution.margin_mode)
     finally:
         if reader is not None:
             reader.close()
+
+
+def _open_reader(path: Path) -> JournalReader | None:
+    """The journal at ``path``, read-only, or None before the bot's first run has made one."""
+    return open_reader(path) if path.exists() else None
 
 
 def _seconds(text: str) -> float:

@@ -15,7 +15,8 @@ from bot.cli.output import money, out, print_json, show
 from bot.core.status import HoldingStatus, InstrumentStatus, LegPnl, Pnl, Risk, StatusReport, StatusTotal
 from bot.domain import Order
 from bot.execution.status import StatusView
-from bot.logging import plain, redact
+from bot.logging import redact
+from bot.plain import plain
 
 PNL_NOTE = "USDT; funding: + received, - paid; fees: paid; combined = spot + hedge + funding - fees"
 

@@ -8,14 +8,16 @@ from decimal import Decimal
 from functools import partial
 
 from bot.cli.output import err, out
-from bot.cli.run import EXIT_FAILED, EXIT_OK, add_venue_options, command_line, drive, make_approver
+from bot.cli.run import add_venue_options, command_line, drive, make_approver
 from bot.cli.venue import pick_venue
 from bot.config import AppConfig
 from bot.core.unwind import plan_unwind
 from bot.domain import ReasonCode, TradingState
 from bot.errors import HaltRequested
-from bot.execution.loop import HedgeLoop, LoopOptions
+from bot.execution.cycle import CyclePipeline
+from bot.execution.run import RunOptions
 from bot.execution.summary import CycleOutcome
+from bot.execution.supervisor import EXIT_FAILED, EXIT_OK
 
 HELP = "buy back the hedge with reduce-only post-only orders until flat (all or one instrument)"
 DESCRIPTION = """\
@@ -65,32 +67,33 @@ def run(args: argparse.Namespace) -> int:
         max_cycles=args.max_cycles,
         interval=config.execution.interval.total_seconds(),
     )
-    options = LoopOptions(adopt=args.adopt, resume=args.resume, command=command_line(args))
+    options = RunOptions(adopt=args.adopt, resume=args.resume, command=command_line(args))
     return asyncio.run(drive(config, venue, approver, options, planner=planner, body=body))
 
 
-async def _until_flat(loop: HedgeLoop, *, symbols: list[str] | None, max_cycles: int, interval: float) -> int:
-    stop = loop.interrupts.stop
+async def _until_flat(pipeline: CyclePipeline, *, symbols: list[str] | None, max_cycles: int, interval: float) -> int:
+    run = pipeline.run
+    stop = run.interrupts.stop
     for _ in range(max_cycles):
-        outcome = await loop.run_cycle()
+        outcome = await pipeline.run_cycle()
         if outcome.state is TradingState.HALTED:
-            state = loop.risk_state
+            state = run.risk_state
             raise HaltRequested(
                 f"the trading state is HALTED (set by {state.cause}: {state.detail}); an unwind does not lift a halt, "
                 "nothing was sent"
             )
         if _nothing_left_to_send(outcome):
-            left = await loop.positions(symbols)  # the venue's word, not the plan's, before saying "flat"
-            dust = {line["symbol"] for line in outcome.instruments if line["reason"] == ReasonCode.DUST}
+            left = await run.positions(symbols)  # the venue's word, not the plan's, before saying "flat"
+            dust = {line.symbol for line in outcome.instruments if line.reason is ReasonCode.DUST}
             if not left or set(left) <= dust:
                 return _finished(left)
         if stop.is_set():
             break
-        await loop.pause(interval)
+        await run.pause(interval)
         if stop.is_set():
             break
-    await loop.cancel_our_orders("unwind gave up")
-    left = await loop.positions(symbols)
+    await run.cancel_our_orders("unwind gave up")
+    left = await run.positions(symbols)
     if not left:
         return _finished(left)
     why = "stopped" if stop.is_set() else f"after {max_cycles} cycles"
@@ -102,8 +105,7 @@ def _nothing_left_to_send(outcome: CycleOutcome) -> bool:
     """No order resting and none the planner could send: every position is zero or dust (a skipped cycle, which
     could not read the venue or its data, says nothing)."""
     return outcome.skipped_because is None and all(
-        line["in_flight"] == 0 and (line["current"] == 0 or line["reason"] == ReasonCode.DUST)
-        for line in outcome.instruments
+        line.in_flight == 0 and (line.current == 0 or line.reason is ReasonCode.DUST) for line in outcome.instruments
     )
 
 

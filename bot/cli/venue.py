@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from bot.clock import Clock
-from bot.config import AppConfig, VenueMode
+from bot.config import AppConfig
+from bot.credentials import Credentials
 from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
 from bot.exchange.port import ExchangePort
-from bot.exchange.snapshot import read_snapshot
+from bot.exchange.snapshot import read_venue_snapshot
 from bot.execution.reading import snapshot_request
+from bot.settings import Settings, VenueMode
 
 
 def pick_venue(config: AppConfig, name: str | None) -> str:
@@ -26,17 +28,11 @@ def pick_venue(config: AppConfig, name: str | None) -> str:
 
 
 @asynccontextmanager
-async def connect(config: AppConfig, venue: str, clock: Clock) -> AsyncIterator[ExchangePort]:
+async def connect(settings: Settings, credentials: Credentials, clock: Clock) -> AsyncIterator[ExchangePort]:
     # Imported here: ccxt takes about a second to import, and most commands (--help among them) never need it.
     from bot.exchange.factory import build_exchange
 
-    port = build_exchange(
-        venue,
-        config.venues[venue],
-        config.credentials(venue),
-        clock,
-        margin_mode=config.execution.margin_mode,
-    )
+    port = build_exchange(settings.venue, credentials, clock, margin_mode=settings.execution.margin_mode)
     try:
         yield port
     finally:
@@ -44,22 +40,22 @@ async def connect(config: AppConfig, venue: str, clock: Clock) -> AsyncIterator[
 
 
 async def read_once(
-    config: AppConfig, venue: str, port: ExchangePort, clock: Clock, managed: Iterable[str] = ()
+    settings: Settings, port: ExchangePort, clock: Clock, managed: Iterable[str] = ()
 ) -> tuple[Snapshot, dict[str, Market]]:
     """Markets and one snapshot, for commands that look without trading (`plan`, `status`)."""
     try:
         markets = dict(await port.load_markets())
     except ExchangeUnavailable as exc:
-        settings = config.venues[venue]
+        venue = settings.venue
         hint = (
-            f"is the simulator running at {settings.url}? Start it with `hedgebot sim`"
-            if settings.mode is VenueMode.SIM
+            f"is the simulator running at {venue.url}? Start it with `hedgebot sim`"
+            if venue.mode is VenueMode.SIM
             else "check the network and the venue's status page"
         )
         raise ExchangeUnavailable(
-            f"cannot reach venue {venue!r}: {hint}; or plan from a file with --snapshot FILE"
+            f"cannot reach venue {venue.name!r}: {hint}; or plan from a file with --snapshot FILE"
         ) from exc
     wallet = await port.fetch_spot_balances()
     assets = {asset for asset, balance in wallet.items() if balance.total > 0}
-    request = snapshot_request(config, venue, assets, managed, markets, with_history=True)
-    return await read_snapshot(port, request, markets, clock), markets
+    request = snapshot_request(settings, assets, managed, markets, with_history=True)
+    return await read_venue_snapshot(port, request, markets, clock), markets

@@ -16,7 +16,7 @@ from bot.config import MIN_WATCHDOG_WINDOW, AppConfig
 from bot.durations import DURATION_FORMS, parse_duration
 from bot.execution.reading import configured_instruments
 from bot.execution.watchdog import Watchdog
-from bot.journal import journal_path
+from bot.settings.from_config import journal_path, settings_for
 
 HELP = "beside `hedgebot run`: cancel the bot's resting orders when its heartbeat stops"
 DESCRIPTION = """\
@@ -63,13 +63,15 @@ async def _watch(config: AppConfig, venue: str, window: timedelta) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     path = journal_path(config)
-    async with connect(config, venue, clock) as port, alert_notifier(alert_settings(config)) as notifier:
+    settings = settings_for(config, venue)
+    credentials = config.credentials(venue)
+    async with connect(settings, credentials, clock) as port, alert_notifier(alert_settings(config)) as notifier:
         dog = Watchdog(
             port,
             path,
             clock,
             window=window,
-            configured=configured_instruments(config, venue),
+            configured=configured_instruments(settings.core),
             notify=notifier.notify,
             clear=notifier.clear,
         )

@@ -1,10 +1,11 @@
 """The pure core: holdings valuation, the composed hedge policy and the order planner, one cycle at a time.
 
-No I/O, no clock, no logging: values in, values out. ``plan_cycle(config, snapshot, state, now)`` is the one
-entry point the loop, dry-run, replays and ``hedgebot plan`` share.
+No I/O, no clock, no logging: values in, values out. ``plan_cycle(settings, snapshot, state, now)`` is the one
+entry point the loop, dry-run, replays and ``hedgebot plan`` share; its settings are plain values
+(``bot.settings.CoreSettings``), never the configuration loader.
 """
 
-from bot.core.cycle import CoreState, plan_cycle, plan_with
+from bot.core.cycle import CoreState, hedge_policy, plan_cycle
 from bot.core.plan import HoldingDecision, InstrumentDecision, Plan
 
-__all__ = ["CoreState", "HoldingDecision", "InstrumentDecision", "Plan", "plan_cycle", "plan_with"]
+__all__ = ["CoreState", "HoldingDecision", "InstrumentDecision", "Plan", "hedge_policy", "plan_cycle"]

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.config import AppConfig
-from bot.core.factory import CoreSettings, core_settings
 from bot.core.plan import HoldingDecision, InstrumentDecision, Plan
 from bot.core.planner.instrument import InstrumentInput, plan_instrument
 from bot.core.planner.state import InstrumentState, PlannerState
 from bot.core.valuation import value_holdings
-from bot.domain import ZERO, Order, OrderStatus, Snapshot, ValuedHolding
-from bot.domain import is_ours as is_our_id
+from bot.domain import ZERO, Order, OrderStatus, Snapshot, ValuedHolding, is_ours, our_resting
+from bot.settings import CoreSettings
 from policies.base import HoldingHedge, PolicyResult
+from policies.hedge_policy import HedgePolicy
+from policies.registry import build_policy
 from policies.state import PolicyState
 
 
@@ -41,25 +41,26 @@ class CoreState:
         return cls(PolicyState.from_dict(data.get("policy", {})), PlannerState.from_dict(data.get("planner", {})))
 
 
-def plan_cycle(config: AppConfig, snapshot: Snapshot, state: CoreState, now: datetime) -> tuple[Plan, CoreState]:
-    """The plan for ``snapshot`` at ``now`` under ``config``, and the state for the next cycle."""
-    return plan_with(core_settings(config), snapshot, state, now)
+def hedge_policy(settings: CoreSettings) -> HedgePolicy:
+    """The composed policy the settings describe: ``[policy]`` with every ``[hedges.ASSET]`` as an override."""
+    return build_policy(settings.policy, settings.hedges.values())
 
 
-def plan_with(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now: datetime) -> tuple[Plan, CoreState]:
-    """``plan_cycle`` with the settings already built (``bot.core.factory.core_settings``)."""
-    params = settings.params
+def plan_cycle(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now: datetime) -> tuple[Plan, CoreState]:
+    """The plan for ``snapshot`` at ``now`` under ``settings``, and the state for the next cycle."""
+    params = settings.planner
     valued = value_holdings(
         snapshot.holdings,
         snapshot.spot,
-        exclude=settings.exclude,
-        price_kind=settings.price_kind,
+        exclude=settings.holdings.exclude,
+        price_kind=settings.holdings.price_kind,
         max_age=params.max_data_age,
         now=now,
     )
-    result = settings.policy.target(snapshot, valued, now, state.policy)
-    ours = [o for o in snapshot.open_orders if is_ours(o)]
-    symbols = _planned(settings, snapshot, state.planner, result, ours)
+    policy = hedge_policy(settings)
+    result = policy.target(snapshot, valued, now, state.policy)
+    ours = our_resting(snapshot.open_orders)
+    symbols = _planned(policy, snapshot, state.planner, result, ours)
     decisions: list[InstrumentDecision] = []
     states: dict[str, InstrumentState] = {}
     for symbol in sorted(symbols):
@@ -84,7 +85,7 @@ def plan_with(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now:
     managed = frozenset(d.symbol for d in decisions if d.target != ZERO or d.current != ZERO or d.in_flight != ZERO)
     plan = Plan(
         at=now,
-        policy=settings.policy.name,
+        policy=policy.name,
         holdings=holdings,
         instruments=tuple(decisions),
         notes=_foreign(snapshot, symbols),
@@ -93,15 +94,10 @@ def plan_with(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now:
     return plan, CoreState(result.state, PlannerState(states, managed))
 
 
-def is_ours(order: Order) -> bool:
-    """One of the bot's own orders, still resting."""
-    return is_our_id(order.client_order_id) and order.status is OrderStatus.OPEN
-
-
 def _planned(
-    settings: CoreSettings, snapshot: Snapshot, state: PlannerState, result: PolicyResult, ours: list[Order]
+    policy: HedgePolicy, snapshot: Snapshot, state: PlannerState, result: PolicyResult, ours: tuple[Order, ...]
 ) -> set[str]:
-    known = settings.policy.instruments() | state.managed
+    known = policy.instruments() | state.managed
     active = {s for s in known if snapshot.position_contracts(s) != ZERO}
     return set(result.targets) | set(result.holds) | active | {o.symbol for o in ours}
 
@@ -121,7 +117,7 @@ def _foreign(snapshot: Snapshot, planned: set[str]) -> tuple[str, ...]:
         for s, p in sorted(snapshot.positions.items())
         if s not in planned and p.contracts != ZERO
     ]
-    foreign = [o for o in snapshot.open_orders if not is_ours(o) and o.status is OrderStatus.OPEN]
+    foreign = [o for o in snapshot.open_orders if not is_ours(o.client_order_id) and o.status is OrderStatus.OPEN]
     if foreign:
         notes.append(f"{len(foreign)} open order(s) not placed by hedgebot: left alone and not counted")
     return tuple(notes)

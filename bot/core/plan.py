@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain import CancelIntent, HedgeTarget, OrderIntent, ReasonCode, ValuedHolding
-from bot.logging import plain
+from bot.plain import plain
 from policies.base import HoldingHedge, ModifierEffect
 
 

@@ -32,7 +32,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from bot.core.cycle import is_ours
 from bot.core.plan import HoldingDecision, Plan
 from bot.core.status_values import (
     NO_LEG,
@@ -48,7 +47,7 @@ from bot.core.status_values import (
     fraction,
     sum_known,
 )
-from bot.domain import ZERO, MarginMode, ReasonCode, Snapshot
+from bot.domain import ZERO, MarginMode, ReasonCode, Snapshot, our_resting
 from bot.risk.liquidation import liquidation_distance
 
 __all__ = [
@@ -135,7 +134,7 @@ def _instrument(
         since_open=leg_since_open(leg, mark) if leg is not None else NO_LEG,
         today=leg_today(leg, mark, day_start) if leg is not None else NO_LEG,
         risk=_risk(symbol, mark, plan, snapshot, margin_mode),
-        resting=tuple(o for o in snapshot.open_orders if o.symbol == symbol and is_ours(o)),
+        resting=tuple(o for o in our_resting(snapshot.open_orders) if o.symbol == symbol),
         holdings=_names(plan, symbol),
     )
 

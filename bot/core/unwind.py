@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.core.cycle import CoreState, is_ours
-from bot.core.factory import CoreSettings
+from bot.core.cycle import CoreState
 from bot.core.plan import Plan
 from bot.core.planner.instrument import InstrumentInput, plan_instrument
 from bot.core.planner.state import PlannerState
-from bot.domain import ZERO, Snapshot
+from bot.domain import ZERO, Snapshot, our_resting
+from bot.settings import CoreSettings
 
 
 def plan_unwind(
@@ -23,7 +23,7 @@ def plan_unwind(
     """A plan whose target is zero on ``symbols`` (default: every instrument in the snapshot with a position or
     our orders): the planner's rules apply (post-only at the passive touch, reduce-only buys never beyond the
     short, slicing, re-pricing, dust); holdings are not valued."""
-    ours = [o for o in snapshot.open_orders if is_ours(o)]
+    ours = our_resting(snapshot.open_orders)
     if symbols is None:
         symbols = {s for s, p in snapshot.positions.items() if p.contracts != ZERO} | {o.symbol for o in ours}
     decisions = []
@@ -39,7 +39,7 @@ def plan_unwind(
             orders=tuple(o for o in ours if o.symbol == symbol),
             bad_data=snapshot.bad_data.get(symbol),
         )
-        decision, states[symbol] = plan_instrument(inp, settings.params, state.planner.of(symbol), now)
+        decision, states[symbol] = plan_instrument(inp, settings.planner, state.planner.of(symbol), now)
         decisions.append(decision)
     managed = frozenset(state.planner.managed | {d.symbol for d in decisions if d.current != ZERO})
     plan = Plan(at=now, policy="unwind", holdings=(), instruments=tuple(decisions))

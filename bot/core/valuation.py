@@ -5,32 +5,19 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal
 
-from bot.domain import ZERO, Balance, Holding, ReasonCode, SpotQuote, ValuedHolding
-
-PriceKind = Literal["mid", "last"]
-STATIC_PREFIX = "static:"
-
-
-def wallet_holdings(venue: str, balances: Mapping[str, Balance]) -> tuple[Holding, ...]:
-    """A venue's spot wallet as holdings: free + locked (in orders) of every asset with a positive balance."""
-    holdings = []
-    for asset, balance in sorted(balances.items()):
-        quantity = balance.free + balance.used
-        if quantity > ZERO:
-            holdings.append(Holding(asset, quantity, f"exchange:{venue}"))
-    return tuple(holdings)
+from bot.domain import ZERO, Holding, HoldingSource, ReasonCode, SourceKind, SpotQuote, ValuedHolding
+from bot.settings import PriceKind
 
 
 def static_holding(asset: str, quantity: Decimal, label: str) -> Holding:
     """A holding kept off the exchange (cold wallet, another venue), as listed in the configuration."""
-    return Holding(asset, quantity, f"{STATIC_PREFIX}{label}")
+    return Holding(asset, quantity, HoldingSource.static(label))
 
 
 def with_static_holdings(holdings: Iterable[Holding], static: Iterable[Holding]) -> tuple[Holding, ...]:
     """``holdings`` with every static entry replaced by ``static`` (the configuration's current list)."""
-    kept = [h for h in holdings if not h.source.startswith(STATIC_PREFIX)]
+    kept = [h for h in holdings if h.source.kind is not SourceKind.STATIC]
     return (*kept, *static)
 
 
@@ -49,7 +36,7 @@ def value_holdings(
     than ``max_age`` at ``now``, has no value and the reason STALE_PRICE: it must not lead to a trade.
     """
     quantities: dict[str, Decimal] = {}
-    sources: dict[str, list[str]] = {}
+    sources: dict[str, list[HoldingSource]] = {}
     for holding in holdings:
         quantities[holding.asset] = quantities.get(holding.asset, ZERO) + holding.quantity
         sources.setdefault(holding.asset, []).append(holding.source)
@@ -63,7 +50,7 @@ def value_holdings(
 def _value(
     asset: str,
     quantity: Decimal,
-    sources: tuple[str, ...],
+    sources: tuple[HoldingSource, ...],
     quote: SpotQuote | None,
     exclude: Collection[str],
     price_kind: PriceKind,

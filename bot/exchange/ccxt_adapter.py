@@ -239,9 +239,11 @@ class CcxtExchange(CcxtSwitch):
         if request.amount <= 0 or request.price <= 0:
             raise ValueError(f"an order needs a positive amount and price: {request}")
         check_client_order_id(request.client_order_id)
-        params: dict[str, Any] = {"clientOrderId": request.client_order_id, **self.quirks.order_params}
-        if request.post_only:
-            params.update(self.quirks.post_only_params)
+        params: dict[str, Any] = {
+            "clientOrderId": request.client_order_id,
+            **self.quirks.order_params,
+            **self.quirks.post_only_params,
+        }
         if request.reduce_only:
             params["reduceOnly"] = True
         if self.quirks.margin_scope is MarginScope.ORDER:

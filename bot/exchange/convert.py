@@ -365,12 +365,15 @@ def to_order(raw: Raw, quirks: VenueQuirks, *, fallback: Order | None = None) ->
     reason = reason if isinstance(reason, str) else None
     order_id = raw.get("id")
     client_order_id = raw.get("clientOrderId") or info.get(quirks.client_id_field) or None
+    ours = order_status(status, amount, filled)
+    cancel_field = quirks.post_only_cancel_field
+    post_only_cancel = cancel_field is not None and str(info.get(cancel_field)) in quirks.post_only_cancel_values
     return Order(
         symbol=symbol,
         side=Side(side),
         amount=amount,
         price=price_or_none(raw.get("price"), f"the price of {where}") or (fallback.price if fallback else None),
-        status=order_status(status, amount, filled),
+        status=ours,
         client_order_id=None if client_order_id is None else text(client_order_id, f"the client id of {where}"),
         order_id=None if order_id in (None, "") else text(order_id, f"the id of {where}"),
         filled=filled,
@@ -379,6 +382,7 @@ def to_order(raw: Raw, quirks: VenueQuirks, *, fallback: Order | None = None) ->
         post_only=bool(raw.get("postOnly")) or (fallback.post_only if fallback else False),
         timestamp=optional_moment(raw.get("timestamp")),
         reject_reason=None if reason in quirks.no_reject_reason else reason,
+        post_only_rejected=ours is OrderStatus.CANCELED and post_only_cancel,
     )
 
 

@@ -2,7 +2,8 @@
 
 A row matches a ccxt exception class, optionally narrowed to one venue's error codes or message phrases (for the
 answers ccxt maps too broadly, e.g. Bybit 110017 "reduce-only rule not satisfied" arrives as a plain
-``InvalidOrder``). ``ours`` is what the failure means for any request; ``on_create`` overrides it when the request
+``InvalidOrder``). Those venue rows come from each venue's row of the quirks table (``VenueQuirks.errors``), ahead
+of ccxt's own classes; so do the "not modified" answers (``VenueQuirks.not_modified``). ``ours`` is what the failure means for any request; ``on_create`` overrides it when the request
 was an order creation, where every answer that does not prove the order was refused is ambiguous: the caller must
 look the order up by its client id before anything else.
 """
@@ -10,10 +11,8 @@ look the order up by its client id before anything else.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from types import MappingProxyType
 
 import ccxt.async_support as ccxt
 
@@ -32,10 +31,10 @@ from bot.errors import (
     PermissionDenied,
     PostOnlyWouldTake,
     RateLimited,
-    ReduceOnlyRejected,
     RequestTimedOut,
     VenueUnsupported,
 )
+from bot.exchange.quirks import QUIRKS, VenueError
 from bot.logging import redact_text
 
 
@@ -49,32 +48,16 @@ class Rule:
     phrases: tuple[str, ...] = ()  # or any of these phrases in the venue's message
 
 
-def _codes(*codes: str) -> frozenset[str]:
-    return frozenset(codes)
+def _venue_rule(venue: str, row: VenueError) -> Rule:
+    ccxt_error = ccxt.BaseError if row.any_failure else ccxt.ExchangeError
+    return Rule(ccxt_error, row.ours, row.on_create, venue=venue, codes=row.codes, phrases=row.phrases)
 
 
 _AMBIGUOUS = AmbiguousOrderOutcome
 
 RULES: tuple[Rule, ...] = (
-    # -- venue answers ccxt maps too broadly (or not at all) ------------------------------------------------------
-    Rule(ccxt.ExchangeError, DuplicateClientOrderId, venue="bybit", codes=_codes("110072")),
-    Rule(ccxt.ExchangeError, DuplicateClientOrderId, venue="binance", codes=_codes("-4116")),
-    Rule(ccxt.ExchangeError, DuplicateClientOrderId, venue="binance", phrases=("Duplicate order sent",)),
-    Rule(ccxt.ExchangeError, DuplicateClientOrderId, venue="okx", codes=_codes("51016")),
-    Rule(ccxt.ExchangeError, ReduceOnlyRejected, venue="bybit", codes=_codes("110017")),
-    Rule(ccxt.ExchangeError, ReduceOnlyRejected, venue="binance", codes=_codes("-2022", "-4118")),
-    Rule(ccxt.ExchangeError, ReduceOnlyRejected, venue="okx", codes=_codes("51169", "51170")),
-    Rule(ccxt.ExchangeError, PostOnlyWouldTake, venue="binance", codes=_codes("-5022")),
-    Rule(ccxt.ExchangeError, PostOnlyWouldTake, venue="binance", phrases=("immediately match and take",)),
-    Rule(ccxt.ExchangeError, OrderNotFound, venue="bybit", codes=_codes("110001", "110008", "110010", "170213")),
-    Rule(ccxt.ExchangeError, OrderNotFound, venue="binance", codes=_codes("-2011", "-2013")),
-    Rule(ccxt.ExchangeError, OrderNotFound, venue="binance", phrases=("Unknown order sent",)),
-    Rule(ccxt.ExchangeError, OrderNotFound, venue="okx", codes=_codes("51400", "51401", "51402", "51603")),
-    Rule(ccxt.ExchangeError, ClockSkew, venue="binance", codes=_codes("-1021")),
-    Rule(ccxt.ExchangeError, AuthenticationFailed, venue="binance", codes=_codes("-1022")),
-    Rule(ccxt.ExchangeError, ExchangeUnavailable, _AMBIGUOUS, venue="bybit", codes=_codes("10016")),
-    Rule(ccxt.ExchangeError, ExchangeUnavailable, _AMBIGUOUS, venue="binance", codes=_codes("-1001")),
-    Rule(ccxt.BaseError, RequestTimedOut, _AMBIGUOUS, venue="binance", codes=_codes("-1007")),
+    # -- venue answers ccxt maps too broadly (or not at all): each venue's rows of the quirks table --------------
+    *(_venue_rule(quirks.exchange, row) for quirks in QUIRKS.values() for row in quirks.errors),
     # -- ccxt's own classes, most specific first ------------------------------------------------------------------
     Rule(ccxt.DuplicateOrderId, DuplicateClientOrderId),
     Rule(ccxt.OrderImmediatelyFillable, PostOnlyWouldTake),
@@ -95,15 +78,6 @@ RULES: tuple[Rule, ...] = (
     Rule(ccxt.ArgumentsRequired, ExchangeError, InvalidOrderSpec),
     Rule(ccxt.OperationRejected, ExchangeError, OrderRejected),
     Rule(ccxt.BaseError, ExchangeError, _AMBIGUOUS),  # unknown: fail closed
-)
-
-# Answers to a settings change (leverage, margin mode, position mode) that mean "already so": success.
-NOT_MODIFIED: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "bybit": _codes("110043", "110025", "110026", "34036"),
-        "binance": _codes("-4046", "-4059"),
-        "okx": _codes(),
-    }
 )
 
 _CODE = re.compile(r'"(?:retCode|ret_code|code|sCode)"\s*:\s*"?(-?\d+)"?')
@@ -181,4 +155,7 @@ def is_not_modified(exc: Exception, venue: str) -> bool:
     """A settings change answered "not modified" (already set): the caller treats it as success."""
     if isinstance(exc, ccxt.NoChange):
         return True
-    return isinstance(exc, ccxt.ExchangeError) and bool(venue_codes(str(exc)) & NOT_MODIFIED.get(venue, frozenset()))
+    quirks = QUIRKS.get(venue)
+    return (
+        isinstance(exc, ccxt.ExchangeError) and quirks is not None and bool(venue_codes(str(exc)) & quirks.not_modified)
+    )

@@ -1,4 +1,4 @@
-"""Build a venue's ExchangePort from its configuration and credentials, in mode sim, testnet, demo or live."""
+"""Build a venue's ExchangePort from its settings and credentials, in mode sim, testnet, demo or live."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ import ccxt.async_support as ccxt
 import structlog
 
 from bot.clock import Clock
-from bot.config import Credentials, VenueConfig, VenueMode
+from bot.credentials import Credentials
 from bot.domain import MarginMode
 from bot.errors import VenueUnsupported
 from bot.exchange.ccxt_adapter import CcxtExchange
 from bot.exchange.quirks import DemoSwitch, VenueQuirks, check_capabilities, check_mode, quirks_for
 from bot.exchange.retry import RetryPolicy
+from bot.settings import VenueMode, VenueSettings
 
 log = structlog.get_logger(__name__)
 
 
 def build_exchange(
-    name: str,
-    venue: VenueConfig,
+    venue: VenueSettings,
     credentials: Credentials,
     clock: Clock,
     *,
@@ -29,7 +29,7 @@ def build_exchange(
     retry: RetryPolicy | None = None,
     session: Any = None,
 ) -> CcxtExchange:
-    """The port for venue ``name``. Raises ``VenueUnsupported`` if the venue cannot run in its mode or lacks a
+    """The port for ``venue``. Raises ``VenueUnsupported`` if the venue cannot run in its mode or lacks a
     capability the bot needs.
 
     ``session`` is an aiohttp ``ClientSession`` for every ccxt instance of the venue to share; by default each
@@ -44,14 +44,14 @@ def build_exchange(
         else _ccxt_instance(quirks.perp_class, quirks, venue, credentials, session)
     )
     check_capabilities(quirks, spot.has, perp.has)
-    log.info("exchange.built", venue=name, exchange=venue.exchange, mode=venue.mode, api=_hosts(perp))
+    log.info("exchange.built", venue=venue.name, exchange=venue.exchange, mode=venue.mode, api=_hosts(perp))
     if venue.mode is VenueMode.LIVE:
-        log.warning("exchange.live", venue=name, note="live trading: orders move real money")
-    return CcxtExchange(name, quirks, spot, perp, clock, retry=retry, margin_mode=margin_mode)
+        log.warning("exchange.live", venue=venue.name, note="live trading: orders move real money")
+    return CcxtExchange(venue.name, quirks, spot, perp, clock, retry=retry, margin_mode=margin_mode)
 
 
 def _ccxt_instance(
-    class_name: str, quirks: VenueQuirks, venue: VenueConfig, credentials: Credentials, session: Any
+    class_name: str, quirks: VenueQuirks, venue: VenueSettings, credentials: Credentials, session: Any
 ) -> Any:
     config: dict[str, Any] = {
         "apiKey": credentials.api_key.get_secret_value(),
@@ -73,7 +73,7 @@ def _ccxt_instance(
     return exchange
 
 
-def _select_environment(exchange: Any, quirks: VenueQuirks, venue: VenueConfig) -> None:
+def _select_environment(exchange: Any, quirks: VenueQuirks, venue: VenueSettings) -> None:
     if venue.mode is VenueMode.SIM:
         # The local simulator speaks Bybit v5 at one base URL: point every API entry at it.
         base = (venue.url or "").rstrip("/")

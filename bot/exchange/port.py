@@ -33,7 +33,7 @@ from bot.domain import (
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
-    """A limit order to send. Always a limit order; post-only unless explicitly not (e.g. a manual unwind)."""
+    """An order to send: a post-only limit order, the only kind the port can express (a hard limit: ``bot.limits``)."""
 
     symbol: str
     side: Side
@@ -41,7 +41,11 @@ class OrderRequest:
     price: Decimal
     client_order_id: str  # alphanumeric, at most 32 characters (the strictest venue's rule), prefix "hb"
     reduce_only: bool
-    post_only: bool = True
+
+    @property
+    def post_only(self) -> bool:
+        """Always: no field, flag or parameter makes a request anything but post-only."""
+        return True
 
 
 class SwitchScope(StrEnum):

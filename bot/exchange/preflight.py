@@ -5,8 +5,8 @@ what to do. Checks, in order: the credentials work (a private read); the clock a
 instrument is a listed, trading linear perpetual settled in the quote currency (a problem names the configuration
 key that asked for the instrument and the listed perpetuals closest to it) and every exchange holding has a spot
 market; then per instrument: one-way position mode, the configured margin mode, the configured leverage set
-and read back ("not modified" answers count as success). ``check_margin`` tells whether the margin wallet holds
-what a plan needs.
+and read back ("not modified" answers count as success). ``check_margin`` tells whether the margin wallet covers
+what a plan still needs.
 """
 
 from __future__ import annotations
@@ -153,15 +153,20 @@ def _closest(symbol: str, markets: Mapping[str, Market], quote: str, count: int 
     return f" (closest listed: {', '.join(closest)})" if closest else ""
 
 
-def check_margin(balances: Mapping[str, Balance], required: Decimal, currency: str = "USDT") -> Decimal:
-    """The margin left after ``required`` (in ``currency``); ``PreflightError`` if the wallet cannot cover it."""
+def check_margin(
+    balances: Mapping[str, Balance], required: Decimal, currency: str = "USDT", freed: Decimal = ZERO
+) -> Decimal:
+    """The margin left after ``required`` (in ``currency``); ``PreflightError`` if the wallet cannot cover it.
+    Available is the wallet's free balance plus ``freed``: the margin the venue holds for our resting orders that
+    the plan cancels (the free balance leaves it out)."""
     balance = balances.get(currency)
-    available = balance.free if balance else ZERO
+    available = (balance.free if balance else ZERO) + freed
     if available < required:
+        ours = f" ({freed} {currency} of it freed by cancelling our resting orders)" if freed else ""
         raise PreflightError(
-            f"{available} {currency} is available for margin but the plan needs {required} {currency}: "
-            f"deposit {required - available} {currency}, lower the hedge ratio or raise leverage (at most "
-            f"{limits.MAX_LEVERAGE})"
+            f"{available} {currency} is available for margin{ours} but the plan needs {required} {currency} more "
+            f"(beyond the positions and our resting orders kept): deposit {required - available} {currency}, lower "
+            f"the hedge ratio or raise leverage (at most {limits.MAX_LEVERAGE})"
         )
     return available - required
 

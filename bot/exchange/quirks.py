@@ -1,8 +1,11 @@
 """What differs between venues behind the one port: the per-venue quirks table and the capabilities we need.
 
 The adapter is written once against ccxt's unified API; everything a venue does differently is a row field here,
-never an ``if exchange == ...`` in the adapter. A venue without a row, or whose ccxt class lacks a capability in
-``REQUIRED``, is refused at start-up with ``VenueUnsupported``.
+never an ``if exchange == ...`` in the adapter: its error codes, its "not modified" answers, how it reports a
+post-only order cancelled for taking liquidity, what its credentials carry. The rows are the supported exchanges
+(the configuration's ``exchange`` choices). A venue without a row, or whose ccxt class lacks a capability in
+``REQUIRED``, is refused at start-up with ``VenueUnsupported``. This module imports no ccxt: the configuration
+reads it.
 """
 
 from __future__ import annotations
@@ -15,9 +18,21 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from bot.config import VenueMode
-from bot.errors import VenueUnsupported
+from bot.errors import (
+    AmbiguousOrderOutcome,
+    AuthenticationFailed,
+    ClockSkew,
+    DuplicateClientOrderId,
+    ExchangeError,
+    ExchangeUnavailable,
+    OrderNotFound,
+    PostOnlyWouldTake,
+    ReduceOnlyRejected,
+    RequestTimedOut,
+    VenueUnsupported,
+)
 from bot.exchange.port import CancelSwitch, SwitchScope
+from bot.settings import VenueMode
 
 # Our client order ids: "hb" then letters and digits, at most 32 characters. The strictest rule among the
 # venues (OKX clOrdId: alphanumeric, 1-32), so one id works everywhere (Bybit orderLinkId allows 36 with "-_",
@@ -64,6 +79,22 @@ OKX_ORDER_TAG = "hedgebot"
 
 
 @dataclass(frozen=True, slots=True)
+class VenueError:
+    """A venue answer ccxt maps too broadly (or not at all), known by its error codes or message phrases, and what it
+    means (``bot.exchange.errors`` puts these rows ahead of ccxt's own classes)."""
+
+    ours: type[ExchangeError]  # what it means for any request
+    codes: frozenset[str] = frozenset()  # any of these error codes in the reply...
+    phrases: tuple[str, ...] = ()  # ...or any of these phrases in the venue's message
+    on_create: type[ExchangeError] | None = None  # what it means when the request created an order, if different
+    any_failure: bool = False  # raised by ccxt as any error (a timeout too), not only as an exchange error
+
+
+def _codes(*codes: str) -> frozenset[str]:
+    return frozenset(codes)
+
+
+@dataclass(frozen=True, slots=True)
 class VenueQuirks:
     """One venue's row of the quirks table."""
 
@@ -74,8 +105,11 @@ class VenueQuirks:
     demo: DemoSwitch
     unified_wallet: bool  # spot holdings and perp margin live in one wallet
     # What turns a limit order post-only (ccxt maps it to the venue's style). A post-only order that would take
-    # liquidity is refused either synchronously (PostOnlyWouldTake) or accepted and then CANCELED with a reason.
+    # liquidity is refused either synchronously (PostOnlyWouldTake, from ``errors``) or accepted and then CANCELED:
+    # the raw order field and values that say so (the adapter reports it as ``Order.post_only_rejected``).
     post_only_params: Mapping[str, Any]
+    post_only_cancel_field: str | None
+    post_only_cancel_values: frozenset[str]
     margin_scope: MarginScope
     integer_leverage: bool  # the venue accepts whole-number leverage only
     client_id_field: str  # the venue's own name for our client order id (raw replies, lookups and cancels)
@@ -88,6 +122,9 @@ class VenueQuirks:
     leverage_from_position: bool  # read leverage off the position row (ccxt's fetch_leverage truncates it)
     funding_paid_positive: bool  # the venue reports funding paid as a positive amount (Bybit execFee)
     perp_price_sources: tuple[str, ...]  # ccxt batch calls merged into a PerpTicker, in order of preference
+    passphrase: bool  # API credentials carry a passphrase as well as a key and secret
+    errors: tuple[VenueError, ...]  # answers ccxt maps too broadly, most specific first
+    not_modified: frozenset[str]  # error codes answering a settings change with "already so": success
     perp_book_depths: tuple[int, ...] = ()  # the only book depths the perp endpoint accepts (empty: any)
     paginated_funding: bool = False  # ccxt can follow the venue's pages of funding history (paginate=True)
     cancel_switch: SwitchQuirk | None = None  # the venue's dead-man's switch for ordinary accounts, if it has one
@@ -108,6 +145,8 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             unified_wallet=True,
             # timeInForce=PostOnly; would-take: accepted, then Cancelled with rejectReason EC_PostOnlyWillTakeLiquidity
             post_only_params=MappingProxyType({"postOnly": True}),
+            post_only_cancel_field="rejectReason",
+            post_only_cancel_values=frozenset({"EC_PostOnlyWillTakeLiquidity"}),
             margin_scope=MarginScope.ACCOUNT,
             integer_leverage=False,
             client_id_field="orderLinkId",
@@ -120,6 +159,14 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=True,
             funding_paid_positive=True,
             perp_price_sources=_TICKERS_AND_FUNDING,
+            passphrase=False,
+            errors=(
+                VenueError(DuplicateClientOrderId, _codes("110072")),
+                VenueError(ReduceOnlyRejected, _codes("110017")),
+                VenueError(OrderNotFound, _codes("110001", "110008", "110010", "170213")),
+                VenueError(ExchangeUnavailable, _codes("10016"), on_create=AmbiguousOrderOutcome),
+            ),
+            not_modified=_codes("110043", "110025", "110026", "34036"),
             paginated_funding=True,
             # No switch: Bybit's Disconnection Cancel Protection is for institutional accounts only and fires on a
             # private websocket's disconnect. `hedgebot watchdog` is the protection there.
@@ -136,6 +183,8 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             unified_wallet=False,
             # spot LIMIT_MAKER, USD-M timeInForce=GTX; would-take: refused (spot -2010, USD-M -5022)
             post_only_params=MappingProxyType({"postOnly": True}),
+            post_only_cancel_field=None,
+            post_only_cancel_values=frozenset(),
             margin_scope=MarginScope.SYMBOL,
             integer_leverage=True,
             client_id_field="clientOrderId",
@@ -148,6 +197,21 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=False,
             funding_paid_positive=False,
             perp_price_sources=_TICKERS_AND_FUNDING,  # premiumIndex carries mark, index and funding
+            passphrase=False,
+            errors=(
+                VenueError(DuplicateClientOrderId, _codes("-4116")),
+                VenueError(DuplicateClientOrderId, phrases=("Duplicate order sent",)),
+                VenueError(ReduceOnlyRejected, _codes("-2022", "-4118")),
+                VenueError(PostOnlyWouldTake, _codes("-5022")),
+                VenueError(PostOnlyWouldTake, phrases=("immediately match and take",)),
+                VenueError(OrderNotFound, _codes("-2011", "-2013")),
+                VenueError(OrderNotFound, phrases=("Unknown order sent",)),
+                VenueError(ClockSkew, _codes("-1021")),
+                VenueError(AuthenticationFailed, _codes("-1022")),
+                VenueError(ExchangeUnavailable, _codes("-1001"), on_create=AmbiguousOrderOutcome),
+                VenueError(RequestTimedOut, _codes("-1007"), on_create=AmbiguousOrderOutcome, any_failure=True),
+            ),
+            not_modified=_codes("-4046", "-4059"),
             perp_book_depths=(5, 10, 20, 50, 100, 500, 1000),
             # USD-M countdownCancelAll: per symbol, and it cancels every open order of the symbol (it has no tag).
             cancel_switch=SwitchQuirk(
@@ -174,6 +238,8 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             unified_wallet=True,
             # ordType=post_only; would-take: accepted, then canceled with cancelSource 31
             post_only_params=MappingProxyType({"postOnly": True}),
+            post_only_cancel_field="cancelSource",
+            post_only_cancel_values=frozenset({"31"}),
             margin_scope=MarginScope.ORDER,
             integer_leverage=False,
             client_id_field="clOrdId",
@@ -186,6 +252,13 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=False,
             funding_paid_positive=False,
             perp_price_sources=(*_TICKERS_AND_FUNDING, "mark_prices"),  # neither tickers nor funding carry mark
+            passphrase=True,
+            errors=(
+                VenueError(DuplicateClientOrderId, _codes("51016")),
+                VenueError(ReduceOnlyRejected, _codes("51169", "51170")),
+                VenueError(OrderNotFound, _codes("51400", "51401", "51402", "51603")),
+            ),
+            not_modified=_codes(),
             # cancel-all-after: one timer for the account (timeOut 10-120 s), scoped to the orders tagged as ours.
             cancel_switch=SwitchQuirk(
                 CancelSwitch(

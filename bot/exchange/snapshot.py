@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 
 from bot.clock import Clock
-from bot.domain import Balance, Holding, Market, Order, OrderBook, Position, Snapshot
+from bot.domain import Balance, Holding, HoldingSource, Market, Order, OrderBook, Position, Snapshot
 from bot.errors import DataError
 from bot.exchange.port import ExchangePort
 
@@ -49,7 +49,7 @@ class SnapshotRequest:
     history: HistoryRequest | None = None
 
 
-async def read_snapshot(
+async def read_venue_snapshot(
     port: ExchangePort, request: SnapshotRequest, markets: Mapping[str, Market], clock: Clock
 ) -> Snapshot:
     """Everything one cycle decides from. ``markets`` is what ``port.load_markets()`` returned at start-up.
@@ -138,7 +138,7 @@ def _countable(assets: Iterable[str], request: SnapshotRequest) -> set[str]:
 
 def _holdings(venue: str, balances: Mapping[str, Balance], request: SnapshotRequest) -> tuple[Holding, ...]:
     on_venue = [
-        Holding(asset=b.asset, quantity=b.total, source=f"exchange:{venue}")
+        Holding(asset=b.asset, quantity=b.total, source=HoldingSource.exchange(venue))
         for b in sorted(balances.values(), key=lambda b: b.asset)
         if b.total > 0 and _counts(b.asset, request)
     ]

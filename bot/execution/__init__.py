@@ -1,1 +1,12 @@
-"""Execution: client order ids, approval, the executor, reconciliation and the loop."""
+"""Execution: one run on one venue, wired the same way by the CLI and the end-to-end tests.
+
+    run = Run(settings, port, journal, clock, run_id=..., planner=plan_cycle)   # run.py: state and shared actions
+    pipeline = CyclePipeline(run, approver)                                     # cycle.py: one cycle, step by step
+    async def work() -> int:
+        await start_run(run, options)                                           # startup.py: fail closed
+        return await run_cycles(pipeline, options)                              # loop.py: until done or stopped
+    end = await supervise(run, work)                                            # supervisor.py: the error policy
+
+Also here: client order ids, approval, the executor, reconciliation, leverage kept, the guards against data that
+cannot be trusted (guards.py), what to read (reading.py) and a cycle's outcome as values (summary.py).
+"""

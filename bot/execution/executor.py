@@ -6,8 +6,9 @@ Rules it keeps:
 - a post-only order that would take liquidity (a synchronous reject, or accepted then cancelled) is re-priced
   from a fresh book at the passive touch, re-checked by the risk gate against what actually rests (the
   orders' latest states this cycle: cancelled and filled ones no longer rest, their fills are in the position,
-  orders sent since count) and the re-check journaled like the cycle's, within ``max_reprices_per_minute``
-  fresh books per instrument; the instrument's later slices that cycle start from that fresh price;
+  orders sent since count) and the re-check journaled like the cycle's, within
+  ``execution.max_post_only_retries_per_minute`` fresh books per instrument (a budget of its own: the planner's
+  cancel-and-replace of resting orders counts against ``max_reprices_per_minute``); the instrument's later slices that cycle start from that fresh price;
 - cancel-and-replace confirms the cancel (or the replaced order's final state) first and never re-orders more
   than what the replaced order had left;
 - after an ambiguous failure the symbol is frozen and the order looked up by client id before anything else on
@@ -31,6 +32,7 @@ from enum import StrEnum
 import structlog
 
 from bot.clock import Clock
+from bot.core.planner.pricing import passive_price
 from bot.domain import (
     CancelIntent,
     Market,
@@ -39,7 +41,7 @@ from bot.domain import (
     OrderStatus,
     ReasonCode,
     Side,
-    round_price_passive,
+    is_ours,
     round_to_step,
 )
 from bot.errors import (
@@ -55,14 +57,13 @@ from bot.errors import (
     PostOnlyWouldTake,
 )
 from bot.exchange.port import ExchangePort, OrderRequest
-from bot.execution.ids import ClientOrderIds, is_ours
+from bot.execution.ids import ClientOrderIds
 from bot.journal.records import OrderTicket
 from bot.journal.writer import Journal
 from bot.risk.decision import RiskDecision
 
 log = structlog.get_logger(__name__)
 
-POST_ONLY_REASONS = ("EC_PostOnlyWillTakeLiquidity", "post only", "post-only", "postonly")
 MINUTE = timedelta(minutes=1)
 
 
@@ -88,7 +89,8 @@ Recheck = Callable[[OrderIntent, Sequence[Order]], RiskDecision]
 
 
 class Executor:
-    """Acts on one venue for one run. ``recheck`` is the risk gate for a single intent with a fresh context."""
+    """Acts on one venue for one run. Each cycle's ``recheck`` is the risk gate for a single re-priced intent, with
+    that cycle's context as our orders have since changed it."""
 
     def __init__(
         self,
@@ -98,8 +100,7 @@ class Executor:
         clock: Clock,
         *,
         run_id: str,
-        recheck: Recheck,
-        max_reprices_per_minute: int,
+        max_post_only_retries_per_minute: int,
         passive_offset_ticks: int = 0,
         unknown_grace: timedelta = timedelta(seconds=30),
     ) -> None:
@@ -108,8 +109,7 @@ class Executor:
         self._ids = ids
         self._clock = clock
         self._run_id = run_id
-        self._recheck = recheck
-        self._max_reprices = max_reprices_per_minute
+        self._max_retries = max_post_only_retries_per_minute
         self._offset = passive_offset_ticks
         self._unknown_grace = unknown_grace
         self._reprices: defaultdict[str, deque[datetime]] = defaultdict(deque)
@@ -206,6 +206,7 @@ class Executor:
         cancels: Sequence[CancelIntent],
         intents: Sequence[tuple[OrderIntent, int | None]],
         markets: Mapping[str, Market],
+        recheck: Recheck,
     ) -> list[Placement]:
         """Cancels first, then intents; symbols in parallel, each symbol's actions in order."""
         self.margin_exhausted = False
@@ -219,20 +220,23 @@ class Executor:
             if cancel.client_order_id not in replaced:
                 await self.cancel(cancel)
         groups = await asyncio.gather(
-            *(self._run_symbol(items, markets[symbol]) for symbol, items in by_symbol.items()), return_exceptions=True
+            *(self._run_symbol(items, markets[symbol], recheck) for symbol, items in by_symbol.items()),
+            return_exceptions=True,
         )
         for group in groups:  # raised only once every symbol is done: nothing of this cycle is left sending
             if isinstance(group, BaseException):
                 raise group
         return [placement for group in groups if isinstance(group, list) for placement in group]
 
-    async def _run_symbol(self, items: list[tuple[OrderIntent, int | None]], market: Market) -> list[Placement]:
+    async def _run_symbol(
+        self, items: list[tuple[OrderIntent, int | None]], market: Market, recheck: Recheck
+    ) -> list[Placement]:
         results = []
         for intent, intent_id in items:
-            results.append(await self.place(intent, intent_id, market))
+            results.append(await self.place(intent, intent_id, market, recheck))
         return results
 
-    async def place(self, intent: OrderIntent, intent_id: int | None, market: Market) -> Placement:
+    async def place(self, intent: OrderIntent, intent_id: int | None, market: Market, recheck: Recheck) -> Placement:
         if intent.symbol in self.frozen:
             return Placement(intent, Outcome.SKIPPED, detail=f"{intent.symbol} is frozen: {self.frozen[intent.symbol]}")
         if intent.replaces:
@@ -246,8 +250,8 @@ class Executor:
             return Placement(intent, Outcome.SKIPPED, detail="the venue refused an order for margin this cycle")
         fresh = self._fresh.get((intent.symbol, intent.side))
         if fresh is not None and _would_cross(intent.price, fresh, intent.side):
-            return await self._send_repriced(intent, intent_id, market, fresh)
-        return await self._send(intent, intent_id, market)
+            return await self._send_repriced(intent, intent_id, market, fresh, recheck)
+        return await self._send(intent, intent_id, market, recheck)
 
     async def _confirm_replaced(self, intent: OrderIntent, market: Market) -> OrderIntent | None:
         """Cancel the order ``intent`` replaces; the intent again, cut to what that order had left, or None."""
@@ -261,7 +265,7 @@ class Executor:
             return None
         return replace(intent, amount=amount, notional=market.notional(amount, intent.price), replaces=None)
 
-    async def _send(self, intent: OrderIntent, intent_id: int | None, market: Market) -> Placement:
+    async def _send(self, intent: OrderIntent, intent_id: int | None, market: Market, recheck: Recheck) -> Placement:
         request = OrderRequest(
             intent.symbol,
             intent.side,
@@ -269,7 +273,6 @@ class Executor:
             intent.price,
             self._ids.next(),
             intent.reduce_only,
-            intent.post_only,
         )
         ticket = self._journal.record_order(self._port.venue, request, run_id=self._run_id, intent_id=intent_id)
         self._seen[request.client_order_id] = _in_flight(request)
@@ -286,7 +289,7 @@ class Executor:
             order = await self._port.place_order(ticket.request)
         except PostOnlyWouldTake as exc:
             self._rejected(ticket, str(exc))
-            return await self._reprice(intent, intent_id, market, str(exc))
+            return await self._reprice(intent, intent_id, market, str(exc), recheck)
         except AmbiguousOrderOutcome as exc:
             return await self._unknown(intent, ticket, str(exc))
         except DuplicateClientOrderId as exc:
@@ -305,8 +308,8 @@ class Executor:
             return Placement(intent, Outcome.REJECTED, request.client_order_id, detail=str(exc))
         self._journal.record_acknowledged(ticket, order)
         self._seen[request.client_order_id] = order
-        if order.status is OrderStatus.CANCELED and intent.post_only and _post_only_reason(order.reject_reason):
-            return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled")
+        if order.post_only_rejected:
+            return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled", recheck)
         log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status)
         return Placement(intent, Outcome.PLACED, request.client_order_id, order)
 
@@ -325,13 +328,15 @@ class Executor:
             return Placement(intent, Outcome.PLACED, ticket.client_order_id, record.as_order(), "found after timeout")
         return Placement(intent, Outcome.UNKNOWN, ticket.client_order_id, detail=reason)
 
-    async def _reprice(self, intent: OrderIntent, intent_id: int | None, market: Market, why: str) -> Placement:
+    async def _reprice(
+        self, intent: OrderIntent, intent_id: int | None, market: Market, why: str, recheck: Recheck
+    ) -> Placement:
         now = self._clock.now()
         recent = self._reprices[intent.symbol]
         while recent and now - recent[0] > MINUTE:
             recent.popleft()
-        if len(recent) >= self._max_reprices:
-            log.info("order.reprice_exhausted", symbol=intent.symbol, per_minute=self._max_reprices)
+        if len(recent) >= self._max_retries:
+            log.info("order.reprice_exhausted", symbol=intent.symbol, per_minute=self._max_retries)
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); re-pricing limit reached")
         recent.append(now)
         try:
@@ -343,19 +348,18 @@ class Executor:
         touch = book.best_ask if intent.side is Side.SELL else book.best_bid
         if touch is None:
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); the book is empty")
-        offset = market.tick_size * self._offset * (1 if intent.side is Side.SELL else -1)
-        price = round_price_passive(touch.price + offset, market.tick_size, intent.side)
+        price = passive_price(touch.price, intent.side, market.tick_size, self._offset)
         self._fresh[(intent.symbol, intent.side)] = price
-        return await self._send_repriced(intent, intent_id, market, price)
+        return await self._send_repriced(intent, intent_id, market, price, recheck)
 
     async def _send_repriced(
-        self, intent: OrderIntent, intent_id: int | None, market: Market, price: Decimal
+        self, intent: OrderIntent, intent_id: int | None, market: Market, price: Decimal, recheck: Recheck
     ) -> Placement:
         """Send ``intent`` at a fresh passive ``price``, if the risk gate still approves it there."""
         repriced = replace(
             intent, price=price, notional=market.notional(intent.amount, price), reason=ReasonCode.REPRICE
         )
-        decision = self._recheck(repriced, self.seen)
+        decision = recheck(repriced, self.seen)
         if intent_id is not None:
             self._journal.record_risk_decisions([intent_id], [decision], stage="reprice")
         if not decision.approved:
@@ -363,7 +367,7 @@ class Executor:
                      reasons=decision.summary)  # fmt: skip
             return Placement(repriced, Outcome.DENIED, detail=decision.summary)
         log.info("order.repriced", symbol=intent.symbol, old_price=intent.price, price=price)
-        return await self._send(repriced, intent_id, market)
+        return await self._send(repriced, intent_id, market, recheck)
 
 
 def _in_flight(request: OrderRequest) -> Order:
@@ -377,8 +381,3 @@ def _in_flight(request: OrderRequest) -> Order:
 def _would_cross(price: Decimal, passive: Decimal, side: Side) -> bool:
     """Whether ``price`` is beyond the latest passive price: a sell below the ask, a buy above the bid."""
     return price < passive if side is Side.SELL else price > passive
-
-
-def _post_only_reason(reason: str | None) -> bool:
-    text = (reason or "").lower()
-    return any(marker.lower() in text for marker in POST_ONLY_REASONS)

@@ -20,10 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.core.plan import Plan
-from bot.domain import ZERO, ReasonCode, Snapshot
+from bot.domain import ZERO, ReasonCode, Snapshot, SourceKind
 from bot.journal.writer import Journal
 
-WALLET_SOURCE = "exchange:"
 _NOT_HEDGED = (ReasonCode.EXCLUDED, ReasonCode.BETA_REFUSED, ReasonCode.NO_PERP_NO_PROXY)
 
 
@@ -50,10 +49,10 @@ class MissingHoldings:
 
     def check(self, last_plan: Plan | None, snapshot: Snapshot) -> dict[str, str]:
         """Instruments to hold this cycle because a holding they hedged vanished from the wallet reply."""
-        listed = {h.asset for h in snapshot.holdings if h.source.startswith(WALLET_SOURCE)}
+        listed = {h.asset for h in snapshot.holdings if h.source.kind is SourceKind.EXCHANGE}
         for decision in last_plan.holdings if last_plan is not None else ():
             asset, instrument = decision.holding.asset, decision.hedge.instrument
-            from_wallet = any(source.startswith(WALLET_SOURCE) for source in decision.holding.sources)
+            from_wallet = any(source.kind is SourceKind.EXCHANGE for source in decision.holding.sources)
             if instrument is None or decision.hedge.reason in _NOT_HEDGED:  # held ones count: their hedge stands
                 continue
             if from_wallet and asset not in listed:

@@ -3,7 +3,7 @@
 Format: ``hb`` + run id (6 base-36 chars) + cycle (base 36) + ``x`` + sequence within the cycle (base 36),
 e.g. ``hb3k9x2a1fx0``. Alphanumeric and at most 32 characters: that satisfies Bybit's orderLinkId (36),
 Binance's newClientOrderId (36) and OKX's clOrdId (32, alphanumeric only). The ``hb`` prefix is how the bot
-tells its own orders from foreign ones on a shared account.
+tells its own orders from foreign ones on a shared account (``bot.domain.is_ours``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import hashlib
 from datetime import datetime
 
 from bot.domain import OUR_ORDER_PREFIX as PREFIX
-from bot.domain import is_ours
 
-__all__ = ["PREFIX", "ClientOrderIds", "base36", "is_ours", "run_id_for"]
+__all__ = ["PREFIX", "ClientOrderIds", "base36", "run_id_for"]
 MAX_LENGTH = 32
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 

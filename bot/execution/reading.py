@@ -1,83 +1,126 @@
-"""What to check and read at a venue, derived from the configuration and what the bot already knows."""
+"""What to check and read at a venue, derived from the settings and what the bot already knows, and the run's reader
+of snapshots (which keeps the price history between its re-reads)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from decimal import Decimal
 
-from bot.config import AppConfig, VenueMode
-from bot.core.factory import instruments_to_read, static_holdings
-from bot.domain import Market
+from bot.clock import Clock
+from bot.core.cycle import hedge_policy
+from bot.domain import Market, Snapshot
+from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import PreflightPlan
-from bot.exchange.snapshot import HistoryRequest, SnapshotRequest
+from bot.exchange.snapshot import HistoryRequest, SnapshotRequest, read_venue_snapshot
+from bot.settings import CoreSettings, Settings, VenueMode
 
 QUOTE = "USDT"
 HISTORY_TIMEFRAME = "5m"
 
 
-def holding_assets(config: AppConfig, wallet_assets: Iterable[str]) -> set[str]:
+def holding_assets(core: CoreSettings, wallet_assets: Iterable[str]) -> set[str]:
     """Assets to value: those in the venue's wallet (as last read) and the static holdings."""
-    return set(wallet_assets) | {s.asset for s in config.holdings.static}
+    return set(wallet_assets) | {h.asset for h in core.holdings.static}
+
+
+def instruments_to_read(core: CoreSettings, assets: Iterable[str], managed: Iterable[str] = ()) -> frozenset[str]:
+    """The perpetuals a snapshot needs tickers, books and positions for, before knowing which are listed.
+
+    Every instrument the settings name, the own ``<ASSET>/USDT:USDT`` of each asset whose hedge is not configured
+    (excluded and disabled assets aside), and the instruments the planner still manages (``PlannerState.managed``).
+    The reader skips the ones not listed.
+    """
+    hedged = [asset for asset in assets if asset not in core.holdings.exclude]
+    return hedge_policy(core).instruments(hedged) | frozenset(managed)
 
 
 def hedge_symbols(
-    config: AppConfig, wallet_assets: Iterable[str], managed: Iterable[str], markets: Mapping[str, Market]
+    core: CoreSettings, wallet_assets: Iterable[str], managed: Iterable[str], markets: Mapping[str, Market]
 ) -> tuple[str, ...]:
     """Listed perpetuals the bot may hedge with or still manages, for these holdings."""
-    wanted = instruments_to_read(config, holding_assets(config, wallet_assets), managed)
+    wanted = instruments_to_read(core, holding_assets(core, wallet_assets), managed)
     return tuple(sorted(s for s in wanted if s in markets))
 
 
-def needs_history(config: AppConfig) -> bool:
+def needs_history(core: CoreSettings) -> bool:
     """Whether any proxy hedge estimates its beta from price history."""
-    return any(hedge.beta == "estimate" for hedge in config.hedges.values())
+    return any(hedge.beta == "estimate" for hedge in core.hedges.values())
 
 
 def snapshot_request(
-    config: AppConfig,
-    venue: str,
+    settings: Settings,
     wallet_assets: Iterable[str],
     managed: Iterable[str],
     markets: Mapping[str, Market],
     *,
     with_history: bool,
 ) -> SnapshotRequest:
+    core = settings.core
     history = None
-    if with_history and needs_history(config):
-        history = HistoryRequest(timeframe=HISTORY_TIMEFRAME, limit=config.policy.proxy.beta_lookback + 1)
+    if with_history and needs_history(core):
+        history = HistoryRequest(timeframe=HISTORY_TIMEFRAME, limit=core.policy.proxy.beta_lookback + 1)
     return SnapshotRequest(
-        assets=tuple(sorted(holding_assets(config, wallet_assets))),
-        hedge_symbols=hedge_symbols(config, wallet_assets, managed, markets),
-        static_holdings=static_holdings(config),
-        read_wallet=venue in config.holdings.venues,
-        exclude=frozenset(config.holdings.exclude),
+        assets=tuple(sorted(holding_assets(core, wallet_assets))),
+        hedge_symbols=hedge_symbols(core, wallet_assets, managed, markets),
+        static_holdings=core.holdings.static,
+        read_wallet=settings.venue.name in core.holdings.wallet_venues,
+        exclude=core.holdings.exclude,
         quote=QUOTE,
         history=history,
     )
 
 
-def configured_instruments(config: AppConfig, venue: str) -> dict[str, str]:
-    """The perpetuals the configuration names for ``venue``, each with the key(s) naming it."""
+def configured_instruments(core: CoreSettings) -> dict[str, str]:
+    """The perpetuals the settings name, each with the configuration key(s) naming it."""
     keys: dict[str, list[str]] = {}
-    for asset, hedge in config.hedges.items():
-        if hedge.enabled and config.venue_of(asset) == venue:
+    for asset, hedge in core.hedges.items():
+        if hedge.enabled:
             for key, symbol in (("instrument", hedge.instrument), ("proxy", hedge.proxy)):
                 if symbol:
                     keys.setdefault(symbol, []).append(f"hedges.{asset}.{key}")
-    if config.policy.proxy.default_instrument:
-        keys.setdefault(config.policy.proxy.default_instrument, []).append("policy.proxy.default_instrument")
+    if core.policy.proxy.default_instrument:
+        keys.setdefault(core.policy.proxy.default_instrument, []).append("policy.proxy.default_instrument")
     return {symbol: ", ".join(names) for symbol, names in keys.items()}
 
 
-def preflight_plan(config: AppConfig, venue: str) -> PreflightPlan:
-    """What the configuration asks of ``venue`` at start-up: every instrument it names set up as configured."""
-    keys = configured_instruments(config, venue)
+def preflight_plan(settings: Settings) -> PreflightPlan:
+    """What the settings ask of the venue at start-up: every instrument they name set up as configured."""
+    keys = configured_instruments(settings.core)
     plan = PreflightPlan(
         hedge_symbols=tuple(sorted(keys)),
         keys=keys,
-        leverage=config.execution.leverage,
-        margin_mode=config.execution.margin_mode,
+        leverage=settings.execution.leverage,
+        margin_mode=settings.execution.margin_mode,
         quote=QUOTE,
     )
     # The simulator replays historical time: only a real venue's clock can be compared with ours.
-    return replace(plan, max_clock_skew=None) if config.venues[venue].mode is VenueMode.SIM else plan
+    return replace(plan, max_clock_skew=None) if settings.venue.mode is VenueMode.SIM else plan
+
+
+class SnapshotReader:
+    """One run's snapshots of its venue. Price history (for estimated betas) is read when asked for
+    (``refresh_history``) or not read yet; in between, the last one read is reused."""
+
+    def __init__(self, settings: Settings, port: ExchangePort, clock: Clock) -> None:
+        self._settings = settings
+        self._port = port
+        self._clock = clock
+        self._history: Mapping[str, tuple[Decimal, ...]] | None = None
+
+    async def read(
+        self,
+        wallet_assets: Iterable[str],
+        managed: Iterable[str],
+        markets: Mapping[str, Market],
+        *,
+        refresh_history: bool = False,
+    ) -> Snapshot:
+        fresh = refresh_history or self._history is None
+        request = snapshot_request(self._settings, wallet_assets, managed, markets, with_history=fresh)
+        snapshot = await read_venue_snapshot(self._port, request, markets, self._clock)
+        if request.history is not None:
+            self._history = snapshot.history
+        elif self._history:
+            snapshot = replace(snapshot, history=self._history)
+        return snapshot

@@ -18,11 +18,10 @@ from decimal import Decimal
 import structlog
 
 from bot.clock import Clock
-from bot.domain import Market, Order, Position
+from bot.domain import Market, Order, Position, is_ours
 from bot.errors import DataError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.execution.executor import Executor
-from bot.execution.ids import is_ours
 from bot.journal.writer import Journal
 
 log = structlog.get_logger(__name__)

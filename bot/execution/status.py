@@ -11,8 +11,7 @@ from decimal import Decimal
 
 from bot.core.plan import Plan
 from bot.core.status import LegHistory, StatusReport, openings, status_report
-from bot.domain import MarginMode, Market, Order, Position, Snapshot, TradingState
-from bot.execution.ids import is_ours
+from bot.domain import MarginMode, Market, Order, Position, Snapshot, TradingState, is_ours
 from bot.execution.reading import QUOTE
 from bot.journal.reader import JournalReader
 from bot.journal.records import CycleRow, Heartbeat

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from bot.core.plan import InstrumentDecision, Plan
-from bot.domain import ZERO, Market, ReasonCode, TradingState
-from bot.journal.records import DecisionRecord
+from bot.domain import ZERO, Market, Order, OrderStatus, ReasonCode, Side, TradingState, is_ours
+from bot.journal.records import DecisionRecord, HoldingDecisionRecord, InstrumentDecisionRecord
 from bot.risk.decision import RiskDecision
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentLine:
+    """One hedge instrument in a cycle's summary: where it stands against its target, and why the cycle did what it
+    did there (quantities in signed contracts; ``target`` None while the instrument is on hold)."""
+
+    symbol: str
+    target: Decimal | None
+    current: Decimal
+    in_flight: Decimal  # our resting orders' signed remaining quantity
+    gap: Decimal | None
+    reason: ReasonCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +34,7 @@ class CycleOutcome:
     state: TradingState
     holdings_value: Decimal
     hedge_notional: Decimal
-    instruments: tuple[Mapping[str, Any], ...]
+    instruments: tuple[InstrumentLine, ...]
     intents: int = 0
     denied: int = 0  # by the risk gate: at the plan, or at a re-price's re-check
     placed: int = 0
@@ -73,8 +86,13 @@ def effective_reason(decision: InstrumentDecision, blocked: Mapping[str, str]) -
 
 
 def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRecord]:
-    """One row per holding (with its instrument's figures) and one per instrument (asset = the symbol)."""
-    rows: list[DecisionRecord] = []
+    """The journal's rows: one per holding (with its instrument's figures), then one per instrument."""
+    return [*holding_records(plan, blocked), *instrument_records(plan, blocked)]
+
+
+def holding_records(plan: Plan, blocked: Mapping[str, str]) -> list[HoldingDecisionRecord]:
+    """One per holding, with its instrument's figures; a holding whose instrument the gate blocked says so."""
+    rows: list[HoldingDecisionRecord] = []
     for holding in plan.holdings:
         symbol = holding.hedge.instrument
         instrument = plan.instrument(symbol) if symbol else None
@@ -82,7 +100,7 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
         if instrument is not None and instrument.symbol in blocked:
             reason, note = effective_reason(instrument, blocked)
         rows.append(
-            DecisionRecord(
+            HoldingDecisionRecord(
                 asset=holding.holding.asset,
                 reason=reason,
                 symbol=symbol,
@@ -97,13 +115,17 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
                 quantity=holding.holding.quantity,
             )
         )
+    return rows
+
+
+def instrument_records(plan: Plan, blocked: Mapping[str, str]) -> list[InstrumentDecisionRecord]:
+    rows = []
     for instrument in plan.instruments:
         reason, note = effective_reason(instrument, blocked)
         rows.append(
-            DecisionRecord(
-                asset=instrument.symbol,
-                reason=reason,
+            InstrumentDecisionRecord(
                 symbol=instrument.symbol,
+                reason=reason,
                 target=instrument.target_contracts,
                 current=instrument.current,
                 in_flight=instrument.in_flight,
@@ -115,17 +137,17 @@ def decision_records(plan: Plan, blocked: Mapping[str, str]) -> list[DecisionRec
     return rows
 
 
-def instrument_lines(plan: Plan, blocked: Mapping[str, str]) -> tuple[dict[str, Any], ...]:
+def instrument_lines(plan: Plan, blocked: Mapping[str, str]) -> tuple[InstrumentLine, ...]:
     """Per instrument: target, current, in flight, gap and the reason for acting or not (the summary's core)."""
     return tuple(
-        {
-            "symbol": d.symbol,
-            "target": d.target_contracts,
-            "current": d.current,
-            "in_flight": d.in_flight,
-            "gap": d.gap,
-            "reason": effective_reason(d, blocked)[0],
-        }
+        InstrumentLine(
+            symbol=d.symbol,
+            target=d.target_contracts,
+            current=d.current,
+            in_flight=d.in_flight,
+            gap=d.gap,
+            reason=effective_reason(d, blocked)[0],
+        )
         for d in plan.instruments
     )
 
@@ -142,17 +164,47 @@ def hedge_notional(plan: Plan, markets: Mapping[str, Market]) -> Decimal:
     )
 
 
-def margin_needed(plan: Plan, markets: Mapping[str, Market], leverage: Decimal) -> Decimal:
-    """Initial margin the plan's targets still need beyond the positions already held, at ``leverage``."""
+@dataclass(frozen=True, slots=True)
+class MarginNeed:
+    """Initial margin the plan's targets still need, at the leverage set, against the venue's free balance (which
+    leaves out the margin the venue holds for our resting orders)."""
+
+    needed: Decimal  # at the mark, beyond the positions held and the resting sells of ours that the plan keeps
+    freed: Decimal  # held (at their prices) by the resting sells of ours that the plan cancels: ours again after
+
+
+def margin_need(plan: Plan, orders: Iterable[Order], markets: Mapping[str, Market], leverage: Decimal) -> MarginNeed:
+    """What the plan's targets need, counting the margin our resting sells hold once: a sell the plan keeps grows
+    the short with the margin the venue already holds for it, one it cancels frees that margin. Only our open,
+    priced, not reduce-only sells where the position is not long count (a sell closing a long holds less margin:
+    left out, it only makes the bot refuse sooner)."""
+    cancelled = {c.client_order_id for c in plan.cancels}
+    shorts = {d.symbol for d in plan.instruments if d.current <= 0 and d.symbol in markets}
+    kept: dict[str, Decimal] = {}
+    freed = ZERO
+    for o in orders:
+        if (
+            not is_ours(o.client_order_id)
+            or o.symbol not in shorts
+            or o.status is not OrderStatus.OPEN
+            or o.side is not Side.SELL
+            or o.reduce_only
+            or o.price is None
+        ):
+            continue
+        if o.client_order_id in cancelled:
+            freed += markets[o.symbol].notional(o.remaining, o.price) / leverage
+        else:
+            kept[o.symbol] = kept.get(o.symbol, ZERO) + o.remaining
     needed = ZERO
     for d in plan.instruments:
         if d.target_contracts is None or d.price is None or d.symbol not in markets:
             continue
-        more = abs(d.target_contracts) - abs(d.current)
+        more = abs(d.target_contracts) - abs(d.current) - kept.get(d.symbol, ZERO)
         if more > 0:
             needed += markets[d.symbol].notional(more, d.price) / leverage
-    return needed
+    return MarginNeed(needed, freed)
 
 
 def reasons_by_holding(plan: Plan, blocked: Mapping[str, str]) -> dict[str, str]:
-    return {row.asset: row.reason.value for row in decision_records(plan, blocked) if "/" not in row.asset}
+    return {row.asset: row.reason.value for row in holding_records(plan, blocked)}

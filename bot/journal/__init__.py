@@ -1,12 +1,9 @@
 """The journal: an append-only SQLite record of every decision, order, fill and funding payment.
 
-journal = open_journal(journal_path(config), clock)      # the bot: the one writer
-reader = open_reader(path)                                # `hedgebot journal`: read-only, while the bot runs
+journal = open_journal(path, clock)   # the bot: the one writer ([journal] path: bot.settings.from_config.journal_path)
+reader = open_reader(path)             # `hedgebot journal`: read-only, while the bot runs
 """
 
-from pathlib import Path
-
-from bot.config import AppConfig
 from bot.journal.reader import JournalReader, open_reader
 from bot.journal.records import (
     CycleRecord,
@@ -14,6 +11,8 @@ from bot.journal.records import (
     DecisionRecord,
     ExplainedPosition,
     FundingTotal,
+    HoldingDecisionRecord,
+    InstrumentDecisionRecord,
     JournalFill,
     JournalOrder,
     OrderEventKind,
@@ -24,15 +23,6 @@ from bot.journal.records import (
 from bot.journal.schema import SCHEMA_VERSION
 from bot.journal.writer import Journal, open_journal
 
-
-def journal_path(config: AppConfig) -> Path:
-    """``[journal] path``; a relative path is relative to the configuration file's folder (like secrets_file)."""
-    path = config.journal.path
-    if path.is_absolute() or config.source is None:
-        return path
-    return config.source.parent / path
-
-
 __all__ = [
     "SCHEMA_VERSION",
     "CycleRecord",
@@ -40,6 +30,8 @@ __all__ = [
     "DecisionRecord",
     "ExplainedPosition",
     "FundingTotal",
+    "HoldingDecisionRecord",
+    "InstrumentDecisionRecord",
     "Journal",
     "JournalFill",
     "JournalOrder",
@@ -48,7 +40,6 @@ __all__ = [
     "OrderOrigin",
     "OrderTicket",
     "WhyRow",
-    "journal_path",
     "open_journal",
     "open_reader",
 ]

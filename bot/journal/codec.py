@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.clock import to_ms, utc_from_ms
-from bot.logging import plain
+from bot.plain import plain
 
 
 def dec_text(value: Decimal | None) -> str | None:

@@ -134,7 +134,7 @@ class LedgerQueries:
         """Each holding's reason in the newest cycle that decided for it."""
         rows = self._rows(
             "SELECT asset, reason FROM decisions WHERE decision_id IN"
-            " (SELECT MAX(decision_id) FROM decisions WHERE asset NOT LIKE '%/%' GROUP BY asset)"
+            " (SELECT MAX(decision_id) FROM decisions WHERE asset IS NOT symbol GROUP BY asset)"  # holdings only
         )
         return {r["asset"]: r["reason"] for r in rows}
 

@@ -21,6 +21,8 @@ from bot.journal.records import (
     ErrorRow,
     ExplainedPosition,
     FundingTotal,
+    HoldingDecisionRecord,
+    InstrumentDecisionRecord,
     JournalFill,
     JournalOrder,
     OrderOrigin,
@@ -102,7 +104,8 @@ class JournalReader(LedgerQueries):
         ]
 
     def why(self, asset: str, limit: int = 5) -> list[WhyRow]:
-        """A holding's latest decisions, newest first, each with the gate's denials on its instrument."""
+        """A holding's latest decisions (or, given a symbol, an instrument's), newest first, each with the gate's
+        denials on its instrument."""
         rows = self._rows(
             "SELECT d.*, c.at_ms FROM decisions d JOIN cycles c ON c.cycle_id = d.cycle_id"
             " WHERE d.asset = ? ORDER BY d.cycle_id DESC, d.decision_id DESC LIMIT ?",
@@ -112,20 +115,7 @@ class JournalReader(LedgerQueries):
             WhyRow(
                 cycle_id=r["cycle_id"],
                 at=moment(r["at_ms"]),
-                decision=DecisionRecord(
-                    asset=r["asset"],
-                    reason=ReasonCode(r["reason"]),
-                    symbol=r["symbol"],
-                    value=text_dec(r["value"]),
-                    ratio=text_dec(r["ratio"]),
-                    target=text_dec(r["target"]),
-                    current=text_dec(r["current"]),
-                    in_flight=text_dec(r["in_flight"]),
-                    gap=text_dec(r["gap"]),
-                    note=r["note"],
-                    price=text_dec(r["price"]),
-                    quantity=text_dec(r["quantity"]),
-                ),
+                decision=_decision(r),
                 denials=self._denials(r["cycle_id"], r["symbol"]),
             )
             for r in rows
@@ -314,6 +304,26 @@ def _where(
         clauses.append("at_ms >= ?")
         params.append(ms(since))
     return " AND ".join(clauses), tuple(params)
+
+
+def _decision(r: sqlite3.Row) -> DecisionRecord:
+    """A row of ``decisions``: an instrument's is keyed by its own symbol (see ``Journal.record_decisions``)."""
+    target, current, in_flight, gap = (text_dec(r[name]) for name in ("target", "current", "in_flight", "gap"))
+    reason = ReasonCode(r["reason"])
+    if r["asset"] == r["symbol"]:
+        return InstrumentDecisionRecord(r["symbol"], reason, target, current, in_flight, gap, r["note"])
+    return HoldingDecisionRecord(
+        r["asset"],
+        reason,
+        r["symbol"],
+        text_dec(r["value"]),
+        text_dec(r["ratio"]),
+        target,
+        current,
+        in_flight,
+        gap,
+        r["note"],
+    )
 
 
 def _order(r: sqlite3.Row) -> JournalOrder:

@@ -43,21 +43,39 @@ class CycleRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class DecisionRecord:
-    """What the planner decided for one holding (or instrument) this cycle, and why."""
+class HoldingDecisionRecord:
+    """What the cycle decided for one holding, and why, with its hedge instrument's figures (contracts, signed)."""
 
     asset: str
     reason: ReasonCode
-    symbol: str | None = None
+    symbol: str | None = None  # the hedge instrument, if the holding has one
     value: Decimal | None = None  # spot value
     ratio: Decimal | None = None
-    target: Decimal | None = None  # contracts, signed
+    target: Decimal | None = None
     current: Decimal | None = None
     in_flight: Decimal | None = None
     gap: Decimal | None = None
     note: str = ""
-    price: Decimal | None = None  # a holding's spot price, or an instrument's mark, as the decision saw it
-    quantity: Decimal | None = None  # a holding's quantity (base units)
+    price: Decimal | None = None  # the holding's spot price, as the decision saw it
+    quantity: Decimal | None = None  # the holding's quantity (base units)
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentDecisionRecord:
+    """What the cycle decided for one hedge instrument, and why (contracts, signed)."""
+
+    symbol: str
+    reason: ReasonCode
+    target: Decimal | None = None
+    current: Decimal | None = None
+    in_flight: Decimal | None = None
+    gap: Decimal | None = None
+    note: str = ""
+    price: Decimal | None = None  # the instrument's mark, as the decision saw it
+
+
+# A row of the journal's decisions: one per holding and one per instrument, every cycle.
+DecisionRecord = HoldingDecisionRecord | InstrumentDecisionRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,14 @@ from bot.errors import JournalError
 from bot.exchange.port import OrderRequest
 from bot.journal.codec import dec_text, ms, to_json
 from bot.journal.reader import JournalReader
-from bot.journal.records import CycleRecord, DecisionRecord, OrderEventKind, OrderOrigin, OrderTicket
+from bot.journal.records import (
+    CycleRecord,
+    DecisionRecord,
+    HoldingDecisionRecord,
+    OrderEventKind,
+    OrderOrigin,
+    OrderTicket,
+)
 from bot.journal.schema import SCHEMA_VERSION, connect_writer
 from bot.risk.decision import RiskDecision
 from bot.risk.state import Transition
@@ -119,11 +126,9 @@ class Journal(JournalReader):
         self._append(f"the targets of cycle {cycle_id}", "targets", rows)
 
     def record_decisions(self, cycle_id: int, decisions: Iterable[DecisionRecord]) -> None:
-        rows = [
-            {"cycle_id": cycle_id, "asset": d.asset, "symbol": d.symbol, "reason": d.reason.value, "note": d.note,
-             **{name: dec_text(getattr(d, name)) for name in _DECISION_FIGURES}}
-            for d in decisions
-        ]  # fmt: skip
+        """Append a cycle's decisions. An instrument's row is keyed by its symbol in the ``asset`` column (so
+        ``why`` finds it by symbol too), with no value or ratio: the stored format the reader tells apart."""
+        rows = [_decision_row(cycle_id, d) for d in decisions]
         self._append(f"the decisions of cycle {cycle_id}", "decisions", rows)
 
     def record_intents(self, cycle_id: int, intents: Iterable[OrderIntent]) -> tuple[int, ...]:
@@ -311,7 +316,18 @@ class Journal(JournalReader):
         self._append("a heartbeat", "heartbeats", [row])
 
 
-_DECISION_FIGURES = ("value", "ratio", "target", "current", "in_flight", "gap", "price", "quantity")
+def _decision_row(cycle_id: int, d: DecisionRecord) -> dict[str, Any]:
+    """A holding's row under its asset; an instrument's under its symbol, with no value, ratio or quantity."""
+    if isinstance(d, HoldingDecisionRecord):
+        asset, value, ratio, quantity = d.asset, d.value, d.ratio, d.quantity
+    else:
+        asset, value, ratio, quantity = d.symbol, None, None, None
+    return {
+        "cycle_id": cycle_id, "asset": asset, "symbol": d.symbol, "reason": d.reason.value, "note": d.note,
+        "value": dec_text(value), "ratio": dec_text(ratio), "target": dec_text(d.target),
+        "current": dec_text(d.current), "in_flight": dec_text(d.in_flight), "gap": dec_text(d.gap),
+        "price": dec_text(d.price), "quantity": dec_text(quantity),
+    }  # fmt: skip
 
 
 def _insert(conn: sqlite3.Connection, table: str, row: Row, *, or_ignore: bool = False) -> int:

@@ -1,6 +1,6 @@
 """The risk gate (pure checks of every order intent against the limits) and the trading states.
 
-limits = RiskLimits.from_config(config.risk)
+limits = settings.risk                                 # bot.settings.RiskLimits, from [risk]
 context = RiskContext.from_snapshot(snapshot, now=..., state=..., our_orders=..., full_hedge=...,
                                     collateral=..., margin_mode=..., leverage=..., history=...)
 decisions = evaluate(plan_intents, context, limits)   # one RiskDecision per intent, in order
@@ -11,8 +11,8 @@ from bot.risk.context import Projection, RiskContext, RiskHistory, full_hedge_of
 from bot.risk.decision import Denial, DenialCode, RiskDecision
 from bot.risk.gate import decide, evaluate
 from bot.risk.kill_switch import check_kill_switch
-from bot.risk.limits import RiskLimits
 from bot.risk.state import RiskState, StateEvent, Transition, Trigger, apply_events, daily_limit_events, transition
+from bot.settings import RiskLimits
 
 __all__ = [
     "Denial",

@@ -15,8 +15,8 @@ from decimal import Decimal
 from bot.domain import ZERO, MarginMode, OrderIntent, Side, TradingState
 from bot.risk.context import RiskContext, order_notional
 from bot.risk.decision import Denial, DenialCode
-from bot.risk.limits import RiskLimits
 from bot.risk.liquidation import liquidation_distance, liquidation_price
+from bot.settings import RiskLimits
 
 Check = Callable[[OrderIntent, RiskContext, RiskLimits], Denial | None]
 
@@ -46,6 +46,11 @@ def check_well_formed(intent: OrderIntent, ctx: RiskContext, limits: RiskLimits)
     if intent.amount <= 0 or intent.price <= 0 or not intent.amount.is_finite() or not intent.price.is_finite():
         return Denial(
             DenialCode.INVALID_INTENT, f"amount {intent.amount} and price {intent.price} must be positive numbers"
+        )
+    if not intent.post_only:
+        return Denial(
+            DenialCode.INVALID_INTENT,
+            f"{_describe(intent)} is not post-only: hedgebot sends post-only limit orders only (a hard limit)",
         )
     return None
 

@@ -14,7 +14,7 @@ class DenialCode(StrEnum):
 
     HALTED = "halted"  # trading state HALTED: cancels only
     REDUCING_ONLY = "reducing_only"  # trading state REDUCING: only orders that shrink the hedge
-    INVALID_INTENT = "invalid_intent"  # non-positive amount or price
+    INVALID_INTENT = "invalid_intent"  # non-positive amount or price, or not post-only
     MAX_ORDER_NOTIONAL = "max_order_notional"
     MAX_TOTAL_HEDGE_NOTIONAL = "max_total_hedge_notional"
     MAX_HEDGE_RATIO = "max_hedge_ratio"

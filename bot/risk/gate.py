@@ -19,7 +19,7 @@ from bot.domain import OrderIntent
 from bot.risk.checks import CHECKS, Check
 from bot.risk.context import RiskContext
 from bot.risk.decision import Denial, DenialCode, RiskDecision
-from bot.risk.limits import RiskLimits
+from bot.settings import RiskLimits
 
 
 def decide(

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from bot.domain import TradingState
 from bot.risk.context import RiskHistory
-from bot.risk.limits import RiskLimits
+from bot.settings import RiskLimits
 
 
 class Trigger(StrEnum):

@@ -6,10 +6,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from bot.config import ExecutionConfig, RiskConfig
 from bot.core.planner.instrument import InstrumentInput
-from bot.core.planner.params import PlannerParams
 from bot.domain import (
     HedgeTarget,
+    HoldingSource,
     Market,
     MarketType,
     Order,
@@ -19,6 +20,8 @@ from bot.domain import (
     Side,
     ValuedHolding,
 )
+from bot.settings import PlannerParams
+from bot.settings.from_config import planner_params
 from tests.factories import NOW, book, perp_ticker, sol_perp_market
 
 D = Decimal
@@ -27,7 +30,7 @@ D = Decimal
 def valued(asset: str, quantity: str, price: str) -> ValuedHolding:
     """A holding valued at a fresh mid price."""
     qty, px = D(quantity), D(price)
-    return ValuedHolding(asset, qty, ("exchange:main",), "mid", px, NOW, D(0), qty * px)
+    return ValuedHolding(asset, qty, (HoldingSource.exchange("main"),), "mid", px, NOW, D(0), qty * px)
 
 
 def target(symbol: str, contracts: str, full: str | None = None) -> HedgeTarget:
@@ -88,9 +91,14 @@ def sol_input(
     )
 
 
+def default_params() -> PlannerParams:
+    """The planner's settings as the configuration's defaults make them."""
+    return planner_params(ExecutionConfig(), RiskConfig())
+
+
 def params(**overrides: object) -> PlannerParams:
     """Planner settings: the configuration's defaults, but a large max order so sizing tests see one order."""
-    return replace(PlannerParams(max_order_notional=D(1_000_000)), **overrides)
+    return replace(replace(default_params(), max_order_notional=D(1_000_000)), **overrides)
 
 
 def at(minutes: float) -> datetime:

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from bot.clock import ManualClock
 from bot.config import AppConfig, parse_config
 from bot.core.cycle import CoreState, plan_cycle
-from bot.core.factory import instruments_to_read
 from bot.core.planner.state import InstrumentState, PlannerState
-from bot.domain import Holding, Market, OrderStatus, ReasonCode, Side, Snapshot, SpotQuote
+from bot.domain import Holding, HoldingSource, Market, OrderStatus, ReasonCode, Side, Snapshot, SpotQuote
+from bot.execution.reading import instruments_to_read
+from bot.settings.from_config import core_settings
 from policies.state import PolicyState, TakeProfitMemory
 from tests.core.factories import our_order
 from tests.factories import (
@@ -76,8 +77,10 @@ slice_max_notional = 15000
 max_order_notional = 15000
 max_hedge_ratio = {max_ratio}
 """
-    snap = btc_venue(btc_mini_contract_market(), [Holding("ALT", D(10000), "exchange:main")], [quote("ALT", "1")])
-    plan, _ = plan_cycle(config(settings_), snap, CoreState(), NOW)
+    snap = btc_venue(
+        btc_mini_contract_market(), [Holding("ALT", D(10000), HoldingSource.exchange("main"))], [quote("ALT", "1")]
+    )
+    plan, _ = plan_cycle(core_settings(config(settings_)), snap, CoreState(), NOW)
     (intent,) = plan.intents
     assert (intent.side, intent.amount, intent.reduce_only) == (Side.SELL, D(contracts), False)
     assert intent.notional == D(contracts) * D(6000)
@@ -103,12 +106,14 @@ slice_max_notional = 25000
 max_order_notional = 25000
 """
     holdings = [
-        Holding("AVAX", D(500), "exchange:main"),
-        Holding("LINK", D(1000), "exchange:main"),
-        Holding("ADA", D(20000), "static:cold"),
+        Holding("AVAX", D(500), HoldingSource.exchange("main")),
+        Holding("LINK", D(1000), HoldingSource.exchange("main")),
+        Holding("ADA", D(20000), HoldingSource.static("cold")),
     ]
     quotes = [quote("AVAX", "20"), quote("LINK", "15"), quote("ADA", "0.5")]
-    plan, _ = plan_cycle(config(settings_), btc_venue(btc_perp_market(), holdings, quotes), CoreState(), NOW)
+    plan, _ = plan_cycle(
+        core_settings(config(settings_)), btc_venue(btc_perp_market(), holdings, quotes), CoreState(), NOW
+    )
     # 0.5 x (10000 x 1.2 + 15000 x 1.3 + 10000 x 1.1) = 21250 USDT / 60000 = 0.35416 -> 0.354 BTC (lot 0.001)
     (intent,) = plan.intents
     assert (intent.symbol, intent.side, intent.amount, intent.price) == (BTC, Side.SELL, D("0.354"), D("60000.0"))
@@ -145,7 +150,7 @@ ramp_out = "2h"
         now = clock.advance(step)
         snap = replace(
             snapshot(
-                holdings=[Holding("SOL", D(100), "exchange:main")],
+                holdings=[Holding("SOL", D(100), HoldingSource.exchange("main"))],
                 spot=[quote("SOL", "150", now)],
                 markets=[sol_perp_market()],
                 tickers=[replace(perp_ticker(SOL, "150"), timestamp=now)],
@@ -153,7 +158,7 @@ ramp_out = "2h"
             ),
             taken_at=now,
         )
-        plan, _ = plan_cycle(cfg, snap, CoreState(), now)
+        plan, _ = plan_cycle(core_settings(cfg), snap, CoreState(), now)
         sol = plan.instrument(SOL)
         assert sol is not None
         assert sol.target_contracts == D(expected), now
@@ -161,7 +166,7 @@ ramp_out = "2h"
 
 def sol_snapshot(holding: str | None = "100", position: str | None = None) -> Snapshot:
     return snapshot(
-        holdings=[Holding("SOL", D(holding), "exchange:main")] if holding else [],
+        holdings=[Holding("SOL", D(holding), HoldingSource.exchange("main"))] if holding else [],
         spot=[quote("SOL", "150")],
         markets=[sol_perp_market()],
         tickers=[perp_ticker(SOL, "150")],
@@ -172,7 +177,7 @@ def sol_snapshot(holding: str | None = "100", position: str | None = None) -> Sn
 
 def test_plan_cycle_when_holding_sold_and_instrument_managed_then_hedge_unwound_reduce_only() -> None:
     state = CoreState(planner=PlannerState(managed=frozenset({SOL})))
-    plan, after = plan_cycle(config(), sol_snapshot(holding=None, position="50"), state, NOW)
+    plan, after = plan_cycle(core_settings(config()), sol_snapshot(holding=None, position="50"), state, NOW)
     sol = plan.instrument(SOL)
     assert sol is not None
     assert sol.reason is ReasonCode.UNWIND
@@ -182,7 +187,7 @@ def test_plan_cycle_when_holding_sold_and_instrument_managed_then_hedge_unwound_
 
 
 def test_plan_cycle_when_position_not_ours_then_reported_and_left_alone() -> None:
-    plan, after = plan_cycle(config(), sol_snapshot(holding=None, position="50"), CoreState(), NOW)
+    plan, after = plan_cycle(core_settings(config()), sol_snapshot(holding=None, position="50"), CoreState(), NOW)
     assert plan.instruments == ()
     assert plan.intents == ()
     assert plan.notes == ("position of -50 contracts on SOL/USDT:USDT is not a hedge of ours: left alone",)
@@ -191,7 +196,7 @@ def test_plan_cycle_when_position_not_ours_then_reported_and_left_alone() -> Non
 
 def test_plan_cycle_when_foreign_open_order_then_not_counted_in_flight_and_noted() -> None:
     foreign = replace(our_order(Side.SELL, "50", "150.00"), client_order_id="manual-1")
-    plan, _ = plan_cycle(config(), replace(sol_snapshot(), open_orders=(foreign,)), CoreState(), NOW)
+    plan, _ = plan_cycle(core_settings(config()), replace(sol_snapshot(), open_orders=(foreign,)), CoreState(), NOW)
     sol = plan.instrument(SOL)
     assert sol is not None
     assert sol.in_flight == 0
@@ -202,18 +207,20 @@ def test_plan_cycle_when_foreign_open_order_then_not_counted_in_flight_and_noted
 
 def test_plan_cycle_when_our_order_already_covers_the_target_then_never_placed_twice() -> None:
     resting = our_order(Side.SELL, "50", "150.00")
-    plan, after = plan_cycle(config(), replace(sol_snapshot(), open_orders=(resting,)), CoreState(), NOW)
+    plan, after = plan_cycle(core_settings(config()), replace(sol_snapshot(), open_orders=(resting,)), CoreState(), NOW)
     assert plan.intents == ()
     assert plan.holding("SOL").reason is ReasonCode.WAITING_IN_FLIGHT  # type: ignore[union-attr]
     closed = replace(resting, status=OrderStatus.FILLED, filled=D(50))
-    plan, _ = plan_cycle(config(), replace(sol_snapshot(position="50"), open_orders=(closed,)), after, NOW)
+    plan, _ = plan_cycle(
+        core_settings(config()), replace(sol_snapshot(position="50"), open_orders=(closed,)), after, NOW
+    )
     assert plan.intents == ()
     assert plan.holding("SOL").reason is ReasonCode.HEDGED_WITHIN_BAND  # type: ignore[union-attr]
 
 
 def test_plan_cycle_when_spot_price_stale_then_no_trade_and_stale_reason() -> None:
     stale = replace(sol_snapshot(), spot={"SOL": quote("SOL", "150", NOW - timedelta(seconds=16))})
-    plan, _ = plan_cycle(config(), stale, CoreState(), NOW)
+    plan, _ = plan_cycle(core_settings(config()), stale, CoreState(), NOW)
     assert plan.intents == ()
     assert plan.holding("SOL").reason is ReasonCode.STALE_PRICE  # type: ignore[union-attr]
     assert plan.instrument(SOL).reason is ReasonCode.STALE_PRICE  # type: ignore[union-attr]
@@ -221,7 +228,7 @@ def test_plan_cycle_when_spot_price_stale_then_no_trade_and_stale_reason() -> No
 
 def test_plan_cycle_when_state_round_trips_through_json_then_equal_and_plan_is_json() -> None:
     cfg = config('[policy]\nmodifiers = ["take_profit"]\n')
-    plan, state = plan_cycle(cfg, sol_snapshot(), CoreState(), NOW)
+    plan, state = plan_cycle(core_settings(cfg), sol_snapshot(), CoreState(), NOW)
     assert state.policy == PolicyState(take_profit={SOL: TakeProfitMemory(D(150), D(150))})
     assert state.planner.instruments[SOL] == InstrumentState(rebalancing=True)
     assert CoreState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
@@ -259,7 +266,10 @@ def test_plan_cycle_when_any_holdings_and_prices_then_shorts_never_exceed_max_he
     )
     perp_price = (sol_price * basis).quantize(D("0.01"))
     snap = snapshot(
-        holdings=[Holding("SOL", sol, "exchange:main"), Holding("ALT", alt, "exchange:main")],
+        holdings=[
+            Holding("SOL", sol, HoldingSource.exchange("main")),
+            Holding("ALT", alt, HoldingSource.exchange("main")),
+        ],
         spot=[quote("SOL", str(sol_price)), quote("ALT", str(alt_price))],
         markets=[sol_perp_market(), btc_perp_market()],
         tickers=[perp_ticker(SOL, str(perp_price)), perp_ticker(BTC, "60000")],
@@ -268,7 +278,7 @@ def test_plan_cycle_when_any_holdings_and_prices_then_shorts_never_exceed_max_he
             book(BTC, "59999.9", "60000.0", size="100", tick="0.1"),
         ],
     )
-    plan, _ = plan_cycle(cfg, snap, CoreState(), NOW)
+    plan, _ = plan_cycle(core_settings(cfg), snap, CoreState(), NOW)
     sells = {
         symbol: sum(i.amount for i in plan.intents if i.symbol == symbol and i.side is Side.SELL)
         for symbol in (SOL, BTC)
@@ -283,7 +293,9 @@ def test_instruments_to_read_when_config_holdings_and_state_then_named_own_and_m
         f'[hedges.AVAX]\nproxy = "{BTC}"\n[hedges.LINK]\ninstrument = "ETH/USDT:USDT"\n'
         '[hedges.ADA]\nenabled = false\n[policy.proxy]\ndefault_instrument = "ETH/USDT:USDT"\n'
     )
-    assert instruments_to_read(cfg, ["SOL", "AVAX", "LINK", "ADA", "USDT"], managed=["DOGE/USDT:USDT"]) == {
+    assert instruments_to_read(
+        core_settings(cfg), ["SOL", "AVAX", "LINK", "ADA", "USDT"], managed=["DOGE/USDT:USDT"]
+    ) == {
         BTC,  # AVAX's proxy
         "ETH/USDT:USDT",  # LINK's configured instrument and the default proxy
         SOL,  # SOL's own perp: its hedge is not configured

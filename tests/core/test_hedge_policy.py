@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 
+from bot.config import HedgeConfig
+from bot.config_policy import PolicyConfig, ProxyParams
 from bot.domain import Market, OrderBook, PerpTicker, ReasonCode, Snapshot, ValuedHolding
-from policies.base import HedgeKind, HoldingOverride
-from policies.config import PolicyConfig, ProxyParams
+from bot.settings import HoldingOverride
+from bot.settings.from_config import hedge_settings, policy_settings
+from policies.base import HedgeKind
 from policies.hedge_policy import HedgePolicy
 from policies.registry import build_policy
 from policies.state import PolicyState, TakeProfitMemory
@@ -27,7 +30,12 @@ def policy(
     modifiers: tuple[str, ...] = (),
 ) -> HedgePolicy:
     config = PolicyConfig(ratio=D(ratio), proxy=proxy or ProxyParams(), modifiers=list(modifiers))  # type: ignore[arg-type]
-    return build_policy(config, overrides)
+    return build_policy(policy_settings(config), overrides)
+
+
+def override(asset: str, **fields: object) -> HoldingOverride:
+    """``[hedges.ASSET]`` with ``fields`` set, as the settings carry it (the schema's defaults for the rest)."""
+    return hedge_settings(asset, HedgeConfig.model_validate(fields))
 
 
 def venue(
@@ -63,7 +71,7 @@ def test_direct_hedge_when_perp_trades_17pct_below_spot_then_short_matches_the_c
 def test_proxy_hedge_when_beta_configured_then_value_times_ratio_times_beta_over_proxy_mark(
     ratio: str, beta: str, contracts: str
 ) -> None:
-    link = HoldingOverride("LINK", proxy=ETH, beta=D(beta))
+    link = override("LINK", proxy=ETH, beta=D(beta))
     result = policy(ratio, link).target(venue({ETH: "3000"}), [valued("LINK", "1000", "15")], NOW, PolicyState())
     assert result.targets[ETH].contracts == D(contracts)
     assert result.targets[ETH].full_contracts == D(contracts) / D(ratio)
@@ -71,9 +79,9 @@ def test_proxy_hedge_when_beta_configured_then_value_times_ratio_times_beta_over
 
 def test_proxy_basket_when_several_holdings_on_btc_then_they_net_into_one_target() -> None:
     basket = (
-        HoldingOverride("AVAX", proxy=BTC, beta=D("1.2")),
-        HoldingOverride("LINK", proxy=BTC, beta=D("1.3")),
-        HoldingOverride("ADA", proxy=BTC, beta=D("1.1")),
+        override("AVAX", proxy=BTC, beta=D("1.2")),
+        override("LINK", proxy=BTC, beta=D("1.3")),
+        override("ADA", proxy=BTC, beta=D("1.1")),
     )
     holdings = [valued("ADA", "20000", "0.5"), valued("AVAX", "500", "20"), valued("LINK", "1000", "15")]
     result = policy("0.5", *basket).target(venue({BTC: "60000"}), holdings, NOW, PolicyState())
@@ -95,17 +103,17 @@ DEEP = book(SOL, "149.99", "150.00", size="100", levels=5)  # ~150,000 USDT
     [
         # (instrument, kind, reason)
         (None, ProxyParams(), (sol_perp_market(),), (SOL, HedgeKind.DIRECT, None)),
-        (HoldingOverride("SOL", instrument=SOL), ProxyParams(), (), (None, None, ReasonCode.NO_PERP_NO_PROXY)),
+        (override("SOL", instrument=SOL), ProxyParams(), (), (None, None, ReasonCode.NO_PERP_NO_PROXY)),
         (
-            HoldingOverride("SOL", proxy=BTC, beta=D(1)),
+            override("SOL", proxy=BTC, beta=D(1)),
             ProxyParams(),
             (btc_perp_market(),),
             (BTC, HedgeKind.PROXY, None),
         ),
-        (HoldingOverride("SOL", proxy=ETH, beta=D(1)), ProxyParams(), (), (None, None, ReasonCode.NO_PERP_NO_PROXY)),
+        (override("SOL", proxy=ETH, beta=D(1)), ProxyParams(), (), (None, None, ReasonCode.NO_PERP_NO_PROXY)),
         (None, ProxyParams(default_instrument=BTC), (btc_perp_market(),), (BTC, HedgeKind.PROXY, None)),
         (None, ProxyParams(), (btc_perp_market(),), (None, None, ReasonCode.NO_PERP_NO_PROXY)),
-        (HoldingOverride("SOL", enabled=False), ProxyParams(), (sol_perp_market(),), (None, None, ReasonCode.EXCLUDED)),
+        (override("SOL", enabled=False), ProxyParams(), (sol_perp_market(),), (None, None, ReasonCode.EXCLUDED)),
         # own perp too thin for min_perp_depth_notional: falls back to the default proxy
         (
             None,
@@ -144,7 +152,7 @@ def test_routing_when_own_perp_deep_enough_then_direct() -> None:
 
 
 def test_stale_holding_when_sharing_a_proxy_then_instrument_on_hold_and_others_still_sized() -> None:
-    basket = (HoldingOverride("AVAX", proxy=BTC), HoldingOverride("LINK", proxy=BTC))
+    basket = (override("AVAX", proxy=BTC), override("LINK", proxy=BTC))
     stale = replace(valued("AVAX", "500", "20"), value=None, reason=ReasonCode.STALE_PRICE, note="20s old")
     result = policy("0.5", *basket).target(
         venue({BTC: "60000"}), [stale, valued("LINK", "1000", "15")], NOW, PolicyState()
@@ -157,7 +165,7 @@ def test_stale_holding_when_sharing_a_proxy_then_instrument_on_hold_and_others_s
 
 
 def test_estimated_beta_when_refused_then_holding_unhedged_and_the_rest_of_the_instrument_stands() -> None:
-    basket = (HoldingOverride("AVAX", proxy=BTC, beta="estimate"), HoldingOverride("LINK", proxy=BTC))
+    basket = (override("AVAX", proxy=BTC, beta="estimate"), override("LINK", proxy=BTC))
     snap = replace(venue({BTC: "60000"}), history={})  # no price history to fit on
     result = policy("0.5", *basket).target(
         snap, [valued("AVAX", "500", "20"), valued("LINK", "1000", "15")], NOW, PolicyState()
@@ -197,8 +205,8 @@ def test_policy_name_when_modifiers_then_base_plus_modifiers_in_order() -> None:
 def test_instruments_when_settings_name_them_then_configured_instruments_listed() -> None:
     configured = policy(
         "0.5",
-        HoldingOverride("SOL", instrument=SOL),
-        HoldingOverride("LINK", proxy=ETH),
+        override("SOL", instrument=SOL),
+        override("LINK", proxy=ETH),
         proxy=ProxyParams(default_instrument=BTC),
     )
     assert configured.instruments() == {SOL, ETH, BTC}

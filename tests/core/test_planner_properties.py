@@ -9,6 +9,7 @@ could pass none of those caps.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,7 +18,6 @@ from hypothesis import strategies as st
 
 from bot.core.plan import InstrumentDecision
 from bot.core.planner.instrument import InstrumentInput, plan_instrument
-from bot.core.planner.params import PlannerParams
 from bot.core.planner.sizing import cap_contracts, rounded_target
 from bot.core.planner.state import InstrumentState
 from bot.domain import (
@@ -34,6 +34,8 @@ from bot.domain import (
     Side,
     round_to_step,
 )
+from bot.settings import PlannerParams
+from tests.core.factories import default_params
 from tests.factories import NOW
 
 D = Decimal
@@ -103,7 +105,8 @@ def scenarios(draw: st.DrawFn) -> tuple[InstrumentInput, PlannerParams, Instrume
             )
         )
     )
-    params = PlannerParams(
+    params = replace(
+        default_params(),
         band=draw(decimals("0", "0.2", 2)),
         hysteresis=draw(decimals("0", "1", 2)),
         min_notional=draw(st.sampled_from([ZERO, D(10), D(100)])),
@@ -196,7 +199,8 @@ def earlier_targets(draw: st.DrawFn) -> tuple[InstrumentInput, PlannerParams, De
     within band x hysteresis of it or a few lots beyond, on either side of every cap. Also the earlier target."""
     market = draw(markets())
     lot, tick = market.lot_step, market.tick_size
-    params = PlannerParams(
+    params = replace(
+        default_params(),
         band=draw(decimals("0", "0.2", 2)),
         hysteresis=draw(decimals("0", "1", 2)),
         min_notional=ZERO,

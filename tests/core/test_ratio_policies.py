@@ -7,13 +7,22 @@ from decimal import Decimal
 
 import pytest
 
-from policies.config import EventWindow, PolicyConfig
+from bot.config_policy import EventWindow, PolicyConfig
+from bot.settings import EventWindowSettings
+from bot.settings.from_config import policy_settings, window_settings
 from policies.ratio import EventWindowRatio, FixedRatio
 
 D = Decimal
 START = datetime(2026, 12, 1, 12, tzinfo=UTC)
 END = datetime(2026, 12, 3, 12, tzinfo=UTC)
-UNLOCK = EventWindow(
+
+
+def window(**fields: object) -> EventWindowSettings:
+    """A ``[[policy.event_window.windows]]`` entry as the settings carry it (the schema's defaults for the rest)."""
+    return window_settings(EventWindow.model_validate(fields))
+
+
+UNLOCK = window(
     name="unlock", start=START, end=END, ratio=D(1), ramp_in=timedelta(hours=6), ramp_out=timedelta(hours=2)
 )
 
@@ -23,7 +32,7 @@ UNLOCK = EventWindow(
     [("SOL", "0.5"), ("ETH", "0.75")],  # ETH has its own ratio; SOL takes the policy's
 )
 def test_fixed_ratio_when_holding_has_own_ratio_then_it_wins_else_policy_ratio(asset: str, expected: str) -> None:
-    policy = FixedRatio.from_config(PolicyConfig(ratio=D("0.5")), {"ETH": D("0.75")})
+    policy = FixedRatio.from_settings(policy_settings(PolicyConfig(ratio=D("0.5"))), {"ETH": D("0.75")})
     assert policy.ratio(asset, START)[0] == D(expected)
 
 
@@ -56,19 +65,19 @@ def test_event_window_when_holding_has_own_ratio_then_ramps_from_it() -> None:
     ("windows", "asset", "expected"),
     [
         # During UNLOCK's ramp-in (0.75) a flat window at 0.8 is active: the higher ratio wins.
-        ((UNLOCK, EventWindow(name="cpi", start=START - timedelta(hours=4), end=START, ratio=D("0.8"))), "SOL", "0.8"),
+        ((UNLOCK, window(name="cpi", start=START - timedelta(hours=4), end=START, ratio=D("0.8"))), "SOL", "0.8"),
         # A window only for SOL leaves ETH at the base ratio.
         (
-            (EventWindow(name="sol", start=START - timedelta(hours=4), end=END, ratio=D(1), assets=["SOL"]),),
+            (window(name="sol", start=START - timedelta(hours=4), end=END, ratio=D(1), assets=["SOL"]),),
             "ETH",
             "0.5",
         ),
         # A window may lower the ratio.
-        ((EventWindow(name="calm", start=START - timedelta(hours=4), end=END, ratio=D("0.2")),), "SOL", "0.2"),
+        ((window(name="calm", start=START - timedelta(hours=4), end=END, ratio=D("0.2")),), "SOL", "0.2"),
     ],
 )
 def test_event_window_when_windows_overlap_or_filter_assets_then_documented_ratio(
-    windows: tuple[EventWindow, ...], asset: str, expected: str
+    windows: tuple[EventWindowSettings, ...], asset: str, expected: str
 ) -> None:
     policy = EventWindowRatio(FixedRatio(D("0.5")), windows)
     assert policy.ratio(asset, START - timedelta(hours=3))[0] == D(expected)

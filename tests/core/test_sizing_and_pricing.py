@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.planner.params import PlannerParams
 from bot.core.planner.pricing import BookProblem, Touch, read_touch, reprice_reason
 from bot.core.planner.sizing import (
     below_minimum,
@@ -19,7 +18,7 @@ from bot.core.planner.sizing import (
     slices,
 )
 from bot.domain import OrderBook, ReasonCode, Rounding, Side
-from tests.core.factories import our_order, sol_book
+from tests.core.factories import default_params, our_order, sol_book
 from tests.factories import NOW, btc_mini_contract_market, perp_ticker, sol_perp_market
 
 D = Decimal
@@ -171,5 +170,5 @@ def test_reprice_reason_when_touch_moved_or_order_old_then_reprice(
     order_price: str, age_seconds: int, new_price: str, why: str | None
 ) -> None:
     order = our_order(Side.SELL, "10", order_price, age=timedelta(seconds=age_seconds))
-    result = reprice_reason(order, D(new_price), NOW, PlannerParams())
+    result = reprice_reason(order, D(new_price), NOW, default_params())
     assert result is None if why is None else why in (result or "")

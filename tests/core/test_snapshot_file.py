@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Balance, Holding, MarginMode, Side
+from bot.domain import Balance, Holding, HoldingSource, MarginMode, Side
 from bot.errors import DataError
-from bot.snapshot_file import parse_snapshot, read_snapshot, snapshot_to_json, write_snapshot
+from bot.snapshot_file import parse_snapshot, read_snapshot_file, snapshot_to_json, write_snapshot_file
 from hedgesim.marketdata import load_sample
 from tests.conftest import ROOT
 from tests.core.factories import our_order
@@ -23,7 +23,10 @@ EXAMPLE = ROOT / "tests" / "fixtures" / "snapshots" / "example-2022-06-20.json"
 
 def rich_snapshot():
     base = snapshot(
-        holdings=[Holding("SOL", D("100.5"), "exchange:main"), Holding("BTC", D("0.25"), "static:cold")],
+        holdings=[
+            Holding("SOL", D("100.5"), HoldingSource.exchange("main")),
+            Holding("BTC", D("0.25"), HoldingSource.static("cold")),
+        ],
         spot=[spot_quote("SOL", "149.9", "150.1")],
         markets=[sol_perp_market()],
         tickers=[perp_ticker("SOL/USDT:USDT", "149.95", funding_rate="-0.0003")],
@@ -40,8 +43,8 @@ def rich_snapshot():
 
 def test_snapshot_file_when_written_and_read_then_identical(tmp_path: Path) -> None:
     original = rich_snapshot()
-    write_snapshot(tmp_path / "s.json", original)
-    assert read_snapshot(tmp_path / "s.json") == original
+    write_snapshot_file(tmp_path / "s.json", original)
+    assert read_snapshot_file(tmp_path / "s.json") == original
 
 
 def test_snapshot_file_when_written_then_decimals_are_strings_and_times_have_a_zone() -> None:
@@ -72,6 +75,7 @@ def _text(**changes: object) -> str:
         (_text(markets__0__lotstep="0.1"), "unknown key 'lotstep' (did you mean 'lot_step'?)"),
         (_text(holdings__0__quantity="-1"), "holdings[0].quantity"),
         (_text(markets__0__tick_size="0"), "markets[0].tick_size"),
+        (_text(holdings__0__source="cold wallet"), "holdings[0].source"),  # neither exchange:... nor static:...
     ],
 )
 def test_parse_snapshot_when_malformed_then_data_error_naming_the_key(text: str, message: str) -> None:
@@ -88,13 +92,13 @@ def test_parse_snapshot_when_symbol_twice_then_data_error() -> None:
         parse_snapshot(json.dumps(data))
 
 
-def test_read_snapshot_when_file_missing_then_data_error(tmp_path: Path) -> None:
+def test_read_snapshot_file_when_file_missing_then_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="cannot read snapshot file"):
-        read_snapshot(tmp_path / "nope.json")
+        read_snapshot_file(tmp_path / "nope.json")
 
 
 def test_example_snapshot_when_compared_with_the_bundled_sample_then_prices_are_its_closes() -> None:
-    example = read_snapshot(EXAMPLE)
+    example = read_snapshot_file(EXAMPLE)
     sample = load_sample("2022-06-3ac-crash")
     assert example.taken_at == sample.end
     for asset, quote in example.spot.items():

@@ -14,7 +14,8 @@ from bot.config import parse_config
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.core.status import LegHistory, SpotHistory, StatusReport, openings, status_report
-from bot.domain import FundingPayment, Holding, MarginMode, Market, Position, Side, Snapshot
+from bot.domain import FundingPayment, Holding, HoldingSource, MarginMode, Market, Position, Side, Snapshot
+from bot.settings.from_config import core_settings
 from tests.core.factories import our_order
 from tests.factories import NOW, book, perp_ticker, short_position, snapshot, sol_perp_market, spot_quote
 from tests.journal.factories import sol_fill
@@ -28,7 +29,7 @@ VENUE = '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.
 
 def plan_for(venue: Snapshot, settings: str = "[policy]\nratio = 0.7\n") -> Plan:
     config = parse_config(tomllib.loads(VENUE + settings), env={})
-    return plan_cycle(config, venue, CoreState(), NOW)[0]
+    return plan_cycle(core_settings(config), venue, CoreState(), NOW)[0]
 
 
 def funding(at: datetime, amount: str) -> FundingPayment:
@@ -70,7 +71,7 @@ def sol_position(contracts: str = "60") -> Position:
 def sol_venue(position: Position | None = None, quantity: str = "100") -> Snapshot:
     """100 SOL at 150 spot, the SOL perp marked at 151, the short of ``sol_position``."""
     return snapshot(
-        holdings=[Holding("SOL", D(quantity), "exchange:main")],
+        holdings=[Holding("SOL", D(quantity), HoldingSource.exchange("main"))],
         spot=[spot_quote("SOL", "150", "150")],
         markets=[sol_perp_market()],
         tickers=[perp_ticker(SOL, "151")],
@@ -212,7 +213,10 @@ def proxy_venue(with_orphan: bool = False) -> Snapshot:
     if with_orphan:
         positions.append(sol_position("10"))
     return snapshot(
-        holdings=[Holding("AVAX", D(200), "exchange:main"), Holding("LINK", D(100), "exchange:main")],
+        holdings=[
+            Holding("AVAX", D(200), HoldingSource.exchange("main")),
+            Holding("LINK", D(100), HoldingSource.exchange("main")),
+        ],
         spot=[spot_quote("AVAX", "30", "30"), spot_quote("LINK", "20", "20"), spot_quote("ETH", "1990", "1990")],
         markets=[eth_perp_market(), sol_perp_market()],
         tickers=[perp_ticker(ETH, "2000"), perp_ticker(SOL, "151")],
@@ -254,7 +258,9 @@ def test_status_total_when_an_instrument_no_holding_names_then_counted_in_the_to
 
 
 def test_openings_when_a_holding_has_no_hedge_of_its_own_then_the_portfolios_first_opening() -> None:
-    venue = replace(proxy_venue(), holdings=(*proxy_venue().holdings, Holding("DOGE", D(1000), "exchange:main")))
+    venue = replace(
+        proxy_venue(), holdings=(*proxy_venue().holdings, Holding("DOGE", D(1000), HoldingSource.exchange("main")))
+    )
     plan = plan_for(venue, PROXIES)
     legs = {ETH: LegHistory(ETH, D(1), OPENED + timedelta(hours=3)), SOL: LegHistory(SOL, D(1), OPENED)}
     assert openings(plan, legs) == {

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.valuation import static_holding, value_holdings, wallet_holdings, with_static_holdings
-from bot.domain import Balance, Holding, ReasonCode, SpotQuote
+from bot.core.valuation import static_holding, value_holdings, with_static_holdings
+from bot.domain import Holding, HoldingSource, ReasonCode, SpotQuote
 from tests.factories import NOW, spot_quote
 
 D = Decimal
@@ -21,19 +21,11 @@ def value(holdings, quotes, *, exclude=("USDT",), price_kind="mid", now=NOW):
     )
 
 
-def test_wallet_holdings_when_balances_then_free_plus_locked_and_empty_ones_dropped() -> None:
-    balances = {
-        "SOL": Balance("SOL", free=D(80), used=D(20), total=D(100)),
-        "ETH": Balance("ETH", free=D(0), used=D(0), total=D(0)),
-    }
-    assert wallet_holdings("main", balances) == (Holding("SOL", D(100), "exchange:main"),)
-
-
 def test_value_holdings_when_wallet_and_static_of_one_asset_then_one_holding_with_both_sources() -> None:
-    holdings = [Holding("SOL", D(100), "exchange:main"), static_holding("SOL", D(40), "staked")]
+    holdings = [Holding("SOL", D(100), HoldingSource.exchange("main")), static_holding("SOL", D(40), "staked")]
     (sol,) = value(holdings, [spot_quote("SOL", "149.9", "150.1")])
     assert sol.quantity == D(140)
-    assert sol.sources == ("exchange:main", "static:staked")
+    assert tuple(str(source) for source in sol.sources) == ("exchange:main", "static:staked")
     assert sol.price == D(150)  # mid of 149.9 / 150.1
     assert sol.value == D(21000)  # 140 x 150
     assert sol.reason is None
@@ -47,7 +39,7 @@ def test_value_holdings_when_price_kind_chosen_then_that_price_is_used_and_named
     price_kind: str, expected_price: str, expected_value: str
 ) -> None:
     (sol,) = value(
-        [Holding("SOL", D(10), "exchange:main")],
+        [Holding("SOL", D(10), HoldingSource.exchange("main"))],
         [spot_quote("SOL", "149.9", "150.1", last="151")],
         price_kind=price_kind,
     )
@@ -66,25 +58,31 @@ def test_value_holdings_when_price_missing_or_too_old_then_stale_price_and_no_va
     quote: SpotQuote | None, now_offset: int, note_part: str
 ) -> None:
     quotes = [quote] if quote else []
-    (sol,) = value([Holding("SOL", D(10), "exchange:main")], quotes, now=NOW + timedelta(seconds=now_offset))
+    (sol,) = value(
+        [Holding("SOL", D(10), HoldingSource.exchange("main"))], quotes, now=NOW + timedelta(seconds=now_offset)
+    )
     assert sol.reason is ReasonCode.STALE_PRICE
     assert sol.value is None
     assert note_part in sol.note
 
 
 def test_value_holdings_when_price_exactly_max_age_then_still_usable_and_age_reported() -> None:
-    (sol,) = value([Holding("SOL", D(10), "exchange:main")], [spot_quote("SOL", "149.9", "150.1")], now=NOW + MAX_AGE)
+    (sol,) = value(
+        [Holding("SOL", D(10), HoldingSource.exchange("main"))],
+        [spot_quote("SOL", "149.9", "150.1")],
+        now=NOW + MAX_AGE,
+    )
     assert sol.reason is None
     assert sol.price_age_seconds == D(15)
 
 
 def test_value_holdings_when_excluded_then_reported_as_excluded_and_not_valued() -> None:
-    (usdt,) = value([Holding("USDT", D(5000), "exchange:main")], [])
+    (usdt,) = value([Holding("USDT", D(5000), HoldingSource.exchange("main"))], [])
     assert usdt.reason is ReasonCode.EXCLUDED
     assert usdt.value is None
 
 
 def test_with_static_holdings_when_file_recorded_statics_then_replaced_by_the_configured_ones() -> None:
-    recorded = [Holding("SOL", D(100), "exchange:main"), static_holding("BTC", D("0.5"), "old wallet")]
+    recorded = [Holding("SOL", D(100), HoldingSource.exchange("main")), static_holding("BTC", D("0.5"), "old wallet")]
     configured = [static_holding("BTC", D("0.25"), "hardware wallet")]
     assert with_static_holdings(recorded, configured) == (recorded[0], configured[0])

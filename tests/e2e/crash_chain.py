@@ -50,7 +50,10 @@ BALANCES = {"USDT": D(100000), "SOL": D(100), "ETH": D(5)}
 BOUNDS = {"SOL": (D(60), D(160)), "ETH": (D("2.5"), D("7.5"))}  # holdings grow below, shrink above
 LOTS = {"SOL": D("0.1"), "ETH": D("0.01")}
 SLICE_NOTIONAL = D(3000)  # execution.slice_max_notional in the rig's configuration
-KILL_WAIT_SECONDS = 12.0  # start-up (~1.5 s) plus up to three cycles
+# A guard against a hung run only: a run that places fewer orders than its kill waits for ends by itself after its
+# three cycles. Start-up alone takes ~1.5 s on an idle machine but 10-40 s on a busy 2-core one, so a guard near
+# the idle figure killed runs before their first order and left too few kills during placement.
+KILL_WAIT_SECONDS = 90.0
 GRACE_MS = UNKNOWN_GRACE.total_seconds() * 1000
 STARTUP_MS = 1500  # a run's first cycle starts about this long after its process
 

@@ -1,4 +1,7 @@
-"""The real bot loop against the in-process simulator, sharing one manual clock: deterministic end-to-end runs.
+"""The real bot against the in-process simulator, sharing one manual clock: deterministic end-to-end runs.
+
+Wired as the CLI wires it (``wire``: a ``Run`` and its ``CyclePipeline``); started by ``start_run``, looped by
+``run_cycles`` and, for a whole run, under the CLI's error policy (``Harness.supervised``).
 
 The bot talks to the simulator over HTTP on 127.0.0.1 through the real ccxt client (only ``urls['api']``
 pointed at it); the simulator's manual clock is the bot's clock too, so data ages are real and time moves only
@@ -15,15 +18,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.clock import Clock
 from bot.config import AppConfig, parse_config
-from bot.core.cycle import plan_with
+from bot.core.cycle import plan_cycle
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import ExchangePort
 from bot.exchange.retry import RetryPolicy
 from bot.execution.approval import AutoApprover
-from bot.execution.loop import HedgeLoop, LoopOptions, PlanFunction
+from bot.execution.cycle import CyclePipeline
+from bot.execution.loop import run_cycles
+from bot.execution.reconcile import ReconcileReport
+from bot.execution.run import PlanFunction, Run, RunOptions
+from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
+from bot.execution.supervisor import RunEnd, supervise
 from bot.journal.writer import Journal, open_journal
+from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 
 SOL = "SOL/USDT:USDT"
@@ -57,16 +67,38 @@ class Harness:
     config: AppConfig
     port: ExchangePort
     journal: Journal
-    loop: HedgeLoop
+    pipeline: CyclePipeline  # the cycle pipeline of the current run (``pipeline.run``)
+
+    @property
+    def run(self) -> Run:
+        return self.pipeline.run
+
+    async def start(self, options: RunOptions | None = None) -> ReconcileReport:
+        """The run's start-up, as `hedgebot run` starts it (fails closed: raises if the bot must not trade)."""
+        return await start_run(self.run, options or RunOptions())
 
     async def cycle(self, wait: timedelta = timedelta(seconds=30)) -> CycleOutcome:
         """One bot cycle, then market time passes (resting orders may fill, funding may settle)."""
-        outcome = await self.loop.run_cycle()
+        outcome = await self.pipeline.run_cycle()
         self.sim.advance(wait)
         return outcome
 
     async def cycles(self, count: int, wait: timedelta = timedelta(seconds=30)) -> list[CycleOutcome]:
         return [await self.cycle(wait) for _ in range(count)]
+
+    async def run_cycles(self, options: RunOptions) -> int:
+        """The loop, as `hedgebot run` runs it after start-up (the pause between cycles in real time)."""
+        return await run_cycles(self.pipeline, options)
+
+    async def supervised(self, options: RunOptions | None = None) -> RunEnd:
+        """A whole run under the error policy, as `hedgebot run` runs it: start-up, then the loop."""
+        options = options or RunOptions()
+
+        async def work() -> int:
+            await start_run(self.run, options)
+            return await run_cycles(self.pipeline, options)
+
+        return await supervise(self.run, work)
 
     def position(self, venue_symbol: str = "SOLUSDT") -> Decimal:
         """The simulator's own record of the position (signed contracts), not what the bot believes."""
@@ -79,23 +111,24 @@ class Harness:
     def now(self) -> datetime:
         return self.engine.clock.now()
 
-    def restart(self, run_id: str, planner: PlanFunction | None = None) -> HedgeLoop:
+    def restart(self, run_id: str, planner: PlanFunction | None = None) -> Harness:
         """A new run of the bot against the same venue and journal (as after a process restart)."""
-        self.loop = _loop(self.config, self.port, self.journal, self.engine, run_id, planner)
-        return self.loop
+        self.pipeline = wire(self.config, self.port, self.journal, self.engine.clock, run_id, planner)
+        return self
 
 
-def _loop(
+def wire(
     config: AppConfig,
     port: ExchangePort,
     journal: Journal,
-    engine: SimExchange,
+    clock: Clock,
     run_id: str,
-    planner: PlanFunction | None,
-) -> HedgeLoop:
-    return HedgeLoop(
-        config, "main", port, journal, engine.clock, AutoApprover(), run_id=run_id, planner=planner or plan_with
-    )
+    planner: PlanFunction | None = None,
+) -> CyclePipeline:
+    """A run on venue "main" and its cycle pipeline, approving automatically, as the CLI wires them (planner: the
+    policy's, ``plan_cycle``, unless given)."""
+    run = Run(settings_for(config, "main"), port, journal, clock, run_id=run_id, planner=planner or plan_cycle)
+    return CyclePipeline(run, AutoApprover())
 
 
 @asynccontextmanager
@@ -105,7 +138,7 @@ async def running_bot(
     balances: Mapping[str, Decimal],
     start: datetime | None = None,
     sample: str = "2025-10-liquidation-cascade",
-    options: LoopOptions | None = None,
+    options: RunOptions | None = None,
     planner: PlanFunction | None = None,
     start_loop: bool = True,
     venue: Mapping[str, Any] | None = None,
@@ -120,18 +153,13 @@ async def running_bot(
         clock = engine.clock
         journal = open_journal(tmp_path / "journal.sqlite", clock)
         port = build_exchange(
-            "main",
-            config.venues["main"],
-            config.credentials("main"),
-            clock,
-            margin_mode=config.execution.margin_mode,
-            retry=retry,
-        )
-        loop = _loop(config, port, journal, engine, "e2etst", planner)
-        harness = Harness(sim, engine, config, port, journal, loop)
+            settings_for(config, "main").venue, config.credentials("main"), clock,
+            margin_mode=config.execution.margin_mode, retry=retry,
+        )  # fmt: skip
+        harness = Harness(sim, engine, config, port, journal, wire(config, port, journal, clock, "e2etst", planner))
         try:
             if start_loop:
-                await loop.start(options or LoopOptions())
+                await harness.start(options)
             yield harness
         finally:
             await port.close()

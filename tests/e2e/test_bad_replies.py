@@ -166,11 +166,11 @@ async def test_cycle_when_the_listing_omits_our_resting_order_then_it_still_coun
         for _ in range(3):
             outcome = await bot.cycle(wait=timedelta(0))
             assert (outcome.state, outcome.placed) == (TradingState.ACTIVE, 0)
-            assert SOL in bot.loop.executor.frozen
+            assert SOL in bot.run.executor.frozen
         assert bot.engine.venue.orders.open_orders() == resting  # never placed again
         tamper.clear()
         await bot.cycle(wait=timedelta(0))
-        assert SOL not in bot.loop.executor.frozen
+        assert SOL not in bot.run.executor.frozen
 
 
 async def test_cycle_when_the_positions_reply_lost_its_rows_then_not_hedged_twice(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.execution.loop import LoopOptions
+from bot.execution.run import RunOptions
 from hedgesim import SimConfig, SimExchange, running_sim
 from tests.e2e.crash_rig import write_config
 from tests.e2e.harness import running_bot
@@ -65,7 +65,7 @@ async def test_start_when_a_holding_is_hedged_by_proxy_then_its_own_perpetual_is
         hedges={"SOL": {"proxy": "ETH/USDT:USDT", "beta": 1}},
         start_loop=False,
     ) as bot:
-        await bot.loop.start(LoopOptions())
+        await bot.start(RunOptions())
         await bot.cycle()
         assert bot.leverage("ETHUSDT") == 1  # the configured proxy is set up
         assert bot.leverage("SOLUSDT") == SIM_DEFAULT_LEVERAGE  # SOL's own perpetual is never traded: untouched

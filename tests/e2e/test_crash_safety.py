@@ -27,9 +27,10 @@ from bot.config import AppConfig, parse_config
 from bot.domain import Fill, MarginMode, Order, OrderStatus, Position, Side
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import ExchangePort, OrderRequest
-from bot.execution.approval import AutoApprover
-from bot.execution.loop import HedgeLoop, LoopOptions
+from bot.execution.run import RunOptions
+from bot.execution.startup import start_run
 from bot.journal import JournalOrder, OrderOrigin, open_journal
+from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, running_sim
 from hedgesim.enums import Side as VenueSide
 from hedgesim.instruments import Category
@@ -37,7 +38,7 @@ from hedgesim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder, 
 from hedgesim.orders import OrderStatus as VenueStatus
 from tests.e2e.crash_chain import distribution, mark, run_chain
 from tests.e2e.crash_rig import KillPoint
-from tests.e2e.harness import bot_config
+from tests.e2e.harness import bot_config, wire
 from tests.support.invariants import VenueHistory, double_live_orders, journal_disagreements, limit_breaches
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +51,7 @@ SOL = "SOL/USDT:USDT"
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(900)  # a hang guard: 1 min on an idle 2-core machine, 3-4 min with CPU hogs beside it
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="the killer signals through a pidfd (Linux 5.3+)")
 async def test_crash_when_bot_killed_during_order_placement_then_restart_keeps_every_invariant(
     tmp_path: Path,
@@ -99,7 +100,10 @@ async def test_restart_when_an_unknown_order_lands_during_reconciliation_then_it
         config = bot_config(sim.url, tmp_path)
         journal = open_journal(tmp_path / "journal.sqlite", engine.clock)
         port = build_exchange(
-            "main", config.venues["main"], config.credentials("main"), engine.clock, margin_mode=MarginMode.ISOLATED
+            settings_for(config, "main").venue,
+            config.credentials("main"),
+            engine.clock,
+            margin_mode=MarginMode.ISOLATED,
         )
         price = (mark(sim, "SOLUSDT") * D("1.002")).quantize(D("0.01"))  # rests above the ask
         crashed = OrderRequest(SOL, Side.SELL, D(10), price, "hbcrash1x0", reduce_only=False)
@@ -109,9 +113,9 @@ async def test_restart_when_an_unknown_order_lands_during_reconciliation_then_it
             link_id="hbcrash1x0",
         )  # fmt: skip
         landing = LandsBeforeListing(port, partial(engine.place_order, held))
-        loop = HedgeLoop(config, "main", landing, journal, engine.clock, AutoApprover(), run_id="again1")  # type: ignore[arg-type]
+        loop = wire(config, landing, journal, engine.clock, "again1")  # type: ignore[arg-type]
         try:
-            await loop.start(LoopOptions())
+            await start_run(loop.run, RunOptions())
             adopted = journal.order("hbcrash1x0")
             assert adopted is not None
             assert adopted.status is OrderStatus.OPEN  # reconciliation adopted it: its outcome is known
@@ -152,16 +156,19 @@ async def test_restart_when_a_resting_order_fills_while_reconciling_then_the_bot
         config = bot_config(sim.url, tmp_path)
         journal = open_journal(tmp_path / "journal.sqlite", engine.clock)
         ports = [
-            build_exchange("main", config.venues["main"], config.credentials("main"), engine.clock) for _ in range(2)
+            build_exchange(settings_for(config, "main").venue, config.credentials("main"), engine.clock)
+            for _ in range(2)
         ]
         try:
-            first = HedgeLoop(config, "main", ports[0], journal, engine.clock, AutoApprover(), run_id="first1")
-            await first.start(LoopOptions())
+            first = wire(config, ports[0], journal, engine.clock, "first1")
+            await start_run(first.run, RunOptions())
             await first.run_cycle()  # sells rest at the ask; then the process dies
             assert engine.venue.orders.open_orders(symbol="SOLUSDT")
             jump = FillsBeforePositions(ports[1], partial(engine.gap, "SOL", D("0.05")))  # +5 %: every sell fills
-            second = HedgeLoop(config, "main", jump, journal, engine.clock, AutoApprover(), run_id="again2")  # type: ignore[arg-type]
-            await second.start(LoopOptions())  # refuses to trade: "positions differ from what the journal explains"
+            second = wire(config, jump, journal, engine.clock, "again2")  # type: ignore[arg-type]
+            await start_run(
+                second.run, RunOptions()
+            )  # refuses to trade: "positions differ from what the journal explains"
             explained = {p.symbol: p.contracts for p in journal.explained_positions()}
             assert explained[SOL] == engine.position("SOLUSDT").position.size  # type: ignore[union-attr]
         finally:
@@ -180,18 +187,19 @@ async def test_restart_when_more_than_a_page_of_fills_happened_while_down_then_t
         config = bot_config(sim.url, tmp_path, execution={"slice_max_depth_share": 1}, risk=wide)
         journal = open_journal(tmp_path / "journal.sqlite", engine.clock)
         ports = [
-            build_exchange("main", config.venues["main"], config.credentials("main"), engine.clock) for _ in range(2)
+            build_exchange(settings_for(config, "main").venue, config.credentials("main"), engine.clock)
+            for _ in range(2)
         ]
         try:
-            first = HedgeLoop(config, "main", ports[0], journal, engine.clock, AutoApprover(), run_id="first2")
-            await first.start(LoopOptions())
+            first = wire(config, ports[0], journal, engine.clock, "first2")
+            await start_run(first.run, RunOptions())
             await first.run_cycle()  # sells rest at the ask; then the process dies
             for _ in range(60):
                 sim.advance(timedelta(seconds=5))  # five minutes down
             fills = [e for e in engine.executions if e.exec_type is ExecType.TRADE]
             assert len(fills) > 50  # more than Bybit's default page of executions
-            second = HedgeLoop(config, "main", ports[1], journal, engine.clock, AutoApprover(), run_id="again4")
-            await second.start(LoopOptions())  # refuses to trade: the journal recorded only the newest 50 fills
+            second = wire(config, ports[1], journal, engine.clock, "again4")
+            await start_run(second.run, RunOptions())  # refuses to trade: the journal recorded only the newest 50 fills
             assert len(journal.fills(limit=1000)) == len(fills)
         finally:
             for port in ports:

@@ -23,7 +23,7 @@ async def test_run_when_flat_with_100_sol_at_ratio_1_then_short_within_band_all_
         outcomes = await bot.cycles(6)
         position = bot.position()
         assert -100 <= position <= D(-95)  # within the 5 % band, never over-hedged (rounding down)
-        assert outcomes[-1].instruments[0]["reason"] == "hedged_within_band"
+        assert outcomes[-1].instruments[0].reason == "hedged_within_band"
         trades = [e for e in bot.engine.executions if e.exec_type is ExecType.TRADE]
         assert trades
         assert all(e.is_maker for e in trades)  # every fill a maker fill

@@ -42,7 +42,7 @@ async def test_leverage_when_changed_outside_to_5x_then_set_back_to_1x_before_th
         assert "/v5/order/create" in paths
         assert paths.index("/v5/position/set-leverage") < paths.index("/v5/order/create")  # set back first
         assert outcome.placed >= 1
-        assert bot.loop.risk_state.trading is TradingState.ACTIVE
+        assert bot.run.risk_state.trading is TradingState.ACTIVE
         (row,) = bot.journal.errors(kind="leverage_changed")
         assert row.symbol == SOL
         assert "the leverage was 5.0x, set outside hedgebot; set back to 1x" in row.message

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import OrderStatus
-from bot.execution.loop import LoopOptions
+from bot.execution.run import RunOptions
 from hedgesim.enums import Side
 from hedgesim.instruments import Category
 from hedgesim.orders import NewOrder, OrderType
@@ -60,7 +60,7 @@ async def test_start_when_orders_of_ours_rest_from_before_then_the_stale_are_swe
         assert old
         bot.engine.place_order(sell("hbyoung1x0", "300"))  # placed by a run the journal never heard of, just now
         bot.engine.place_order(sell("manual1"))
-        await bot.restart("again1").start(LoopOptions())
+        await bot.restart("again1").start(RunOptions())
         assert resting(bot) == ["hbyoung1x0", "manual1"]
         young = bot.journal.order("hbyoung1x0")
         assert young is not None

@@ -22,7 +22,6 @@ from bot.cli.unwind import _nothing_left_to_send as nothing_left_to_send
 from bot.domain import TradingState
 from bot.errors import PreflightError
 from bot.exchange.retry import RetryPolicy
-from bot.execution.loop import LoopOptions
 from bot.execution.outage import JOURNAL_BACK, JOURNAL_DOWN
 from bot.execution.summary import CycleOutcome
 from bot.journal import open_reader
@@ -84,7 +83,7 @@ async def test_cycle_when_venue_unreadable_past_the_retries_then_paused_and_resu
 async def test_outage_when_it_lasts_max_outage_then_resting_orders_cancelled_and_alerted_once(tmp_path: Path) -> None:
     async with running_bot(tmp_path, balances=SOL_HOLDER, retry=QUICK_RETRIES, risk={"max_outage": "5s"}) as bot:
         alerts: list[AlertEvent] = []
-        bot.loop.outage.alert = alerts.append
+        bot.run.outage.alert = alerts.append
         await bot.cycle(wait=timedelta(0))
         assert resting(bot)
         outage = bot.sim.fault("maintenance", path="/v5/market/*")  # prices unreadable; orders can be cancelled
@@ -108,13 +107,13 @@ async def test_outage_when_it_lasts_max_outage_then_resting_orders_cancelled_and
 async def test_start_when_venue_unreadable_then_refused_without_halting(tmp_path: Path) -> None:
     balances = {"USDT": D(100000), "SOL": D(100)}
     async with running_bot(tmp_path, balances=balances, retry=QUICK_RETRIES, start_loop=False) as bot:
-        await bot.loop.start(LoopOptions())
+        await bot.start()
         await bot.cycle(wait=timedelta(0))
         outage = bot.sim.fault("maintenance", path="/v5/order/*")  # the preflight passes; reconciliation cannot
         with pytest.raises(PreflightError, match="cannot be read"):
-            await bot.restart("again1").start(LoopOptions())
+            await bot.restart("again1").start()
         bot.sim.faults.remove(outage)
-        await bot.restart("again2").start(LoopOptions())  # no --resume needed
+        await bot.restart("again2").start()  # no --resume needed
         assert (await bot.cycle(wait=timedelta(0))).state is TradingState.ACTIVE
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain import TradingState
 from bot.errors import HaltRequested, ReconciliationError
-from bot.execution.loop import LoopOptions
+from bot.execution.run import RunOptions
 from hedgesim import SimExchange
 from hedgesim.enums import MarginMode
 from hedgesim.instruments import Category
@@ -32,7 +32,7 @@ async def test_start_when_a_position_exists_that_the_journal_never_saw_then_refu
         open_by_hand(bot.engine, "30")
         bot.sim.advance(timedelta(minutes=1))
         with pytest.raises(ReconciliationError, match="the venue holds -30"):
-            await bot.loop.start(LoopOptions())
+            await bot.start(RunOptions())
         assert not list(bot.engine.venue.orders.open_orders())  # nothing was sent
 
 
@@ -42,7 +42,7 @@ async def test_start_when_adopting_an_unexplained_position_then_baseline_recorde
     async with running_bot(tmp_path, balances={"USDT": D(40000), "SOL": D(100)}, start_loop=False) as bot:
         open_by_hand(bot.engine, "30")
         bot.sim.advance(timedelta(minutes=1))
-        report = await bot.loop.start(LoopOptions(adopt=True))
+        report = await bot.start(RunOptions(adopt=True))
         assert [d.venue_contracts for d in report.adopted_positions] == [D(-30)]
         await bot.cycles(5)
         assert -100 <= bot.position() <= -95  # 70 more, not 100 more
@@ -58,6 +58,6 @@ async def test_periodic_reconciliation_when_someone_trades_the_hedge_then_halted
         bot.engine.trade(Category.LINEAR, "SOLUSDT", "Buy", D(20))  # someone closes part of the hedge by hand
         bot.sim.advance(timedelta(seconds=5))
         with pytest.raises(HaltRequested, match="reconciliation failed"):
-            await bot.loop.run_cycle(reconcile_now=True)
-        assert bot.loop.risk_state.trading is TradingState.HALTED
+            await bot.pipeline.run_cycle(reconcile_now=True)
+        assert bot.run.risk_state.trading is TradingState.HALTED
         assert not list(bot.engine.venue.orders.open_orders())

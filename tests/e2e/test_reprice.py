@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.cycle import CoreState, plan_with
-from bot.core.factory import CoreSettings
+from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.domain import ReasonCode, Snapshot
+from bot.settings import CoreSettings
 from hedgesim import SimExchange
 from hedgesim.enums import Side as VenueSide
 from tests.e2e.harness import running_bot
@@ -31,7 +31,7 @@ class RunsUpWhileDeciding:
     def __call__(
         self, settings: CoreSettings, snapshot: Snapshot, state: CoreState, now: datetime
     ) -> tuple[Plan, CoreState]:
-        plan, next_state = plan_with(settings, snapshot, state, now)
+        plan, next_state = plan_cycle(settings, snapshot, state, now)
         if self.engine is not None and any(i.reason is ReasonCode.REPRICE for i in plan.intents):
             self.engine.gap("SOL", self.move)
         return plan, next_state

@@ -15,25 +15,26 @@ from typing import Any
 
 import pytest
 
-from bot.core.cycle import CoreState, plan_with
-from bot.core.factory import CoreSettings
+from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.domain import ReasonCode, Snapshot, round_price_passive
 from bot.errors import PreflightError
-from bot.execution.loop import LoopOptions, PlanFunction
+from bot.execution.run import PlanFunction, RunOptions
+from bot.settings import CoreSettings
 from tests.e2e.harness import running_bot
 
 pytestmark = pytest.mark.e2e
 D = Decimal
 FUNDED = {"USDT": D(60000), "SOL": D(100)}
 THIN = {"USDT": D(15000), "SOL": D(100)}  # left after start-up: the preflight's margin check passed on 60000
+NEAR = {"USDT": D(24500), "SOL": D(100)}  # sells of 100 SOL at about 229 hold 22936 at 1x (fees in): 1564 free
 
 
 def inflate(amount: str = "1", price: str = "1") -> PlanFunction:
     """The real planner, with every intent's amount and price scaled (price kept on the tick)."""
 
     def planner(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now: datetime) -> tuple[Plan, CoreState]:
-        plan, next_state = plan_with(settings, snapshot, state, now)
+        plan, next_state = plan_cycle(settings, snapshot, state, now)
         instruments = []
         for decision in plan.instruments:
             tick = snapshot.markets[decision.symbol].tick_size
@@ -87,8 +88,23 @@ async def test_start_when_the_margin_wallet_cannot_cover_the_targets_then_refuse
 ) -> None:
     async with running_bot(tmp_path, balances=THIN, start_loop=False) as bot:
         with pytest.raises(PreflightError, match=r"deposit 7\d{3}\.\d+ USDT"):
-            await bot.loop.start(LoopOptions())
+            await bot.start(RunOptions())
         assert not list(bot.engine.venue.orders)
+
+
+async def test_restart_when_our_resting_sells_hold_most_of_the_margin_then_it_starts_and_trades(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, balances=NEAR) as bot:
+        await bot.pipeline.run_cycle()  # sells for all 100 SOL rest at the ask (time stands still: none fills)
+        assert sum(o.leaves_qty for o in bot.engine.venue.orders.open_orders(symbol="SOLUSDT")) == 100
+        assert (await bot.port.fetch_margin_balances())["USDT"].free < 2000  # the whole target needs over 20000
+        bot.engine.deposit("SOL", D(5))
+        again = bot.restart("again1")  # the process restarts; its resting sells already hold their margin
+        await again.start(RunOptions())
+        outcome = await again.pipeline.run_cycle()
+        assert outcome.placed == 1
+        assert sum(o.leaves_qty for o in bot.engine.venue.orders.open_orders(symbol="SOLUSDT")) == 105
 
 
 async def test_stale_market_data_when_prices_frozen_then_no_order_and_the_reason_journaled(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from bot.cli.run import drive
 from bot.config import load_config
 from bot.domain import OrderIntent
 from bot.execution.approval import Approval, Verdict
-from bot.execution.loop import LoopOptions
+from bot.execution.run import RunOptions
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, running_sim
 from hedgesim.instruments import Category
@@ -78,7 +78,7 @@ async def test_run_when_its_cycles_are_done_after_fills_since_the_last_sync_then
     async with running_sim(engine=engine) as sim:
         config = load_config(resting_config(tmp_path, sim.url, "0.5s"), env={})
         approver = ApprovesWhileTheMarketJumps(engine, jump_on=2)  # in the last cycle, after its sync
-        code = await drive(config, "main", approver, LoopOptions(cycles=2))
+        code = await drive(config, "main", approver, RunOptions(cycles=2))
     assert code == 0
     assert approver.reviews == 2
     trades = venue_trades(engine)

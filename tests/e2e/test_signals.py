@@ -13,18 +13,10 @@ from bot.domain import TradingState
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, running_sim
 from tests.e2e.crash_rig import start_bot, write_config
-from tests.support.bot_process import log_tail, reap
+from tests.support.bot_process import log_tail, reap, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 D = Decimal
-
-
-async def wait_for(condition, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the condition never held")
 
 
 @pytest.mark.parametrize(
@@ -48,7 +40,7 @@ async def test_run_when_signalled_with_orders_resting_then_they_are_cancelled_po
         )
         bot = await start_bot(config, cycles=1000, log=tmp_path / "bot.log")
         try:
-            await wait_for(lambda: len(engine.venue.orders.open_orders()) >= 5)
+            assert await wait_until(lambda: len(engine.venue.orders.open_orders()) >= 5), log_tail(tmp_path / "bot.log")
             position = engine.position("SOLUSDT").position
             bot.send_signal(sent)
             code = await asyncio.wait_for(bot.wait(), timeout=20)

@@ -17,6 +17,7 @@ import pytest
 from bot.cli.status import _status as status_command
 from bot.cli.status import read_status
 from bot.cli.status_output import print_status, print_status_json
+from bot.settings.from_config import journal_path, settings_for
 from hedgesim.instruments import Category
 from hedgesim.orders import ExecType
 from tests.e2e.harness import running_bot
@@ -49,9 +50,12 @@ async def test_status_json_when_hedged_through_fills_buy_back_and_funding_then_a
         await cycles_until(lambda: bot.position() <= -95)  # the short is built: every sell filled
         bot.engine.withdraw("SOL", D(30))  # the hedge buys back 30: realised PnL
         await cycles_until(lambda: bot.position() >= D("-72.5") and bot.now() > START.replace(minute=0, hour=16))
-        await bot.loop.run_cycle()  # journals the fills and funding up to now, as a running bot does every cycle
+        await bot.pipeline.run_cycle()  # journals the fills and funding up to now, as a running bot does every cycle
         capsys.readouterr()
-        print_status_json(await read_status(bot.config, "main", bot.port, bot.engine.clock), "sim")
+        print_status_json(
+            await read_status(settings_for(bot.config, "main"), journal_path(bot.config), bot.port, bot.engine.clock),
+            "sim",
+        )
         printed = capsys.readouterr().out
         status = json.loads(printed[printed.index('{\n  "venue"') :])  # after any log lines printed in tests
         ledger, spot_now = bot.engine.state(), published()
@@ -101,11 +105,14 @@ async def test_status_when_printed_then_both_legs_with_and_without_the_hedge_and
             await bot.cycle(timedelta(minutes=1))
             if bot.position() <= -95:
                 break
-        await bot.loop.run_cycle()  # journals the fills
-        await bot.loop.deadman.beat()
+        await bot.pipeline.run_cycle()  # journals the fills
+        await bot.run.deadman.beat()
         bot.sim.advance(timedelta(seconds=12))
         capsys.readouterr()
-        print_status(await read_status(bot.config, "main", bot.port, bot.engine.clock), "sim")
+        print_status(
+            await read_status(settings_for(bot.config, "main"), journal_path(bot.config), bot.port, bot.engine.clock),
+            "sim",
+        )
         printed = capsys.readouterr().out
     assert "since the hedge opened: with the hedge " in printed
     assert "% (holdings worth " in printed
@@ -120,7 +127,9 @@ async def test_status_watch_when_json_then_one_document_a_line_every_refresh(
     async with running_bot(tmp_path, balances={"USDT": D(60000), "SOL": D(100)}, start=START) as bot:
         await bot.cycle()
         capsys.readouterr()
-        watch = asyncio.create_task(status_command(bot.config, "main", True, 0.5, bot.engine.clock))
+        watch = asyncio.create_task(
+            status_command(bot.config, settings_for(bot.config, "main"), True, 0.5, bot.engine.clock)
+        )
         documents: list[dict[str, Any]] = []
         for _ in range(400):  # until three refreshes printed, however slow the machine
             lines = capsys.readouterr().out.splitlines()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
@@ -11,14 +13,14 @@ import pytest
 
 from bot.core.unwind import plan_unwind
 from bot.domain import Side, TradingState
-from bot.execution.loop import LoopOptions
+from bot.execution.run import RunOptions
 from bot.journal import open_reader
 from bot.risk.state import Trigger
 from hedgesim import SimConfig, SimExchange, running_sim
 from hedgesim.orders import ExecType
-from tests.e2e.crash_rig import write_config
+from tests.e2e.crash_rig import start_bot, write_config
 from tests.e2e.harness import running_bot
-from tests.support.bot_process import hedgebot
+from tests.support.bot_process import hedgebot, log_tail, reap, wait_until
 
 pytestmark = pytest.mark.e2e
 D = Decimal
@@ -29,7 +31,7 @@ async def test_unwind_when_hedged_then_position_reaches_zero_with_reduce_only_po
         await bot.cycles(4)
         assert bot.position() <= -95
         hedged = {o.client_order_id for o in bot.journal.orders(limit=1000)}
-        await bot.restart("unwnd1", planner=partial(plan_unwind, symbols=None)).start(LoopOptions())
+        await bot.restart("unwnd1", planner=partial(plan_unwind, symbols=None)).start(RunOptions())
         for _ in range(10):
             outcome = await bot.cycle(wait=timedelta(minutes=1))
             if bot.position() == 0 and not bot.engine.venue.orders.open_orders():
@@ -40,7 +42,7 @@ async def test_unwind_when_hedged_then_position_reaches_zero_with_reduce_only_po
         assert all(o.side is Side.BUY and o.reduce_only and o.post_only for o in buys)
         trades = [e for e in bot.engine.executions if e.exec_type is ExecType.TRADE]
         assert all(e.is_maker for e in trades)
-        assert outcome.instruments[0]["target"] == 0
+        assert outcome.instruments[0].target == 0
 
 
 async def test_unwind_when_one_symbol_chosen_then_others_untouched(tmp_path: Path) -> None:
@@ -52,7 +54,7 @@ async def test_unwind_when_one_symbol_chosen_then_others_untouched(tmp_path: Pat
         await bot.cycles(5)
         eth = bot.position("ETHUSDT")
         assert eth <= D("-2.85")
-        await bot.restart("unwnd2", planner=partial(plan_unwind, symbols=["SOL/USDT:USDT"])).start(LoopOptions())
+        await bot.restart("unwnd2", planner=partial(plan_unwind, symbols=["SOL/USDT:USDT"])).start(RunOptions())
         for _ in range(10):
             await bot.cycle(wait=timedelta(minutes=1))
             if bot.position() == 0:
@@ -74,12 +76,16 @@ async def test_unwind_cli_when_halted_by_the_kill_switch_then_refuses_naming_the
     async with running_sim(engine=engine) as sim:
         config = str(write_config(tmp_path, sim.url))
         log, kill_switch = tmp_path / "bot.log", tmp_path / "hedgebot.halt"
-        for _ in range(5):  # resting sells fill only when the replayed market trades through them: run until one has
-            code, printed = await hedgebot(["run", "--config", config, "--cycles", "6"], log)
-            assert code == 0, printed
-            if (short := venue_position(engine)) < 0:
-                break
-        assert short < 0
+        bot = await start_bot(Path(config), 1000, log)  # hedges until a sell fills (the market must rise to it)
+        try:
+            shorted = await wait_until(lambda: venue_position(engine) < 0, seconds=60)
+            bot.send_signal(signal.SIGTERM)  # stops: our resting sells are cancelled, the short is kept
+            code = await asyncio.wait_for(bot.wait(), timeout=20)
+        finally:
+            await reap(bot)
+        assert shorted, log_tail(log)
+        assert code == 0, log_tail(log)
+        short = venue_position(engine)
         unwind = ["unwind", "--config", config, "--approve", "auto"]
 
         kill_switch.write_text("stop\n")

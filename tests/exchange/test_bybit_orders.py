@@ -105,6 +105,23 @@ async def test_place_order_when_bybit_acknowledges_ids_only_then_the_order_is_re
     assert order.reduce_only
 
 
+@pytest.mark.parametrize(
+    ("state", "post_only_rejected"),
+    [
+        ({"orderStatus": "Cancelled", "rejectReason": "EC_PostOnlyWillTakeLiquidity"}, True),
+        ({"orderStatus": "Cancelled", "rejectReason": "EC_PerCancelRequest"}, False),  # cancelled by request
+        ({"orderStatus": "PartiallyFilledCanceled", "cumExecQty": "0.05", "leavesQty": "0"}, False),
+        ({"orderStatus": "New"}, False),
+    ],
+)
+async def test_place_order_when_bybit_cancels_it_for_taking_liquidity_then_the_order_says_post_only_rejected(
+    bybit: CcxtExchange, session: FakeSession, state: dict[str, str], post_only_rejected: bool
+) -> None:
+    accept(session, **state)
+    order = await bybit.place_order(LTC_SELL)
+    assert order.post_only_rejected is post_only_rejected
+
+
 async def test_place_order_when_the_read_back_fails_then_the_accepted_order_is_reported_open(
     bybit: CcxtExchange, session: FakeSession
 ) -> None:

@@ -17,7 +17,8 @@ from bot.config import Credentials, VenueConfig, VenueMode
 from bot.domain import OrderStatus, Side, round_price_passive, round_to_step
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import OrderRequest
-from bot.exchange.snapshot import SnapshotRequest, read_snapshot
+from bot.exchange.snapshot import SnapshotRequest, read_venue_snapshot
+from bot.settings.from_config import venue_settings
 
 KEY, SECRET = os.environ.get("BYBIT_TESTNET_API_KEY"), os.environ.get("BYBIT_TESTNET_API_SECRET")
 
@@ -35,10 +36,10 @@ SYMBOL = "BTC/USDT:USDT"
 async def test_bybit_testnet_when_read_and_a_far_post_only_order_rests_then_it_can_be_found_and_cancelled() -> None:
     credentials = Credentials(SecretStr(KEY or ""), SecretStr(SECRET or ""), None, "environment (BYBIT_TESTNET_*)")
     venue = VenueConfig(exchange="bybit", mode=VenueMode.TESTNET, credentials="BYBIT_TESTNET")
-    port = build_exchange("bybit-testnet", venue, credentials, SystemClock())
+    port = build_exchange(venue_settings("bybit-testnet", venue), credentials, SystemClock())
     try:
         markets = await port.load_markets()
-        snapshot = await read_snapshot(
+        snapshot = await read_venue_snapshot(
             port, SnapshotRequest(assets=("BTC",), hedge_symbols=(SYMBOL,)), markets, SystemClock()
         )
         market, mark = markets[SYMBOL], snapshot.tickers[SYMBOL].mark

@@ -154,6 +154,29 @@ async def test_place_order_when_okx_acknowledges_then_the_order_is_read_back_by_
     assert lookup.query == {"instId": "SOL-USDT-SWAP", "clOrdId": CLIENT_ID}
 
 
+@pytest.mark.parametrize(
+    ("state", "post_only_rejected"),
+    [
+        (
+            {
+                "state": "canceled",
+                "cancelSource": "31",
+                "cancelSourceReason": "The post-only order will take liquidity in taker orders",
+            },
+            True,
+        ),
+        ({"state": "canceled", "cancelSource": "1", "cancelSourceReason": "Order canceled by user"}, False),
+        ({"state": "live"}, False),
+    ],
+)
+async def test_place_order_when_okx_cancels_it_for_taking_liquidity_then_the_order_says_post_only_rejected(
+    okx: CcxtExchange, session: FakeSession, state: dict[str, str], post_only_rejected: bool
+) -> None:
+    accept(session, **state)
+    order = await okx.place_order(SOL_SELL)
+    assert order.post_only_rejected is post_only_rejected
+
+
 async def test_place_order_when_reduce_only_finds_no_position_then_reduce_only_rejected(
     okx: CcxtExchange, session: FakeSession
 ) -> None:

@@ -172,14 +172,22 @@ def test_check_margin_when_the_wallet_covers_the_plan_then_the_headroom(free: st
 
 
 @pytest.mark.parametrize(
-    ("balances", "message"),
+    ("balances", "freed", "message"),
     [
-        ({"USDT": Balance("USDT", D("999.5"), D(500), D("1499.5"))}, "999.5 USDT is available .* deposit 0.5 USDT"),
-        ({}, "0 USDT is available for margin but the plan needs 1000 USDT"),
+        (
+            {"USDT": Balance("USDT", D("999.5"), D(500), D("1499.5"))}, "0",
+            "999.5 USDT is available .* deposit 0.5 USDT",
+        ),
+        ({}, "0", "0 USDT is available for margin but the plan needs 1000 USDT"),
+        (
+            {"USDT": Balance("USDT", D(400), D(500), D(900))}, "500",
+            r"900 USDT is available for margin \(500 USDT of it freed by cancelling our resting orders\) .* "
+            "deposit 100 USDT",
+        ),
     ],
-)
+)  # fmt: skip
 def test_check_margin_when_the_wallet_falls_short_then_says_how_much_is_missing(
-    balances: dict[str, Balance], message: str
+    balances: dict[str, Balance], freed: str, message: str
 ) -> None:
     with pytest.raises(PreflightError, match=message):
-        check_margin(balances, D(1000))
+        check_margin(balances, D(1000), freed=D(freed))

@@ -9,10 +9,10 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import VenueMode
-from bot.domain import Balance, Holding, Market
+from bot.domain import Balance, Holding, HoldingSource, Market
 from bot.errors import ExchangeUnavailable
 from bot.exchange.ccxt_adapter import CcxtExchange
-from bot.exchange.snapshot import HistoryRequest, SnapshotRequest, read_snapshot
+from bot.exchange.snapshot import HistoryRequest, SnapshotRequest, read_venue_snapshot
 from tests.exchange.fake_http import FakeSession, Reply
 from tests.exchange.fake_port import FakePort
 from tests.exchange.venues import (
@@ -79,7 +79,7 @@ async def bybit_alts(session: FakeSession) -> AsyncIterator[tuple[CcxtExchange, 
         (("BTC/USDT:USDT",), False, 7),  # wallet coins nobody named: priced by one batched request after
     ],
 )
-async def test_read_snapshot_when_holdings_grow_then_bybit_requests_per_cycle_do_not(
+async def test_read_venue_snapshot_when_holdings_grow_then_bybit_requests_per_cycle_do_not(
     bybit_alts: tuple[CcxtExchange, dict[str, Market]],
     session: FakeSession,
     holdings: int,
@@ -91,28 +91,30 @@ async def test_read_snapshot_when_holdings_grow_then_bybit_requests_per_cycle_do
     serve_cycle(session, holdings)
     assets = tuple(alt(i) for i in range(holdings)) if named else ()
     request = SnapshotRequest(assets=assets, hedge_symbols=hedges)
-    await read_snapshot(port, request, markets, CLOCK)  # the first cycle also learns, once, that the account is unified
+    await read_venue_snapshot(
+        port, request, markets, CLOCK
+    )  # the first cycle also learns, once, that the account is unified
     session.requests.clear()
-    snapshot = await read_snapshot(port, request, markets, CLOCK)
+    snapshot = await read_venue_snapshot(port, request, markets, CLOCK)
     assert len(session.requests) == requests
     assert len(snapshot.holdings) == holdings
     assert len(snapshot.spot) == holdings
 
 
-async def test_read_snapshot_when_read_then_every_part_of_the_cycle_is_there(
+async def test_read_venue_snapshot_when_read_then_every_part_of_the_cycle_is_there(
     bybit_alts: tuple[CcxtExchange, dict[str, Market]], session: FakeSession
 ) -> None:
     port, markets = bybit_alts
     serve_cycle(session, 2)
-    static = Holding(asset="ALT049", quantity=D(500), source="static:cold wallet")
+    static = Holding(asset="ALT049", quantity=D(500), source=HoldingSource.static("cold wallet"))
     request = SnapshotRequest(
         assets=("ALT000",), hedge_symbols=("BTC/USDT:USDT", "LTC/USDT:USDT"), book_depth=2, static_holdings=(static,)
     )
-    snapshot = await read_snapshot(port, request, markets, CLOCK)
+    snapshot = await read_venue_snapshot(port, request, markets, CLOCK)
     assert snapshot.taken_at == NOW
     assert snapshot.holdings == (
-        Holding("ALT000", D(1000), "exchange:bybit"),
-        Holding("ALT001", D(1000), "exchange:bybit"),
+        Holding("ALT000", D(1000), HoldingSource.exchange("bybit")),
+        Holding("ALT001", D(1000), HoldingSource.exchange("bybit")),
         static,
     )  # USDT is excluded: it is the quote, not a holding
     assert {a: q.mid for a, q in snapshot.spot.items()} == {
@@ -128,14 +130,16 @@ async def test_read_snapshot_when_read_then_every_part_of_the_cycle_is_there(
     assert set(snapshot.markets) == {"BTC/USDT:USDT", "LTC/USDT:USDT", "ALT000/USDT", "ALT001/USDT", "ALT049/USDT"}
 
 
-async def test_read_snapshot_when_a_request_fails_then_the_whole_read_fails(
+async def test_read_venue_snapshot_when_a_request_fails_then_the_whole_read_fails(
     bybit_alts: tuple[CcxtExchange, dict[str, Market]], session: FakeSession
 ) -> None:
     port, markets = bybit_alts
     serve_cycle(session, 1)
     session.route("GET", "/v5/market/orderbook", Reply("Bad Gateway", 502))
     with pytest.raises(ExchangeUnavailable, match="fetch_order_book BTC/USDT:USDT"):
-        await read_snapshot(port, SnapshotRequest(assets=("ALT000",), hedge_symbols=("BTC/USDT:USDT",)), markets, CLOCK)
+        await read_venue_snapshot(
+            port, SnapshotRequest(assets=("ALT000",), hedge_symbols=("BTC/USDT:USDT",)), markets, CLOCK
+        )
 
 
 def fake_venue(*, unified_wallet: bool = True) -> FakePort:
@@ -150,16 +154,16 @@ def fake_venue(*, unified_wallet: bool = True) -> FakePort:
     )
 
 
-async def test_read_snapshot_when_read_then_all_first_round_requests_are_in_flight_together() -> None:
+async def test_read_venue_snapshot_when_read_then_all_first_round_requests_are_in_flight_together() -> None:
     port = fake_venue()
     request = SnapshotRequest(assets=("SOL",), hedge_symbols=("SOL/USDT:USDT", "BTC/USDT:USDT"))
-    await read_snapshot(port, request, port.markets, CLOCK)
+    await read_venue_snapshot(port, request, port.markets, CLOCK)
     # margin balances, quotes, tickers, open orders and two books at once; positions right after the orders
     assert port.most_in_flight == 6
     assert port.called("fetch_spot_balances") == []  # a unified wallet is read once
 
 
-async def test_read_snapshot_when_read_then_positions_are_requested_only_after_open_orders_answered() -> None:
+async def test_read_venue_snapshot_when_read_then_positions_are_requested_only_after_open_orders_answered() -> None:
     port = fake_venue()
     answered: list[str] = []
     fetch_orders, fetch_positions = port.fetch_open_orders, port.fetch_positions
@@ -175,30 +179,32 @@ async def test_read_snapshot_when_read_then_positions_are_requested_only_after_o
 
     port.fetch_open_orders, port.fetch_positions = orders, positions  # type: ignore[method-assign]
     request = SnapshotRequest(assets=("SOL",), hedge_symbols=("SOL/USDT:USDT",))
-    snapshot = await read_snapshot(port, request, port.markets, CLOCK)
+    snapshot = await read_venue_snapshot(port, request, port.markets, CLOCK)
     assert "SOL/USDT:USDT" in snapshot.positions
 
 
-async def test_read_snapshot_when_wallets_are_separate_then_holdings_come_from_spot_and_balances_from_margin() -> None:
+async def test_read_venue_snapshot_when_wallets_are_separate_then_holdings_come_from_spot_and_balances_from_margin() -> (
+    None
+):
     port = fake_venue(unified_wallet=False)
     request = SnapshotRequest(assets=(), hedge_symbols=("SOL/USDT:USDT",))
-    snapshot = await read_snapshot(port, request, port.markets, CLOCK)
-    assert snapshot.holdings == (Holding("SOL", D(100), "exchange:bybit"),)
+    snapshot = await read_venue_snapshot(port, request, port.markets, CLOCK)
+    assert snapshot.holdings == (Holding("SOL", D(100), HoldingSource.exchange("bybit")),)
     assert set(snapshot.balances) == {"USDT"}
 
 
-async def test_read_snapshot_when_the_wallet_does_not_count_then_only_static_holdings() -> None:
+async def test_read_venue_snapshot_when_the_wallet_does_not_count_then_only_static_holdings() -> None:
     port = fake_venue()
-    static = Holding("BTC", D("0.5"), "static:ledger")
+    static = Holding("BTC", D("0.5"), HoldingSource.static("ledger"))
     request = SnapshotRequest(assets=(), hedge_symbols=("BTC/USDT:USDT",), static_holdings=(static,), read_wallet=False)
-    snapshot = await read_snapshot(port, request, port.markets, CLOCK)
+    snapshot = await read_venue_snapshot(port, request, port.markets, CLOCK)
     assert (snapshot.holdings, list(snapshot.spot)) == ((static,), ["BTC"])
 
 
-async def test_read_snapshot_when_history_is_asked_then_closes_per_listed_symbol() -> None:
+async def test_read_venue_snapshot_when_history_is_asked_then_closes_per_listed_symbol() -> None:
     port = fake_venue()
     port.markets["SOL/USDT"] = sol_spot_market()
     request = SnapshotRequest(assets=("SOL",), hedge_symbols=("BTC/USDT:USDT",), history=HistoryRequest("1h", 3))
-    snapshot = await read_snapshot(port, request, port.markets, CLOCK)
+    snapshot = await read_venue_snapshot(port, request, port.markets, CLOCK)
     assert snapshot.history == {"SOL": (D(100), D(101), D(102)), "BTC/USDT:USDT": (D(100), D(101), D(102))}
     assert sorted(args[0] for args in port.called("fetch_price_history")) == ["BTC/USDT:USDT", "SOL/USDT"]

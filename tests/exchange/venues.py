@@ -21,6 +21,8 @@ from bot.config import Credentials, VenueConfig, VenueMode
 from bot.exchange.ccxt_adapter import CcxtExchange
 from bot.exchange.factory import build_exchange
 from bot.exchange.retry import RetryPolicy
+from bot.settings import VenueSettings
+from bot.settings.from_config import venue_settings
 from tests.exchange.fake_http import FakeSession
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccxt"
@@ -76,13 +78,15 @@ def credentials(passphrase: str | None = None) -> Credentials:
     )
 
 
-def venue_config(exchange: str, mode: VenueMode, url: str | None = None) -> VenueConfig:
-    return VenueConfig(
+def venue_config(exchange: str, mode: VenueMode, url: str | None = None) -> VenueSettings:
+    """The settings of a venue named after its exchange, with the configuration's defaults."""
+    config = VenueConfig(
         exchange=exchange,  # type: ignore[arg-type]
         mode=mode,
         credentials=None if mode is VenueMode.SIM else "TEST",
         url=url,
     )
+    return venue_settings(exchange, config)
 
 
 def build(
@@ -96,7 +100,6 @@ def build(
 ) -> CcxtExchange:
     """The adapter on a fake session: ccxt's rate limiter off and no close() pause (tests only)."""
     port = build_exchange(
-        exchange,
         venue_config(exchange, mode, url),
         credentials("test-passphrase" if exchange == "okx" else None),
         ManualClock(NOW),

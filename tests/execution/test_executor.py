@@ -23,7 +23,7 @@ from bot.errors import (
 from bot.exchange.port import OrderRequest
 from bot.execution.executor import Executor, Outcome, Recheck
 from bot.execution.ids import ClientOrderIds
-from bot.journal.records import CycleRecord, DecisionRecord
+from bot.journal.records import CycleRecord, HoldingDecisionRecord
 from bot.journal.writer import Journal, open_journal
 from bot.risk import RiskContext
 from bot.risk.decision import Denial, DenialCode, RiskDecision
@@ -70,7 +70,10 @@ def rests(request: OrderRequest) -> Order:
 
 
 def cancelled_post_only(request: OrderRequest) -> Order:
-    return replace(rests(request), status=OrderStatus.CANCELED, reject_reason="EC_PostOnlyWillTakeLiquidity")
+    """Accepted, then cancelled by the venue for taking liquidity, as the adapter reports it."""
+    return replace(
+        rests(request), status=OrderStatus.CANCELED, reject_reason="would take liquidity", post_only_rejected=True
+    )
 
 
 def raises(exc: Exception) -> Callable[[OrderRequest], Answer]:
@@ -118,9 +121,9 @@ def journal(tmp_path: Path, clock: ManualClock) -> Iterator[Journal]:
 def executor(
     venue: ScriptedVenue,
     journal: Journal,
-    recheck: Recheck = approve,
     reprices: int = 3,
     clock: ManualClock | None = None,
+    offset_ticks: int = 0,
 ) -> Executor:
     ids = ClientOrderIds("abc123")
     ids.start_cycle(1)
@@ -130,8 +133,8 @@ def executor(
         ids,
         clock or ManualClock(NOW),
         run_id="abc123",
-        recheck=recheck,
-        max_reprices_per_minute=reprices,
+        max_post_only_retries_per_minute=reprices,
+        passive_offset_ticks=offset_ticks,
     )
 
 
@@ -140,7 +143,7 @@ async def test_post_only_when_it_would_take_then_repriced_at_the_fresh_touch_and
     journal: Journal, first_answer: Callable[[OrderRequest], Answer]
 ) -> None:
     venue = ScriptedVenue([first_answer, rests])
-    placement = await executor(venue, journal).place(sell(price="149.50"), None, sol_perp_market())
+    placement = await executor(venue, journal).place(sell(price="149.50"), None, sol_perp_market(), approve)
     assert placement.outcome is Outcome.PLACED
     assert [r.price for r in venue.sent] == [D("149.50"), D("150.00")]  # the fresh book's best ask
     assert len({r.client_order_id for r in venue.sent}) == 2  # a new client id for the new order
@@ -151,14 +154,31 @@ async def test_post_only_when_it_would_take_then_repriced_at_the_fresh_touch_and
 
 async def test_post_only_when_rejected_every_time_then_gives_up_within_the_per_minute_budget(journal: Journal) -> None:
     venue = ScriptedVenue([cancelled_post_only] * 10)
-    placement = await executor(venue, journal, reprices=2).place(sell(), None, sol_perp_market())
+    placement = await executor(venue, journal, reprices=2).place(sell(), None, sol_perp_market(), approve)
     assert placement.outcome is Outcome.SKIPPED
     assert len(venue.sent) == 3  # the first try and two re-prices
 
 
+@pytest.mark.parametrize(
+    ("side", "offset_ticks", "price"),
+    [
+        (Side.BUY, 2, "149.98"),  # two ticks below the fresh bid
+        (Side.SELL, 2, "150.02"),  # two ticks above the fresh ask
+        (Side.BUY, 20_000, "0.01"),  # 200 USDT below a bid of 150 is no price at all: one tick, never zero or less
+    ],
+)
+async def test_reprice_when_an_offset_is_set_then_the_planner_s_passive_price_behind_the_fresh_touch(
+    journal: Journal, side: Side, offset_ticks: int, price: str
+) -> None:
+    venue = ScriptedVenue([cancelled_post_only, rests])
+    intent = replace(sell(), side=side, reduce_only=side is Side.BUY)
+    await executor(venue, journal, offset_ticks=offset_ticks).place(intent, None, sol_perp_market(), approve)
+    assert venue.sent[-1].price == D(price)
+
+
 async def test_reprice_when_the_gate_denies_the_new_price_then_nothing_more_is_sent(journal: Journal) -> None:
     venue = ScriptedVenue([cancelled_post_only, rests])
-    placement = await executor(venue, journal, recheck=deny).place(sell(), None, sol_perp_market())
+    placement = await executor(venue, journal).place(sell(), None, sol_perp_market(), deny)
     assert placement.outcome is Outcome.DENIED
     assert len(venue.sent) == 1
 
@@ -168,10 +188,10 @@ async def test_replace_when_the_old_order_filled_partly_meanwhile_then_only_its_
 ) -> None:
     venue = ScriptedVenue([rests, rests])
     run = executor(venue, journal)
-    first = await run.place(sell("10"), None, sol_perp_market())
+    first = await run.place(sell("10"), None, sol_perp_market(), approve)
     assert first.client_order_id is not None
     venue.orders = [replace(o, filled=D(7)) for o in venue.orders]  # 7 filled after the plan was made
-    second = await run.place(sell("10", replaces=first.client_order_id), None, sol_perp_market())
+    second = await run.place(sell("10", replaces=first.client_order_id), None, sol_perp_market(), approve)
     assert venue.cancelled == [first.client_order_id]
     assert second.outcome is Outcome.PLACED
     assert venue.sent[-1].amount == D(3)
@@ -190,14 +210,16 @@ async def test_margin_refusal_when_it_happens_then_later_increases_skipped_but_b
     venue = ScriptedVenue([raises(InsufficientMargin("110007")), rests])
     run = executor(venue, journal)
     buy_back = OrderIntent(SOL, Side.BUY, D(5), D("149.90"), True, ReasonCode.REBALANCE)
-    placements = await run.execute([], [(sell(), None), (sell(), None), (buy_back, None)], {SOL: sol_perp_market()})
+    placements = await run.execute(
+        [], [(sell(), None), (sell(), None), (buy_back, None)], {SOL: sol_perp_market()}, approve
+    )
     assert [p.outcome for p in placements] == [Outcome.REJECTED, Outcome.SKIPPED, Outcome.PLACED]
 
 
 async def test_create_when_credentials_fail_then_journaled_and_raised(journal: Journal) -> None:
     venue = ScriptedVenue([raises(AuthenticationFailed("10003 invalid key"))])
     with pytest.raises(AuthenticationFailed):
-        await executor(venue, journal).place(sell(), None, sol_perp_market())
+        await executor(venue, journal).place(sell(), None, sol_perp_market(), approve)
     (order,) = journal.orders()
     assert order.status is OrderStatus.REJECTED
 
@@ -210,7 +232,7 @@ async def test_every_request_when_sent_then_its_journal_row_existed_first(journa
         return rests(request)
 
     venue = ScriptedVenue([check, check])
-    await executor(venue, journal).execute([], [(sell(), None), (sell(), None)], {SOL: sol_perp_market()})
+    await executor(venue, journal).execute([], [(sell(), None), (sell(), None)], {SOL: sol_perp_market()}, approve)
     assert seen_in_journal == [True, True]
 
 
@@ -219,10 +241,10 @@ async def test_unknown_outcome_when_the_venue_never_got_it_then_released_after_t
 ) -> None:
     venue = ScriptedVenue([raises(AmbiguousOrderOutcome("timeout", symbol=SOL, client_order_id="x"))])
     run = executor(venue, journal, clock=clock)  # the journal records times on the same clock
-    placement = await run.place(sell(), None, sol_perp_market())
+    placement = await run.place(sell(), None, sol_perp_market(), approve)
     assert placement.outcome is Outcome.UNKNOWN
     assert SOL in run.frozen
-    assert (await run.place(sell(), None, sol_perp_market())).outcome is Outcome.SKIPPED
+    assert (await run.place(sell(), None, sol_perp_market(), approve)).outcome is Outcome.SKIPPED
     clock.advance(timedelta(seconds=31))
     await run.resolve_unknown()
     assert SOL not in run.frozen
@@ -233,7 +255,7 @@ async def test_reprice_when_one_slice_was_rejected_then_the_next_slices_start_fr
 ) -> None:
     venue = ScriptedVenue([cancelled_post_only, rests, rests, rests])
     slices = [(sell("5", price="149.50"), None) for _ in range(3)]
-    placements = await executor(venue, journal, reprices=1).execute([], slices, {SOL: sol_perp_market()})
+    placements = await executor(venue, journal, reprices=1).execute([], slices, {SOL: sol_perp_market()}, approve)
     assert [p.outcome for p in placements] == [Outcome.PLACED] * 3
     assert [r.price for r in venue.sent] == [D("149.50"), D("150.00"), D("150.00"), D("150.00")]
     assert len(venue.called("fetch_order_book")) == 1  # one fresh book served all three slices
@@ -253,7 +275,7 @@ async def test_reprice_when_the_order_it_replaces_was_cancelled_then_rechecked_w
     journal.adopt_order(venue.venue, old, run_id="abc123")
     gate = real_gate(sol_context(position=sol_position("-80"), our_orders=[old]))
     replacement = sell("20", "149.50", replaces="hbold1x0")  # the market moved on: it would take liquidity
-    placement = await executor(venue, journal, recheck=gate).place(replacement, None, sol_perp_market())
+    placement = await executor(venue, journal).place(replacement, None, sol_perp_market(), gate)
     assert placement.outcome is Outcome.PLACED, placement.detail  # -80 - 20: the cancelled order no longer counts
     assert venue.cancelled == ["hbold1x0"]
     assert [r.price for r in venue.sent] == [D("149.50"), D("150.00")]
@@ -268,7 +290,7 @@ async def test_reprice_when_the_replaced_order_filled_partly_before_its_cancel_t
     journal.adopt_order(venue.venue, old, run_id="abc123")
     gate = real_gate(sol_context(position=sol_position("-85"), our_orders=[old]))
     replacement = sell("20", "149.50", replaces="hbold1x0")  # re-ordered for the 12 left
-    placement = await executor(venue, journal, recheck=gate).place(replacement, None, sol_perp_market())
+    placement = await executor(venue, journal).place(replacement, None, sol_perp_market(), gate)
     assert placement.outcome is Outcome.DENIED  # -93 - 12 = -105, not -85 - 12 = -97
     assert "could reach 105.0 contracts" in placement.detail
 
@@ -279,7 +301,7 @@ async def test_reprice_when_an_earlier_slice_was_placed_this_cycle_then_it_count
     venue = ScriptedVenue([rests, cancelled_post_only, rests])
     gate = real_gate(sol_context(position=sol_position("-70")))
     slices = [(sell("20", "150.00"), None), (sell("20", "149.50"), None)]  # the gate saw them one by one
-    placements = await executor(venue, journal, recheck=gate).execute([], slices, {SOL: sol_perp_market()})
+    placements = await executor(venue, journal).execute([], slices, {SOL: sol_perp_market()}, gate)
     assert [p.outcome for p in placements] == [Outcome.PLACED, Outcome.DENIED]  # -70 - 20 - 20 = 1.1 x
     assert len(venue.sent) == 2
 
@@ -288,13 +310,13 @@ async def test_reprice_when_the_recheck_denies_then_journaled_like_the_cycles_de
     journal: Journal,
 ) -> None:
     cycle = journal.record_cycle(CycleRecord("abc123", 1, NOW, TradingState.ACTIVE, D(15000), D(9000)))
-    journal.record_decisions(cycle, [DecisionRecord("SOL", ReasonCode.REBALANCE, SOL)])
+    journal.record_decisions(cycle, [HoldingDecisionRecord("SOL", ReasonCode.REBALANCE, SOL)])
     intent = sell("10", "149.50")
     (intent_id,) = journal.record_intents(cycle, [intent])
     other = resting(Side.SELL, "40", "150.00", client_order_id="hbrest1x0")  # still resting: -60 - 40 - 10
     venue = ScriptedVenue([cancelled_post_only, rests])
     gate = real_gate(sol_context(position=sol_position("-60"), our_orders=[other]))
-    placement = await executor(venue, journal, recheck=gate).place(intent, intent_id, sol_perp_market())
+    placement = await executor(venue, journal).place(intent, intent_id, sol_perp_market(), gate)
     assert placement.outcome is Outcome.DENIED
     (why,) = journal.why("SOL")
     assert any("risk.max_hedge_ratio" in denial for denial in why.denials), why.denials
@@ -307,9 +329,9 @@ async def test_replace_when_the_cancelled_order_cannot_be_read_back_then_nothing
 ) -> None:
     venue = ScriptedVenue([rests, rests])
     run = executor(venue, journal)
-    first = await run.place(sell("10"), None, sol_perp_market())
+    first = await run.place(sell("10"), None, sol_perp_market(), approve)
     venue.failures["fetch_order"] = ExchangeUnavailable("503 while reading the cancelled order back")
-    second = await run.place(sell("10", replaces=first.client_order_id), None, sol_perp_market())
+    second = await run.place(sell("10", replaces=first.client_order_id), None, sol_perp_market(), approve)
     assert venue.cancelled == [first.client_order_id]
     assert second.outcome is Outcome.SKIPPED  # its remainder is unknown: the next cycle decides again
     assert len(venue.sent) == 1
@@ -320,7 +342,7 @@ async def test_reprice_when_the_fresh_book_cannot_be_read_then_the_order_is_skip
 ) -> None:
     venue = ScriptedVenue([cancelled_post_only, rests])
     venue.failures["fetch_order_book"] = ExchangeUnavailable("503 on the order book")
-    placement = await executor(venue, journal).place(sell(), None, sol_perp_market())
+    placement = await executor(venue, journal).place(sell(), None, sol_perp_market(), approve)
     assert placement.outcome is Outcome.SKIPPED
     assert len(venue.sent) == 1
 
@@ -342,5 +364,5 @@ async def test_execute_when_one_symbol_fails_then_it_raises_only_once_every_othe
     btc = OrderIntent(BTC, Side.SELL, D("0.01"), D(60000), False, ReasonCode.REBALANCE)
     markets = {SOL: sol_perp_market(), BTC: btc_perp_market()}
     with pytest.raises(AuthenticationFailed):
-        await executor(venue, journal).execute([], [(sell(), None), (btc, None)], markets)
+        await executor(venue, journal).execute([], [(sell(), None), (btc, None)], markets, approve)
     assert {o.symbol: o.status for o in journal.orders()} == {SOL: OrderStatus.REJECTED, BTC: OrderStatus.OPEN}

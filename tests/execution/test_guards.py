@@ -12,10 +12,11 @@ from bot.clock import ManualClock
 from bot.config import parse_config
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
-from bot.domain import Holding
+from bot.domain import Holding, HoldingSource
 from bot.exchange.convert import flat_position
 from bot.execution.guards import MissingHoldings, vanished_positions
 from bot.journal.writer import open_journal
+from bot.settings.from_config import core_settings
 from tests.core.test_bad_data import SOL, VENUE, sol_and_btc
 from tests.factories import NOW
 
@@ -24,7 +25,7 @@ D = Decimal
 
 def sol_plan() -> Plan:
     config = parse_config(tomllib.loads(VENUE + "[policy]\nratio = 1\n"), env={})
-    plan, _ = plan_cycle(config, sol_and_btc(), CoreState(), NOW)
+    plan, _ = plan_cycle(core_settings(config), sol_and_btc(), CoreState(), NOW)
     assert plan.holding("SOL").hedge.instrument == SOL
     return plan
 
@@ -41,7 +42,7 @@ def test_missing_holdings_when_a_hedged_coin_vanishes_then_its_instrument_is_hel
 
 def test_missing_holdings_when_the_coin_is_kept_off_the_exchange_too_then_the_wallet_part_still_counts() -> None:
     guard = MissingHoldings()
-    static_only = replace(sol_and_btc(), holdings=(Holding("SOL", D(40), "static:cold wallet"),))
+    static_only = replace(sol_and_btc(), holdings=(Holding("SOL", D(40), HoldingSource.static("cold wallet")),))
     assert list(guard.check(sol_plan(), static_only)) == [SOL]
 
 

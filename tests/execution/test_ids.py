@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.execution.ids import ClientOrderIds, base36, is_ours, run_id_for
+from bot.domain import is_ours
+from bot.execution.ids import ClientOrderIds, base36, run_id_for
 
 OKX_RULE = re.compile(r"^[A-Za-z0-9]{1,32}$")  # the strictest of Bybit, Binance and OKX
 

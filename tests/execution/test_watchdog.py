@@ -14,7 +14,7 @@ import pytest
 
 from bot.alerts.events import AlertEvent, AlertKind
 from bot.domain import OrderStatus
-from bot.execution.loop import LoopOptions
+from bot.execution.run import RunOptions
 from bot.execution.watchdog import Watchdog
 from hedgesim.enums import MarginMode, Side
 from hedgesim.instruments import Category
@@ -44,11 +44,11 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
     ) as bot:
         bot.engine.set_margin_mode(MarginMode.ISOLATED)  # as configured: it cannot be switched under a position
         bot.engine.trade(Category.LINEAR, "SOLUSDT", "sell", D(10))  # a short opened by hand: adopted below
-        await bot.loop.start(LoopOptions(adopt=True))
-        await bot.loop.run_cycle()
+        await bot.start(RunOptions(adopt=True))
+        await bot.pipeline.run_cycle()
         foreign = NewOrder(Category.LINEAR, "SOLUSDT", Side.SELL, OrderType.LIMIT, D(1), D(400), link_id="manual1")
         bot.engine.place_order(foreign)
-        await bot.loop.deadman.beat()
+        await bot.run.deadman.beat()
         yield bot
 
 
@@ -128,7 +128,7 @@ async def test_check_when_the_heartbeat_comes_back_then_the_alert_condition_clea
     dog = watchdog(bot, alerts)
     bot.sim.advance(WINDOW + timedelta(seconds=1))
     await dog.check()
-    await bot.loop.deadman.beat()  # the bot is back
+    await bot.run.deadman.beat()  # the bot is back
     check = await dog.check()
     assert (check.fired, alerts.cleared) == (False, ["watchdog:main"])
     bot.sim.advance(WINDOW + timedelta(seconds=1))

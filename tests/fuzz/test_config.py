@@ -40,10 +40,9 @@ from bot.cli.main import main
 from bot.config import AppConfig, load_config
 from bot.config_errors import unwrap_annotation
 from bot.config_types import MAX_NUMBER
-from bot.core.factory import core_settings
 from bot.durations import MAX_DURATION
 from bot.errors import ConfigError
-from bot.risk.limits import RiskLimits
+from bot.settings.from_config import core_settings, risk_limits
 from tests.fuzz import toml_text
 from tests.fuzz.profiles import FUZZ
 
@@ -308,7 +307,7 @@ def assert_sane(config: AppConfig) -> None:
 def assert_usable(config: AppConfig) -> None:
     """What reads the configuration works with it: the core's settings, the risk limits, alerts, check-config."""
     settings = core_settings(config)
-    RiskLimits.from_config(config.risk)
+    risk_limits(config.risk)
     alert_settings(config)
     json.dumps(config.masked_dump())
     now = datetime.now(UTC)
@@ -317,7 +316,7 @@ def assert_usable(config: AppConfig) -> None:
             _ = (now + value, now - value)
     for window in config.policy.event_window.windows:
         _ = (window.start - window.ramp_in, window.end + window.ramp_out)
-    assert settings.params.max_data_age == config.risk.max_data_age
+    assert settings.planner.max_data_age == config.risk.max_data_age
 
 
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:

@@ -17,7 +17,7 @@ from bot.domain import (
     TradingState,
 )
 from bot.exchange.port import OrderRequest
-from bot.journal import CycleRecord, DecisionRecord, Journal, open_journal
+from bot.journal import CycleRecord, HoldingDecisionRecord, Journal, open_journal
 from bot.risk import Denial, DenialCode, RiskDecision
 from tests.factories import NOW, sol_perp_market
 from tests.risk.factories import SOL, buy_back, sell
@@ -103,7 +103,8 @@ def populate(journal: Journal, clock: ManualClock) -> None:
         CycleRecord(RUN, 1, clock.now(), TradingState.ACTIVE, D("15000.00"), D("9000"), {"holdings": 1})
     )
     journal.record_decisions(
-        first, [DecisionRecord("SOL", ReasonCode.REBALANCE, SOL, D("15000"), D("0.7"), D(-70), D(-60), D(0), D(-10))]
+        first,
+        [HoldingDecisionRecord("SOL", ReasonCode.REBALANCE, SOL, D("15000"), D("0.7"), D(-70), D(-60), D(0), D(-10))],
     )
     (intent_id,) = journal.record_intents(first, [sell()])
     journal.record_risk_decisions([intent_id], [RiskDecision(sell())])
@@ -124,7 +125,7 @@ def populate(journal: Journal, clock: ManualClock) -> None:
     second = journal.record_cycle(CycleRecord(RUN, 2, clock.now(), TradingState.ACTIVE, D("15000"), D("10500")))
     journal.record_decisions(
         second,
-        [DecisionRecord("SOL", ReasonCode.BLOCKED_BY_LIMIT, SOL, D("15000"), D("1.1"), note="over the ratio")],
+        [HoldingDecisionRecord("SOL", ReasonCode.BLOCKED_BY_LIMIT, SOL, D("15000"), D("1.1"), note="over the ratio")],
     )
     denied = RiskDecision(
         sell("40"), (Denial(DenialCode.MAX_HEDGE_RATIO, "the short could reach 110 contracts", D("1.1"), D(1)),)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,11 +75,11 @@ def test_journal_command_when_orders_open_then_only_unresolved(
     ],
 )  # fmt: skip
 def test_journal_command_when_json_then_decimals_as_strings(
-    journal_file: Path, capsys: pytest.CaptureFixture[str], args: list[str], check: object
+    journal_file: Path, capsys: pytest.CaptureFixture[str], args: list[str], check: Callable[[Any], bool]
 ) -> None:
     code, out, _ = run(capsys, *args, "--json", "--journal", str(journal_file))
     assert code == 0
-    assert callable(check)
+    assert check(json.loads(out)), out
     assert check(json.loads(out))
 
 

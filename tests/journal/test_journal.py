@@ -14,7 +14,16 @@ import pytest
 
 from bot.domain import HedgeTarget, OrderStatus, ReasonCode, Side, TradingState
 from bot.errors import JournalError
-from bot.journal import SCHEMA_VERSION, CycleRecord, DecisionRecord, Journal, OrderOrigin, open_journal, open_reader
+from bot.journal import (
+    SCHEMA_VERSION,
+    CycleRecord,
+    HoldingDecisionRecord,
+    InstrumentDecisionRecord,
+    Journal,
+    OrderOrigin,
+    open_journal,
+    open_reader,
+)
 from bot.journal.records import OrderTicket
 from bot.risk import RiskState, StateEvent, Trigger, apply_events, transition
 from tests.factories import NOW, btc_perp_market
@@ -53,15 +62,26 @@ def test_journal_when_cycles_recorded_then_last_cycles_round_trip_with_counts(tm
     assert journal.last_cycles(1) == [newest]
 
 
+def test_journal_when_holding_and_instrument_decisions_recorded_then_each_reads_back_as_its_own_kind(
+    journal: Journal,
+) -> None:
+    cycle = journal.record_cycle(CycleRecord(RUN, 1, NOW, TradingState.ACTIVE, D(15000), D(9000)))
+    holding = HoldingDecisionRecord("SOL", ReasonCode.REBALANCE, SOL, D(15000), D("0.7"), D(-70), D(-60), D(0), D(-10))
+    instrument = InstrumentDecisionRecord(SOL, ReasonCode.REBALANCE, D(-70), D(-60), D(0), D(-10), "2 orders")
+    journal.record_decisions(cycle, [holding, instrument])
+    assert [row.decision for row in journal.why("SOL")] == [holding]
+    assert [row.decision for row in journal.why(SOL)] == [instrument]  # stored under its symbol, as always
+
+
 def test_journal_when_decimals_and_times_stored_then_read_back_exactly(journal: Journal) -> None:
     tiny = D("0.000000000000000000123456789")
     cycle = journal.record_cycle(CycleRecord(RUN, 1, NOW, TradingState.REDUCING, tiny, D("1E+3"), {"x": tiny}))
-    journal.record_decisions(cycle, [DecisionRecord("SOL", ReasonCode.DUST, SOL, value=tiny, note="dust")])
+    journal.record_decisions(cycle, [HoldingDecisionRecord("SOL", ReasonCode.DUST, SOL, value=tiny, note="dust")])
     (row,) = journal.last_cycles()
     (why,) = journal.why("SOL")
     assert (row.at, row.trading_state, row.holdings_value, row.hedge_notional) == (NOW, "reducing", tiny, D(1000))
     assert row.summary == {"x": str(tiny)}
-    assert why.decision == DecisionRecord("SOL", ReasonCode.DUST, SOL, value=tiny, note="dust")
+    assert why.decision == HoldingDecisionRecord("SOL", ReasonCode.DUST, SOL, value=tiny, note="dust")
 
 
 def test_why_when_a_holding_was_blocked_then_latest_decisions_with_gate_denials(tmp_path: Path) -> None:

@@ -12,7 +12,14 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.domain import ReasonCode, Side, TradingState
-from bot.journal import SCHEMA_VERSION, CycleRecord, DecisionRecord, Journal, open_journal
+from bot.journal import (
+    SCHEMA_VERSION,
+    CycleRecord,
+    HoldingDecisionRecord,
+    InstrumentDecisionRecord,
+    Journal,
+    open_journal,
+)
 from bot.journal.schema import MIGRATIONS
 from tests.factories import NOW
 from tests.journal.factories import MARKETS, RUN, VENUE, new_journal, sol_fill, sol_funding
@@ -35,8 +42,8 @@ def cycle(journal: Journal, clock: ManualClock, number: int, sol: str, perp: str
     journal.record_decisions(
         cycle_id,
         [
-            DecisionRecord("SOL", reason, SOL, value=D(100) * D(sol), price=D(sol), quantity=D(100)),
-            DecisionRecord(SOL, reason, SOL, price=D(perp)),
+            HoldingDecisionRecord("SOL", reason, SOL, value=D(100) * D(sol), price=D(sol), quantity=D(100)),
+            InstrumentDecisionRecord(SOL, reason, price=D(perp)),
         ],
     )
 

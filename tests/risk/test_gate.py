@@ -7,6 +7,7 @@ hand-computed figure the denial must report (rounded to 4 places); an empty ``co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -393,7 +394,11 @@ def test_gate_when_trading_state_restricts_then_only_allowed_orders_pass(
     assert found == codes
 
 
-@pytest.mark.parametrize("intent", [sell("0"), sell("-1"), sell(price="0")], ids=["zero", "negative", "free"])
+@pytest.mark.parametrize(
+    "intent",
+    [sell("0"), sell("-1"), sell(price="0"), replace(sell(), post_only=False)],
+    ids=["zero", "negative", "free", "not post-only: a hard limit"],
+)
 def test_gate_when_intent_is_malformed_then_denied(intent: OrderIntent) -> None:
     found, decision = verdict(intent, sol_context())
     assert C.INVALID_INTENT in found

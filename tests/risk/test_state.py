@@ -12,7 +12,6 @@ from bot.config import RiskConfig
 from bot.domain import HedgeTarget, MarginMode, TargetComponent, TradingState
 from bot.risk import (
     RiskHistory,
-    RiskLimits,
     RiskState,
     StateEvent,
     Trigger,
@@ -24,6 +23,7 @@ from bot.risk import (
     utc_day_start,
 )
 from bot.risk.liquidation import liquidation_distance, liquidation_price
+from bot.settings.from_config import risk_limits
 from tests.factories import NOW
 from tests.risk.factories import SOL, default_limits
 
@@ -114,9 +114,9 @@ def test_check_kill_switch_when_existence_cannot_be_checked_then_fails_closed(tm
     assert event.trigger is T.KILL_SWITCH
 
 
-def test_risk_limits_when_from_config_then_every_key_carried() -> None:
+def test_risk_limits_when_built_from_the_configuration_then_every_key_carried() -> None:
     config = RiskConfig(max_order_notional=D(500), max_data_age=timedelta(seconds=5), max_orders_per_minute=3)
-    limits = RiskLimits.from_config(config)
+    limits = risk_limits(config)
     assert (limits.max_order_notional, limits.max_data_age, limits.max_orders_per_minute) == (
         D(500),
         timedelta(seconds=5),

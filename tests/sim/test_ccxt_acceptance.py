@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +15,18 @@ from hedgesim import SimServer
 pytestmark = pytest.mark.e2e
 
 SOL = "SOL/USDT:USDT"
+HOLD = 5  # seconds a hang or a lost reply holds the faulted request
+IMPATIENT_MS = 2000  # a client timeout well under HOLD, yet ample for an answer on a busy 2-core machine
+
+
+@contextlib.contextmanager
+def impatient(client: Any) -> Iterator[Any]:
+    """``client`` gives up on a request after ``IMPATIENT_MS`` inside the block (its usual timeout outside)."""
+    usual, client.timeout = client.timeout, IMPATIENT_MS
+    try:
+        yield client
+    finally:
+        client.timeout = usual
 
 
 async def test_load_markets_when_client_connects_then_spot_and_linear_markets_with_bybit_specs(client: Any) -> None:
@@ -137,14 +149,13 @@ async def repeat(call: Callable[..., Any], *args: Any, times: int) -> None:
 
 
 async def test_create_when_reply_is_lost_then_request_timeout_while_the_order_rests(
-    sim: SimServer, connect: Callable[..., Any]
+    sim: SimServer, client: Any
 ) -> None:
-    impatient = connect(timeout=300)
-    await impatient.load_markets()
-    sim.fault("lose_response", path="/v5/order/create", times=1, delay=5)
-    with pytest.raises(ccxt.RequestTimeout):
-        await impatient.create_order(SOL, "limit", "sell", 1, 230, {"postOnly": True, "clientOrderId": "hbLost1"})
-    found = await impatient.fetch_open_orders(SOL, None, None, {"orderLinkId": "hbLost1"})
+    await client.load_markets()
+    sim.fault("lose_response", path="/v5/order/create", times=1, delay=HOLD)
+    with impatient(client), pytest.raises(ccxt.RequestTimeout):
+        await client.create_order(SOL, "limit", "sell", 1, 230, {"postOnly": True, "clientOrderId": "hbLost1"})
+    found = await client.fetch_open_orders(SOL, None, None, {"orderLinkId": "hbLost1"})
     assert [o["clientOrderId"] for o in found] == ["hbLost1"]
 
 
@@ -154,18 +165,17 @@ async def test_create_when_reply_is_lost_then_request_timeout_while_the_order_re
         ({"kind": "http_error", "status": 502}, ccxt.ExchangeNotAvailable),
         ({"kind": "maintenance"}, ccxt.ExchangeNotAvailable),
         ({"kind": "ip_ban"}, ccxt.RateLimitExceeded),  # Bybit's 403, as ccxt reads it
-        ({"kind": "hang", "delay": 5}, ccxt.RequestTimeout),
+        ({"kind": "hang", "delay": HOLD}, ccxt.RequestTimeout),
     ],
 )
 async def test_request_when_transport_fault_then_ccxt_raises_what_bybit_would_cause(
-    sim: SimServer, connect: Callable[..., Any], fault: dict[str, Any], error: type[Exception]
+    sim: SimServer, client: Any, fault: dict[str, Any], error: type[Exception]
 ) -> None:
-    short = connect(timeout=300)
-    await short.load_markets()
+    await client.load_markets()
     sim.fault(path="/v5/market/tickers", times=1, **fault)
-    with pytest.raises(error):
-        await short.fetch_ticker(SOL)
-    assert (await short.fetch_ticker(SOL))["last"] > 0  # the fault hit one request only
+    with impatient(client), pytest.raises(error):
+        await client.fetch_ticker(SOL)
+    assert (await client.fetch_ticker(SOL))["last"] > 0  # the fault hit one request only
 
 
 async def test_request_when_network_cut_then_connection_reset_unanswered_and_nothing_processed(

@@ -68,6 +68,8 @@ async def test_control_token_when_configured_then_that_token_opens_it() -> None:
 async def test_control_token_when_not_configured_then_each_server_draws_its_own() -> None:
     async with running_sim() as first, running_sim() as second:
         assert len(first.control_token) >= 32
+        # hex digits only: a token that began with "-" would be read as an option when given to --control-token
+        assert all(c in "0123456789abcdef" for c in first.control_token)
         assert first.control_token != second.control_token
 
 

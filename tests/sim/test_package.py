@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT
-
-
-def modules_loaded_by(statement: str) -> list[str]:
-    """Every module a fresh interpreter holds after running ``statement`` (in the repository, as the tests run)."""
-    script = f"{statement}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
-    )
-    return list(json.loads(done.stdout))
+from tests.conftest import modules_loaded_by
 
 
 @pytest.mark.parametrize(

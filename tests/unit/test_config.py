@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import VenueMode, load_config, parse_config
-from bot.core.factory import planner_params
 from bot.errors import ConfigError
+from bot.exchange.quirks import QUIRKS
+from bot.settings.from_config import planner_params
 from hedgesim.credentials import SIM_API_KEY
 from tests.conftest import EXAMPLE_CONFIG
 
@@ -188,13 +190,28 @@ def test_slice_max_notional_when_combined_with_max_order_notional_then_smaller_c
 ) -> None:
     text = SIM_VENUE + f"\n[execution]\nslice_max_notional = {slice_max}\n[risk]\nmax_order_notional = {max_order}\n"
     config = load_config(write_config(text), env={})
-    assert planner_params(config).max_order_notional == Decimal(per_order)
+    assert planner_params(config.execution, config.risk).max_order_notional == Decimal(per_order)
 
 
 def test_client_rate_limit_when_turned_off_on_a_real_venue_then_refused(write_config) -> None:
     env = {"BYBIT_TEST_API_KEY": "key-123456", "BYBIT_TEST_API_SECRET": "secret-abcdef"}
     problems = problems_of(TESTNET_VENUE + "client_rate_limit = false\n", write_config, env=env)
     assert paths_of(problems) == ["venues.main.client_rate_limit"]
+
+
+def test_venue_exchange_when_the_quirks_table_has_no_row_for_it_then_refused_naming_those_it_has(
+    write_config,
+) -> None:
+    problems = problems_of(SIM_VENUE.replace('"bybit"', '"kraken"'), write_config)
+    assert paths_of(problems) == ["venues.main.exchange"]
+    assert all(repr(name) in problems[0][1] for name in QUIRKS)
+
+
+@pytest.mark.parametrize("exchange", sorted(QUIRKS))
+def test_venue_exchange_when_the_quirks_table_has_a_row_for_it_then_accepted(exchange: str, write_config) -> None:
+    text = f'[venues.main]\nexchange = "{exchange}"\nmode = "live"\ncredentials = "LIVE"\n'
+    env = {"LIVE_API_KEY": "key-123456", "LIVE_API_SECRET": "secret-abcdef", "LIVE_PASSPHRASE": "phrase-123"}
+    assert load_config(write_config(text), env=env).venues["main"].exchange == exchange
 
 
 def test_sim_venue_when_url_missing_then_error(write_config) -> None:
@@ -239,6 +256,21 @@ def test_file_when_missing_then_error_says_so(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.toml", env={})
 
 
-def test_parse_config_when_given_data_then_same_rules_apply() -> None:
-    with pytest.raises(ConfigError):
-        parse_config({"venues": {}}, env={})
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[venues]\n",  # no venue
+        SIM_VENUE + "\n[execution]\nleverage = 3\nlevrage = 1\n",  # a hard limit and a typo
+        SIM_VENUE + "\n[policy]\nratio = 1.2\n",  # above risk.max_hedge_ratio: a cross-field rule
+        SIM_VENUE + 'api_key = "k"\n',  # a secret in the file
+        TESTNET_VENUE,  # credentials not in the environment
+        SIM_VENUE + '\n[hedges.SOL]\ninstrument = "SOL/USDT:USDT"\nproxy = "BTC/USDT:USDT"\n',
+    ],
+    ids=["no venue", "field rules", "cross-field rule", "inline secret", "credentials", "hedge rule"],
+)
+def test_parse_config_when_given_data_then_same_rules_apply(text: str, write_config) -> None:
+    """The data a file holds fails parse_config exactly as the file fails load_config: one set of rules."""
+    with pytest.raises(ConfigError) as parsed:
+        parse_config(tomllib.loads(text), env={})
+    assert parsed.value.problems
+    assert parsed.value.problems == problems_of(text, write_config)

@@ -20,8 +20,8 @@ import pytest
 from setuptools import find_namespace_packages
 
 from bot.cli.main import EXIT_CONFIG, build_parser
-from bot.cli.run import EXIT_HALTED
 from bot.config import load_config
+from bot.execution.supervisor import EXIT_HALTED
 from tests.conftest import EXAMPLE_CONFIG, ROOT
 
 DOCKERFILE = ROOT / "Dockerfile"

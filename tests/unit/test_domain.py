@@ -6,7 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain import Order, OrderStatus, Rounding, Side, round_price_passive, round_to_step
+from bot.domain import (
+    HoldingSource,
+    Order,
+    OrderStatus,
+    Rounding,
+    Side,
+    SourceKind,
+    round_price_passive,
+    round_to_step,
+)
 from tests.factories import btc_mini_contract_market
 
 D = Decimal
@@ -53,3 +62,25 @@ def test_order_when_partially_filled_then_remaining_and_signed_remaining() -> No
     assert order.remaining == D(6)
     assert order.signed_remaining == D(-6)
     assert not order.status.is_final
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "label"),
+    [
+        ("exchange:main", SourceKind.EXCHANGE, "main"),
+        ("static:cold wallet", SourceKind.STATIC, "cold wallet"),
+        ("static:ledger:2", SourceKind.STATIC, "ledger:2"),  # the label is everything after the first colon
+    ],
+)
+def test_holding_source_when_written_kind_colon_label_then_parsed_and_written_back_the_same(
+    text: str, kind: SourceKind, label: str
+) -> None:
+    source = HoldingSource.parse(text)
+    assert (source.kind, source.label) == (kind, label)
+    assert str(source) == text
+
+
+@pytest.mark.parametrize("text", ["cold wallet", "wallet:main", ""])
+def test_holding_source_when_not_kind_colon_label_then_value_error(text: str) -> None:
+    with pytest.raises(ValueError, match="not a holding source"):
+        HoldingSource.parse(text)

@@ -12,7 +12,7 @@ import structlog
 
 from bot.cli.main import main
 from bot.config import load_config
-from bot.logging import configure_logging, register_secrets
+from bot.logging import MASK, configure_logging, register_secrets
 
 API_KEY = "kA9vX2mQ7rT4"
 API_SECRET = "sQ8wE3rT6yU1iO0pZ5"
@@ -41,6 +41,9 @@ def test_log_when_decimal_values_then_rendered_as_strings(log_stream: io.StringI
 def test_log_when_secret_under_a_secret_key_then_masked(log_stream: io.StringIO) -> None:
     log = structlog.get_logger("t")
     log.info("venue.connect", api_key=API_KEY, secret=API_SECRET, headers={"X-BAPI-SIGN": "abcdef123456"})
+    (record,) = records(log_stream)  # the record was written, with every secret in it masked
+    assert (record["event"], record["api_key"], record["secret"]) == ("venue.connect", MASK, MASK)
+    assert record["headers"] == {"X-BAPI-SIGN": MASK}
     text = log_stream.getvalue()
     assert API_KEY not in text
     assert API_SECRET not in text
@@ -86,5 +89,8 @@ def test_check_config_and_logs_when_real_credentials_then_values_never_printed(
     stream = io.StringIO()
     configure_logging("debug", "json", stream)
     structlog.get_logger("t").info("config.loaded", config=config.masked_dump(), creds=config.credentials("main"))
+    (record,) = records(stream)  # written, with the credentials in it masked
+    assert record["creds"]["source"] == "environment (BYBIT_DEMO_*)"
+    assert (record["creds"]["api_key"], record["creds"]["secret"]) == (MASK, MASK)
     assert API_SECRET not in stream.getvalue()
     assert API_KEY not in stream.getvalue()

@@ -33,7 +33,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bot.core.plan import InstrumentDecision
-from bot.core.planner.params import PlannerParams
 from bot.core.planner.pricing import BookProblem, Touch, read_touch, reprice_reason
 from bot.core.planner.sizing import (
     below_minimum,
@@ -59,6 +58,7 @@ from bot.domain import (
     Side,
     round_to_step,
 )
+from bot.settings import PlannerParams
 from policies.base import InstrumentHold, ModifierEffect
 
 REPRICE_WINDOW = timedelta(minutes=1)

@@ -6,10 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.core.planner.params import PlannerParams
 from bot.domain import ZERO, Order, OrderBook, PerpTicker, ReasonCode, Side, round_price_passive
+from bot.settings import PlannerParams
 
 BPS = Decimal(10_000)
+
+
+def passive_price(best: Decimal, side: Side, tick: Decimal, offset_ticks: int) -> Decimal:
+    """The post-only price behind ``best`` (the best ask for a sell, the best bid for a buy): ``offset_ticks`` further
+    from the touch, rounded away from it on the tick, never below one tick. The one passive price: the planner's
+    orders and the executor's re-prices after a post-only refusal alike."""
+    price = round_price_passive(best - side.sign * offset_ticks * tick, tick, side)
+    return price if price > ZERO else tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +32,7 @@ class Touch:
 
     def passive_price(self, side: Side, tick: Decimal, offset_ticks: int) -> Decimal:
         """A sell at the best ask (or ``offset_ticks`` above it), a buy at the best bid (or below): never crossing."""
-        touch = self.ask if side is Side.SELL else self.bid
-        price = round_price_passive(touch - side.sign * offset_ticks * tick, tick, side)
-        return price if price > ZERO else tick
+        return passive_price(self.ask if side is Side.SELL else self.bid, side, tick, offset_ticks)
 
 
 @dataclass(frozen=True, slots=True)

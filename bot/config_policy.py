@@ -1,4 +1,4 @@
-"""The ``[policy]`` configuration section: which policy sets the hedge ratio, and its modifiers' parameters."""
+"""The ``[policy]`` configuration schema: which policy sets the hedge ratio, and its modifiers' parameters."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from bot.config_types import (
     PositiveDecimal,
     StrictModel,
 )
-
-PolicyName = Literal["fixed_ratio", "event_window"]
-ModifierName = Literal["funding_guard", "take_profit"]
+from bot.settings import ModifierName, PolicyName
 
 
 class ProxyParams(StrictModel):
