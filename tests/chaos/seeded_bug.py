@@ -32,7 +32,7 @@ BUGS = {
     "blind_retry": Bug(
         "bot.execution.executor",
         "            return await self._unknown(intent, ticket, str(exc))\n        except DuplicateClientOrderId",
-        "            return await self._send(intent, intent_id, market)\n        except DuplicateClientOrderId",
+        "            return await self._send(intent, intent_id, market, recheck)\n        except DuplicateClientOrderId",
     ),
     "no_reduce_only": Bug(
         "bot.exchange.ccxt_adapter",
