@@ -240,8 +240,8 @@ async def _play(
     while (now := time.time()) - started < schedule.wall_seconds:
         if options.fail_fast and monitor.violations:
             break
-        if events and events[0].at <= now - started:
-            event = events.pop(0)
+        if (event := _next_due(events, now - started, monitor)) is not None:
+            events.remove(event)
             if isinstance(event, Transfer):
                 world.transfer(event, now)
                 continue
@@ -263,6 +263,18 @@ async def _play(
     if kills:
         await asyncio.gather(*kills)
     return counts
+
+
+def _next_due(events: list[Fault | Transfer], elapsed: float, monitor: Monitor) -> Fault | Transfer | None:
+    """The first event whose time has come; a transfer ``once_hedged`` waits (letting later ones by) until the
+    checks have seen every hedge in its band."""
+    hedged = monitor.checks > 0 and monitor.in_band()
+    for event in events:
+        if event.at > elapsed:
+            return None
+        if hedged or not (isinstance(event, Transfer) and event.once_hedged):
+            return event
+    return None
 
 
 async def _recover(

@@ -111,6 +111,7 @@ class Transfer:
     at: float
     asset: str
     share: Decimal
+    once_hedged: bool = False  # not before every hedge is in its band (what comes after is not held back)
 
 
 @dataclass(frozen=True, slots=True)
