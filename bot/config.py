@@ -127,6 +127,7 @@ class ExecutionConfig(StrictModel):
     max_post_only_retries_per_minute: Count = Field(default=6, ge=1, le=120)  # fresh books after a post-only refusal
     slice_max_notional: PositiveDecimal = Decimal(2000)
     slice_max_depth_share: Fraction = Decimal("0.25")
+    dry_run: bool = False  # trade on paper against the venue's live market (bot.paper); also `--dry-run`
 
 
 class RiskConfig(StrictModel):

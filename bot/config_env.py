@@ -23,6 +23,7 @@ DELIMITER = "__"
 NOT_CONFIGURATION = frozenset(
     {
         "HEDGEBOT_CONFIG",  # the configuration file the command line reads
+        "HEDGEBOT_CONFIRM_LIVE",  # `run` and `unwind` on a venue in mode "live" with no terminal: the venue's name
         "HEDGEBOT_VENV",  # where scripts/ keep the virtual environment
         "HEDGEBOT_NETWORK_TESTS",  # the test suite: run the opt-in tests against real testnets
         "HEDGEBOT_CRASH_SEED",  # the test suite: the crash-safety trials' random seed

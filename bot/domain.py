@@ -284,6 +284,25 @@ class PerpTicker:
 
 
 @dataclass(frozen=True, slots=True)
+class FeeRates:
+    """The account's fee rates on one instrument, as fractions of notional (negative: a rebate)."""
+
+    maker: Decimal
+    taker: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PublicTrade:
+    """One trade on a perpetual's public tape (anyone's): what a dry run fills its paper orders from."""
+
+    trade_id: str
+    symbol: str
+    price: Decimal
+    amount: Decimal  # contracts
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Position:
     """A perpetual position in one-way mode. ``contracts`` < 0 is a short."""
 

@@ -54,3 +54,14 @@ def _seconds(value: str | int | float | Decimal) -> Decimal | None:
         (Decimal(part) * unit for part, unit in zip(match.groups(), _ISO_UNIT_SECONDS, strict=True) if part),
         Decimal(0),
     )
+
+
+def format_duration(duration: timedelta) -> str:
+    """``duration`` written the way this grammar reads it, in the largest unit that keeps it whole: 30s, 2m, 6h, 2d
+    (fractions of a second as seconds: 0.5s)."""
+    seconds = Decimal(str(duration.total_seconds()))
+    for unit in ("d", "h", "m"):
+        count = seconds / _UNIT_SECONDS[unit]
+        if count >= 1 and count == count.to_integral_value():
+            return f"{count.to_integral_value()}{unit}"
+    return f"{seconds.normalize():f}s"

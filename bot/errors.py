@@ -11,6 +11,8 @@
     │   ├── AuthenticationFailed ..... halt: credentials are wrong, expired or lack permissions
     │   ├── PermissionDenied ......... halt: the key cannot do this (e.g. no derivatives permission)
     │   ├── VenueUnsupported ......... refuse to start: the venue lacks a capability the bot needs
+    │   ├── WriteRefused ............. a dry run's read-only connection refused a request that changes the venue:
+    │   │                              a bug, nothing was sent; halt
     │   ├── OrderRejected ............ the venue said no: journal it, do not re-send the same order
     │   │   ├── PostOnlyWouldTake .... re-price from a fresh book (bounded attempts per minute)
     │   │   ├── InsufficientMargin ... deny further increases this cycle; alert
@@ -82,6 +84,11 @@ class PermissionDenied(ExchangeError):
 
 class VenueUnsupported(ExchangeError):
     """The venue lacks a capability the bot needs. Response: refuse to start."""
+
+
+class WriteRefused(ExchangeError):
+    """A read-only connection (a dry run's) was asked to send a request that changes the venue; it sent nothing.
+    Response: a bug in the bot; halt."""
 
 
 class OrderRejected(ExchangeError):

@@ -5,6 +5,7 @@ Every record, ours and third-party (ccxt, aiohttp) alike, passes through the sam
 - redaction: keys that name a secret (api keys, secrets, passphrases, signatures, tokens) are masked wherever
   they appear; any registered secret value is masked inside every string (messages, exceptions, URLs);
   ``signature=...``-style fragments in URLs and headers are masked too.
+A dry run's records carry ``dry_run=true`` (``mark_dry_run``), and on the console begin ``DRY-RUN``.
 Logs go to stderr; stdout is for human output and ``--json`` results.
 """
 
@@ -21,6 +22,8 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from bot.plain import MASK, plain
+
+DRY_RUN = "DRY-RUN"
 
 _SECRET_KEY = re.compile(
     r"(api[-_]?key|apikey|secret|passphrase|password|passwd|signature|^sign$|x-bapi-sign|x-bapi-api-key|"
@@ -74,6 +77,18 @@ def _redact_event(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict
     return dict(out)
 
 
+def mark_dry_run() -> None:
+    """From now on every log record says it comes from a dry run: ``dry_run=true``, and on the console a ``DRY-RUN``
+    prefix before the event."""
+    structlog.contextvars.bind_contextvars(dry_run=True)
+
+
+def _dry_run_prefix(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    if event_dict.get("dry_run"):
+        event_dict["event"] = f"{DRY_RUN} {event_dict.get('event', '')}"
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -99,7 +114,11 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
     handler = logging.StreamHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *([] if use_json else [_dry_run_prefix]),
+                renderer,
+            ],
             foreign_pre_chain=_shared_processors(),
         )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from itertools import islice
@@ -70,15 +70,28 @@ def walk(
     consumed: MutableMapping[Decimal, Decimal],
     by_value: bool = False,
 ) -> list[Take]:
-    """Fill up to ``amount`` (base quantity, or quote to spend when ``by_value``: whole lots only) against the
-    opposite side, best level first, never beyond ``limit``.
+    """Fill up to ``amount`` against the synthetic book around ``price`` (see ``walk_levels``)."""
+    return walk_levels(levels(price, instrument, not buy), instrument, buy, amount, limit, consumed, by_value)
+
+
+def walk_levels(
+    side: Iterable[Level],
+    instrument: Instrument,
+    buy: bool,
+    amount: Decimal,
+    limit: Decimal,
+    consumed: MutableMapping[Decimal, Decimal],
+    by_value: bool = False,
+) -> list[Take]:
+    """Fill up to ``amount`` (base quantity, or quote to spend when ``by_value``: whole lots only) against ``side``,
+    the opposite side's levels best first, never beyond ``limit``.
 
     ``consumed`` holds what earlier takers already took from each level since the book last refreshed; it is
     updated, so liquidity taken once is not there for the next taker until the market moves on.
     """
     takes: list[Take] = []
     remaining = amount
-    for level in islice(levels(price, instrument, not buy), MAX_WALK_LEVELS):
+    for level in islice(side, MAX_WALK_LEVELS):
         if level.price > limit if buy else level.price < limit:
             break
         wanted = to_step(remaining / level.price, instrument.qty_step) if by_value else remaining

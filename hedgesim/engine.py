@@ -1,32 +1,28 @@
-"""The simulated exchange's engine: its Python API, and time moving the market, fills, liquidations and funding."""
+"""SimExchange: the simulated venue replaying recorded market data, its Python API and its market faults."""
 
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import structlog
 
 from hedgesim import balances, risk, trading, views
-from hedgesim.account import Account
 from hedgesim.clock import Clock, ManualClock, SystemClock, to_ms, utc_from_ms
 from hedgesim.config import SimConfig, default_balances
-from hedgesim.enums import MarginMode, Side
-from hedgesim.errors import SimReject
+from hedgesim.exchange import Exchange
 from hedgesim.instruments import Category, Instrument, perp_instrument, spot_instrument
 from hedgesim.jsonable import plain
-from hedgesim.keys import KeyPermissions
 from hedgesim.market import Market, Timeline, market_start
 from hedgesim.marketdata import Sample, load_sample
-from hedgesim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder
-from hedgesim.state import Ids, Venue
+from hedgesim.orders import ExecType
 
 log = structlog.get_logger(__name__)
 
 
-class SimExchange:
+class SimExchange(Exchange):
     """A Bybit-like exchange replaying real market data: usable in-process, and served over HTTP by the
     Bybit v5 layer (``hedgesim.bybit``).
 
@@ -37,32 +33,12 @@ class SimExchange:
     """
 
     def __init__(self, config: SimConfig, clock: Clock, sample: Sample | None = None) -> None:
-        self.config = config
-        self.clock = clock
         sample = sample or load_sample(config.sample)
-        now_ms = to_ms(clock.now())
-        timeline = Timeline(now_ms, market_start(sample, config.start), config.speed)
-        market = Market(sample, timeline)
-        self.venue = Venue(
-            instruments=_instruments(market, config),
-            market=market,
-            account=Account(
-                config.balances if config.balances is not None else default_balances(sample),
-                config.fees,
-                config.default_leverage,
-                config.margin_mode,
-            ),
-            ids=Ids(config.seed),
-            participation=config.participation,
-            collateral=config.collateral,
-        )
-        self._step_ms = max(1, round(market.shortest_interval_ms() / 3 / config.speed))
-        self._processed_ms = now_ms
-        self._funding: dict[str, tuple[int, Decimal]] = {  # each perpetual's next settlement: exchange ms, rate
-            base: market.next_funding(base, now_ms) for base in market.listed(Category.LINEAR)
-        }
+        timeline = Timeline(to_ms(clock.now()), market_start(sample, config.start), config.speed)
+        self.market = Market(sample, timeline)  # the replayed market, its faults and its history
+        initial = config.balances if config.balances is not None else default_balances(sample)
+        super().__init__(config, clock, self.market, _instruments(self.market, config), initial)
         self._ended_logged = False
-        self.key = config.key  # the API key's permissions (/v5/user/query-api), changeable with set_key
 
     @classmethod
     def deterministic(cls, config: SimConfig | None = None, sample: Sample | None = None) -> SimExchange:
@@ -78,131 +54,18 @@ class SimExchange:
 
     # time ---------------------------------------------------------------------------------------------------
 
-    def now_ms(self) -> int:
-        return to_ms(self.clock.now())
-
     def market_time(self) -> datetime:
-        return utc_from_ms(self.venue.market.market_time(self.now_ms()))
+        return utc_from_ms(self.market.market_time(self.now_ms()))
 
     @property
     def sample_ended(self) -> bool:
-        return self.venue.market.ended(self.now_ms())
-
-    def advance(self, delta: timedelta) -> None:
-        """Move a deterministic exchange's clock forward and process everything that happens on the way."""
-        if not isinstance(self.clock, ManualClock):
-            raise TypeError("advance() needs a ManualClock; a real-time exchange follows the system clock")
-        self.clock.advance(delta)
-        self.sync()
+        return self.market.ended(self.now_ms())
 
     def sync(self) -> None:
-        """Process the market from the last processed moment up to the clock's now, step by step."""
-        now = self.now_ms()
-        venue = self.venue
-        while self._processed_ms < now:
-            due = min(ms for ms, _ in self._funding.values()) if self._funding else now
-            start = self._processed_ms
-            if not venue.account.positions and not venue.orders.open_orders():
-                end = min(now, due)  # nothing can fill or be liquidated: jump to the next event
-            else:
-                end = min(now, due, start + self._step_ms)
-                trading.fill_resting(venue, start, end)
-                risk.liquidate_crossed(venue, start, end)
-            for base, (exchange_ms, rate) in list(self._funding.items()):
-                if exchange_ms <= end:
-                    risk.settle_funding(venue, base, rate, end)
-                    self._funding[base] = venue.market.next_funding(base, exchange_ms)
-            self._processed_ms = end
-            venue.consumed.clear()  # the book refills as the market moves on
-        if not self._ended_logged and venue.market.ended(now):
+        super().sync()
+        if not self._ended_logged and self.market.ended(self.now_ms()):
             self._ended_logged = True
-            log.info("sim.sample.ended", sample=venue.market.sample.name, market_time=self.market_time())
-
-    # trading ------------------------------------------------------------------------------------------------
-
-    def instruments(self, category: Category) -> list[Instrument]:
-        return sorted((i for i in self.venue.instruments.values() if i.category is category), key=lambda i: i.name)
-
-    def instrument(self, category: Category, name: str) -> Instrument:
-        return self.venue.instrument(category, name)
-
-    def place_order(self, request: NewOrder) -> SimOrder:
-        self.sync()
-        return trading.place(self.venue, request, self.now_ms())
-
-    def cancel_order(
-        self, category: Category, symbol: str, order_id: str | None = None, link_id: str | None = None
-    ) -> SimOrder:
-        self.sync()
-        self.venue.instrument(category, symbol)
-        return trading.cancel(self.venue, category, symbol, order_id, link_id, self.now_ms())
-
-    def cancel_all(self, category: Category, symbol: str | None = None, base: str | None = None) -> list[SimOrder]:
-        self.sync()
-        orders = [
-            o
-            for o in self.venue.orders.open_orders(category, symbol)
-            if base is None or self.venue.instrument(category, o.symbol).base == base
-        ]
-        return [trading.cancel(self.venue, category, o.symbol, o.order_id, None, self.now_ms()) for o in orders]
-
-    def trade(self, category: Category, symbol: str, side: str, qty: Decimal) -> SimOrder:
-        """A market order placed outside the API (someone else on the same account, e.g. the web app)."""
-        order = NewOrder(category, symbol, Side(side.lower()), OrderType.MARKET, qty)
-        log.info("sim.external.trade", symbol=symbol, side=side, qty=qty)
-        return self.place_order(order)
-
-    def set_leverage(self, symbol: str, leverage: Decimal) -> None:
-        """Set a perpetual's leverage (1 .. the instrument's maximum); the same value again is Bybit's 110043."""
-        self.sync()
-        instrument = self.venue.linear(symbol)
-        if not 1 <= leverage <= instrument.max_leverage:
-            raise SimReject(10001, f"leverage invalid: must be between 1 and {instrument.max_leverage}")
-        if leverage == self.venue.account.leverage_of(symbol):
-            raise SimReject(110043, "leverage not modified")
-        available = balances.available(self.venue, self.now_ms())
-        self.venue.account.set_leverage(symbol, leverage, available)
-
-    def set_margin_mode(self, mode: MarginMode) -> None:
-        """Switch the unified account between isolated and cross margin; refused while perpetuals are open."""
-        self.sync()
-        if mode is self.venue.account.margin_mode:
-            return
-        if self.venue.account.positions or self.venue.orders.open_orders(Category.LINEAR):
-            reason = {"reasonCode": "3400045", "reasonMsg": "You have open positions or active orders"}
-            raise SimReject(3400045, "Set margin mode failed", {"reasons": [reason]})
-        self.venue.account.margin_mode = mode
-
-    def set_hedge_mode(self, hedged: bool) -> None:
-        """Switch position mode (hedge mode is accepted but the simulator trades one-way mode only)."""
-        self.sync()
-        if hedged == self.venue.account.hedge_mode:
-            raise SimReject(110025, "Position mode is not modified")
-        if self.venue.account.positions:
-            raise SimReject(110024, "You have an existing position, so position mode cannot be switched")
-        if self.venue.orders.open_orders(Category.LINEAR):
-            raise SimReject(110028, "Open orders exist, so you cannot change position mode")
-        self.venue.account.hedge_mode = hedged
-
-    def set_key(self, key: KeyPermissions) -> None:
-        """Change what the API key may do (its owner editing it on the web site)."""
-        self.key = key
-        log.info("sim.key.changed", read_only=key.read_only, transfer=key.transfer, withdraw=key.withdraw, ips=key.ips)
-
-    def deposit(self, coin: str, qty: Decimal) -> None:
-        self.sync()
-        self.venue.account.deposit(coin, qty)
-        log.info("sim.account.deposit", coin=coin, qty=qty)
-
-    def withdraw(self, coin: str, qty: Decimal) -> None:
-        """A transfer out of the account; refused (131001) beyond what is free, or when in cross margin the
-        collateral it takes would leave the account's margin short."""
-        self.sync()
-        now = self.now_ms()
-        if qty > 0 and balances.collateral_loss(self.venue, coin, qty, now) > balances.available(self.venue, now):
-            raise SimReject(131001, f"the available balance is not sufficient: {coin} backs open positions")
-        self.venue.account.withdraw(coin, qty, balances.coin_free(self.venue, coin, now))
-        log.info("sim.account.withdraw", coin=coin, qty=qty)
+            log.info("sim.sample.ended", sample=self.market.sample.name, market_time=self.market_time())
 
     # market faults ------------------------------------------------------------------------------------------
 
@@ -211,7 +74,7 @@ class SimExchange:
         went through fill, and a position whose liquidation price it crossed is liquidated."""
         self.sync()
         now = self.now_ms()
-        self.venue.market.gap(base, move)
+        self.market.gap(base, move)
         log.warning("sim.market.gap", base=base, move=move)
         trading.fill_gap(self.venue, base, now)
         risk.liquidate_crossed(self.venue, now, now)
@@ -219,24 +82,12 @@ class SimExchange:
     def freeze(self, base: str | None = None) -> None:
         """Serve stale public market data for ``base`` (every asset for None) from now on; trading continues."""
         self.sync()
-        self.venue.market.freeze(base, self.now_ms())
+        self.market.freeze(base, self.now_ms())
 
     def unfreeze(self, base: str | None = None) -> None:
-        self.venue.market.unfreeze(base)
+        self.market.unfreeze(base)
 
     # inspection ---------------------------------------------------------------------------------------------
-
-    @property
-    def executions(self) -> list[Execution]:
-        return self.venue.executions
-
-    def balances(self) -> list[balances.CoinBalance]:
-        self.sync()
-        return balances.coin_balances(self.venue, self.now_ms())
-
-    def position(self, symbol: str) -> views.PositionView:
-        self.sync()
-        return views.position_view(self.venue, symbol, self.now_ms())
 
     def state(self) -> dict[str, Any]:
         """Everything the exchange holds, JSON-ready (Decimals as strings): for tests and the control API."""
@@ -254,7 +105,7 @@ class SimExchange:
             {
                 "time": self.clock.now(),
                 "market_time": self.market_time(),
-                "sample": venue.market.sample.name,
+                "sample": self.market.sample.name,
                 "sample_ended": self.sample_ended,
                 "margin_mode": venue.account.margin_mode,
                 "hedge_mode": venue.account.hedge_mode,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from hedgesim import book
+from hedgesim.book import Level
 from hedgesim.clock import to_ms
 from hedgesim.errors import MarketDataError
-from hedgesim.instruments import Category
+from hedgesim.instruments import Category, Instrument
 from hedgesim.marketdata import Sample, Series
 from hedgesim.paths import DAY_MS, PricePath, WindowStats
 
@@ -17,6 +20,7 @@ ZERO = Decimal(0)
 MINUTE_MS = 60_000
 DEFAULT_FUNDING_MS = 8 * 3_600_000
 DEFAULT_FUNDING_RATE = Decimal("0.0001")  # Bybit's rate when the premium is zero (interest 0.01 % per 8 h)
+TRADE_GRID_MS = 1_000  # public trades are printed once per exchange second (see ``Market.trades``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +141,10 @@ class Market:
         """The finest candle spacing of the replayed series: the path's legs are a third of it."""
         return min(path.interval_ms for path in self._paths.values())
 
+    def step_ms(self) -> int:
+        """One leg of the finest candle, in exchange time: the path is straight within it."""
+        return max(1, round(self.shortest_interval_ms() / 3 / self.timeline.speed))
+
     def first_price(self, category: Category, base: str) -> Decimal:
         return self._paths[(category, base)].price(self._paths[(category, base)].start_ms)
 
@@ -162,6 +170,14 @@ class Market:
         category = Category.SPOT if (Category.SPOT, base) in self._paths else Category.LINEAR
         return self.last(category, base, exchange_ms)
 
+    def touch(self, instrument: Instrument, exchange_ms: int) -> tuple[Decimal, Decimal]:
+        """The synthetic book's best bid and ask around the replayed price."""
+        return book.touch(self.last(instrument.category, instrument.base, exchange_ms), instrument)
+
+    def levels(self, instrument: Instrument, exchange_ms: int, buy_side: bool) -> Iterator[Level]:
+        """The synthetic book's levels of one side around the replayed price, best first."""
+        return book.levels(self.last(instrument.category, instrument.base, exchange_ms), instrument, buy_side)
+
     def range(self, category: Category, base: str, ms0: int, ms1: int) -> tuple[Decimal, Decimal]:
         path = self._paths[(category, base)]
         low, high = path.range(self.timeline.to_market(ms0), self.timeline.to_market(ms1))
@@ -178,6 +194,25 @@ class Market:
         shock = self._shock(base)
         path = self._paths[(category, base)]
         return path.volume_through(self.timeline.to_market(ms0), self.timeline.to_market(ms1), level / shock, below)
+
+    def trades(self, category: Category, base: str, ms0: int, ms1: int) -> list[tuple[int, Decimal, Decimal, bool]]:
+        """Public trades after ``ms0`` up to ``ms1`` (exchange times), oldest first: (time, price, base quantity,
+        taker bought).
+
+        Every exchange second, one trade per straight piece of the path in it: at the piece's closing price, for
+        the volume traded along it, stamped at its end. The path's extremes are among the prices, and the volume
+        beyond any level adds up to what resting orders fill from (``volume_through``), piece by piece.
+        """
+        path = self._paths[(category, base)]
+        shock = self._shock(base)
+        to_market, to_exchange = self.timeline.to_market, self.timeline.to_exchange
+        rows: list[tuple[int, Decimal, Decimal, bool]] = []
+        for cell in range(ms0 - ms0 % TRADE_GRID_MS, ms1, TRADE_GRID_MS):
+            for piece in path.pieces(to_market(cell), to_market(cell + TRADE_GRID_MS)):
+                moment = min(to_exchange(piece.end), cell + TRADE_GRID_MS)
+                if piece.volume > 0 and ms0 < moment <= ms1:
+                    rows.append((moment, piece.p1 * shock, piece.volume, piece.p1 >= piece.p0))
+        return rows
 
     def window(self, category: Category, base: str, exchange_ms: int) -> WindowStats:
         """24 h ticker figures (in market time) ending at ``exchange_ms``, gap-adjusted."""

@@ -80,7 +80,7 @@ class SimServer:
         if not isinstance(self.engine.clock, ManualClock):
             self._ticker = asyncio.create_task(self._tick(), name="sim-ticker")
             self._ticker.add_done_callback(_report_stop)
-        log.info("sim.server.started", url=self.url, sample=self.engine.venue.market.sample.name)
+        log.info("sim.server.started", url=self.url, sample=self.engine.market.sample.name)
         return self.url
 
     async def close(self) -> None:

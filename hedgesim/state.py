@@ -13,8 +13,8 @@ from hedgesim.collateral import CollateralTier
 from hedgesim.enums import Side
 from hedgesim.errors import SimReject
 from hedgesim.instruments import Category, Instrument
-from hedgesim.market import Market
 from hedgesim.orders import ExecType, Execution, OrderStore
+from hedgesim.source import MarketSource
 
 
 class Ids:
@@ -39,10 +39,11 @@ class Ids:
 
 @dataclass
 class Venue:
-    """Everything the simulated exchange holds: instruments, the replayed market, the account and its records."""
+    """Everything the simulated exchange holds: instruments, the market it trades on (replayed or live), the account
+    and its records."""
 
     instruments: dict[tuple[Category, str], Instrument]
-    market: Market
+    market: MarketSource
     account: Account
     ids: Ids
     participation: Decimal  # share of the volume traded through a resting order's price that fills it

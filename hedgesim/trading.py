@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ import structlog
 
 from hedgesim.balances import available, coin_free
 from hedgesim.bands import price_limits
-from hedgesim.book import Take, touch, walk
+from hedgesim.book import Level, Take, walk_levels
 from hedgesim.enums import Side
 from hedgesim.errors import SimReject, params_error
 from hedgesim.instruments import Category, Instrument
@@ -50,7 +51,7 @@ def place(venue: Venue, request: NewOrder, now_ms: int) -> SimOrder:
     limits = price_limits(instrument, last, venue.mark(instrument, now_ms) if linear else last, index)
     price = _order_price(request, instrument, limits)
     _check_funds(venue, request, instrument, qty, price, limits, now_ms)
-    bid, ask = touch(last, instrument)
+    bid, ask = venue.market.touch(instrument, now_ms)
     crosses = request.order_type is OrderType.MARKET or (price >= ask if request.side is Side.BUY else price <= bid)
     order = venue.orders.put(
         SimOrder(
@@ -76,7 +77,7 @@ def place(venue: Venue, request: NewOrder, now_ms: int) -> SimOrder:
         # (docs/v5/order/create-order, timeInForce PostOnly)
         return _end(venue, order, now_ms, "EC_PostOnlyWillTakeLiquidity")
     if crosses:
-        order = _take(venue, order, instrument, last, limits, now_ms)
+        order = _take(venue, order, instrument, limits, now_ms)
     if order.status.is_open and order.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
         order = _end(venue, order, now_ms, "EC_CancelForNoFullFill")
     log.debug("sim.order.placed", order_id=order.order_id, symbol=order.symbol, side=order.side, status=order.status)
@@ -150,21 +151,23 @@ def clamp_reduce_only(venue: Venue, symbol: str, now_ms: int) -> None:
             venue.orders.update(order, qty=order.cum_qty + abs(size), updated_ms=now_ms)
 
 
-def _take(
-    venue: Venue, order: SimOrder, instrument: Instrument, last: Decimal, limits: Limits, now_ms: int
-) -> SimOrder:
+def _take(venue: Venue, order: SimOrder, instrument: Instrument, limits: Limits, now_ms: int) -> SimOrder:
     """Walk the book for a crossing order up to its limit (a market order: the price limit)."""
     buy = order.side is Side.BUY
     limit = order.price if order.order_type is OrderType.LIMIT else limits[0 if buy else 1]
     consumed = venue.consumed.setdefault((instrument.category, instrument.name, order.side), {})
+
+    def side() -> Iterator[Level]:  # the opposite side of the book, best first
+        return venue.market.levels(instrument, now_ms, not buy)
+
     if order.market_unit == "quoteCoin":
-        takes = walk(last, instrument, buy, order.qty, limit, consumed, by_value=True)
+        takes = walk_levels(side(), instrument, buy, order.qty, limit, consumed, by_value=True)
     else:
         if order.time_in_force is TimeInForce.FOK:
-            trial = walk(last, instrument, buy, order.qty, limit, dict(consumed))
+            trial = walk_levels(side(), instrument, buy, order.qty, limit, dict(consumed))
             if sum((t.qty for t in trial), ZERO) < order.qty:
                 return order
-        takes = walk(last, instrument, buy, order.qty, limit, consumed)
+        takes = walk_levels(side(), instrument, buy, order.qty, limit, consumed)
     return _fill(venue, order, instrument, takes, False, now_ms) if takes else order
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import islice
 
 from hedgesim.account import Position
-from hedgesim.book import Level, depth, with_resting
+from hedgesim.book import Level, with_resting
 from hedgesim.enums import MarginMode, Side
 from hedgesim.instruments import Category, Instrument
 from hedgesim.margin import position_im, position_mm
+from hedgesim.market import Market
 from hedgesim.paths import WindowStats
 from hedgesim.risk import liquidation_price
 from hedgesim.state import Venue
@@ -66,10 +68,10 @@ class PositionView:
     bankruptcy: Decimal | None = None
 
 
-def ticker(venue: Venue, instrument: Instrument, now_ms: int) -> TickerView:
-    """The 24 h ticker as of now, or as of the freeze moment when the asset's public data is stale."""
-    at = venue.market.public_ms(instrument.base, now_ms)
-    market = venue.market
+def ticker(venue: Venue, market: Market, instrument: Instrument, now_ms: int) -> TickerView:
+    """The 24 h ticker of the replayed ``market`` as of now, or as of the freeze moment when the asset's public data
+    is stale."""
+    at = market.public_ms(instrument.base, now_ms)
     top = book(venue, instrument, at, 1)
     view = TickerView(
         instrument=instrument,
@@ -93,9 +95,9 @@ def ticker(venue: Venue, instrument: Instrument, now_ms: int) -> TickerView:
 
 
 def book(venue: Venue, instrument: Instrument, now_ms: int, count: int) -> BookView:
-    """``count`` levels a side: the synthetic book, less liquidity takers already took, plus our resting orders."""
+    """``count`` levels a side: the market's book, less liquidity takers already took, plus our resting orders."""
     at = venue.market.public_ms(instrument.base, now_ms)
-    bids, asks = depth(venue.last(instrument, at), instrument, count)
+    bids, asks = (list(islice(venue.market.levels(instrument, at, buy_side), count)) for buy_side in (True, False))
     resting: dict[bool, dict[Decimal, Decimal]] = {True: {}, False: {}}
     for order in venue.orders.open_orders(instrument.category, instrument.name):
         side = resting[order.side is Side.BUY]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, time
+from datetime import UTC, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -18,7 +18,7 @@ from pydantic import BeforeValidator, Field, SecretStr, model_validator
 from bot.alerts.apprise_sender import INSTALL_HINT, apprise_installed, apprise_understands
 from bot.alerts.events import Severity
 from bot.alerts.settings import Destination, DestinationKind
-from bot.config_types import Count, Fraction, HttpUrl, Name, NonNegativeDecimal, StrictModel
+from bot.config_types import Count, Fraction, HttpUrl, Name, NonNegativeDecimal, PositiveDuration, StrictModel
 from bot.credentials import SecretsFile, read_secret_set
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -78,6 +78,7 @@ class AlertsConfig(StrictModel):
     margin_ratio_warning: Fraction = Decimal("0.50")
     funding_cost_per_day_warning: NonNegativeDecimal = Decimal(50)
     rejects_in_a_row: Count = Field(default=3, ge=1, le=100)
+    rejects_window: PositiveDuration = timedelta(hours=1)
 
 
 def check_alerts(alerts: AlertsConfig) -> list[tuple[str, str]]:

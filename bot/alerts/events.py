@@ -8,7 +8,7 @@ condition clears (``Notifier.clear(key)``, or an event whose ``clears`` names it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -77,7 +77,7 @@ class Unit(StrEnum):
 @dataclass(frozen=True, slots=True)
 class AlertField:
     name: str
-    value: Decimal | int | str | datetime
+    value: Decimal | int | str | datetime | None  # None: unknown (shown as such, never as zero)
     unit: Unit = Unit.PLAIN
 
 
@@ -95,16 +95,25 @@ class AlertEvent:
 
 @dataclass(frozen=True, slots=True)
 class DailyFigures:
-    """The day's figures for the summary. Funding is signed (+ received, - paid); fees are what was paid."""
+    """The summary's figures: holdings and the hedge at ``until``, both legs' PnL, funding and fees over the 24 hours
+    to ``until``. Funding is signed (+ received, - paid); fees are what was paid. None: unknown (the journal lacks a
+    price the figure needs)."""
 
-    day: date
-    holdings_value: Decimal
+    until: datetime
+    holdings_value: Decimal | None
     hedge_notional: Decimal
-    hedge_ratio: Decimal
-    spot_pnl: Decimal
-    hedge_pnl: Decimal
+    hedge_ratio: Decimal | None
+    spot_pnl: Decimal | None
+    hedge_pnl: Decimal | None
     funding: Decimal
     fees: Decimal
+
+    @property
+    def since(self) -> datetime:
+        return self.until - SUMMARY_PERIOD
+
+
+SUMMARY_PERIOD = timedelta(hours=24)
 
 
 def halted(reason: str, *, at: datetime) -> AlertEvent:
@@ -145,11 +154,15 @@ def limit_blocked(symbol: str, limit: str, message: str, *, at: datetime) -> Ale
     )
 
 
+def orders_rejected_key(symbol: str) -> str:
+    return f"orders_rejected:{symbol}"
+
+
 def orders_rejected_repeatedly(symbol: str, count: int, last_error: str, *, at: datetime) -> AlertEvent:
     return AlertEvent(
         AlertKind.ORDERS_REJECTED_REPEATEDLY,
         Severity.WARNING,
-        f"orders_rejected:{symbol}",
+        orders_rejected_key(symbol),
         f"The venue rejected {count} orders in a row on {symbol}",
         f"The last rejection: {last_error}",
         at,
@@ -157,12 +170,16 @@ def orders_rejected_repeatedly(symbol: str, count: int, last_error: str, *, at: 
     )
 
 
+def reconciliation_key(symbol: str | None = None) -> str:
+    return f"reconciliation:{symbol or 'account'}"
+
+
 def reconciliation_mismatch(detail: str, *, symbol: str | None = None, at: datetime) -> AlertEvent:
     scope = symbol or "account"
     return AlertEvent(
         AlertKind.RECONCILIATION_MISMATCH,
         Severity.CRITICAL,
-        f"reconciliation:{scope}",
+        reconciliation_key(symbol),
         f"The venue holds what the journal cannot explain ({scope})",
         f"{detail}. The bot does not trade until this is resolved (`hedgebot run --adopt` adopts it).",
         at,
@@ -222,11 +239,16 @@ def funding_cost_high(cost_per_day: Decimal, warning_level: Decimal, *, at: date
     )
 
 
+def deadman_key(venue: str) -> str:
+    """The condition "the venue's dead-man's switch cannot be armed" (cleared when it arms again)."""
+    return f"deadman:{venue}"
+
+
 def deadman_arm_failed(venue: str, error: str, *, at: datetime) -> AlertEvent:
     return AlertEvent(
         AlertKind.DEADMAN_ARM_FAILED,
         Severity.CRITICAL,
-        f"deadman:{venue}",
+        deadman_key(venue),
         f"The dead-man's switch could not be armed on {venue}",
         f"If the bot dies now its resting orders stay on the book. The error: {error}",
         at,
@@ -284,12 +306,14 @@ def watchdog_fired(venue: str, silent_seconds: int, cancelled: int, *, at: datet
 
 
 def daily_summary(figures: DailyFigures, *, at: datetime) -> AlertEvent:
+    until = f"{figures.until:%Y-%m-%d %H:%M} UTC"
     return AlertEvent(
         AlertKind.DAILY_SUMMARY,
         Severity.INFO,
-        f"daily_summary:{figures.day.isoformat()}",
-        f"Daily summary for {figures.day.isoformat()} (UTC)",
-        "Holdings, the hedge, and the day's profit and loss of both legs, funding and fees.",
+        f"daily_summary:{figures.until:%Y-%m-%dT%H:%M}",
+        f"Daily summary: the 24 hours to {until}",
+        f"Holdings and the hedge at {until}; both legs' profit and loss, funding and fees over the 24 hours before "
+        "(as `hedgebot status` counts them; unknown where the journal lacks a price).",
         at,
         (
             AlertField("holdings value", figures.holdings_value, Unit.USDT),

@@ -18,5 +18,6 @@ def alert_settings(config: AppConfig) -> AlertSettings:
             margin_ratio_warning=alerts.margin_ratio_warning,
             funding_cost_per_day_warning=alerts.funding_cost_per_day_warning,
             rejects_in_a_row=alerts.rejects_in_a_row,
+            rejects_window=alerts.rejects_window,
         ),
     )

@@ -1,7 +1,7 @@
 """The message body each destination kind expects, built from an alert event (pure).
 
 - webhook: our own JSON document (``hedgebot.alert`` version 1): kind, severity, key, title, text, time and the
-  figures as exact decimal strings with their unit, for scripts and other tools to consume.
+  figures as exact decimal strings with their unit (null: unknown), for scripts and other tools to consume.
 - telegram: the Bot API's ``sendMessage`` parameters with ``parse_mode`` HTML (text at most 4096 characters).
 - discord: an execute-webhook body with one embed (title 256, description 4096, 25 fields of 1024 characters at
   most) coloured by severity, and ``allowed_mentions`` empty so that no text in an alert can ping anyone.
@@ -38,6 +38,8 @@ DISCORD_COLOUR = {Severity.INFO: 0x2E86DE, Severity.WARNING: 0xF39C12, Severity.
 def shown_value(field: AlertField) -> str:
     """A figure as a person reads it: USDT with two decimals and thousands separators, fractions as percent."""
     value = field.value
+    if value is None:
+        return "unknown"
     if isinstance(value, Decimal) and field.unit is Unit.USDT:
         return f"{value:,.2f} USDT"
     if isinstance(value, Decimal) and field.unit is Unit.FRACTION:
@@ -75,7 +77,11 @@ def webhook_payload(event: AlertEvent) -> JsonObject:
 
 def _field_json(field: AlertField) -> JsonObject:
     value = field.value
-    exact = value if isinstance(value, str) else (str(value) if isinstance(value, Decimal | int) else value.isoformat())
+    exact: Json
+    if value is None or isinstance(value, str):
+        exact = value  # None: unknown (null), never a made-up zero
+    else:
+        exact = str(value) if isinstance(value, Decimal | int) else value.isoformat()
     return {"name": field.name, "value": exact, "unit": field.unit.value, "shown": shown_value(field)}
 
 

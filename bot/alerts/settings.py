@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -64,7 +64,8 @@ class AlertLevels:
     liquidation_distance_warning: Decimal  # alert when the mark is nearer liquidation than this fraction
     margin_ratio_warning: Decimal  # alert when maintenance margin / margin balance reaches this fraction
     funding_cost_per_day_warning: Decimal  # alert when funding at current rates costs more USDT a day
-    rejects_in_a_row: int  # alert when the venue rejects this many orders in a row on one instrument
+    rejects_in_a_row: int  # alert when the venue rejects this many orders in a row on one instrument,
+    rejects_window: timedelta  # ... each within this long of the latest (older rejections are forgotten)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from bot.clock import SystemClock
 from bot.config import load_config
 from bot.durations import DURATION_FORMS, parse_duration
 from bot.journal import HoldingDecisionRecord, JournalReader, WhyRow, open_reader
+from bot.paper.store import dry_run_journal
 from bot.settings.from_config import journal_path
 
 VIEWS = ("cycles", "why", "orders", "fills", "funding")
@@ -36,11 +37,13 @@ a duration, the same grammar as the configuration's: seconds (30), a number and 
 1.5h, 2d) or ISO 8601 (PT6H).
 
 The journal file is --journal FILE, else [journal] path of the configuration (--config, $HEDGEBOT_CONFIG or
-./hedgebot.toml; a relative path is relative to the configuration file).
+./hedgebot.toml; a relative path is relative to the configuration file); with --dry-run, the dry run's journal
+beside either (`hedgebot run --dry-run`: <journal>.dry-run.sqlite).
 
 examples:
   hedgebot journal --config my.toml                      the last 10 cycles
   hedgebot journal why SOL --config my.toml              why SOL is (not) hedged
+  hedgebot journal fills --dry-run --config my.toml      the dry run's paper fills
   hedgebot journal orders --open --journal bot.sqlite    orders whose outcome is not final
   hedgebot journal fills --symbol SOL/USDT:USDT --since 24h --json
   hedgebot journal funding --since 2025-10-01
@@ -54,6 +57,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("view", nargs="?", choices=VIEWS, default="cycles", metavar="VIEW", help=", ".join(VIEWS))
     parser.add_argument("asset", nargs="?", metavar="ASSET", help="the holding, for `why` (e.g. SOL)")
     parser.add_argument("--journal", type=Path, metavar="FILE", help="the journal file (default: from --config)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="the dry run's journal, beside the one --journal or --config names"
+    )
     parser.add_argument("-n", "--limit", type=_positive_int, default=None, metavar="N", help="rows to show")
     parser.add_argument("--symbol", metavar="SYMBOL", help="only this instrument, e.g. SOL/USDT:USDT")
     parser.add_argument(
@@ -80,10 +86,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _path(args: argparse.Namespace) -> Path:
+    """The journal to read: --journal, else the configuration's; with --dry-run, the dry run's beside it."""
     if args.journal is not None:
-        return Path(args.journal)
-    config_path = getattr(args, "config", None) or Path(os.environ.get("HEDGEBOT_CONFIG", "hedgebot.toml"))
-    return journal_path(load_config(config_path))
+        path = Path(args.journal)
+    else:
+        config_path = getattr(args, "config", None) or Path(os.environ.get("HEDGEBOT_CONFIG", "hedgebot.toml"))
+        path = journal_path(load_config(config_path))
+    return dry_run_journal(path) if args.dry_run else path
 
 
 def _query(reader: JournalReader, args: argparse.Namespace) -> Sequence[Any]:

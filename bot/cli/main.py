@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import structlog
@@ -16,6 +15,7 @@ from bot.cli.output import err, report_config_error
 from bot.config import load_config
 from bot.errors import ConfigError, HedgebotError
 from bot.logging import configure_logging
+from bot.version import package_version
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hedgebot", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--version", action="version", version=f"hedgebot {_version()}")
+    parser.add_argument("--version", action="version", version=f"hedgebot {package_version()}")
     _add_global_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     commands.required = True
@@ -96,13 +96,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return EXIT_INTERRUPTED
-
-
-def _version() -> str:
-    try:
-        return version("hedgebot")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 if __name__ == "__main__":

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shlex
 import signal
+import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from bot.alerts.factory import alert_settings
+from bot.alerts.notifier import alert_notifier
 from bot.cli.approve import TerminalApprover
+from bot.cli.banner import banner_for, render
+from bot.cli.live import CONFIRM_VARIABLE, confirm_live
 from bot.cli.output import err, out
-from bot.cli.venue import connect, pick_venue
+from bot.cli.venue import connect, journal_for, pick_venue
 from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import plan_cycle
@@ -26,12 +33,16 @@ from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
 from bot.execution.supervisor import Ending, RunEnd, supervise
 from bot.journal import open_journal
+from bot.logging import mark_dry_run
 from bot.risk.kill_switch import check_kill_switch
-from bot.settings.from_config import journal_path, settings_for
+from bot.settings.from_config import settings_for
 
 # What a command runs between start-up and the end of the run, e.g. `hedgebot unwind`'s cycles until flat.
 Body = Callable[[CyclePipeline], Awaitable[int]]
 LEFT_ON_THE_BOOK = "the venue cannot be read to cancel our resting orders: they are left on the book"
+
+NO_PROTECTION_NEEDED = "none needed: a dry run's orders rest on paper, never at the venue"
+NO_ALERTS = "none sent by a dry run: its hedge is on paper (`hedgebot alert-test` tries the destinations)"
 
 HELP = "run the hedging loop: keep the short within its band (approving each order, or unattended)"
 DESCRIPTION = """\
@@ -72,6 +83,29 @@ switch armed where ordinary accounts have one (OKX, Binance; watchdog.exchange_s
 at start says which. Resting orders of ours older than execution.max_order_age are cancelled after each cycle and
 at start-up (orders an earlier run left); younger ones are adopted.
 
+Dry run (--dry-run, or [execution] dry_run = true), on any venue and mode: market data and the spot holdings are
+read from the venue as usual, but no order, cancel, leverage or margin change is ever sent: the venue is reached
+through its read half only, and the bot trades on a paper venue that fills post-only orders by the simulator's
+rules against the venue's live book and trades (fills only when the market trades through the price, partly when
+little trades; the venue's maker and taker fees; its funding rate at each settlement). The paper position, balance,
+orders and fills have their own journal beside the configured one (<journal>.dry-run.sqlite, and the paper venue
+in <journal>.dry-run.venue.json); `hedgebot status --dry-run` and `hedgebot journal --dry-run` read them, and the
+next dry run resumes from them. The paper margin wallet starts with the venue's USDT. Every log line and the
+banner say DRY-RUN.
+
+Live: a venue in mode "live" trades real money, so run refuses it unless the command line says --live and you then
+type the venue's name at the prompt; with no terminal (a service), set HEDGEBOT_CONFIRM_LIVE to the venue's name.
+A dry run needs neither. The banner (stderr) says what is about to trade: mode, venue, exchange, account, hedge
+instruments, leverage and margin mode, every risk limit, the approval mode and timeout, and the protection.
+
+Alerts ([alerts] in the configuration; the line "alerts: ..." at start says where they go) reach a person when
+the bot halts (and why) or resumes, a risk limit blocks an order, the venue rejects alerts.rejects_in_a_row
+orders in a row on an instrument within alerts.rejects_window, reconciliation finds what the journal cannot
+explain, the liquidation distance, margin ratio or funding cost a day passes its warning level, the venue's
+dead-man's switch cannot be armed, or the venue stays unreadable for risk.max_outage (and when it answers
+again); and a daily summary at alerts.daily_summary_time. Each condition alerts once until it clears. Delivery
+runs in the background, retried; a cycle never waits for it. Check with `hedgebot alert-test`.
+
 exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue; or stopped while the venue could not
 be read to cancel our resting orders, which stay on the book), 2 bad configuration, 3 halted.
 Under a supervisor, restart on 1 (a halt survives restarts), never on 2 or 3: a person must look (README).
@@ -80,6 +114,8 @@ examples:
   hedgebot run --config my.toml --once               one cycle, then exit
   hedgebot run --config my.toml --approve auto       unattended, within the risk limits
   hedgebot run --config my.toml --adopt              take the venue's current positions as the baseline
+  hedgebot run --config my.toml --dry-run            trade on paper against the venue's live market
+  hedgebot run --config live.toml --live             real money: asks you to type the venue's name first
 """
 
 
@@ -103,6 +139,34 @@ def add_venue_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--approve", choices=["ask", "auto"], help="override approval.mode: 'ask' at the terminal, or 'auto'"
     )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="trade on paper: read the venue's market and wallet as usual, send nothing ([execution] dry_run)",
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help=f'needed to trade a venue in mode "live" (real money); then type its name, or set {CONFIRM_VARIABLE}',
+    )
+
+
+def trading_mode(args: argparse.Namespace, config: AppConfig, venue: str) -> bool:
+    """Whether this run is a dry run (``--dry-run`` or ``[execution] dry_run``); refuses a venue in mode "live" that
+    the command line and a person have not both confirmed (``bot.cli.live``), before anything is contacted."""
+    dry_run = bool(args.dry_run or config.execution.dry_run)
+    confirm_live(
+        venue,
+        config.venues[venue].mode,
+        live=args.live,
+        dry_run=dry_run,
+        terminal=sys.stdin.isatty(),
+        ask=_ask,
+        environ=os.environ,
+    )
+    if dry_run:
+        mark_dry_run()
+    return dry_run
 
 
 def make_approver(config: AppConfig, override: str | None) -> Approver:
@@ -116,8 +180,9 @@ def run(args: argparse.Namespace) -> int:
         cycles=1 if args.once else args.cycles, adopt=args.adopt, resume=args.resume, command=command_line(args)
     )
     venue = pick_venue(config, args.venue)
+    dry_run = trading_mode(args, config, venue)
     approver = make_approver(config, args.approve)
-    return asyncio.run(drive(config, venue, approver, options))
+    return asyncio.run(drive(config, venue, approver, options, dry_run=dry_run))
 
 
 async def drive(
@@ -128,29 +193,51 @@ async def drive(
     *,
     planner: PlanFunction = plan_cycle,
     body: Body | None = None,
+    dry_run: bool = False,
 ) -> int:
-    """Open the venue and the journal, start the run (fail closed) and run ``body`` (default: the loop) under the
-    error policy (``bot.execution.supervisor``), then tell the operator how it ended; returns the exit code."""
+    """Open the venue (a dry run: its read half and the paper venue) and the journal, print the banner, start the
+    run (fail closed) and run ``body`` (default: the loop) under the error policy (``bot.execution.supervisor``),
+    then tell the operator how it ended; returns the exit code."""
     settings = settings_for(config, venue)
+    alerting = alert_settings(config)
+    if dry_run:
+        alerting = replace(alerting, destinations=())
     clock = SystemClock()
-    journal = open_journal(journal_path(config), clock)
+    path = journal_for(config, dry_run)
+    journal = open_journal(path, clock)
     run_id = run_id_for(clock.now(), venue)
+    tag = "DRY-RUN " if dry_run else ""
     try:
-        async with connect(settings, config.credentials(venue), clock) as port:
-            run = Run(settings, port, journal, clock, run_id=run_id, planner=planner)
+        async with (
+            alert_notifier(alerting) as notifier,
+            connect(settings, config.credentials(venue), clock, paper=path if dry_run else None) as port,
+        ):
+            run = Run(
+                settings, port, journal, clock, run_id=run_id, planner=planner, alerts=notifier, alert_settings=alerting
+            )
             pipeline = CyclePipeline(run, approver)
-            pipeline.on_cycle = lambda outcome: out.print(cycle_line(outcome, clock.now()), markup=False)
+            pipeline.on_cycle = lambda outcome: out.print(tag + cycle_line(outcome, clock.now()), markup=False)
             _install_signals(run.interrupts)
+            protection = NO_PROTECTION_NEEDED if dry_run else run.deadman.describe().removeprefix("protection: ")
+            banner = banner_for(
+                config, settings, _command_name(options.command), dry_run=dry_run, approval=approver.name,
+                protection=protection, journal=path,
+            )  # fmt: skip
+            for line in render(banner):
+                err.print(line, markup=False)
 
             async def work() -> int:
                 report = await start_run(run, options)
                 out.print(
-                    f"hedgebot run {run_id} on {venue} ({settings.venue.mode.value}): reconciled "
+                    f"{tag}hedgebot run {run_id} on {venue} ({settings.venue.mode.value}): reconciled "
                     f"({report.new_fills} fills, {report.new_funding} funding payments recorded; "
                     f"{len(report.adopted_orders)} orders adopted)",
                     markup=False,
                 )
-                out.print(await run.protect(), markup=False)
+                # A dry run's orders rest on paper: no heartbeat for a watchdog, no switch at the venue to arm; and
+                # no alert, which would read as if about real positions.
+                out.print(f"{tag}protection: {NO_PROTECTION_NEEDED}" if dry_run else await run.protect(), markup=False)
+                out.print(f"{tag}alerts: {NO_ALERTS}" if dry_run else run.alerts.describe(), markup=False)
                 return await (body(pipeline) if body else run_cycles(pipeline, options))
 
             end = await supervise(run, work)
@@ -199,6 +286,17 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     if outcome.skipped_because:
         body = f"skipped, nothing sent: {outcome.skipped_because}"
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
+
+
+def _command_name(command: str) -> str:
+    """``run`` of "hedgebot run --once"."""
+    words = shlex.split(command)
+    return words[1] if len(words) > 1 else "run"
+
+
+def _ask(prompt: str) -> str:
+    err.print(prompt, end="", markup=False)
+    return sys.stdin.readline()
 
 
 def command_line(args: argparse.Namespace) -> str:

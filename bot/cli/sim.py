@@ -148,7 +148,7 @@ async def _serve(engine: SimExchange, host: str, port: int) -> int:
 
 def _announce(server: SimServer, url: str) -> None:
     engine = server.engine
-    market = engine.venue.market
+    market = engine.market
     config = engine.config
     lines = [
         f"hedgebot sim: Bybit v5 simulator listening on {url}",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.cli.output import err, out
 from bot.cli.status_output import print_status, print_status_json
-from bot.cli.venue import connect, pick_venue, read_once
+from bot.cli.venue import connect, journal_for, pick_venue, read_once
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
@@ -17,7 +17,7 @@ from bot.exchange.port import ExchangePort
 from bot.execution.status import StatusView, status_view
 from bot.journal import JournalReader, open_reader
 from bot.settings import Settings
-from bot.settings.from_config import journal_path, settings_for
+from bot.settings.from_config import settings_for
 
 HELP = "where the hedge stands: both legs' PnL, funding, fees, basis, liquidation, orders, protection"
 DESCRIPTION = """\
@@ -43,8 +43,12 @@ What the figures mean:
 opened; the same under "today"), basis_bps, liquidation_distance and more. --watch N shows it again every N
 seconds until Ctrl-C (with --json: one JSON document per line).
 
+--dry-run shows the dry run's paper hedge instead (`hedgebot run --dry-run`): its paper positions, orders and
+journal as last saved, valued at the venue's prices now.
+
 examples:
   hedgebot status --config my.toml
+  hedgebot status --config my.toml --dry-run
   hedgebot status --config my.toml --json
   hedgebot status --config my.toml --watch 10
 """
@@ -59,6 +63,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--watch", type=_seconds, metavar="N", help="show the status again every N seconds, until Ctrl-C"
     )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="the dry run's paper hedge and journal (as last saved), valued at the venue's prices now",
+    )
     parser.set_defaults(handler=run, needs_config=True)
 
 
@@ -66,19 +75,24 @@ def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     venue = pick_venue(config, args.venue)
     try:
-        return asyncio.run(_status(config, settings_for(config, venue), args.json, args.watch, SystemClock()))
+        settings = settings_for(config, venue)
+        return asyncio.run(_status(config, settings, args.json, args.watch, SystemClock(), dry_run=args.dry_run))
     except KeyboardInterrupt:
         if args.watch is None:
             raise
         return 0  # Ctrl-C is how a watch ends
 
 
-async def _status(config: AppConfig, settings: Settings, as_json: bool, watch: float | None, clock: Clock) -> int:
-    mode = settings.venue.mode.value
-    async with connect(settings, config.credentials(settings.venue.name), clock) as port:
+async def _status(
+    config: AppConfig, settings: Settings, as_json: bool, watch: float | None, clock: Clock, *, dry_run: bool = False
+) -> int:
+    mode = settings.venue.mode.value + (" DRY-RUN" if dry_run else "")
+    path = journal_for(config, dry_run)
+    credentials = config.credentials(settings.venue.name)
+    async with connect(settings, credentials, clock, paper=path if dry_run else None, looking=True) as port:
         while True:
             try:
-                view = await read_status(settings, journal_path(config), port, clock)
+                view = await read_status(settings, path, port, clock)
             except HedgebotError as exc:
                 if watch is None:
                     raise

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 
 from bot.cli.output import err, out
-from bot.cli.run import add_venue_options, command_line, drive, make_approver
+from bot.cli.run import add_venue_options, command_line, drive, make_approver, trading_mode
 from bot.cli.venue import pick_venue
 from bot.config import AppConfig
 from bot.core.unwind import plan_unwind
@@ -32,6 +32,12 @@ error, in this run or an earlier one) refuses it with exit code 3, naming the ca
 halt on its own. --resume lifts it first, journaled as the operator's resume exactly as `hedgebot run --resume`
 does (remove the kill-switch file first); trading stays resumed afterwards.
 
+--dry-run unwinds the dry run's paper hedge (`hedgebot run --dry-run`) the same way, sending nothing to the venue.
+A venue in mode "live" needs --live and a confirmation, as `hedgebot run --help` says.
+
+Alerts go out as during `hedgebot run` ([alerts]; the start line "alerts: ..." says where): a halt, a blocked
+limit, repeated rejections, the liquidation distance, margin or funding warnings.
+
 exit codes: 0 flat (read back from the venue), 1 a position is left (not flat after --max-cycles, stopped, or only
 dust left; resting orders cancelled), 2 bad configuration, 3 halted.
 
@@ -39,6 +45,7 @@ examples:
   hedgebot unwind --config my.toml                       everything, asking before each order
   hedgebot unwind --config my.toml --symbol SOL/USDT:USDT --approve auto
   hedgebot unwind --config my.toml --resume              after a halt (kill-switch file removed): lift it, unwind
+  hedgebot unwind --config my.toml --dry-run             unwind the paper hedge of a dry run
 """
 
 
@@ -59,6 +66,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     venue = pick_venue(config, args.venue)
+    dry_run = trading_mode(args, config, venue)
     approver = make_approver(config, args.approve)
     planner = partial(plan_unwind, symbols=args.symbol)
     body = partial(
@@ -68,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         interval=config.execution.interval.total_seconds(),
     )
     options = RunOptions(adopt=args.adopt, resume=args.resume, command=command_line(args))
-    return asyncio.run(drive(config, venue, approver, options, planner=planner, body=body))
+    return asyncio.run(drive(config, venue, approver, options, planner=planner, body=body, dry_run=dry_run))
 
 
 async def _until_flat(pipeline: CyclePipeline, *, symbols: list[str] | None, max_cycles: int, interval: float) -> int:

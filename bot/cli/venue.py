@@ -1,9 +1,10 @@
-"""Connecting the CLI to a configured venue: choosing it, building its port, reading one snapshot."""
+"""Connecting the CLI to a configured venue: choosing it, building its port (or a dry run's), reading one snapshot."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from bot.clock import Clock
 from bot.config import AppConfig
@@ -12,8 +13,10 @@ from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
 from bot.exchange.port import ExchangePort
 from bot.exchange.snapshot import read_venue_snapshot
-from bot.execution.reading import snapshot_request
-from bot.settings import Settings, VenueMode
+from bot.execution.reading import snapshot_request, unreachable_advice
+from bot.paper.store import dry_run_journal, venue_file
+from bot.settings import Settings
+from bot.settings.from_config import journal_path
 
 
 def pick_venue(config: AppConfig, name: str | None) -> str:
@@ -27,12 +30,29 @@ def pick_venue(config: AppConfig, name: str | None) -> str:
     return next(iter(config.venues))
 
 
-@asynccontextmanager
-async def connect(settings: Settings, credentials: Credentials, clock: Clock) -> AsyncIterator[ExchangePort]:
-    # Imported here: ccxt takes about a second to import, and most commands (--help among them) never need it.
-    from bot.exchange.factory import build_exchange
+def journal_for(config: AppConfig, dry_run: bool) -> Path:
+    """The journal a command writes or reads: ``[journal] path``, or for a dry run its own file beside it."""
+    path = journal_path(config)
+    return dry_run_journal(path) if dry_run else path
 
-    port = build_exchange(settings.venue, credentials, clock, margin_mode=settings.execution.margin_mode)
+
+@asynccontextmanager
+async def connect(
+    settings: Settings, credentials: Credentials, clock: Clock, *, paper: Path | None = None, looking: bool = False
+) -> AsyncIterator[ExchangePort]:
+    """The port of the settings' venue. With ``paper``, a dry run's journal: a paper port holding the venue's read
+    half alone (``bot.paper``), trading on the paper venue beside that journal (``looking``: only reading it)."""
+    # Imported here: ccxt takes about a second to import, and most commands (--help among them) never need it.
+    from bot.exchange.factory import build_exchange, build_reader
+    from bot.paper.port import PaperPort
+
+    margin_mode = settings.execution.margin_mode
+    port: ExchangePort
+    if paper is not None:
+        reader = build_reader(settings.venue, credentials, clock, margin_mode=margin_mode)
+        port = PaperPort(reader, venue_file(paper), clock, margin_mode=margin_mode, read_only=looking)
+    else:
+        port = build_exchange(settings.venue, credentials, clock, margin_mode=margin_mode)
     try:
         yield port
     finally:
@@ -47,11 +67,7 @@ async def read_once(
         markets = dict(await port.load_markets())
     except ExchangeUnavailable as exc:
         venue = settings.venue
-        hint = (
-            f"is the simulator running at {venue.url}? Start it with `hedgebot sim`"
-            if venue.mode is VenueMode.SIM
-            else "check the network and the venue's status page"
-        )
+        hint = unreachable_advice(venue)
         raise ExchangeUnavailable(
             f"cannot reach venue {venue.name!r}: {hint}; or plan from a file with --snapshot FILE"
         ) from exc

@@ -60,6 +60,7 @@ __all__ = [
     "SpotHistory",
     "StatusReport",
     "StatusTotal",
+    "instrument_risk",
     "leg_since_open",
     "leg_today",
     "openings",
@@ -133,7 +134,7 @@ def _instrument(
         opened_at=leg.opened_at if leg is not None else None,
         since_open=leg_since_open(leg, mark) if leg is not None else NO_LEG,
         today=leg_today(leg, mark, day_start) if leg is not None else NO_LEG,
-        risk=_risk(symbol, mark, plan, snapshot, margin_mode),
+        risk=instrument_risk(symbol, mark, plan, snapshot, margin_mode),
         resting=tuple(o for o in our_resting(snapshot.open_orders) if o.symbol == symbol),
         holdings=_names(plan, symbol),
     )
@@ -168,7 +169,8 @@ def _leg(leg: LegHistory, mark: Decimal | None, start: datetime, held: Decimal, 
     return LegPnl((now_value - then - cost) * leg.contract_size, funding, fees)
 
 
-def _risk(symbol: str, mark: Decimal | None, plan: Plan, snapshot: Snapshot, margin_mode: MarginMode) -> Risk:
+def instrument_risk(symbol: str, mark: Decimal | None, plan: Plan, snapshot: Snapshot, margin_mode: MarginMode) -> Risk:
+    """Rule 6: the instrument's basis, liquidation price and distance, and margin ratio at ``mark``."""
     market = snapshot.markets.get(symbol)
     spot = _spot_price(market.base if market is not None else symbol.split("/")[0], symbol, plan, snapshot)
     basis = (mark - spot) / spot * BPS if mark is not None and spot else None

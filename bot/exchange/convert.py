@@ -23,6 +23,7 @@ from bot.domain import (
     ZERO,
     Balance,
     BookLevel,
+    FeeRates,
     Fill,
     FundingPayment,
     MarginMode,
@@ -33,6 +34,7 @@ from bot.domain import (
     OrderStatus,
     PerpTicker,
     Position,
+    PublicTrade,
     Side,
     SpotQuote,
 )
@@ -411,6 +413,25 @@ def to_fill(raw: Raw, quirks: VenueQuirks, now: datetime) -> Fill:
         fee=need(fee.get("cost"), f"the fee of {where}"),
         fee_currency=str(fee.get("currency") or ""),
         maker=None if role is None else role == "maker",
+        timestamp=moment(raw.get("timestamp"), None),
+    )
+
+
+def to_fee_rates(raw: Raw, symbol: str) -> FeeRates:
+    return FeeRates(
+        maker=need(raw.get("maker"), f"the maker fee of {symbol}"),
+        taker=need(raw.get("taker"), f"the taker fee of {symbol}"),
+    )
+
+
+def to_public_trade(raw: Raw) -> PublicTrade:
+    """One trade of the public tape; a malformed one is refused (``DataError``), never read as a price."""
+    trade_id = text(raw.get("id"), "a public trade id")
+    return PublicTrade(
+        trade_id=trade_id,
+        symbol=text(raw.get("symbol"), f"the symbol of public trade {trade_id}"),
+        price=positive(raw.get("price"), f"the price of public trade {trade_id}"),
+        amount=positive(raw.get("amount"), f"the amount of public trade {trade_id}"),
         timestamp=moment(raw.get("timestamp"), None),
     )
 

@@ -1,10 +1,15 @@
-"""The one exchange port: the async operations the bot needs from a venue, in domain values.
+"""The one exchange port: the async operations the bot needs from a venue, in domain values, in two halves.
 
-Implemented by the ccxt adapter for real venues and for the local simulator (over HTTP). Quantities are
-contracts for perpetuals and base units for spot; every method raises only ``bot.errors.ExchangeError``
-subclasses (and ``ValueError`` for arguments that break this contract, before anything is sent). Reads and
-cancels may be retried by the implementation; ``place_order`` never is: after an ambiguous failure it raises
-``AmbiguousOrderOutcome`` and the caller looks the order up by client id.
+``VenueReader`` is the read half: markets, prices, public trades, wallets, positions, orders and fills; nothing in
+it changes the venue. ``ExchangePort`` adds the write half: orders, cancels, account settings (leverage, margin
+mode, position mode) and the venue's own dead-man's switch. The ccxt adapter implements both for real venues and
+for the local simulator (over HTTP); a dry run builds the reader alone and trades on a paper venue (``bot.paper``),
+so no write reaches the venue.
+
+Quantities are contracts for perpetuals and base units for spot; every method raises only
+``bot.errors.ExchangeError`` subclasses (and ``ValueError`` for arguments that break this contract, before anything
+is sent). Reads and cancels may be retried by the implementation; ``place_order`` never is: after an ambiguous
+failure it raises ``AmbiguousOrderOutcome`` and the caller looks the order up by client id.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Protocol
 
 from bot.domain import (
     Balance,
+    FeeRates,
     Fill,
     FundingPayment,
     MarginMode,
@@ -26,6 +32,7 @@ from bot.domain import (
     OrderBook,
     PerpTicker,
     Position,
+    PublicTrade,
     Side,
     SpotQuote,
 )
@@ -73,12 +80,11 @@ class CancelSwitch:
         return max(self.min_timeout, longest)
 
 
-class ExchangePort(Protocol):
-    """What the bot needs from a venue. One instance per venue account."""
+class VenueReader(Protocol):
+    """What the bot reads from a venue, and nothing that changes it. One instance per venue account."""
 
     venue: str  # the configuration's venue name
     unified_wallet: bool  # spot holdings and perp margin share one wallet (then both balance reads are the same)
-    cancel_switch: CancelSwitch | None  # the venue's own dead-man's switch, if ordinary accounts have one
 
     async def load_markets(self) -> Mapping[str, Market]:
         """Every spot and linear-perpetual market the venue lists, by ccxt symbol."""
@@ -109,6 +115,15 @@ class ExchangePort(Protocol):
         """The last ``limit`` candle closes of a spot or perp symbol (e.g. timeframe "1h"), oldest first."""
         ...
 
+    async def fetch_fee_rates(self, symbol: str) -> FeeRates:
+        """The account's maker and taker fee rates on the perpetual (what a dry run pays)."""
+        ...
+
+    async def fetch_public_trades(self, symbol: str, since: datetime | None = None) -> list[PublicTrade]:
+        """The most recent trades on the perpetual's public tape (anyone's), oldest first; as many as the venue
+        returns at once, from ``since`` on when given."""
+        ...
+
     async def fetch_positions(self, symbols: Iterable[str]) -> Mapping[str, Position]:
         """Positions by symbol; a symbol with no position maps to a flat ``Position`` (contracts 0)."""
         ...
@@ -123,6 +138,21 @@ class ExchangePort(Protocol):
         """One order, open or closed, by venue id or our client id; ``None`` if the venue has no such order."""
         ...
 
+    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]: ...
+
+    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]: ...
+
+    async def fetch_leverage(self, symbol: str) -> Decimal: ...
+
+    async def close(self) -> None: ...
+
+
+class ExchangePort(VenueReader, Protocol):
+    """What the bot needs from a venue: the reads, and the writes (orders, cancels, account settings, the venue's
+    dead-man's switch)."""
+
+    cancel_switch: CancelSwitch | None  # the venue's own dead-man's switch, if ordinary accounts have one
+
     async def place_order(self, request: OrderRequest) -> Order:
         """Send one limit order. Never retried. A post-only order that would take liquidity either raises
         ``PostOnlyWouldTake`` or comes back with status CANCELED and a reject reason, depending on the venue."""
@@ -134,15 +164,9 @@ class ExchangePort(Protocol):
         """Cancel one order. Already gone (filled/cancelled) raises ``OrderNotFound``."""
         ...
 
-    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]: ...
-
-    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]: ...
-
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         """Set leverage; the venue answering "not modified" counts as success."""
         ...
-
-    async def fetch_leverage(self, symbol: str) -> Decimal: ...
 
     async def set_margin_mode(self, symbol: str, mode: MarginMode) -> None: ...
 
@@ -159,5 +183,3 @@ class ExchangePort(Protocol):
     async def disarm_cancel_switch(self, symbols: Iterable[str]) -> None:
         """Stop ``cancel_switch`` (a clean stop); ``VenueUnsupported`` where the venue has none."""
         ...
-
-    async def close(self) -> None: ...

@@ -23,12 +23,31 @@ import structlog
 from bot import limits
 from bot.clock import Clock
 from bot.domain import ZERO, Balance, MarginMode, Market, MarketType
-from bot.errors import AuthenticationFailed, DataError, ExchangeError, PermissionDenied, PreflightError
+from bot.errors import (
+    AuthenticationFailed,
+    ClockSkew,
+    DataError,
+    ExchangeError,
+    ExchangeUnavailable,
+    PermissionDenied,
+    PreflightError,
+    RateLimited,
+)
 from bot.exchange.port import ExchangePort
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+
+KEY_ADVICE = (
+    "Check the key, secret (and passphrase): that they are for this venue and this mode (testnet, demo and live "
+    "keys differ) and have not expired"
+)
+PERMISSION_ADVICE = (
+    "In the venue's API key settings, let the key read the account and trade derivatives (contracts); a read-only "
+    "key is enough for --dry-run only"
+)
+CLOCK_ADVICE = "Synchronise this machine's clock (NTP, e.g. `timedatectl set-ntp true`), then start again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +64,7 @@ class PreflightPlan:
     # Bybit's default receive window. None skips the check: the simulator's clock replays historical time (it
     # checks signatures against the wall clock), so only real venues' clocks can be compared with ours.
     max_clock_skew: timedelta | None = timedelta(seconds=5)
+    unreachable: str = "check the network, and the venue's status page for maintenance"  # what to do if unreachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,38 +80,38 @@ async def run_preflight(port: ExchangePort, plan: PreflightPlan, clock: Clock) -
     venue = port.venue
     if not limits.MIN_LEVERAGE <= plan.leverage <= limits.MAX_LEVERAGE:
         raise PreflightError(f"{venue}: leverage {plan.leverage} is outside the hard limits 1..{limits.MAX_LEVERAGE}")
-    try:
-        balances = await port.fetch_margin_balances()
-    except (AuthenticationFailed, PermissionDenied) as exc:
-        raise PreflightError(
-            f"{venue}: the API key was refused ({exc}). Check the key, secret (and passphrase), that it is for this "
-            "venue and mode (testnet, demo and live keys differ), and that it may read the account and trade "
-            "derivatives"
-        ) from exc
-    except (ExchangeError, DataError) as exc:
-        raise PreflightError(f"{venue}: cannot read the account: {exc}") from exc
+    balances = await _step(f"{venue}: cannot read the account", port.fetch_margin_balances(), plan)
 
-    server_time = await _step(f"{venue}: cannot read the venue's clock", port.server_time())
+    server_time = await _step(f"{venue}: cannot read the venue's clock", port.server_time(), plan)
     skew = server_time - clock.now()
     if plan.max_clock_skew is not None and abs(skew) > plan.max_clock_skew:
         raise PreflightError(
             f"{venue}: this machine's clock is {abs(skew).total_seconds():.1f}s "
             f"{'behind' if skew > timedelta(0) else 'ahead of'} the venue's; signed requests would be refused. "
-            "Synchronise the clock (NTP)"
+            + CLOCK_ADVICE
         )
 
-    markets = await _step(f"{venue}: cannot load markets", port.load_markets())
+    markets = await _step(f"{venue}: cannot load markets", port.load_markets(), plan)
     check_markets(venue, markets, plan)
 
     leverage: dict[str, Decimal] = {}
     for symbol in plan.hedge_symbols:
         where = f"{venue} {symbol}"
-        await _step(f"{where}: cannot switch to one-way position mode", port.ensure_one_way_mode(symbol))
+        await _step(
+            f"{where}: cannot switch to one-way position mode",
+            port.ensure_one_way_mode(symbol),
+            plan,
+            f"hedgebot needs one-way (not hedge) position mode: at the venue, close the positions and cancel the "
+            f"orders on {symbol} that keep it in hedge mode, or switch the account to one-way mode, then start again",
+        )
         await _step(
             f"{where}: cannot set {plan.margin_mode.value} margin",
             port.set_margin_mode(symbol, plan.margin_mode),
+            plan,
+            f"close the positions and cancel the orders on {symbol} at the venue (a margin mode cannot change under "
+            "them), or set execution.margin_mode to the mode the account uses",
         )
-        leverage[symbol] = await set_leverage_read_back(port, symbol, plan.leverage)
+        leverage[symbol] = await set_leverage_read_back(port, symbol, plan.leverage, plan)
     log.info(
         "preflight.passed",
         venue=venue,
@@ -110,12 +130,14 @@ def check_markets(venue: str, markets: Mapping[str, Market], plan: PreflightPlan
         raise PreflightError(f"{venue}: " + "; ".join(problems))
 
 
-async def set_leverage_read_back(port: ExchangePort, symbol: str, leverage: Decimal) -> Decimal:
+async def set_leverage_read_back(
+    port: ExchangePort, symbol: str, leverage: Decimal, plan: PreflightPlan | None = None
+) -> Decimal:
     """Set ``leverage`` on ``symbol`` and read it back (at start-up, and when it changed outside the bot); raises
     ``PreflightError`` unless the venue then reports exactly that leverage."""
     where = f"{port.venue} {symbol}"
-    await _step(f"{where}: cannot set leverage {leverage}", port.set_leverage(symbol, leverage))
-    actual = await _step(f"{where}: cannot read leverage back", port.fetch_leverage(symbol))
+    await _step(f"{where}: cannot set leverage {leverage}", port.set_leverage(symbol, leverage), plan)
+    actual = await _step(f"{where}: cannot read leverage back", port.fetch_leverage(symbol), plan)
     if actual != leverage:
         raise PreflightError(f"{where}: leverage reads back as {actual} after setting {leverage}; refusing to trade")
     return actual
@@ -171,8 +193,26 @@ def check_margin(
     return available - required
 
 
-async def _step(failure: str, action: Awaitable[T]) -> T:
+async def _step(failure: str, action: Awaitable[T], plan: PreflightPlan | None = None, otherwise: str = "") -> T:
+    """``action``'s result; its failure as a ``PreflightError`` saying what went wrong and what to do about it (the
+    cause's advice, else ``otherwise``)."""
     try:
         return await action
     except (ExchangeError, DataError) as exc:
-        raise PreflightError(f"{failure}: {exc}") from exc
+        cause, advice = _diagnosis(exc, plan or PreflightPlan(hedge_symbols=()))
+        advice = advice or otherwise
+        said = f"{cause}({exc})" if cause else str(exc)
+        raise PreflightError(f"{failure}: {said}{'. ' + advice if advice else ''}") from exc
+
+
+def _diagnosis(exc: Exception, plan: PreflightPlan) -> tuple[str, str]:
+    """What a failure at start-up means, and what to do: ("", "") when its cause says nothing more than itself."""
+    if isinstance(exc, AuthenticationFailed):
+        return "the API key was refused ", KEY_ADVICE
+    if isinstance(exc, PermissionDenied):
+        return "the API key may not do this ", PERMISSION_ADVICE
+    if isinstance(exc, ClockSkew):
+        return "the venue refused the request's timestamp ", CLOCK_ADVICE
+    if isinstance(exc, ExchangeUnavailable | RateLimited):
+        return "the venue cannot be reached ", plan.unreachable
+    return "", ""

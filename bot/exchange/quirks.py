@@ -122,6 +122,7 @@ class VenueQuirks:
     leverage_from_position: bool  # read leverage off the position row (ccxt's fetch_leverage truncates it)
     funding_paid_positive: bool  # the venue reports funding paid as a positive amount (Bybit execFee)
     perp_price_sources: tuple[str, ...]  # ccxt batch calls merged into a PerpTicker, in order of preference
+    public_trades_limit: int  # the most public trades one request returns (a dry run's fills are read from them)
     passphrase: bool  # API credentials carry a passphrase as well as a key and secret
     errors: tuple[VenueError, ...]  # answers ccxt maps too broadly, most specific first
     not_modified: frozenset[str]  # error codes answering a settings change with "already so": success
@@ -159,6 +160,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=True,
             funding_paid_positive=True,
             perp_price_sources=_TICKERS_AND_FUNDING,
+            public_trades_limit=1000,  # /v5/market/recent-trade, linear
             passphrase=False,
             errors=(
                 VenueError(DuplicateClientOrderId, _codes("110072")),
@@ -197,6 +199,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=False,
             funding_paid_positive=False,
             perp_price_sources=_TICKERS_AND_FUNDING,  # premiumIndex carries mark, index and funding
+            public_trades_limit=1000,  # /fapi/v1/aggTrades
             passphrase=False,
             errors=(
                 VenueError(DuplicateClientOrderId, _codes("-4116")),
@@ -252,6 +255,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             leverage_from_position=False,
             funding_paid_positive=False,
             perp_price_sources=(*_TICKERS_AND_FUNDING, "mark_prices"),  # neither tickers nor funding carry mark
+            public_trades_limit=500,  # /api/v5/market/trades
             passphrase=True,
             errors=(
                 VenueError(DuplicateClientOrderId, _codes("51016")),
@@ -282,6 +286,8 @@ REQUIRED_PERP = (
     "fetchFundingRates",
     "fetchOrderBook",
     "fetchOHLCV",
+    "fetchTrades",
+    "fetchTradingFee",
     "fetchPositions",
     "fetchOpenOrders",
     "fetchOrder",

@@ -1,6 +1,7 @@
 """Execution: one run on one venue, wired the same way by the CLI and the end-to-end tests.
 
-    run = Run(settings, port, journal, clock, run_id=..., planner=plan_cycle)   # run.py: state and shared actions
+    run = Run(settings, port, journal, clock, run_id=..., planner=plan_cycle,   # run.py: state and shared actions
+              alerts=notifier, alert_settings=alerting)                     # alerting.py: what it alerts on
     pipeline = CyclePipeline(run, approver)                                     # cycle.py: one cycle, step by step
     async def work() -> int:
         await start_run(run, options)                                           # startup.py: fail closed

@@ -10,7 +10,8 @@
 3. approve: the approver's answers (a stop or halt rejects what it has not answered), journaled;
 4. act: the executor sends what was approved; a re-priced order is checked again by the gate (``_recheck``);
    then our resting orders older than ``execution.max_order_age`` are cancelled, whatever the planner held;
-5. report: the cycle's outcome, logged as ``cycle.summary`` and handed to ``on_cycle``.
+5. report: the cycle's conditions and events to the run's alerts (``bot.execution.alerting``: they only queue),
+   the cycle's outcome logged as ``cycle.summary`` and handed to ``on_cycle``.
 A read (or cancel) the venue does not answer after the adapter's retries ends the cycle there as a paused one that
 sends nothing more, and the next cycle tries again (``bot.execution.outage``).
 """
@@ -34,7 +35,7 @@ from bot.execution.guards import MissingHoldings, merged, vanished_positions
 from bot.execution.leverage import keep_leverage
 from bot.execution.outage import JOURNAL_DOWN, VENUE_DOWN
 from bot.execution.reading import QUOTE
-from bot.execution.reconcile import reconcile, sync_history
+from bot.execution.reconcile import sync_history
 from bot.execution.run import Run
 from bot.execution.summary import (
     CycleOutcome,
@@ -84,12 +85,14 @@ class CyclePipeline:
         self._snapshot: Snapshot | None = None  # this cycle's, for re-checks while acting
         self._plan: Plan | None = None  # this cycle's (the last cycle's, until it plans)
         self._missing_holdings = MissingHoldings()  # hedged wallet holdings the wallet reply stopped listing
+        self._denied: list[RiskDecision] = []  # this cycle's denials, at the plan and at re-prices (for alerts)
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
         """One cycle; if the venue cannot be read, a paused one that sends nothing more (``bot.execution.outage``)."""
         run = self.run
         self.number += 1
         run.ids.start_cycle(self.number)
+        self._denied = []
         try:
             outcome = await self._cycle(reconcile_now)
         except VENUE_DOWN as exc:
@@ -121,6 +124,7 @@ class CyclePipeline:
         await run.sweep(snapshot.open_orders, f"cycle {self.number}", keep=handled)
         run.core_state = decided.next_state
         run.journal.record_policy_state(run.run_id, decided.next_state.to_dict(), cycle_id=decided.cycle_id)
+        run.alerts.cycle(snapshot, plan, self._denied, placements)
         return self._report(decided, placements)
 
     # -- the steps ------------------------------------------------------------------------------------------
@@ -129,10 +133,7 @@ class CyclePipeline:
         """Every few cycles: the journal against the venue; what it cannot explain halts."""
         run = self.run
         try:
-            await reconcile(
-                run.port, run.journal, run.executor, run.clock,
-                symbols=run.hedge_symbols(), markets=run.markets, run_id=run.run_id,
-            )  # fmt: skip
+            await run.reconcile()
         except ReconciliationError as exc:
             await run.halt(str(exc), Trigger.RECONCILIATION_FAILED)
             raise HaltRequested(f"reconciliation failed: {exc}") from exc
@@ -184,6 +185,7 @@ class CyclePipeline:
         run.journal.record_decisions(cycle_id, decision_records(plan, blocked))
         intent_ids = run.journal.record_intents(cycle_id, intents)
         run.journal.record_risk_decisions(intent_ids, risk)
+        self._denied.extend(d for d in risk if not d.approved)
         for denied in (d for d in risk if not d.approved):
             log.info("risk.denied", symbol=denied.intent.symbol, side=denied.intent.side, reasons=denied.summary)
         return _Decided(plan, next_state, risk, intent_ids, blocked, lines, value, hedged, cycle_id)
@@ -270,7 +272,10 @@ class CyclePipeline:
         assert self._plan is not None, "re-pricing happens only after a cycle's plan"
         now = self.run.clock.now()
         context = self._risk_context(self._snapshot, self._plan, now, self.run.journal.risk_history(now))
-        return decide(intent, context.after(seen), self.run.settings.risk)
+        decision = decide(intent, context.after(seen), self.run.settings.risk)
+        if not decision.approved:
+            self._denied.append(decision)
+        return decision
 
     def _risk_context(self, snapshot: Snapshot, plan: Plan, now: datetime, history: RiskHistory) -> RiskContext:
         run = self.run

@@ -4,8 +4,9 @@ While a run is live, a background task beats every ``watchdog.window / 4``: it j
 watchdog` watches) and re-arms the venue's own switch where ordinary accounts have one (OKX cancel-all-after, Binance
 USD-M countdownCancelAll), set to fire ``watchdog.window`` after the last beat (within the venue's bounds). The beat
 runs apart from the cycle, so a long interval or a slow approval prompt never lets the switch fire, and fast cycles
-never spend the venue's request budget on it. A switch that cannot be armed is logged and journaled, never fatal:
-the watchdog is the second line. ``stop`` disarms it when the run leaves no resting order of ours behind.
+never spend the venue's request budget on it. A switch that cannot be armed is logged, journaled and alerted
+(``on_arm``), never fatal: the watchdog is the second line. ``stop`` disarms it when the run leaves no resting order
+of ours behind.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class DeadMan:
         *,
         window: timedelta,
         exchange_switch: bool,
+        on_arm: Callable[[str | None], None] | None = None,
     ) -> None:
         self._port = port
         self._journal = journal
@@ -50,6 +52,7 @@ class DeadMan:
         if switch is not None and self.fires_after is not None:
             self.every = min(self.every, self.fires_after / BEATS_PER_WINDOW)
         self._wanted = exchange_switch
+        self._on_arm = on_arm  # told each arming's outcome: None (armed) or the error (the run alerts on it)
         self._symbols: Callable[[], Iterable[str]] = tuple
         self._state: str | None = None  # "armed", "failed: ...", "disarmed ..."; None: never armed
         self._journaled: str | None = None  # the switch line last journaled with a heartbeat
@@ -122,7 +125,11 @@ class DeadMan:
             failed = f"failed: {exc}"
             if self._state != failed:
                 self._journal.record_error(self._run_id, "deadman_arm_failed", str(exc))
+            if self._on_arm is not None:
+                self._on_arm(str(exc))
             return failed
+        if self._on_arm is not None:
+            self._on_arm(None)
         return "armed"
 
 

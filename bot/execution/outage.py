@@ -49,14 +49,14 @@ class Outage:
 
 
 class OutageWatch:
-    """One venue's outage across cycles. ``alert`` is the notifier's hook (None: alerts are not wired)."""
+    """One venue's outage across cycles; ``alert`` sends its alerts."""
 
-    def __init__(self, journal: Journal, run_id: str, venue: str, limit: timedelta) -> None:
+    def __init__(self, journal: Journal, run_id: str, venue: str, limit: timedelta, alert: Alert) -> None:
         self._journal = journal
         self._run_id = run_id
         self._venue = venue
         self._limit = limit
-        self.alert: Alert | None = None
+        self.alert = alert  # the run's alerts (``RunAlerts.notify``)
         self.current: Outage | None = None
 
     async def down(self, now: datetime, failure: Exception, cancel: CancelOrders) -> Outage:
@@ -98,8 +98,7 @@ class OutageWatch:
         return outage
 
     def _send(self, event: AlertEvent) -> None:
-        if self.alert is not None:
-            self.alert(event)
+        self.alert(event)
 
 
 def _seconds(span: timedelta) -> float:

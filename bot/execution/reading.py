@@ -13,7 +13,7 @@ from bot.domain import Market, Snapshot
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import PreflightPlan
 from bot.exchange.snapshot import HistoryRequest, SnapshotRequest, read_venue_snapshot
-from bot.settings import CoreSettings, Settings, VenueMode
+from bot.settings import CoreSettings, Settings, VenueMode, VenueSettings
 
 QUOTE = "USDT"
 HISTORY_TIMEFRAME = "5m"
@@ -93,9 +93,17 @@ def preflight_plan(settings: Settings) -> PreflightPlan:
         leverage=settings.execution.leverage,
         margin_mode=settings.execution.margin_mode,
         quote=QUOTE,
+        unreachable=unreachable_advice(settings.venue),
     )
     # The simulator replays historical time: only a real venue's clock can be compared with ours.
     return replace(plan, max_clock_skew=None) if settings.venue.mode is VenueMode.SIM else plan
+
+
+def unreachable_advice(venue: VenueSettings) -> str:
+    """What to do when the venue cannot be reached."""
+    if venue.mode is VenueMode.SIM:
+        return f"Is the simulator running at {venue.url}? Start it with `hedgebot sim`"
+    return "Check the network, and the venue's status page for maintenance; then start again"
 
 
 class SnapshotReader:

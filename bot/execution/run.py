@@ -4,7 +4,8 @@ A ``Run`` is the state start-up (``bot.execution.startup``), the cycle pipeline 
 (``bot.execution.loop``) and the error policy (``bot.execution.supervisor``) share: the venue's markets and the
 leverage set on each instrument, the core's and the risk engine's state, the stop and halt requests. Its actions
 are the ones any of them may need: journal a trading-state change, set an instrument up before its first order,
-cancel our resting orders, halt, pause, end the run. It neither starts up nor runs a cycle.
+cancel our resting orders, halt, pause, end the run. Its ``alerts`` (``bot.execution.alerting``) are what it tells
+the people watching it. It neither starts up nor runs a cycle.
 """
 
 from __future__ import annotations
@@ -17,21 +18,24 @@ from pathlib import Path
 
 import structlog
 
+from bot.alerts.settings import AlertSettings
+from bot.alerts.sink import AlertSink, NoAlerts
 from bot.clock import Clock
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import Plan
 from bot.core.sweep import stale_orders
 from bot.domain import ZERO, CancelIntent, Market, Order, ReasonCode, Snapshot, our_resting
-from bot.errors import ExchangeError, HaltRequested, PreflightError
+from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import run_preflight
+from bot.execution.alerting import RunAlerts
 from bot.execution.deadman import DeadMan
 from bot.execution.executor import Executor
 from bot.execution.ids import ClientOrderIds
 from bot.execution.interrupts import Interrupts
 from bot.execution.outage import VENUE_DOWN, OutageWatch
 from bot.execution.reading import SnapshotReader, hedge_symbols, preflight_plan
-from bot.execution.reconcile import sync_history
+from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
 from bot.journal.writer import Journal
 from bot.risk.state import RiskState, StateEvent, Trigger, apply_events
 from bot.settings import CoreSettings, Settings
@@ -64,6 +68,8 @@ class Run:
         run_id: str,
         planner: PlanFunction = plan_cycle,
         kill_switch: Path | None = None,
+        alerts: AlertSink | None = None,
+        alert_settings: AlertSettings | None = None,
     ) -> None:
         self.settings = settings
         self.venue = settings.venue.name
@@ -73,6 +79,8 @@ class Run:
         self.run_id = run_id
         self.planner = planner  # what this run decides with: the policy's plan, or the unwind's
         self.kill_switch = kill_switch if kill_switch is not None else settings.kill_switch_file
+        # what the run alerts on, through ``alerts`` (the notifier, which only queues; none: no alerts)
+        self.alerts = RunAlerts(alerts or NoAlerts(), alert_settings, settings, journal, clock)
         self.ids = ClientOrderIds(run_id)
         self.executor = Executor(
             port,
@@ -93,12 +101,17 @@ class Run:
         self.interrupts = Interrupts(self.kill_switch)  # stop and halt requests (signals, the kill-switch file)
         watchdog = settings.watchdog
         self.deadman = DeadMan(
-            port, journal, clock, run_id, window=watchdog.window, exchange_switch=watchdog.exchange_switch
+            port,
+            journal,
+            clock,
+            run_id,
+            window=watchdog.window,
+            exchange_switch=watchdog.exchange_switch,
+            on_arm=self.alerts.switch_armed,
         )  # the heartbeat and the venue's switch: started (``protect``) once the run may trade
         self.orders_left = False  # a cycle may have left orders of ours resting (none after cancel_our_orders)
-        self.outage = OutageWatch(
-            journal, run_id, self.venue, settings.execution.max_outage
-        )  # .alert: the notifier's hook
+        # a venue that cannot be read pauses trading; past risk.max_outage it is alerted (``bot.execution.outage``)
+        self.outage = OutageWatch(journal, run_id, self.venue, settings.execution.max_outage, self.alerts.notify)
 
     def hedge_symbols(self) -> tuple[str, ...]:
         """The listed perpetuals this run hedges with or still manages, for the holdings last seen."""
@@ -112,6 +125,7 @@ class Run:
     def apply(self, events: Iterable[StateEvent]) -> None:
         """Apply trading-state events; journal and log every change."""
         self.risk_state, changes = apply_events(self.risk_state, events)
+        self.alerts.state_changed(changes)
         for change in changes:
             self.journal.record_state_change(self.run_id, change)
             log.warning(
@@ -134,6 +148,20 @@ class Run:
             log.exception("instrument.setup_failed", symbols=new)
             raise
         self.leverage.update(report.leverage)
+
+    async def reconcile(self, *, adopt: bool = False) -> ReconcileReport:
+        """The journal against the venue (``bot.execution.reconcile``); a position it cannot explain raises
+        ``ReconciliationError`` and is alerted, a reconciliation that passes clears that alert."""
+        try:
+            report = await reconcile(
+                self.port, self.journal, self.executor, self.clock,
+                symbols=self.hedge_symbols(), markets=self.markets, run_id=self.run_id, adopt_positions=adopt,
+            )  # fmt: skip
+        except ReconciliationError as exc:
+            self.alerts.reconciliation_failed(str(exc))
+            raise
+        self.alerts.reconciled()
+        return report
 
     async def protect(self) -> str:
         """Start the heartbeat and arm the venue's switch (``DeadMan``) once the run may trade; says which

@@ -14,8 +14,6 @@ nothing was sent.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 import structlog
 
 from bot.core.cycle import CoreState
@@ -24,11 +22,12 @@ from bot.errors import DataError, HaltRequested, PreflightError
 from bot.exchange.preflight import check_margin, run_preflight
 from bot.execution.outage import VENUE_DOWN
 from bot.execution.reading import QUOTE, preflight_plan
-from bot.execution.reconcile import ReconcileReport, reconcile
+from bot.execution.reconcile import ReconcileReport
 from bot.execution.run import Run, RunOptions
 from bot.execution.summary import margin_need
 from bot.risk.kill_switch import check_kill_switch
 from bot.risk.state import StateEvent, Trigger
+from bot.version import package_version
 
 log = structlog.get_logger(__name__)
 
@@ -39,14 +38,15 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
     preflight = await run_preflight(run.port, preflight_plan(run.settings), run.clock)
     run.markets = dict(preflight.markets)
     run.leverage = dict(preflight.leverage)
-    run.wallet_assets = {a for a, b in preflight.margin_balances.items() if b.total > 0}
+    wallet = preflight.margin_balances if run.port.unified_wallet else await run.port.fetch_spot_balances()
+    run.wallet_assets = {a for a, b in wallet.items() if b.total > 0}
     await run.prepare_instruments(set(run.hedge_symbols()))
     venue = run.settings.venue
     run.journal.start_run(
         run.run_id,
         mode=venue.mode.value,
         config_hash=run.settings.config_hash,
-        version=_version(),
+        version=package_version(),
         detail={"venue": venue.name, "exchange": venue.exchange},
     )
     run.started = True
@@ -56,10 +56,7 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
     if options.resume and run.risk_state.trading is not TradingState.ACTIVE:
         run.apply([StateEvent(Trigger.OPERATOR_RESUME, f"operator: {options.command}")])
     try:
-        report = await reconcile(
-            run.port, run.journal, run.executor, run.clock,
-            symbols=run.hedge_symbols(), markets=run.markets, run_id=run.run_id, adopt_positions=options.adopt,
-        )  # fmt: skip
+        report = await run.reconcile(adopt=options.adopt)
         await _check_margin(run)
         await run.sweep(await run.port.fetch_open_orders(run.hedge_symbols()), "start-up sweep")
     except DataError as exc:  # refuse to start on a malformed reply; nothing was sent
@@ -87,10 +84,3 @@ async def _check_margin(run: Run) -> None:
     need = margin_need(plan, snapshot.open_orders, run.markets, run.settings.execution.leverage)
     headroom = check_margin(snapshot.balances, need.needed, QUOTE, freed=need.freed)
     log.info("preflight.margin", needed=need.needed, freed=need.freed, headroom=headroom)
-
-
-def _version() -> str:
-    try:
-        return version("hedgebot")
-    except PackageNotFoundError:
-        return "unknown"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from bot.core.plan import Plan
@@ -33,11 +34,18 @@ class StatusView:
 
 
 def status_view(
-    venue: str, snapshot: Snapshot, plan: Plan, reader: JournalReader | None, margin_mode: MarginMode
+    venue: str,
+    snapshot: Snapshot,
+    plan: Plan,
+    reader: JournalReader | None,
+    margin_mode: MarginMode,
+    *,
+    day_start: datetime | None = None,
 ) -> StatusView:
     """The status at ``plan.at``: this snapshot and plan, and what the journal (if there is one yet) holds;
-    ``margin_mode``: the configured one (``execution.margin_mode``)."""
-    day_start = utc_day_start(plan.at)
+    ``margin_mode``: the configured one (``execution.margin_mode``). The "today" figures count from ``day_start``
+    (default: 00:00 UTC of ``plan.at``; the daily summary's: 24 hours before)."""
+    day_start = day_start or utc_day_start(plan.at)
     legs: dict[str, LegHistory] = {}
     if reader is None:
         report = status_report(plan, snapshot, legs, {}, day_start=day_start, margin_mode=margin_mode)

@@ -61,6 +61,7 @@ ROUTES: dict[str, Route] = {
     "/v5/market/risk-limit": Route("GET", market_routes.risk_limit),
     "/v5/market/tickers": Route("GET", market_routes.tickers),
     "/v5/market/orderbook": Route("GET", market_routes.orderbook),
+    "/v5/market/recent-trade": Route("GET", market_routes.recent_trades),
     "/v5/market/kline": Route("GET", market_routes.kline),
     "/v5/market/funding/history": Route("GET", market_routes.funding_history),
     "/v5/order/create": Route("POST", trade_routes.create, True, 10, spot_budget=20),

@@ -1,4 +1,5 @@
-"""Public Bybit v5 market endpoints: server time, instruments, risk limits, tickers, order book, klines, funding."""
+"""Public Bybit v5 market endpoints: server time, instruments, risk limits, tickers, order book, recent trades,
+klines, funding."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from hedgesim.bybit.params import Params, page
 from hedgesim.engine import SimExchange
 from hedgesim.errors import SimReject, params_error
 from hedgesim.instruments import Category, Instrument
+from hedgesim.market import TRADE_GRID_MS
+from hedgesim.rounding import to_step
 from hedgesim.views import book, ticker
 
 BOOK_LIMITS = {Category.SPOT: (1, 200), Category.LINEAR: (25, 500)}  # (default, maximum) levels
+TRADE_LIMITS = {Category.SPOT: (60, 60), Category.LINEAR: (500, 1000)}  # (default, maximum) trades
 RISK_LIMIT_PAGE = 15  # symbols per page of /v5/market/risk-limit
 
 
@@ -54,7 +58,7 @@ def tickers(engine: SimExchange, params: Params) -> dict[str, Any]:
         if not listed:
             raise SimReject(10001, "Not supported symbols")
     now = engine.now_ms()
-    return {"category": category, "list": [wire.ticker(ticker(engine.venue, i, now)) for i in listed]}
+    return {"category": category, "list": [wire.ticker(ticker(engine.venue, engine.market, i, now)) for i in listed]}
 
 
 def orderbook(engine: SimExchange, params: Params) -> dict[str, Any]:
@@ -64,6 +68,21 @@ def orderbook(engine: SimExchange, params: Params) -> dict[str, Any]:
     count = params.limit(default, maximum)
     view = book(engine.venue, instrument, engine.now_ms(), count)
     return wire.orderbook(view, view.time_ms // 100, view.time_ms // 10)
+
+
+def recent_trades(engine: SimExchange, params: Params) -> dict[str, Any]:
+    """The most recent public trades of the replayed market, newest first (docs/v5/market/recent-trade)."""
+    category = params.trading_category()
+    instrument = engine.instrument(category, params.required("symbol"))
+    default, maximum = TRADE_LIMITS[category]
+    count = params.limit(default, maximum)
+    now = engine.market.public_ms(instrument.base, engine.now_ms())
+    rows = [
+        (moment, instrument.on_tick(price), to_step(qty, instrument.qty_step), buy)
+        for moment, price, qty, buy in engine.market.trades(category, instrument.base, now - count * TRADE_GRID_MS, now)
+    ]
+    printed = [row for row in rows if row[2] > 0][::-1][:count]
+    return {"category": category.value, "list": [wire.public_trade(instrument, *row) for row in printed]}
 
 
 def funding_history(engine: SimExchange, params: Params) -> dict[str, Any]:
@@ -80,7 +99,7 @@ def funding_history(engine: SimExchange, params: Params) -> dict[str, Any]:
     limit = params.limit(200, 200)
     rows = [
         {"symbol": instrument.name, "fundingRate": wire.num(rate), "fundingRateTimestamp": str(moment)}
-        for moment, rate in engine.venue.market.settlements(instrument.base, min(end, now), limit)
+        for moment, rate in engine.market.settlements(instrument.base, min(end, now), limit)
         if moment >= start
     ]
     return {"category": "linear", "list": rows}
@@ -97,7 +116,7 @@ def kline(engine: SimExchange, params: Params) -> dict[str, Any]:
     limit = params.limit(200, 1000)
     start = params.integer("start")
     try:
-        bars = engine.venue.market.bars(category, instrument.base, minutes * 60_000, end, limit, start)
+        bars = engine.market.bars(category, instrument.base, minutes * 60_000, end, limit, start)
     except ValueError as exc:
         raise params_error(f"interval {interval} is finer than the replayed data") from exc
     rows = [

@@ -174,6 +174,19 @@ def orderbook(view: BookView, update_id: int, seq: int) -> dict[str, Any]:
     }
 
 
+def public_trade(instrument: Instrument, time_ms: int, price: Decimal, size: Decimal, buy: bool) -> dict[str, Any]:
+    """A /v5/market/recent-trade list item (docs/v5/market/recent-trade); the id is its time, price and size."""
+    return {
+        "execId": f"{time_ms}-{num(price)}-{num(size)}",
+        "symbol": instrument.name,
+        "price": num(price),
+        "size": num(size),
+        "side": "Buy" if buy else "Sell",
+        "time": str(time_ms),
+        "isBlockTrade": False,
+    }
+
+
 def order(item: SimOrder) -> dict[str, Any]:
     """A /v5/order/realtime or /v5/order/history list item."""
     linear = item.category is Category.LINEAR

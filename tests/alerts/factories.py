@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from pydantic import SecretStr
@@ -28,7 +28,7 @@ def telegram_destination(api_url: str) -> Destination:
 
 
 def levels() -> AlertLevels:
-    return AlertLevels(D("0.40"), D("0.50"), D(50), 3)
+    return AlertLevels(D("0.40"), D("0.50"), D(50), 3, timedelta(hours=1))
 
 
 def settings(*destinations: Destination, min_severity: Severity = Severity.INFO, enabled: bool = True) -> AlertSettings:
@@ -72,7 +72,7 @@ def sol_liquidation_close() -> AlertEvent:
 
 def crash_day_summary() -> AlertEvent:
     figures = DailyFigures(
-        day=date(2026, 3, 1),
+        until=datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
         holdings_value=D("48210.554"),
         hedge_notional=D("36150"),
         hedge_ratio=D("0.7498"),

@@ -4,7 +4,7 @@ file), clear errors, safe defaults, and the plain settings the notifier receives
 from __future__ import annotations
 
 import os
-from datetime import UTC, time
+from datetime import UTC, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -56,6 +56,7 @@ def test_alerts_when_not_configured_then_enabled_with_no_destinations_and_safe_l
     assert levels.margin_ratio_warning == Decimal("0.50")
     assert levels.funding_cost_per_day_warning == Decimal(50)
     assert levels.rejects_in_a_row == 3
+    assert levels.rejects_window == timedelta(hours=1)
 
 
 def test_destinations_when_secrets_in_the_environment_then_resolved_in_order(write_config) -> None:
@@ -125,6 +126,7 @@ def test_destination_when_url_is_not_http_then_error_without_echoing_it(write_co
         ("daily_summary_time = 08:00:30", "alerts.daily_summary_time"),
         ('min_severity = "urgent"', "alerts.min_severity"),
         ("rejects_in_a_row = 0", "alerts.rejects_in_a_row"),
+        ("rejects_window = 0", "alerts.rejects_window"),
         ("liquidation_distance_warning = 1.5", "alerts.liquidation_distance_warning"),
         ("funding_cost_per_day_warning = -1", "alerts.funding_cost_per_day_warning"),
         ("enabeld = true", "alerts.enabeld"),

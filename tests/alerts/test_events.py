@@ -51,9 +51,10 @@ def test_condition_keys_when_built_then_one_per_condition_and_instrument() -> No
     assert blocked.key == events.limit_blocked("SOL/USDT:USDT", "risk.max_order_notional", "x", at=NOON).key
 
 
-def test_daily_summary_when_built_then_keyed_by_its_day_and_carries_both_legs() -> None:
+def test_daily_summary_when_built_then_keyed_by_its_moment_and_carries_both_legs() -> None:
     summary = crash_day_summary()
-    assert summary.key == "daily_summary:2026-03-01"
+    assert summary.key == "daily_summary:2026-03-02T08:00"
+    assert summary.title == "Daily summary: the 24 hours to 2026-03-02 08:00 UTC"
     names = [f.name for f in summary.fields]
     assert names == [
         "holdings value",

@@ -107,6 +107,7 @@ async def test_slack_when_sent_then_fallback_text_and_header_section_fields_bloc
         (AlertField("hedge ratio", D("0.7498"), Unit.FRACTION), "75.0%"),
         (AlertField("mark", D("1.5E+2")), "150"),
         (AlertField("rejections in a row", 4), "4"),
+        (AlertField("spot leg PnL", None, Unit.USDT), "unknown"),
     ],
 )
 def test_shown_value_when_a_figure_has_a_unit_then_read_as_a_person_would(field: AlertField, shown: str) -> None:
@@ -125,6 +126,12 @@ def test_daily_summary_when_formatted_then_every_figure_in_every_format() -> Non
     assert len(discord_fields) == 7
     webhook_values = [f["value"] for f in webhook_payload(summary)["fields"]]
     assert webhook_values[0] == "48210.554"  # exact, not rounded
+
+
+def test_webhook_when_a_figure_is_unknown_then_null_never_zero() -> None:
+    event = replace(crash_day_summary(), fields=(AlertField("spot leg PnL", None, Unit.USDT),))
+    (field,) = webhook_payload(event)["fields"]
+    assert field == {"name": "spot leg PnL", "value": None, "unit": "USDT", "shown": "unknown"}
 
 
 def test_formats_when_text_has_markup_characters_then_escaped_for_each_service() -> None:

@@ -201,7 +201,7 @@ async def test_notifier_when_below_min_severity_then_not_sent(min_severity: Seve
         for notice in (crash_day_summary(), sol_limit_blocked(), kill_switch_halt()):
             notifier.notify(notice)
         assert HALTED_KEY in notifier.active()
-        assert ("daily_summary:2026-03-01" in notifier.active()) is (min_severity is Severity.INFO)
+        assert ("daily_summary:2026-03-02T08:00" in notifier.active()) is (min_severity is Severity.INFO)
     assert [e.kind.value for e in sender.sent] == expected
 
 

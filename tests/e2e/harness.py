@@ -10,14 +10,20 @@ when the test says so.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.alerts.factory import alert_settings
+from bot.alerts.notifier import RetryPolicy as AlertRetryPolicy
+from bot.alerts.notifier import alert_notifier
+from bot.alerts.settings import AlertSettings
+from bot.alerts.sink import AlertSink
+from bot.cli.venue import connect
 from bot.clock import Clock
 from bot.config import AppConfig, parse_config
 from bot.core.cycle import plan_cycle
@@ -33,6 +39,7 @@ from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
 from bot.execution.supervisor import RunEnd, supervise
 from bot.journal.writer import Journal, open_journal
+from bot.paper.store import dry_run_journal
 from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 
@@ -41,9 +48,14 @@ D = Decimal
 
 
 def bot_config(
-    url: str, tmp_path: Path, venue: Mapping[str, Any] | None = None, **sections: Mapping[str, Any]
+    url: str,
+    tmp_path: Path,
+    venue: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    **sections: Mapping[str, Any],
 ) -> AppConfig:
-    """A sim-venue configuration with auto approval; ``venue`` and ``sections`` merge over the defaults."""
+    """A sim-venue configuration with auto approval; ``venue`` and ``sections`` merge over the defaults; ``secrets``:
+    the environment's (e.g. an alert destination's URL)."""
     data: dict[str, Any] = {
         "venues": {
             "main": {"exchange": "bybit", "mode": "sim", "url": url, "client_rate_limit": False, **(venue or {})}
@@ -57,7 +69,7 @@ def bot_config(
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}
-    return parse_config(data, env={})
+    return parse_config(data, env=dict(secrets or {}))
 
 
 @dataclass
@@ -68,6 +80,7 @@ class Harness:
     port: ExchangePort
     journal: Journal
     pipeline: CyclePipeline  # the cycle pipeline of the current run (``pipeline.run``)
+    alerts: AlertSink | None = None  # where the runs' alerts go (the notifier of ``[alerts]``), if anywhere
 
     @property
     def run(self) -> Run:
@@ -113,7 +126,7 @@ class Harness:
 
     def restart(self, run_id: str, planner: PlanFunction | None = None) -> Harness:
         """A new run of the bot against the same venue and journal (as after a process restart)."""
-        self.pipeline = wire(self.config, self.port, self.journal, self.engine.clock, run_id, planner)
+        self.pipeline = wire(self.config, self.port, self.journal, self.engine.clock, run_id, planner, self.alerts)
         return self
 
 
@@ -124,10 +137,16 @@ def wire(
     clock: Clock,
     run_id: str,
     planner: PlanFunction | None = None,
+    alerts: AlertSink | None = None,
 ) -> CyclePipeline:
     """A run on venue "main" and its cycle pipeline, approving automatically, as the CLI wires them (planner: the
-    policy's, ``plan_cycle``, unless given)."""
-    run = Run(settings_for(config, "main"), port, journal, clock, run_id=run_id, planner=planner or plan_cycle)
+    policy's, ``plan_cycle``, unless given; alerts to ``alerts`` under the configuration's ``[alerts]``)."""
+    settings = settings_for(config, "main")
+    alerting: AlertSettings = alert_settings(config)
+    run = Run(
+        settings, port, journal, clock, run_id=run_id, planner=planner or plan_cycle, alerts=alerts,
+        alert_settings=alerting,
+    )  # fmt: skip
     return CyclePipeline(run, AutoApprover())
 
 
@@ -143,24 +162,39 @@ async def running_bot(
     start_loop: bool = True,
     venue: Mapping[str, Any] | None = None,
     retry: RetryPolicy | None = None,
+    secrets: Mapping[str, str] | None = None,
+    alert_policy: AlertRetryPolicy | None = None,
+    alert_sink: Callable[[AlertSink], AlertSink] | None = None,
+    dry_run: bool = False,
     **sections: Mapping[str, Any],
 ) -> AsyncIterator[Harness]:
+    """The bot against a simulator; alerts go to the destinations ``[alerts]`` configures (their URLs in ``secrets``)
+    through a running notifier (``alert_policy``: its retries), seen through ``alert_sink`` if given. ``dry_run``:
+    wired as `hedgebot run --dry-run` wires it (``bot.cli.venue.connect``), the simulator's read half and a paper
+    venue, its journal ``journal.dry-run.sqlite``. ``retry``: the exchange adapter's retries (not the dry run's)."""
     engine = SimExchange.deterministic(
         SimConfig(sample=sample, start=start, balances=dict(balances), rate_limits=False)
     )
-    async with running_sim(engine=engine) as sim:
-        config = bot_config(sim.url, tmp_path, venue, **sections)
+    async with running_sim(engine=engine) as sim, AsyncExitStack() as stack:
+        config = bot_config(sim.url, tmp_path, venue, secrets, **sections)
         clock = engine.clock
-        journal = open_journal(tmp_path / "journal.sqlite", clock)
-        port = build_exchange(
-            settings_for(config, "main").venue, config.credentials("main"), clock,
-            margin_mode=config.execution.margin_mode, retry=retry,
-        )  # fmt: skip
-        harness = Harness(sim, engine, config, port, journal, wire(config, port, journal, clock, "e2etst", planner))
-        try:
-            if start_loop:
-                await harness.start(options)
-            yield harness
-        finally:
-            await port.close()
-            journal.close()
+        path = tmp_path / "journal.sqlite"
+        journal = open_journal(dry_run_journal(path) if dry_run else path, clock)
+        stack.callback(journal.close)
+        settings = settings_for(config, "main")
+        if dry_run:
+            port = await stack.enter_async_context(
+                connect(settings, config.credentials("main"), clock, paper=dry_run_journal(path))
+            )
+        else:
+            port = build_exchange(
+                settings.venue, config.credentials("main"), clock, margin_mode=config.execution.margin_mode, retry=retry
+            )
+            stack.push_async_callback(port.close)
+        notifier = await stack.enter_async_context(alert_notifier(alert_settings(config), alert_policy))
+        sink = alert_sink(notifier) if alert_sink else notifier
+        pipeline = wire(config, port, journal, clock, "e2etst", planner, sink)
+        harness = Harness(sim, engine, config, port, journal, pipeline, sink)
+        if start_loop:
+            await harness.start(options)
+        yield harness

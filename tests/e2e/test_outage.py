@@ -26,8 +26,10 @@ from bot.execution.outage import JOURNAL_BACK, JOURNAL_DOWN
 from bot.execution.summary import CycleOutcome
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, running_sim
+from tests.alerts.receiver import running_receiver
 from tests.e2e.crash_rig import start_bot, write_config
 from tests.e2e.harness import Harness, running_bot
+from tests.e2e.test_alerts import TimedSink, alerting
 from tests.support.bot_process import log_since, log_tail, reap, wait_for_log, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -81,27 +83,39 @@ async def test_cycle_when_venue_unreadable_past_the_retries_then_paused_and_resu
 
 
 async def test_outage_when_it_lasts_max_outage_then_resting_orders_cancelled_and_alerted_once(tmp_path: Path) -> None:
-    async with running_bot(tmp_path, balances=SOL_HOLDER, retry=QUICK_RETRIES, risk={"max_outage": "5s"}) as bot:
-        alerts: list[AlertEvent] = []
-        bot.run.outage.alert = alerts.append
-        await bot.cycle(wait=timedelta(0))
-        assert resting(bot)
-        outage = bot.sim.fault("maintenance", path="/v5/market/*")  # prices unreadable; orders can be cancelled
-        await bot.cycle(wait=timedelta(seconds=4))
-        await bot.cycle(wait=timedelta(seconds=1))
-        assert resting(bot)  # 4 s into the outage, within risk.max_outage: left as they are
-        assert not alerts
-        await bot.cycle(wait=timedelta(0))
-        assert not resting(bot)  # 5 s into it: cancelled
-        assert [a.kind for a in alerts] == [AlertKind.VENUE_UNREACHABLE]
-        await bot.cycle(wait=timedelta(seconds=30))
-        assert len(alerts) == 1  # one alert per outage
-        bot.sim.faults.remove(outage)
-        back = await bot.cycle(wait=timedelta(0))
-        assert back.skipped_because is None
-        assert [a.kind for a in alerts] == [AlertKind.VENUE_UNREACHABLE, AlertKind.VENUE_REACHABLE]
-        assert alerts[0].key in alerts[1].clears
-        assert resting(bot)  # trading again
+    with running_receiver() as receiver:
+        async with running_bot(
+            tmp_path, balances=SOL_HOLDER, retry=QUICK_RETRIES, risk={"max_outage": "5s"},
+            alert_sink=TimedSink, **alerting(receiver, "webhook"),
+        ) as bot:  # fmt: skip
+            assert isinstance(bot.alerts, TimedSink)
+            told = bot.alerts.events  # what the run told its alerts, as it told them
+
+            def outage_alerts() -> list[AlertEvent]:
+                return [a for a in told if a.kind in {AlertKind.VENUE_UNREACHABLE, AlertKind.VENUE_REACHABLE}]
+
+            await bot.cycle(wait=timedelta(0))
+            assert resting(bot)
+            outage = bot.sim.fault("maintenance", path="/v5/market/*")  # prices unreadable; orders can be cancelled
+            await bot.cycle(wait=timedelta(seconds=4))
+            await bot.cycle(wait=timedelta(seconds=1))
+            assert resting(bot)  # 4 s into the outage, within risk.max_outage: left as they are
+            assert not outage_alerts()
+            await bot.cycle(wait=timedelta(0))
+            assert not resting(bot)  # 5 s into it: cancelled
+            assert [a.kind for a in outage_alerts()] == [AlertKind.VENUE_UNREACHABLE]
+            await bot.cycle(wait=timedelta(seconds=30))
+            assert len(outage_alerts()) == 1  # one alert per outage
+            bot.sim.faults.remove(outage)
+            back = await bot.cycle(wait=timedelta(0))
+            assert back.skipped_because is None
+            alerts = outage_alerts()
+            assert [a.kind for a in alerts] == [AlertKind.VENUE_UNREACHABLE, AlertKind.VENUE_REACHABLE]
+            assert alerts[0].key in alerts[1].clears
+            assert resting(bot)  # trading again
+        delivered = [r.body for r in receiver.delivered()]
+    kinds = [body["kind"] for body in delivered if isinstance(body, dict)]
+    assert kinds.count(AlertKind.VENUE_UNREACHABLE.value) == 1  # delivered, once
 
 
 async def test_start_when_venue_unreadable_then_refused_without_halting(tmp_path: Path) -> None:

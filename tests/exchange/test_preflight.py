@@ -10,7 +10,16 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.domain import Balance, MarginMode
-from bot.errors import AuthenticationFailed, ExchangeUnavailable, PermissionDenied, PreflightError, VenueUnsupported
+from bot.errors import (
+    AuthenticationFailed,
+    ClockSkew,
+    ExchangeUnavailable,
+    OrderRejected,
+    PermissionDenied,
+    PreflightError,
+    RateLimited,
+    VenueUnsupported,
+)
 from bot.exchange.preflight import PreflightPlan, check_margin, market_problems, run_preflight
 from tests.exchange.fake_port import FakePort
 from tests.factories import NOW, btc_perp_market, sol_perp_market, sol_spot_market
@@ -45,20 +54,41 @@ async def test_run_preflight_when_the_account_is_fit_then_every_instrument_is_se
 
 
 @pytest.mark.parametrize(
-    ("failure", "message"),
+    ("failure", "cause", "advice"),
     [
-        (AuthenticationFailed("bybit: 10003 API key is invalid"), "the API key was refused"),
-        (PermissionDenied("bybit: 10005 permission denied"), "the API key was refused"),
-        (ExchangeUnavailable("bybit: 503"), "cannot read the account"),
+        (AuthenticationFailed("bybit: 10003 API key is invalid"), "the API key was refused", "Check the key, secret"),
+        (PermissionDenied("bybit: 10005 permission denied"), "the API key may not do this", "trade derivatives"),
+        (ExchangeUnavailable("bybit: 503"), "the venue cannot be reached", "the venue's status page"),
+        (RateLimited("bybit: 10006"), "the venue cannot be reached", "the venue's status page"),
+        (
+            ClockSkew("bybit: 10002 timestamp"),
+            "the venue refused the request's timestamp",
+            "Synchronise this machine's clock",
+        ),
     ],
 )
-async def test_run_preflight_when_the_account_cannot_be_read_then_refuses_naming_the_cause(
-    failure: Exception, message: str
+async def test_run_preflight_when_the_account_cannot_be_read_then_refuses_naming_the_cause_and_what_to_do(
+    failure: Exception, cause: str, advice: str
 ) -> None:
     port = venue()
     port.failures["fetch_margin_balances"] = failure
-    with pytest.raises(PreflightError, match=message):
+    with pytest.raises(PreflightError) as refused:
         await run_preflight(port, PLAN, CLOCK)
+    message = str(refused.value)
+    assert message.startswith(f"{port.venue}: cannot read the account: {cause} ({failure})")
+    assert advice in message.split(f"({failure})")[1]
+    assert port.called("set_leverage") == []
+
+
+async def test_run_preflight_when_hedge_mode_cannot_be_switched_off_then_says_how_to_get_one_way_mode() -> None:
+    port = venue()
+    port.failures["ensure_one_way_mode"] = OrderRejected("bybit: 110028 Open orders exist")
+    with pytest.raises(PreflightError) as refused:
+        await run_preflight(port, PLAN, CLOCK)
+    message = str(refused.value)
+    assert "SOL/USDT:USDT: cannot switch to one-way position mode" in message
+    assert "110028 Open orders exist" in message
+    assert "close the positions and cancel the orders on SOL/USDT:USDT" in message
     assert port.called("set_leverage") == []
 
 

@@ -4,6 +4,7 @@ journal, the venue's own switch armed, refreshed, journaled when its state chang
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,9 +35,10 @@ def deadman(
     *,
     window: timedelta = timedelta(minutes=2),
     exchange_switch: bool = True,
+    on_arm: Callable[[str | None], None] | None = None,
 ) -> tuple[DeadMan, FakePort]:
     port = FakePort("main", cancel_switch=switch)
-    man = DeadMan(port, journal[0], journal[1], RUN, window=window, exchange_switch=exchange_switch)
+    man = DeadMan(port, journal[0], journal[1], RUN, window=window, exchange_switch=exchange_switch, on_arm=on_arm)
     man._symbols = lambda: [SOL]  # what start() is given by the loop
     return man, port
 
@@ -66,15 +68,17 @@ def test_deadman_when_the_window_is_longer_than_the_switch_allows_then_it_fires_
     assert (man.fires_after, man.every) == (timedelta(minutes=2), timedelta(seconds=30))
 
 
-async def test_beat_when_arming_fails_then_journaled_once_the_heartbeat_goes_on_and_recovery_is_journaled(
+async def test_beat_when_arming_fails_then_journaled_once_told_each_time_the_heartbeat_goes_on_and_recovery_is_journaled(
     journal: tuple[Journal, ManualClock],
 ) -> None:
-    man, port = deadman(journal)
+    told: list[str | None] = []
+    man, port = deadman(journal, on_arm=told.append)
     port.failures["arm_cancel_switch"] = ExchangeUnavailable("503 from the venue")
     await man.beat()
     await man.beat()
     del port.failures["arm_cancel_switch"]
     await man.beat()
+    assert told == ["503 from the venue", "503 from the venue", None]  # the run alerts, then clears
     assert [e.kind for e in journal[0].errors()] == ["deadman_arm_failed"]  # one error for one failure
     states = switch_states(journal[0])
     assert len(states) == 3  # a heartbeat every time: the bot is alive, whatever the switch does

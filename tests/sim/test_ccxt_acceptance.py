@@ -272,7 +272,7 @@ async def test_instruments_when_paged_then_cursor_walks_every_linear_instrument(
 
 async def test_unknown_path_when_requested_then_404_and_logged(sim: SimServer, client: Any) -> None:
     with pytest.raises(ccxt.ExchangeNotAvailable):
-        await client.publicGetV5MarketRecentTrade({"category": "linear"})
+        await client.publicGetV5MarketOpenInterest({"category": "linear"})
     assert sim.requests[-1].status == 404
 
 

@@ -139,3 +139,20 @@ async def test_position_row_when_reopened_then_created_time_stays_that_of_the_fi
         str(T0_MS + 1_200_000),
         last_seq,
     )
+
+
+async def test_recent_trades_when_the_market_moved_then_its_path_and_volume_printed_newest_first(
+    crash: tuple[SimServer, Any],
+) -> None:
+    sim, client = crash
+    sim.advance(timedelta(minutes=10))  # 00:00 flat 100; 00:05 100 -> 101, each bar 100 000 traded
+    raw = await client.publicGetV5MarketRecentTrade({"category": "linear", "symbol": "SOLUSDT", "limit": 1000})
+    times = [int(row["time"]) for row in raw["result"]["list"]]
+    assert times == sorted(times, reverse=True)  # newest first, as Bybit lists them
+    trades = await client.fetch_trades(SOL, limit=1000)
+    assert (min(t["price"] for t in trades), max(t["price"] for t in trades)) == (100.0, 101.0)
+    assert times[0] == T0_MS + 600_000
+    total = sum(D(str(t["amount"])) for t in trades)
+    assert D(199_900) <= total <= D(200_000)  # each second's volume on the lot step
+    above = sum(D(str(t["amount"])) for t in trades if t["price"] > 100.5)
+    assert D(49_800) <= above <= D(50_100)  # what resting sells above 100.5 fill from: half a leg, then a leg

@@ -40,7 +40,7 @@ def test_funding_when_no_position_then_nothing_settles() -> None:
 def test_ticker_when_perpetual_then_next_funding_time_and_its_rate() -> None:
     ex = exchange(sol_sample(flat("100", 288), funding=["0", "0.0001", "-0.0003"]))
     ex.advance(9 * HOUR)
-    view = ticker(ex.venue, ex.instrument(Category.LINEAR, "SOLUSDT"), ex.now_ms())
+    view = ticker(ex.venue, ex.market, ex.instrument(Category.LINEAR, "SOLUSDT"), ex.now_ms())
     assert (view.funding_rate, view.next_funding_ms - ex.now_ms()) == (D("-0.0003"), 7 * 3_600_000)  # type: ignore[operator]
 
 
@@ -94,11 +94,11 @@ def test_freeze_when_market_data_is_stale_then_public_data_holds_while_trading_m
     ex.freeze("SOL")
     ex.advance(2 * HOUR)
     instrument = ex.instrument(Category.LINEAR, "SOLUSDT")
-    view = ticker(ex.venue, instrument, ex.now_ms())
+    view = ticker(ex.venue, ex.market, instrument, ex.now_ms())
     assert (view.last, view.time_ms) == (D(100), ex.now_ms() - 2 * 3_600_000)
     assert ex.venue.last(instrument, ex.now_ms()) == D(110)
     ex.unfreeze()
-    assert ticker(ex.venue, instrument, ex.now_ms()).last == D(110)
+    assert ticker(ex.venue, ex.market, instrument, ex.now_ms()).last == D(110)
 
 
 def test_trade_when_someone_else_trades_on_the_account_then_the_position_changes() -> None:
@@ -144,7 +144,7 @@ def test_funding_when_run_live_from_an_odd_moment_then_settled_at_00_08_16_utc_o
     started = datetime(2026, 3, 2, 5, 37, tzinfo=UTC)
     ex = SimExchange(SimConfig(sample=sample.name, balances={"USDT": D(10_000)}), ManualClock(started), sample)
     sell_market(ex, "10")  # short 10 at 99.99
-    view = ticker(ex.venue, ex.instrument(Category.LINEAR, "SOLUSDT"), ex.now_ms())
+    view = ticker(ex.venue, ex.market, ex.instrument(Category.LINEAR, "SOLUSDT"), ex.now_ms())
     assert utc_from_ms(view.next_funding_ms or 0) == datetime(2026, 3, 2, 8, tzinfo=UTC)
     ex.advance(11 * HOUR)  # to 16:37
     settled = [(utc_from_ms(e.time_ms), e.fee_rate) for e in ex.executions if e.exec_type is ExecType.FUNDING]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli.main import build_parser, main
 from bot.config import load_config
-from bot.durations import parse_duration
+from bot.durations import format_duration, parse_duration
 from tests.journal.factories import new_journal, populate
 
 # Every documented form, with the duration it denotes.
@@ -80,3 +80,22 @@ def test_journal_since_when_not_a_duration_nor_a_time_then_exit_2_naming_the_for
         main(["journal", "fills", "--since", "yesterday", "--journal", "unused.sqlite"])
     assert info.value.code == 2
     assert "a number and a unit s/m/h/d" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("duration", "written"),
+    [
+        (timedelta(seconds=15), "15s"),
+        (timedelta(seconds=90), "90s"),
+        (timedelta(minutes=2), "2m"),
+        (timedelta(minutes=90), "90m"),
+        (timedelta(hours=6), "6h"),
+        (timedelta(days=2), "2d"),
+        (timedelta(milliseconds=500), "0.5s"),
+    ],
+)
+def test_format_duration_when_written_then_the_largest_whole_unit_and_read_back_the_same(
+    duration: timedelta, written: str
+) -> None:
+    assert format_duration(duration) == written
+    assert parse_duration(written) == duration

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ import structlog
 
 from bot.cli.main import main
 from bot.config import load_config
-from bot.logging import MASK, configure_logging, register_secrets
+from bot.logging import MASK, configure_logging, mark_dry_run, register_secrets
 
 API_KEY = "kA9vX2mQ7rT4"
 API_SECRET = "sQ8wE3rT6yU1iO0pZ5"
@@ -94,3 +95,42 @@ def test_check_config_and_logs_when_real_credentials_then_values_never_printed(
     assert (record["creds"]["api_key"], record["creds"]["secret"]) == (MASK, MASK)
     assert API_SECRET not in stream.getvalue()
     assert API_KEY not in stream.getvalue()
+
+
+@pytest.fixture
+def dry_run() -> Iterator[None]:
+    mark_dry_run()
+    try:
+        yield
+    finally:
+        structlog.contextvars.unbind_contextvars("dry_run")
+
+
+@pytest.mark.usefixtures("dry_run")
+def test_log_when_a_dry_run_then_every_json_record_says_dry_run_true_ours_and_third_party(
+    log_stream: io.StringIO,
+) -> None:
+    structlog.get_logger("t").info("order.submitted", symbol="SOL/USDT:USDT")
+    logging.getLogger("ccxt.base.exchange").warning("a third-party record")
+    ours, theirs = records(log_stream)
+    assert (ours["event"], ours["dry_run"]) == ("order.submitted", True)  # the event keeps its dotted name
+    assert theirs["dry_run"] is True
+
+
+@pytest.mark.usefixtures("dry_run")
+def test_log_when_a_dry_run_on_the_console_then_every_line_begins_dry_run() -> None:
+    stream = io.StringIO()
+    configure_logging("info", "console", stream)
+    structlog.get_logger("t").info("order.submitted", symbol="SOL/USDT:USDT")
+    logging.getLogger("ccxt.base.exchange").warning("a third-party record")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert all(line.split("]", 1)[1].lstrip().startswith("DRY-RUN ") for line in lines), lines
+
+
+def test_log_when_not_a_dry_run_then_no_dry_run_mark() -> None:
+    stream = io.StringIO()
+    configure_logging("info", "console", stream)
+    structlog.get_logger("t").info("order.submitted")
+    assert "DRY-RUN" not in stream.getvalue()
+    assert "dry_run" not in stream.getvalue()
