@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: HTTP requests per cycle and cycle latency of the real bot loop, for 1, 10 and 50 spot holdings.
+"""Benchmark: HTTP requests per cycle and cycle latency of the real bot loop, for 1, 10 and 50 holdings or hedges.
 
 The bot's cycle pipeline (``CyclePipeline``, the real ccxt client) runs in-process against the in-process simulator on
 a shared manual clock: each cycle is one ``run_cycle`` followed by 30 s of market time. Requests are counted from the
@@ -13,8 +13,10 @@ price multiplied by a per-asset constant (1.00, 1.01, ...), volumes unchanged. T
   proxy  the holdings have no perpetual of their own and are hedged into one instrument (BTC/USDT:USDT, the real
          bundled BTC series) with a fixed beta of 1: requests per cycle should not depend on the holdings;
   own    each holding also has its own perpetual (the real SOL/USDT:USDT series scaled the same way; default
-         funding, mark = trade price) and is hedged directly: the bot reads one order book and the fills and
-         funding of each hedge instrument every cycle, so requests grow with the instruments hedged.
+         funding, mark = trade price) and is hedged directly, so 1, 10 and 50 holdings are 1, 10 and 50 hedge
+         instruments: fills and funding are read once for the whole category (Bybit v5 lists every linear
+         perpetual's executions at once) and tickers in one batch, so a cycle reads a constant plus one order
+         book per hedge instrument.
 
 The first ``--warmup`` cycles (building the hedge) are not measured. Requests per cycle are split into reads
 (snapshot, fills, funding) and order management (create, cancel, order look-ups), which follows market activity.

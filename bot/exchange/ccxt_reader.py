@@ -138,7 +138,7 @@ class CcxtReader:
         wanted = sorted(set(symbols))
         if not wanted:
             return {}
-        results = await asyncio.gather(
+        results: list[Any] = await asyncio.gather(
             *(
                 self._read(
                     Call(f"fetch_perp_tickers ({source})"),
@@ -147,6 +147,8 @@ class CcxtReader:
                 for source in self.quirks.perp_price_sources
             )
         )
+        if self.quirks.tickers_in_funding_rates:
+            results.append(self._tickers_of(results[0]))
         now = self._clock.now()
         tickers: dict[str, PerpTicker] = {}
         for symbol in wanted:
@@ -155,6 +157,17 @@ class CcxtReader:
                 tickers[symbol] = convert.to_perp_ticker(symbol, sources, now)
             except DataError as exc:
                 log.warning("exchange.ticker_incomplete", venue=self.venue, symbol=symbol, error=str(exc))
+        return tickers
+
+    def _tickers_of(self, rates: Mapping[str, Any]) -> dict[str, Any]:
+        """Tickers (last, bid, ask) parsed by ccxt from the raw rows of a funding-rates reply that is a tickers reply
+        (no second request); a row ccxt cannot parse is left out, and its instrument then reads without them."""
+        tickers: dict[str, Any] = {}
+        for symbol, rate in rates.items():
+            try:
+                tickers[symbol] = self.perp.parse_ticker(rate["info"], self.perp.market(symbol))
+            except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, ccxt.BaseError) as exc:
+                log.warning("exchange.ticker_unreadable", venue=self.venue, symbol=symbol, error=repr(exc))
         return tickers
 
     async def fetch_order_book(self, symbol: str, depth: int) -> OrderBook:
@@ -246,20 +259,21 @@ class CcxtReader:
             return None
         return convert.to_order(raw, self.quirks)
 
-    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]:
+    async def fetch_my_trades(self, symbols: Iterable[str], since: datetime | None = None) -> list[Fill]:
         # Every page: one page (Bybit's newest 50) loses fills when more happened since the last read.
-        rows = await self._read(
-            Call("fetch_my_trades", symbol), lambda: self.perp.fetch_my_trades(symbol, _ms(since), None, PAGINATE)
+        rows = await self._history(
+            "fetch_my_trades", symbols, since, self.perp.fetch_my_trades, PAGINATE, self.perp.parse_trade
         )
         now = self._clock.now()
         return [convert.to_fill(raw, self.quirks, now) for raw in rows]
 
-    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
+    async def fetch_funding_payments(
+        self, symbols: Iterable[str], since: datetime | None = None
+    ) -> list[FundingPayment]:
         # Every page where ccxt can follow them (Bybit: 100 a page); elsewhere the venue's single answer.
         params = PAGINATE if self.quirks.paginated_funding else {}
-        rows = await self._read(
-            Call("fetch_funding_payments", symbol),
-            lambda: self.perp.fetch_funding_history(symbol, _ms(since), None, params),
+        rows = await self._history(
+            "fetch_funding_payments", symbols, since, self.perp.fetch_funding_history, params, self.perp.parse_income
         )
         now = self._clock.now()
         return [convert.to_funding_payment(raw, self.quirks, now) for raw in rows]
@@ -321,6 +335,44 @@ class CcxtReader:
             )
         )
         return [row for rows in results for row in rows]
+
+    async def _history(
+        self,
+        operation: str,
+        symbols: Iterable[str],
+        since: datetime | None,
+        method: Callable[..., Awaitable[list[Any]]],
+        params: Mapping[str, Any],
+        parse: Callable[[Any, Any], Any],
+    ) -> list[Any]:
+        """Rows on ``symbols`` from a ccxt history method ``(symbol, since, limit, params)``: one request for the
+        whole category where the quirks row says how to ask for it, else one per symbol. Rows on other listed
+        instruments are left out; a row on no listed market fails the read (``DataError``).
+
+        Asked without a symbol, ccxt cannot tell a perpetual's row from a spot one by its id alone (Bybit's rows do
+        not say their category): each row is parsed again (``parse``, ccxt's own parser) with its perpetual market.
+        """
+        wanted = set(symbols)
+        if not wanted:
+            return []
+        category = self.quirks.history_category
+        asks: list[tuple[str | None, dict[str, Any]]] = (
+            [(None, {**params, **category})] if category is not None else [(s, dict(params)) for s in sorted(wanted)]
+        )
+        results = await asyncio.gather(
+            *(
+                self._read(Call(operation, symbol), partial(method, symbol, _ms(since), None, ask))
+                for symbol, ask in asks
+            )
+        )
+        rows = [row for rows in results for row in rows]
+        if category is not None:
+            try:
+                rows = [parse(row["info"], self.perp.safe_market(row["info"]["symbol"], None, None, "contract"))
+                        for row in rows]  # fmt: skip
+            except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, ccxt.BaseError) as exc:
+                raise DataError(f"{self.venue}: {operation}: a row could not be read: {exc!r}") from exc
+        return [row for row in rows if self._listed_symbol(row, "a fill or payment") in wanted]
 
     def _listed_symbol(self, raw: Any, what: str) -> str:
         """The symbol of a listed row; ``DataError`` when the row names no market the venue lists (a row that

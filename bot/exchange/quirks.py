@@ -128,6 +128,11 @@ class VenueQuirks:
     not_modified: frozenset[str]  # error codes answering a settings change with "already so": success
     perp_book_depths: tuple[int, ...] = ()  # the only book depths the perp endpoint accepts (empty: any)
     paginated_funding: bool = False  # ccxt can follow the venue's pages of funding history (paginate=True)
+    # ccxt parameters that read fills and funding of every linear perpetual in one request (symbol None); None: the
+    # venue (or ccxt) wants one request per symbol
+    history_category: Mapping[str, Any] | None = None
+    # the funding-rates reply is the tickers reply: each row's ticker (last, bid, ask) parsed locally, no second request
+    tickers_in_funding_rates: bool = False
     cancel_switch: SwitchQuirk | None = None  # the venue's dead-man's switch for ordinary accounts, if it has one
     order_params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # sent with every order
     ccxt_options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # by class
@@ -159,7 +164,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             lookup_by_listing=True,
             leverage_from_position=True,
             funding_paid_positive=True,
-            perp_price_sources=_TICKERS_AND_FUNDING,
+            perp_price_sources=("funding_rates",),
             public_trades_limit=1000,  # /v5/market/recent-trade, linear
             passphrase=False,
             errors=(
@@ -170,6 +175,9 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             ),
             not_modified=_codes("110043", "110025", "110026", "34036"),
             paginated_funding=True,
+            # /v5/execution/list without a symbol answers the whole category (execType Trade, or Funding)
+            history_category=MappingProxyType({"type": "swap", "subType": "linear"}),
+            tickers_in_funding_rates=True,  # ccxt reads funding rates from /v5/market/tickers, bid, ask and last too
             # No switch: Bybit's Disconnection Cancel Protection is for institutional accounts only and fires on a
             # private websocket's disconnect. `hedgebot watchdog` is the protection there.
             cancel_switch=None,

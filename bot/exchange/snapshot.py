@@ -1,9 +1,9 @@
 """Read one cycle's Snapshot through the port: concurrent requests, batched so their number does not grow with holdings.
 
-Per cycle: margin balances (and the spot wallet where it is separate), one batched spot-quote request, the batched
-perp price calls, one open-orders and then one positions request per settle coin (in that order: see
-``_orders_then_positions``), and one order book per hedge instrument (books grow with hedge instruments, never
-with holdings). A wallet asset nobody asked to value adds one
+Per cycle: margin balances (and the spot wallet where it is separate), one batched spot-quote request, one
+open-orders and then one positions request per settle coin (in that order: see ``_orders_then_positions``); then,
+last and together (``read_market``), the batched perp price calls and one order book per hedge instrument (books
+grow with hedge instruments, never with holdings). A wallet asset nobody asked to value adds one
 more batched quote request. Price history for beta estimation (one candle request per symbol) is optional.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -50,9 +50,19 @@ class SnapshotRequest:
 
 
 async def read_venue_snapshot(
-    port: ExchangePort, request: SnapshotRequest, markets: Mapping[str, Market], clock: Clock
+    port: ExchangePort,
+    request: SnapshotRequest,
+    markets: Mapping[str, Market],
+    clock: Clock,
+    *,
+    with_market: bool = True,
 ) -> Snapshot:
     """Everything one cycle decides from. ``markets`` is what ``port.load_markets()`` returned at start-up.
+
+    The account first (wallet, quotes, open orders, positions), then the hedge instruments' tickers and books together
+    (``read_market``), so that a price is set from a book as fresh as it can be, and checked against a mark read
+    at the same moment. ``with_market=False`` reads the account only: the caller reads the market later, right before
+    pricing.
 
     ``Snapshot.balances`` holds the wallet that margins the perpetuals (see ``ExchangePort.fetch_margin_balances``).
     Any failed request fails the whole read: a cycle never decides from a partial picture. The exceptions are
@@ -68,10 +78,8 @@ async def read_venue_snapshot(
         asyncio.ensure_future(port.fetch_spot_balances()) if request.read_wallet and not port.unified_wallet else None
     )
     quotes = asyncio.ensure_future(port.fetch_spot_quotes(sorted(wanted)))
-    tickers = asyncio.ensure_future(port.fetch_perp_tickers(symbols))
     positions = asyncio.ensure_future(_orders_then_positions(port, symbols))
-    books = [asyncio.ensure_future(_book(port, s, request.book_depth)) for s in symbols]
-    first_round: list[asyncio.Future[Any]] = [margin, quotes, tickers, positions, *books]
+    first_round: list[asyncio.Future[Any]] = [margin, quotes, positions]
     await _all(first_round + ([wallet] if wallet else []))
     open_orders, current_positions = positions.result()
 
@@ -89,19 +97,34 @@ async def read_venue_snapshot(
         spot.update(later_quotes.result())
 
     spot_symbols = {q.symbol for q in spot.values()}
-    read_books = [book.result() for book in books]
-    return Snapshot(
+    snapshot = Snapshot(
         taken_at=taken_at,
         holdings=holdings,
         spot=spot,
         markets={s: m for s, m in markets.items() if s in symbols or s in spot_symbols},
-        tickers=tickers.result(),
-        books={book.symbol: book for book in read_books if isinstance(book, OrderBook)},
+        tickers={},
+        books={},
         positions=current_positions,
         open_orders=tuple(open_orders),
         balances=margin.result(),
         history={key: future.result() for key, future in history.items()},
-        bad_data={symbol: book for symbol, book in zip(symbols, read_books, strict=True) if isinstance(book, str)},
+    )
+    return await read_market(port, snapshot, symbols, request.book_depth) if with_market else snapshot
+
+
+async def read_market(port: ExchangePort, snapshot: Snapshot, symbols: Sequence[str], depth: int) -> Snapshot:
+    """``snapshot`` with the tickers and order books of ``symbols`` read now, together: an order is priced from a
+    book and checked against a mark of the same moment. A malformed book holds its instrument (``bad_data``)."""
+    tickers = asyncio.ensure_future(port.fetch_perp_tickers(symbols))
+    books = [asyncio.ensure_future(_book(port, s, depth)) for s in symbols]
+    await _all([tickers, *books])
+    read_books = [book.result() for book in books]
+    problems = {symbol: book for symbol, book in zip(symbols, read_books, strict=True) if isinstance(book, str)}
+    return replace(
+        snapshot,
+        tickers=tickers.result(),
+        books={book.symbol: book for book in read_books if isinstance(book, OrderBook)},
+        bad_data={**problems, **snapshot.bad_data},
     )
 
 

@@ -2,10 +2,11 @@
 
 ``CyclePipeline.run_cycle`` takes one pass on a started ``Run``, in named steps:
 
-1. observe: the kill switch, a reconciliation every few cycles (postponed on a malformed reply), the snapshot
+1. observe: the kill switch, a reconciliation every few cycles (postponed on a malformed reply), the account
    (price history re-read every ``HISTORY_EVERY`` cycles; malformed account data skips the cycle), our orders'
    outcomes, fills and funding, the guards (``bot.execution.guards``: instruments whose data cannot be trusted
-   are held), leverage kept, daily limits; HALTED stops here (our resting orders cancelled);
+   are held), leverage kept, daily limits; HALTED stops here (our resting orders cancelled); then the hedge
+   instruments' books and marks, read together and last, right before pricing;
 2. decide: the plan (the run's planner), new instruments set up, the risk gate on every intent, all journaled;
 3. approve: the approver's answers (a stop or halt rejects what it has not answered), journaled;
 4. act: the executor sends what was approved; a re-priced order is checked again by the gate (``_recheck``);
@@ -27,7 +28,17 @@ import structlog
 
 from bot.core.cycle import CoreState
 from bot.core.plan import Plan
-from bot.domain import ZERO, Order, OrderIntent, ReasonCode, Snapshot, SourceKind, TradingState, is_ours
+from bot.domain import (
+    ZERO,
+    Order,
+    OrderIntent,
+    PerpTicker,
+    ReasonCode,
+    Snapshot,
+    SourceKind,
+    TradingState,
+    is_ours,
+)
 from bot.errors import DataError, HaltRequested, ReconciliationError
 from bot.execution.approval import Approval, Approver, Verdict
 from bot.execution.executor import Outcome, Placement
@@ -107,13 +118,15 @@ class CyclePipeline:
         if reconcile_now:
             await self._reconcile()
         try:
-            snapshot = await run.read_snapshot(refresh_history=self.number % HISTORY_EVERY == 1)
+            account = await run.read_snapshot(refresh_history=self.number % HISTORY_EVERY == 1, with_market=False)
         except DataError as exc:  # malformed account data: decide nothing, change nothing, read again next cycle
             return self._bad_data(exc)
-        snapshot, history = await self._observe(snapshot, now, [kill_switch] if kill_switch else [])
+        account, history = await self._observe(account, now, [kill_switch] if kill_switch else [])
         if run.risk_state.trading is TradingState.HALTED:
             await run.cancel_our_orders(f"halted: {run.risk_state.detail}")
             return self._halted()
+        # The books and marks last, together, right before pricing: the history and position reads come first.
+        snapshot = self._snapshot = await run.reader.read_market(account)
         decided = await self._decide(snapshot, history, now)
         to_send = await self._approve(decided)
         run.raise_if_halt_requested()
@@ -265,13 +278,15 @@ class CyclePipeline:
             return [Approval(intent, Verdict.REJECTED, self.approver.name, note) for intent in intents]
         return answers
 
-    def _recheck(self, intent: OrderIntent, seen: Sequence[Order]) -> RiskDecision:
+    def _recheck(self, intent: OrderIntent, seen: Sequence[Order], ticker: PerpTicker) -> RiskDecision:
         """The risk gate for one re-priced intent: the cycle's snapshot as our orders ``seen`` since changed it
-        (what actually rests, and the fill-adjusted position), with a fresh history."""
+        (what actually rests, and the fill-adjusted position), with the ``ticker`` read with the book the intent was
+        re-priced from (its mark, not the cycle's) and a fresh history."""
         assert self._snapshot is not None, "re-pricing happens only after a cycle's snapshot"
         assert self._plan is not None, "re-pricing happens only after a cycle's plan"
         now = self.run.clock.now()
-        context = self._risk_context(self._snapshot, self._plan, now, self.run.journal.risk_history(now))
+        snapshot = replace(self._snapshot, tickers={**self._snapshot.tickers, ticker.symbol: ticker})
+        context = self._risk_context(snapshot, self._plan, now, self.run.journal.risk_history(now))
         decision = decide(intent, context.after(seen), self.run.settings.risk)
         if not decision.approved:
             self._denied.append(decision)

@@ -4,7 +4,8 @@ Rules it keeps:
 - every order row is on disk (``Journal.record_order``) before its request leaves; order creation is never
   retried blindly;
 - a post-only order that would take liquidity (a synchronous reject, or accepted then cancelled) is re-priced
-  from a fresh book at the passive touch, re-checked by the risk gate against what actually rests (the
+  from a fresh book at the passive touch, re-checked by the risk gate against the mark read with that book and
+  what actually rests (the
   orders' latest states this cycle: cancelled and filled ones no longer rest, their fills are in the position,
   orders sent since count) and the re-check journaled like the cycle's, within
   ``execution.max_post_only_retries_per_minute`` fresh books per instrument (a budget of its own: the planner's
@@ -39,6 +40,7 @@ from bot.domain import (
     Order,
     OrderIntent,
     OrderStatus,
+    PerpTicker,
     ReasonCode,
     Side,
     is_ours,
@@ -84,8 +86,9 @@ class Placement:
     detail: str = ""
 
 
-# The risk gate for one re-priced intent, given our orders' latest states learned this cycle (see ``Executor.seen``).
-Recheck = Callable[[OrderIntent, Sequence[Order]], RiskDecision]
+# The risk gate for one re-priced intent, given our orders' latest states learned this cycle (see ``Executor.seen``) and
+# the instrument's ticker read with the book the intent was re-priced from (its mark, not the cycle's older one).
+Recheck = Callable[[OrderIntent, Sequence[Order], PerpTicker], RiskDecision]
 
 
 class Executor:
@@ -115,7 +118,8 @@ class Executor:
         self._reprices: defaultdict[str, deque[datetime]] = defaultdict(deque)
         self.frozen: dict[str, str] = {}  # symbol -> client order id whose outcome is unknown
         self.margin_exhausted = False  # the venue refused an order for margin this cycle
-        self._fresh: dict[tuple[str, Side], Decimal] = {}  # this cycle's latest passive price after a re-price
+        # this cycle's latest passive price after a re-price, with the ticker read with its book
+        self._fresh: dict[tuple[str, Side], tuple[Decimal, PerpTicker]] = {}
         self._seen: dict[str, Order] = {}  # client id -> the latest state of each order of ours acted on this cycle
 
     @property
@@ -249,8 +253,8 @@ class Executor:
         if self.margin_exhausted and not intent.reduce_only:
             return Placement(intent, Outcome.SKIPPED, detail="the venue refused an order for margin this cycle")
         fresh = self._fresh.get((intent.symbol, intent.side))
-        if fresh is not None and _would_cross(intent.price, fresh, intent.side):
-            return await self._send_repriced(intent, intent_id, market, fresh, recheck)
+        if fresh is not None and _would_cross(intent.price, fresh[0], intent.side):
+            return await self._send_repriced(intent, intent_id, market, *fresh, recheck)
         return await self._send(intent, intent_id, market, recheck)
 
     async def _confirm_replaced(self, intent: OrderIntent, market: Market) -> OrderIntent | None:
@@ -340,7 +344,9 @@ class Executor:
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); re-pricing limit reached")
         recent.append(now)
         try:
-            book = await self._port.fetch_order_book(intent.symbol, depth=5)
+            book, tickers = await asyncio.gather(
+                self._port.fetch_order_book(intent.symbol, depth=5), self._port.fetch_perp_tickers([intent.symbol])
+            )  # the book and the mark of one moment: the price deviation limit compares the two
         except ExchangeError as exc:
             return Placement(
                 intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); the book cannot be read: {exc}"
@@ -348,18 +354,28 @@ class Executor:
         touch = book.best_ask if intent.side is Side.SELL else book.best_bid
         if touch is None:
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); the book is empty")
+        ticker = tickers.get(intent.symbol)
+        if ticker is None:
+            return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); no fresh mark price")
         price = passive_price(touch.price, intent.side, market.tick_size, self._offset)
-        self._fresh[(intent.symbol, intent.side)] = price
-        return await self._send_repriced(intent, intent_id, market, price, recheck)
+        self._fresh[(intent.symbol, intent.side)] = (price, ticker)
+        return await self._send_repriced(intent, intent_id, market, price, ticker, recheck)
 
     async def _send_repriced(
-        self, intent: OrderIntent, intent_id: int | None, market: Market, price: Decimal, recheck: Recheck
+        self,
+        intent: OrderIntent,
+        intent_id: int | None,
+        market: Market,
+        price: Decimal,
+        ticker: PerpTicker,
+        recheck: Recheck,
     ) -> Placement:
-        """Send ``intent`` at a fresh passive ``price``, if the risk gate still approves it there."""
+        """Send ``intent`` at a fresh passive ``price``, if the risk gate still approves it there (against the mark
+        of ``ticker``, read with the book ``price`` comes from)."""
         repriced = replace(
             intent, price=price, notional=market.notional(intent.amount, price), reason=ReasonCode.REPRICE
         )
-        decision = recheck(repriced, self.seen)
+        decision = recheck(repriced, self.seen, ticker)
         if intent_id is not None:
             self._journal.record_risk_decisions([intent_id], [decision], stage="reprice")
         if not decision.approved:

@@ -12,7 +12,7 @@ from bot.core.cycle import hedge_policy
 from bot.domain import Market, Snapshot
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import PreflightPlan
-from bot.exchange.snapshot import HistoryRequest, SnapshotRequest, read_venue_snapshot
+from bot.exchange.snapshot import HistoryRequest, SnapshotRequest, read_market, read_venue_snapshot
 from bot.settings import CoreSettings, Settings, VenueMode, VenueSettings
 
 QUOTE = "USDT"
@@ -115,6 +115,7 @@ class SnapshotReader:
         self._port = port
         self._clock = clock
         self._history: Mapping[str, tuple[Decimal, ...]] | None = None
+        self._request: SnapshotRequest | None = None  # the last read's, for its market (``read_market``)
 
     async def read(
         self,
@@ -123,12 +124,21 @@ class SnapshotReader:
         markets: Mapping[str, Market],
         *,
         refresh_history: bool = False,
+        with_market: bool = True,
     ) -> Snapshot:
+        """The venue now; ``with_market=False``: the account only, its market read later by ``read_market``."""
         fresh = refresh_history or self._history is None
         request = snapshot_request(self._settings, wallet_assets, managed, markets, with_history=fresh)
-        snapshot = await read_venue_snapshot(self._port, request, markets, self._clock)
+        self._request = request
+        snapshot = await read_venue_snapshot(self._port, request, markets, self._clock, with_market=with_market)
         if request.history is not None:
             self._history = snapshot.history
         elif self._history:
             snapshot = replace(snapshot, history=self._history)
         return snapshot
+
+    async def read_market(self, snapshot: Snapshot) -> Snapshot:
+        """``snapshot`` (the last ``read``) with its hedge instruments' tickers and books read now, together."""
+        assert self._request is not None, "the market is read for a snapshot already read"
+        request = self._request
+        return await read_market(self._port, snapshot, sorted(set(request.hedge_symbols)), request.book_depth)

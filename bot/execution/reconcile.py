@@ -72,27 +72,32 @@ class Synced:
 async def sync_history(
     port: ExchangePort, journal: Journal, symbols: Iterable[str], markets: Mapping[str, Market], *, now: datetime
 ) -> Synced:
-    """Record fills and funding payments on ``symbols`` not seen before."""
-    new_fills = new_funding = 0
-    unreadable: dict[str, str] = {}
+    """Record fills and funding payments on ``symbols`` not seen before: one read of each for all the instruments
+    (the port asks the venue once per category where it can), from the newest one recorded on any of them, less
+    ``SYNC_OVERLAP`` (the venue may publish late), or from the journal's first run on the venue.
+
+    A read either records all it returned or nothing: a malformed reply holds every instrument it covered, so the
+    newest recorded fill never moves past one that could not be read yet.
+    """
+    wanted = sorted(set(symbols))
+    if not wanted:
+        return Synced()
     watched_since = journal.first_run_at(port.venue) or now  # nothing before the journal began is ours
-    for symbol in sorted(set(symbols)):
-        last_fill = journal.latest_fill_at(port.venue, symbol)
-        last_funding = journal.latest_funding_at(port.venue, symbol)
-        try:
-            fills = await port.fetch_my_trades(symbol, since=last_fill - SYNC_OVERLAP if last_fill else watched_since)
-            payments = await port.fetch_funding_payments(
-                symbol, since=last_funding - SYNC_OVERLAP if last_funding else watched_since
-            )
-        except DataError as exc:  # the append-only journal takes nothing from a malformed reply
-            log.warning("journal.sync_refused", symbol=symbol, error=str(exc))
-            unreadable[symbol] = f"its fills or funding could not be read: {exc}"
-            continue
-        new_fills += journal.record_fills(port.venue, fills, markets)
-        new_funding += journal.record_funding(port.venue, payments)
+    last_fill = journal.latest_fill_at(port.venue, wanted)
+    last_funding = journal.latest_funding_at(port.venue, wanted)
+    try:
+        fills = await port.fetch_my_trades(wanted, since=last_fill - SYNC_OVERLAP if last_fill else watched_since)
+        payments = await port.fetch_funding_payments(
+            wanted, since=last_funding - SYNC_OVERLAP if last_funding else watched_since
+        )
+    except DataError as exc:  # the append-only journal takes nothing from a malformed reply
+        log.warning("journal.sync_refused", symbols=wanted, error=str(exc))
+        return Synced(unreadable=dict.fromkeys(wanted, f"its fills or funding could not be read: {exc}"))
+    new_fills = journal.record_fills(port.venue, fills, markets)
+    new_funding = journal.record_funding(port.venue, payments)
     if new_fills or new_funding:
         log.info("journal.synced", fills=new_fills, funding=new_funding, at=now)
-    return Synced(new_fills, new_funding, unreadable)
+    return Synced(new_fills, new_funding)
 
 
 async def reconcile(

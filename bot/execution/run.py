@@ -117,10 +117,13 @@ class Run:
         """The listed perpetuals this run hedges with or still manages, for the holdings last seen."""
         return hedge_symbols(self.settings.core, self.wallet_assets, self.core_state.planner.managed, self.markets)
 
-    async def read_snapshot(self, *, refresh_history: bool = False) -> Snapshot:
-        """One snapshot of the venue for what the run hedges now."""
+    async def read_snapshot(self, *, refresh_history: bool = False, with_market: bool = True) -> Snapshot:
+        """One snapshot of the venue for what the run hedges now (``with_market=False``: the account only, its
+        tickers and books read later by ``reader.read_market``, right before pricing)."""
         managed = self.core_state.planner.managed
-        return await self.reader.read(self.wallet_assets, managed, self.markets, refresh_history=refresh_history)
+        return await self.reader.read(
+            self.wallet_assets, managed, self.markets, refresh_history=refresh_history, with_market=with_market
+        )
 
     def apply(self, events: Iterable[StateEvent]) -> None:
         """Apply trading-state events; journal and log every change."""

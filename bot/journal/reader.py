@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -174,14 +175,18 @@ class JournalReader(LedgerQueries):
         )
         return [JournalFill(venue=r["venue"], fill=fill_of(r), notional=Decimal(r["notional"])) for r in rows]
 
-    def latest_fill_at(self, venue: str, symbol: str) -> datetime | None:
-        """When the newest recorded fill on ``symbol`` executed: where the next fill sync starts."""
-        rows = self._rows("SELECT MAX(at_ms) AS at FROM fills WHERE venue = ? AND symbol = ?", (venue, symbol))
-        return moment(rows[0]["at"]) if rows and rows[0]["at"] is not None else None
+    def latest_fill_at(self, venue: str, symbols: Collection[str]) -> datetime | None:
+        """When the newest recorded fill on any of ``symbols`` executed: where the next fill sync starts."""
+        return self._latest("fills", venue, symbols)
 
-    def latest_funding_at(self, venue: str, symbol: str) -> datetime | None:
-        """When the newest recorded funding settlement on ``symbol`` happened."""
-        rows = self._rows("SELECT MAX(at_ms) AS at FROM funding WHERE venue = ? AND symbol = ?", (venue, symbol))
+    def latest_funding_at(self, venue: str, symbols: Collection[str]) -> datetime | None:
+        """When the newest recorded funding settlement on any of ``symbols`` happened."""
+        return self._latest("funding", venue, symbols)
+
+    def _latest(self, table: str, venue: str, symbols: Collection[str]) -> datetime | None:
+        marks = ", ".join("?" * len(symbols))
+        query = f"SELECT MAX(at_ms) AS at FROM {table} WHERE venue = ? AND symbol IN ({marks})"
+        rows = self._rows(query, (venue, *symbols))
         return moment(rows[0]["at"]) if rows and rows[0]["at"] is not None else None
 
     def turnover_since(self, since: datetime) -> Decimal:

@@ -138,11 +138,15 @@ class PaperPort:
             raise ValueError("fetch_order needs exactly one of order_id and client_order_id")
         return (await self._caught_up()).order(symbol, order_id, client_order_id)
 
-    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]:
-        return (await self._caught_up()).fills(symbol, since)
+    async def fetch_my_trades(self, symbols: Iterable[str], since: datetime | None = None) -> list[Fill]:
+        venue = await self._caught_up()
+        return [fill for symbol in sorted(set(symbols)) for fill in venue.fills(symbol, since)]
 
-    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
-        return (await self._caught_up()).funding(symbol, since)
+    async def fetch_funding_payments(
+        self, symbols: Iterable[str], since: datetime | None = None
+    ) -> list[FundingPayment]:
+        venue = await self._caught_up()
+        return [payment for symbol in sorted(set(symbols)) for payment in venue.funding(symbol, since)]
 
     async def fetch_leverage(self, symbol: str) -> Decimal:
         return (await self._venue()).leverage(symbol)

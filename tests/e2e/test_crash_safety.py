@@ -139,9 +139,9 @@ class FillsBeforePositions:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._port, name)
 
-    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]:
+    async def fetch_my_trades(self, symbols: Iterable[str], since: datetime | None = None) -> list[Fill]:
         self._fills_read = True
-        return await self._port.fetch_my_trades(symbol, since)
+        return await self._port.fetch_my_trades(symbols, since)
 
     async def fetch_positions(self, symbols: Iterable[str]) -> Mapping[str, Position]:
         if self._jump is not None and self._fills_read:

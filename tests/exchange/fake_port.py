@@ -130,12 +130,14 @@ class FakePort:
     ) -> None:
         raise NotImplementedError("the snapshot reader and preflight never cancel orders")
 
-    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Fill]:
-        await self._enter("fetch_my_trades", symbol)
+    async def fetch_my_trades(self, symbols: Iterable[str], since: datetime | None = None) -> list[Fill]:
+        await self._enter("fetch_my_trades", sorted(symbols))
         return []
 
-    async def fetch_funding_payments(self, symbol: str, since: datetime | None = None) -> list[FundingPayment]:
-        await self._enter("fetch_funding_payments", symbol)
+    async def fetch_funding_payments(
+        self, symbols: Iterable[str], since: datetime | None = None
+    ) -> list[FundingPayment]:
+        await self._enter("fetch_funding_payments", sorted(symbols))
         return []
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:

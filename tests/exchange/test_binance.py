@@ -227,14 +227,14 @@ async def test_fetch_funding_payments_when_binance_reports_income_then_paid_is_n
     binance: CcxtExchange, session: FakeSession
 ) -> None:
     session.route("GET", "/fapi/v1/income", recorded_reply("binance", "fetchFundingHistory"))
-    (payment,) = await binance.fetch_funding_payments("BTC/USDT:USDT")
+    (payment,) = await binance.fetch_funding_payments(["BTC/USDT:USDT"])
     assert (payment.payment_id, payment.amount, payment.currency) == ("8082457372019390060", D("-0.04618913"), "USDT")
     assert session.requests[0].query["incomeType"] == "FUNDING_FEE"
 
 
 async def test_fetch_my_trades_when_read_then_taker_fill_with_fee(binance: CcxtExchange, session: FakeSession) -> None:
     session.route("GET", "/fapi/v1/userTrades", recorded_reply("binance", "fetchMyTrades", "Swap private trade"))
-    (fill,) = await binance.fetch_my_trades("BTC/USDT:USDT")
+    (fill,) = await binance.fetch_my_trades(["BTC/USDT:USDT"])
     assert (fill.side, fill.amount, fill.price, fill.fee, fill.maker, fill.client_order_id) == (
         Side.BUY,
         D("0.01"),

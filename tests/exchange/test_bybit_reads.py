@@ -101,7 +101,7 @@ async def test_fetch_spot_quotes_when_many_assets_then_one_batched_request(
     assert [r.query for r in session.requests] == [{"category": "spot"}]
 
 
-async def test_fetch_perp_tickers_when_read_then_ticker_and_funding_merge_into_one_value(
+async def test_fetch_perp_tickers_when_read_then_one_tickers_request_gives_prices_and_funding(
     bybit: CcxtExchange, session: FakeSession
 ) -> None:
     reply = recorded_reply("bybit", "fetchFundingRate")
@@ -111,7 +111,7 @@ async def test_fetch_perp_tickers_when_read_then_ticker_and_funding_merge_into_o
     assert (ticker.bid, ticker.ask, ticker.funding_rate) == (D("68577.40"), D("68577.50"), D("0.0001"))
     assert (ticker.next_funding_time, ticker.funding_interval_hours) == (utc(1730736000000), 8)
     assert ticker.timestamp == utc(int(reply["time"]))  # Bybit tickers carry no time of their own: the reply's
-    assert len(session.requests) == 2
+    assert len(session.requests) == 1  # the funding rates are the tickers reply: no second call for bid, ask, last
 
 
 async def test_fetch_order_book_when_asked_for_depth_then_levels_are_decimal_best_first(
@@ -169,14 +169,14 @@ async def test_fetch_open_orders_when_several_symbols_then_one_request_and_only_
     assert [r.query for r in session.requests] == [{"settleCoin": "USDT", "category": "linear", "limit": "50"}]
 
 
-async def test_fetch_my_trades_when_since_is_given_then_fills_come_back_in_contracts(
+async def test_fetch_my_trades_when_since_is_given_then_one_request_for_the_category_gives_fills_in_contracts(
     bybit: CcxtExchange, session: FakeSession
 ) -> None:
     reply = recorded_reply("bybit", "fetchMyTrades", "Swap private trade")
     reply["result"]["list"][0].update(execType="Trade", isMaker=True, orderLinkId=CLIENT_ID)  # made one of ours
     last_page = {**reply, "result": {**reply["result"], "list": [], "nextPageCursor": ""}}
     session.route("GET", "/v5/execution/list", reply, last_page)  # every page is read, up to an empty one
-    (fill,) = await bybit.fetch_my_trades("LTC/USDT:USDT", since=utc(1699948000000))
+    (fill,) = await bybit.fetch_my_trades(["LTC/USDT:USDT"], since=utc(1699948000000))
     assert (fill.trade_id, fill.order_id, fill.client_order_id) == (
         "6dff7827-9774-4881-b275-d2b9eec1ce9b",
         "4dbe586c-8706-4d73-a3b0-f60a60955e95",
@@ -190,22 +190,21 @@ async def test_fetch_my_trades_when_since_is_given_then_fills_come_back_in_contr
         "USDT",
         True,
     )
-    assert session.requests[0].query == {
+    assert session.requests[0].query == {  # no symbol: every linear perpetual's fills in one request
         "execType": "Trade",
-        "symbol": "LTCUSDT",
         "category": "linear",
         "startTime": "1699948000000",
         "limit": "100",
     }
 
 
-async def test_fetch_funding_payments_when_bybit_reports_fees_then_received_is_positive(
+async def test_fetch_funding_payments_when_bybit_reports_fees_then_received_is_positive_from_one_category_read(
     bybit: CcxtExchange, session: FakeSession
 ) -> None:
     reply = recorded_reply("bybit", "fetchFundingHistory")
     last_page = {**reply, "result": {**reply["result"], "list": [], "nextPageCursor": ""}}
     session.route("GET", "/v5/execution/list", reply, last_page)  # every page is read, up to an empty one
-    payments = await bybit.fetch_funding_payments("LTC/USDT:USDT")
+    payments = await bybit.fetch_funding_payments(["LTC/USDT:USDT"])
     # execFee -0.00708126 (rate -0.000881, long): received; 0.0007797 (rate 0.0001, long): paid
     assert sorted((p.timestamp, p.amount, p.rate) for p in payments) == [
         (utc(1710864000000), D("0.00236058"), D("-0.000293")),
@@ -213,7 +212,8 @@ async def test_fetch_funding_payments_when_bybit_reports_fees_then_received_is_p
         (utc(1710921600000), D("0.00708126"), D("-0.000881")),
     ]
     recorded = recorded_request("fetchFundingHistory", "funding history linear")
-    assert session.requests[0].url == recorded["url"]  # the first page is exactly what ccxt's recording sends
+    # the first page is what ccxt's recording sends, for the whole category: no symbol
+    assert session.requests[0].url == recorded["url"].replace("symbol=LTCUSDT&", "")
     assert session.requests[1].query["cursor"] == unquote(reply["result"]["nextPageCursor"])  # then the cursor
 
 

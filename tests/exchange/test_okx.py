@@ -297,6 +297,6 @@ async def test_fetch_funding_payments_when_okx_reports_balance_changes_then_rece
         },
     ]
     session.route("GET", "/api/v5/account/bills-archive", okx_reply(bills))
-    payments = await okx.fetch_funding_payments(SOL_PERP)
+    payments = await okx.fetch_funding_payments([SOL_PERP])
     assert [(p.payment_id, p.amount) for p in payments] == [("6239", D("0.0451")), ("6240", D("-0.012"))]
     assert session.requests[0].query["type"] == "8"

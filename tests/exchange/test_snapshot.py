@@ -74,9 +74,9 @@ async def bybit_alts(session: FakeSession) -> AsyncIterator[tuple[CcxtExchange, 
 @pytest.mark.parametrize(
     ("hedges", "named", "requests"),
     [
-        (("BTC/USDT:USDT",), True, 7),  # balance, spot tickers, tickers + funding, positions, open orders, 1 book
-        (("BTC/USDT:USDT", "LTC/USDT:USDT"), True, 8),  # one more book per hedge instrument
-        (("BTC/USDT:USDT",), False, 7),  # wallet coins nobody named: priced by one batched request after
+        (("BTC/USDT:USDT",), True, 6),  # balance, spot tickers, perp tickers (with funding), positions, orders, 1 book
+        (("BTC/USDT:USDT", "LTC/USDT:USDT"), True, 7),  # one more book per hedge instrument
+        (("BTC/USDT:USDT",), False, 6),  # wallet coins nobody named: priced by one batched request after
     ],
 )
 async def test_read_venue_snapshot_when_holdings_grow_then_bybit_requests_per_cycle_do_not(
@@ -154,12 +154,15 @@ def fake_venue(*, unified_wallet: bool = True) -> FakePort:
     )
 
 
-async def test_read_venue_snapshot_when_read_then_all_first_round_requests_are_in_flight_together() -> None:
+async def test_read_venue_snapshot_when_read_then_the_account_first_then_tickers_and_books_together() -> None:
     port = fake_venue()
     request = SnapshotRequest(assets=("SOL",), hedge_symbols=("SOL/USDT:USDT", "BTC/USDT:USDT"))
     await read_venue_snapshot(port, request, port.markets, CLOCK)
-    # margin balances, quotes, tickers, open orders and two books at once; positions right after the orders
-    assert port.most_in_flight == 6
+    names = [name for name, _ in port.calls]
+    market = {"fetch_perp_tickers", "fetch_order_book"}
+    first_market = min(i for i, name in enumerate(names) if name in market)
+    assert set(names[first_market:]) == market  # the market last: nothing of the account after it
+    assert port.most_in_flight == 3  # margin, quotes and open orders at once; then the tickers and two books
     assert port.called("fetch_spot_balances") == []  # a unified wallet is read once
 
 

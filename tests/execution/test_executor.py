@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.domain import CancelIntent, Order, OrderIntent, OrderStatus, ReasonCode, Side, TradingState
+from bot.domain import CancelIntent, Order, OrderIntent, OrderStatus, PerpTicker, ReasonCode, Side, TradingState
 from bot.errors import (
     AmbiguousOrderOutcome,
     AuthenticationFailed,
@@ -88,17 +88,20 @@ BOTH_POST_ONLY_REFUSALS = pytest.mark.parametrize(
 )
 
 
-def approve(intent: OrderIntent, _: Sequence[Order]) -> RiskDecision:
+def approve(intent: OrderIntent, _: Sequence[Order], __: PerpTicker) -> RiskDecision:
     return RiskDecision(intent)
 
 
-def deny(intent: OrderIntent, _: Sequence[Order]) -> RiskDecision:
+def deny(intent: OrderIntent, _: Sequence[Order], __: PerpTicker) -> RiskDecision:
     return RiskDecision(intent, (Denial(DenialCode.MAX_PRICE_DEVIATION, "too far from mark"),))
 
 
 def real_gate(context: RiskContext) -> Recheck:
-    """The risk gate as the loop re-checks with it: the cycle's context as the orders seen since changed it."""
-    return lambda intent, seen: decide(intent, context.after(seen), default_limits())
+    """The risk gate as the loop re-checks with it: the cycle's context as the orders seen since changed it, with the
+    ticker read with the re-price's book."""
+    return lambda intent, seen, ticker: decide(
+        intent, replace(context, tickers={**context.tickers, ticker.symbol: ticker}).after(seen), default_limits()
+    )
 
 
 def sell(amount: str = "10", price: str = "149.50", replaces: str | None = None) -> OrderIntent:
@@ -174,6 +177,21 @@ async def test_reprice_when_an_offset_is_set_then_the_planner_s_passive_price_be
     intent = replace(sell(), side=side, reduce_only=side is Side.BUY)
     await executor(venue, journal, offset_ticks=offset_ticks).place(intent, None, sol_perp_market(), approve)
     assert venue.sent[-1].price == D(price)
+
+
+async def test_reprice_when_the_market_jumped_since_the_plan_then_checked_against_the_mark_read_with_the_new_book(
+    journal: Journal,
+) -> None:
+    def jumps(request: OrderRequest) -> Answer:  # refused for taking liquidity as the market leaps 150 -> 160
+        venue.prices[SOL] = "160"
+        return cancelled_post_only(request)
+
+    venue = ScriptedVenue([jumps, rests])
+    gate = real_gate(sol_context(mark="150", position=sol_position("0")))  # the cycle's mark: 150
+    placement = await executor(venue, journal).place(sell(price="150"), None, sol_perp_market(), gate)
+    # 160 is 667 bps from the cycle's mark (max_price_deviation_bps 100), 0 from the mark read with the fresh book
+    assert placement.outcome is Outcome.PLACED
+    assert [r.price for r in venue.sent] == [D("150"), D("160.00")]
 
 
 async def test_reprice_when_the_gate_denies_the_new_price_then_nothing_more_is_sent(journal: Journal) -> None:

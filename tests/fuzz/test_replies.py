@@ -102,9 +102,9 @@ CASES = (
     Case("open orders", "/v5/order/realtime", lambda: _ours(recorded_reply("bybit", "fetchOpenOrder")),
          lambda port: port.fetch_open_orders([BTC]), records_may_vanish=True),
     Case("fills", "/v5/execution/list", lambda: _trade(recorded_reply("bybit", "fetchMyTrades", "Swap private trade")),
-         lambda port: port.fetch_my_trades(LTC), paged=True, records_may_vanish=True),
+         lambda port: port.fetch_my_trades([LTC]), paged=True, records_may_vanish=True),
     Case("funding", "/v5/execution/list", lambda: recorded_reply("bybit", "fetchFundingHistory"),
-         lambda port: port.fetch_funding_payments(LTC), paged=True, records_may_vanish=True),
+         lambda port: port.fetch_funding_payments([LTC]), paged=True, records_may_vanish=True),
     Case("markets", "/v5/market/instruments-info", _instruments, lambda port: port.load_markets(), rows=(("spot",), ("linear",))),
 )  # fmt: skip
 

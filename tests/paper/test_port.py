@@ -151,7 +151,7 @@ async def test_paper_port_when_the_market_trades_through_a_resting_order_then_fi
             dry.sim.advance(timedelta(seconds=30))
             if (await dry.port.fetch_positions([SOL]))[SOL].contracts:
                 break
-        fills = await dry.port.fetch_my_trades(SOL)
+        fills = await dry.port.fetch_my_trades([SOL])
         assert fills
         assert {(f.price, f.maker, f.fee / (f.amount * f.price)) for f in fills} == {(price, True, D("0.0002"))}
         assert (await dry.port.fetch_positions([SOL]))[SOL].contracts == -sum(f.amount for f in fills)
@@ -172,7 +172,7 @@ async def test_paper_port_when_funding_settles_then_the_short_receives_the_venue
         position = (await dry.port.fetch_positions([SOL]))[SOL].contracts
         await dry.port.fetch_perp_tickers([SOL])  # the venue's latest word on the next settlement
         dry.sim.advance(announced.next_funding_time - dry.engine.clock.now() + timedelta(minutes=1))
-        (payment,) = await dry.port.fetch_funding_payments(SOL)
+        (payment,) = await dry.port.fetch_funding_payments([SOL])
         assert payment.timestamp == announced.next_funding_time
         assert payment.rate == announced.funding_rate
         assert payment.position_contracts == position
@@ -211,6 +211,6 @@ async def _account(port: PaperPort) -> tuple[Any, ...]:
         positions[SOL].contracts,
         positions[SOL].entry_price,
         await port.fetch_open_orders([SOL]),
-        await port.fetch_my_trades(SOL),
+        await port.fetch_my_trades([SOL]),
         (await port.fetch_margin_balances())["USDT"],
     )
