@@ -128,8 +128,9 @@ async def _positions_left(run: Run, symbols: list[str] | None) -> tuple[dict[str
 
 
 def _nothing_left_to_send(outcome: CycleOutcome) -> bool:
-    """No order resting and none the planner could send: every position is zero or dust."""
-    return all(
+    """No order resting and none the planner could send: every position is zero or dust (a skipped cycle, which
+    could not read the venue or its data, says nothing)."""
+    return outcome.skipped_because is None and all(
         line.in_flight == 0 and (line.current == 0 or line.reason is ReasonCode.DUST) for line in outcome.instruments
     )
 

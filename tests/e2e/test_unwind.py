@@ -21,8 +21,9 @@ from hedgesim import SimConfig, SimExchange, running_sim
 from hedgesim.enums import MarginMode
 from hedgesim.instruments import Category
 from hedgesim.orders import ExecType
-from tests.e2e.crash_rig import hedgebot, log_tail, reap, start_bot, wait_until, write_config
+from tests.e2e.crash_rig import start_bot, write_config
 from tests.e2e.harness import running_bot
+from tests.support.bot_process import hedgebot, log_tail, reap, wait_until
 
 pytestmark = pytest.mark.e2e
 D = Decimal
