@@ -16,6 +16,7 @@ from bot.config_policy import EventWindow, PolicyConfig, ProxyParams
 from bot.core.valuation import static_holding
 from bot.errors import ConfigError
 from bot.settings.values import (
+    ApprovalSettings,
     CoreSettings,
     EventWindowSettings,
     ExecutionSettings,
@@ -56,8 +57,12 @@ def settings_for(config: AppConfig, venue: str) -> Settings:
             passive_offset_ticks=execution.passive_offset_ticks,
             max_post_only_retries_per_minute=execution.max_post_only_retries_per_minute,
             max_order_age=execution.max_order_age,
+            max_outage=config.risk.max_outage,
         ),
         watchdog=WatchdogSettings(config.watchdog.window, config.watchdog.exchange_switch),
+        approval=ApprovalSettings(
+            config.approval.timeout, config.approval.max_plan_age, config.approval.max_price_move_bps
+        ),
         kill_switch_file=config.risk.kill_switch_file,
         config_hash=config_hash(config),
         wallet_venues=tuple(

@@ -190,6 +190,17 @@ class ExecutionSettings:
     passive_offset_ticks: int  # a re-priced order rests this many ticks behind the touch
     max_post_only_retries_per_minute: int  # fresh-book re-prices after a post-only refusal, per instrument
     max_order_age: timedelta  # our resting orders older than this are cancelled, whatever the planner holds
+    max_outage: timedelta  # risk.max_outage: unreadable this long, the venue's resting orders of ours are cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalSettings:
+    """``[approval]``: how long a person's answer may take, and what an answer still covers when it comes."""
+
+    timeout: timedelta  # an unanswered prompt means no
+    max_plan_age: timedelta  # an approval of an older plan is not sent: the cycle is planned and shown again
+    max_price_move_bps: Decimal  # ...and so is one after the mark moved more; an approved order's re-prices
+    # within this of its shown price need no new answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +220,7 @@ class Settings:
     risk: RiskLimits
     execution: ExecutionSettings
     watchdog: WatchdogSettings
+    approval: ApprovalSettings
     kill_switch_file: Path
     config_hash: str  # names the configuration a run used (journaled with the run)
     # the other venues whose spot wallets count (holdings.venues): read only, never traded on
