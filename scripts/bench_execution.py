@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""Benchmark: the bot's execution against a taker, a marketable-limit hedger and the ideal hedge, window by window.
+
+Each window (a crash) is replayed with ``hedgebot replay``'s machinery: the sample portfolio (about 5,000 USDT of
+every spot asset of the data, hedged at 75 % on its own perpetual, or on BTC's with an estimated beta when it has
+none; some windows put more holdings on the BTC proxy) is hedged by the real loop against the simulator engine on a
+stepped clock (one cycle per minute of market time). Then the three baselines of ``bench_baselines.py`` steer the
+same portfolio to the bot's own targets on fresh engines over the same window, and the replay's report module
+scores all four from the same recorded series:
+
+- cost = fees + slippage against the mid when the order was decided - funding received (the report's ``cost``);
+  execution cost = fees + slippage (what the way of trading costs; funding is what holding the short costs);
+- tracking error: the time-weighted |short notional - target| / portfolio value; hedge effectiveness:
+  1 - Var(hedged returns) / Var(unhedged returns);
+- the ratios bot/taker, bot/marketable-limit and bot/ideal of each, from the same report fields;
+- for the bot: orders the risk gate denied on ``risk.max_price_deviation_bps``, the median distance of its resting
+  orders from the touch (sampled at every step), and its maker share.
+
+The target: the bot's execution cost at most half the taker's, at no more than 1.5x the taker's tracking error.
+Windows: the two bundled samples; with ``--data`` (default ../shared/data beside the repository) also the May 2021,
+LUNA/3AC May 2022, FTX November 2022, August 2024 and October 2025 crashes, skipped cleanly when it is absent.
+
+usage: scripts/bench_execution.py [--quick] [--data DIR] [--out bench/results.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_baselines import (  # noqa: E402
+    BaselinePort,
+    MarketableLimitHedger,
+    Seat,
+    TakerHedger,
+    ideal,
+    targets_by_step,
+)
+
+from bot.config import HedgeConfig  # noqa: E402
+from bot.journal.reader import open_reader  # noqa: E402
+from bot.logging import configure_logging  # noqa: E402
+from bot.replay.port import SimPort  # noqa: E402
+from bot.replay.record import Recording  # noqa: E402
+from bot.replay.report import Report, build_report  # noqa: E402
+from bot.replay.run import Hedger, Progress, Recorder, replay  # noqa: E402
+from bot.replay.session import (  # noqa: E402
+    Prepared,
+    ReplayOptions,
+    Session,
+    engine_for,
+    holdings,
+    load_market,
+    prepare,
+    sample_portfolio,
+)
+from bot.risk.decision import DenialCode  # noqa: E402
+from hedgesim import SimExchange  # noqa: E402
+from hedgesim.enums import Side as SimSide  # noqa: E402
+from hedgesim.instruments import Category  # noqa: E402
+
+STEP = timedelta(minutes=1)
+DATA = ROOT.parent / "shared" / "data"
+OUT = ROOT / "bench" / "results.md"
+PROXY = "BTC/USDT:USDT"
+COST_TARGET = Decimal("0.5")  # the bot's execution cost at most this share of the taker's
+TRACKING_TARGET = Decimal("1.5")  # at no more than this multiple of the taker's tracking error
+BPS = Decimal(10_000)
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A stretch of market to replay: a bundled sample, or event folders of the data collection and a window."""
+
+    name: str
+    sample: str | None = None
+    folders: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    proxied: tuple[str, ...] = ()  # holdings hedged on the BTC perpetual although they have their own
+
+    def options(self, data: Path) -> ReplayOptions:
+        return ReplayOptions(
+            sample=self.sample,
+            data=tuple(data / folder for folder in self.folders),
+            start=self.start,
+            end=self.end,
+            step=STEP,
+        )
+
+
+BUNDLED = (
+    Window("2022-06 3AC (bundled)", sample="2022-06-3ac-crash"),
+    Window("2025-10 cascade (bundled)", sample="2025-10-liquidation-cascade"),
+)
+CRASHES = (
+    Window(
+        "2021-05 crash",
+        folders=("01_may2021", "02_btc_perp_history_2019-2022"),
+        start=_utc("2021-05-18T00:00"),
+        end=_utc("2021-05-20T18:00"),
+    ),
+    Window(
+        "2022-05 LUNA",
+        folders=("04_luna_3ac_2022", "02_btc_perp_history_2019-2022"),
+        start=_utc("2022-05-09T00:00"),
+        end=_utc("2022-05-12T12:00"),
+    ),
+    Window(
+        "2022-11 FTX",
+        folders=("05_3ac_ftx_perp_2022H2", "06_ftx_nov2022"),
+        start=_utc("2022-11-07T12:00"),
+        end=_utc("2022-11-10T12:00"),
+    ),
+    Window(
+        "2022-11 FTX, ETH on BTC",
+        folders=("05_3ac_ftx_perp_2022H2", "06_ftx_nov2022"),
+        start=_utc("2022-11-07T12:00"),
+        end=_utc("2022-11-10T12:00"),
+        proxied=("ETH",),
+    ),
+    Window(
+        "2024-08 yen unwind",
+        folders=("07_aug2024",),
+        start=_utc("2024-08-03T12:00"),
+        end=_utc("2024-08-06T12:00"),
+    ),
+    Window(
+        "2025-10 cascade, alts on BTC",
+        folders=("09_2025_spot_perp_5m",),
+        start=_utc("2025-10-09T12:00"),
+        end=_utc("2025-10-12T00:00"),
+        proxied=("ETH", "SOL"),
+    ),
+)
+
+
+def prepare_window(window: Window, data: Path, out: Path) -> Prepared:
+    """The replay of ``window`` with the sample portfolio, its proxied holdings moved onto the BTC perpetual."""
+    options = replace(window.options(data), out=out)
+    if not window.proxied:
+        return prepare(None, None, options)
+    sample, start, _ = load_market(options)
+    config, balances = sample_portfolio(sample, start)
+    hedges = {asset: HedgeConfig(proxy=PROXY, beta="estimate") for asset in window.proxied}
+    config = config.model_copy(update={"hedges": {**config.hedges, **hedges}})
+    return prepare(config, "replay", replace(options, balances=balances))
+
+
+class TouchProbe:
+    """Samples, after every cycle, how far each resting order of ours is behind the touch of its side (bps)."""
+
+    def __init__(self, engine: SimExchange) -> None:
+        self._engine = engine
+        self.distances: list[Decimal] = []
+
+    def observe(self, _: Progress) -> None:
+        for order in self._engine.open_orders(Category.LINEAR):
+            book = self._engine.order_book(Category.LINEAR, order.symbol, 1)
+            if order.side is SimSide.SELL and book.asks:
+                best = book.asks[0].price
+                self.distances.append((order.price - best) / best * BPS)
+            elif order.side is SimSide.BUY and book.bids:
+                best = book.bids[0].price
+                self.distances.append((best - order.price) / best * BPS)
+
+    @property
+    def median(self) -> Decimal | None:
+        return statistics.median(self.distances) if self.distances else None
+
+
+@dataclass(frozen=True, slots=True)
+class BotProbe:
+    """The figures the held-out probe reported for the bot."""
+
+    price_deviation_denials: int
+    median_touch_distance_bps: Decimal | None
+    resting_samples: int
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One window: every hedger's report (bot, taker, marketable limit, ideal) and the bot's probe figures."""
+
+    window: Window
+    reports: dict[str, Report]
+    probe: BotProbe
+    seconds: float
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+HEDGERS = ("bot", "taker", "marketable limit", "ideal")
+
+
+async def run_bot(prepared: Prepared) -> tuple[Recording, BotProbe]:
+    session = Session(prepared)
+    probe = TouchProbe(session.engine)
+    try:
+        recording = await session.run(probe.observe)
+    finally:
+        session.close()
+    with open_reader(prepared.journal) as journal:
+        denied = journal.denied_on(DenialCode.MAX_PRICE_DEVIATION)
+    return recording, BotProbe(denied, probe.median, len(probe.distances))
+
+
+async def run_baseline(
+    prepared: Prepared, targets: dict[datetime, dict[str, Decimal]], make: Callable[[Seat], Hedger]
+) -> Recording:
+    """A baseline through the same window on a fresh engine, recorded by the replay's own recorder."""
+    engine = engine_for(prepared)
+    port = BaselinePort(SimPort(prepared.venue, engine), engine.clock)
+    markets = await port.load_markets()
+    execution = prepared.config.execution
+    seat = Seat(engine, port, markets, targets, execution.leverage, execution.margin_mode)
+    recorder = Recorder(port, await holdings(prepared, port), markets)
+    return await replay(engine, make(seat), recorder, until=prepared.end, step=prepared.step, band=execution.band)
+
+
+async def run_window(window: Window, data: Path, scratch: Path) -> Result:
+    started = time.monotonic()
+    prepared = prepare_window(window, data, scratch)
+    bot, probe = await run_bot(prepared)
+    targets = targets_by_step(bot)
+    band = prepared.config.execution.band
+    taker = await run_baseline(prepared, targets, lambda seat: TakerHedger(seat, band))
+    limit = await run_baseline(prepared, targets, MarketableLimitHedger)
+    recordings = dict(zip(HEDGERS, (bot, taker, limit, ideal(bot)), strict=True))
+    reports = {name: build_report(recording) for name, recording in recordings.items()}
+    return Result(window, reports, probe, time.monotonic() - started, bot.notes)
+
+
+def execution_cost(report: Report) -> Decimal:
+    """What the way of trading cost: fees + slippage against the decision mid (funding apart)."""
+    return report.fees + report.slippage
+
+
+def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def verdict(result: Result) -> str:
+    """Whether the bot met the target against the taker in this window, and if not, what the figures say why."""
+    bot, taker = result.reports["bot"], result.reports["taker"]
+    cost_ratio = ratio(execution_cost(bot), execution_cost(taker))
+    te_ratio = ratio(bot.tracking_error, taker.tracking_error)
+    cheap = execution_cost(bot) <= COST_TARGET * execution_cost(taker)
+    close = bot.tracking_error <= TRACKING_TARGET * taker.tracking_error
+    if cheap and close:
+        return "Target met: execution cost " + _x(cost_ratio) + " and tracking error " + _x(te_ratio) + " the taker's."
+    misses = []
+    if not cheap:
+        misses.append(
+            f"execution cost {_money(execution_cost(bot))} against the taker's {_money(execution_cost(taker))} "
+            f"({_x(cost_ratio)}; fees {_money(bot.fees)} vs {_money(taker.fees)}, slippage {_money(bot.slippage)} vs "
+            f"{_money(taker.slippage)})"
+        )
+    if not close:
+        misses.append(
+            f"tracking error {_pct(bot.tracking_error)} against the taker's {_pct(taker.tracking_error)} "
+            f"({_x(te_ratio)}): out of band {_duration(bot.time_out_of_band)} vs {_duration(taker.time_out_of_band)}, "
+            f"hedge built in {_duration(bot.time_to_hedge)} vs {_duration(taker.time_to_hedge)}"
+        )
+    probe = result.probe
+    why = (
+        f"its resting orders sat a median {_bps(probe.median_touch_distance_bps)} behind the touch, "
+        f"{probe.price_deviation_denials} orders were denied by risk.max_price_deviation_bps, "
+        f"{bot.post_only_rejections} post-only orders were rejected and {bot.reprices} re-priced"
+    )
+    return "Target missed: " + "; ".join(misses) + ". Where the bot lost time or money: " + why + "."
+
+
+def markdown(results: Sequence[Result], command: str, skipped: str | None, seconds: float) -> str:
+    lines = [
+        "# Execution benchmark",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {os.cpu_count()} cores, {_cpu_model()}, Python {platform.python_version()}  ",
+        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {seconds:.0f} s of wall time",
+        "",
+        "The sample portfolio of each window (about 5,000 USDT of every spot asset, hedged at 75 %) steered by the "
+        "bot, then to the bot's own targets by a taker (market orders for the whole gap when it leaves the same "
+        "band), a marketable-limit hedger (Hummingbot's `hedge`: every minute, a limit at the touch +- 1 %, "
+        "cancelled after 100 s) and the ideal hedge (at target every step, at no cost), one cycle per minute of "
+        "market time on the simulator. Money in USDT. Cost = fees + slippage against the decision mid - funding "
+        "received; execution cost = fees + slippage. Target: the bot's execution cost at most half the taker's, at "
+        "no more than 1.5x the taker's tracking error. Scripts: `scripts/bench_execution.py`, "
+        "`scripts/bench_baselines.py`.",
+        "",
+    ]
+    if skipped:
+        lines += [f"_{skipped}_", ""]
+    for result in results:
+        lines += _window_section(result)
+    return "\n".join(lines) + "\n"
+
+
+def _window_section(result: Result) -> list[str]:
+    reports = result.reports
+    bot = reports["bot"]
+    lines = [
+        f"## {result.window.name}",
+        "",
+        f"{bot.start:%Y-%m-%d %H:%M} to {bot.end:%Y-%m-%d %H:%M} UTC, {bot.steps - 1} cycles, portfolio "
+        f"{_money(bot.unhedged_start)} ({_pct(bot.unhedged_return)} unhedged); {result.seconds:.0f} s.",
+        "",
+        "| hedger | cost | execution cost | fees | slippage | funding | tracking error | hedge effectiveness "
+        "| maker share | orders |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in reports.items():
+        lines.append(
+            f"| {name} | {_money(r.cost)} | {_money(execution_cost(r))} | {_money(r.fees)} | {_money(r.slippage)} | "
+            f"{_money(r.funding)} | {_pct(r.tracking_error)} | {_fraction(r.hedge_effectiveness)} | "
+            f"{_pct(r.maker_share)} | {r.orders} |"
+        )
+    lines += [
+        "",
+        "| bot / | cost | execution cost | tracking error | hedge effectiveness |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in HEDGERS[1:]:
+        other = reports[name]
+        lines.append(
+            f"| {name} | {_x(ratio(bot.cost, other.cost))} | {_x(ratio(execution_cost(bot), execution_cost(other)))} "
+            f"| {_x(ratio(bot.tracking_error, other.tracking_error))} "
+            f"| {_x(ratio(bot.hedge_effectiveness, other.hedge_effectiveness))} |"
+        )
+    probe = result.probe
+    lines += [
+        "",
+        f"Bot: {probe.price_deviation_denials} orders denied by risk.max_price_deviation_bps; resting orders a median "
+        f"{_bps(probe.median_touch_distance_bps)} from the touch ({probe.resting_samples} samples); maker share "
+        f"{_pct(bot.maker_share)}; {bot.post_only_rejections} post-only rejections, {bot.reprices} re-prices, "
+        f"{bot.cancels} cancels.",
+        "",
+        verdict(result),
+        "",
+    ]
+    return lines
+
+
+def _x(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def _money(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"{value:,.2f}"
+
+
+def _pct(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.2f} %"
+
+
+def _fraction(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def _bps(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} bps"
+
+
+def _duration(value: timedelta | None) -> str:
+    return "never" if value is None else f"{value.total_seconds() / 60:.0f} min"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def windows(quick: bool, data: Path) -> tuple[list[Window], str | None]:
+    """The windows to run, and why the crash windows are skipped when they are."""
+    if quick:
+        return list(BUNDLED), "--quick: the bundled windows only."
+    if not data.is_dir():
+        return list(BUNDLED), f"{data} is absent: the bundled windows only (the crash windows need that collection)."
+    return [*BUNDLED, *CRASHES], None
+
+
+async def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the bundled windows only")
+    parser.add_argument("--data", type=Path, default=DATA, help=f"the market data collection (default {DATA})")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the results (default {OUT})")
+    args = parser.parse_args(argv)
+    configure_logging("error", "console")
+    chosen, skipped = windows(args.quick, args.data)
+    started = time.monotonic()
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="bench-execution-") as scratch:
+        for window in chosen:
+            result = await run_window(window, args.data, Path(scratch) / f"w{len(results)}")
+            print(f"{window.name}: {verdict(result)} ({result.seconds:.0f} s)", flush=True)
+            results.append(result)
+    command = "scripts/bench_execution.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(markdown(results, command.strip(), skipped, time.monotonic() - started))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
