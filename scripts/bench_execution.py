@@ -260,27 +260,56 @@ def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | N
     return numerator / denominator
 
 
+@dataclass(frozen=True, slots=True)
+class Ratios:
+    """The bot's figures over another hedger's, each from the same report field (None where the other's is 0)."""
+
+    cost: Decimal | None
+    execution_cost: Decimal | None
+    tracking_error: Decimal | None
+    hedge_effectiveness: Decimal | None
+
+
+def ratios(bot: Report, other: Report) -> Ratios:
+    return Ratios(
+        cost=ratio(bot.cost, other.cost),
+        execution_cost=ratio(execution_cost(bot), execution_cost(other)),
+        tracking_error=ratio(bot.tracking_error, other.tracking_error),
+        hedge_effectiveness=ratio(bot.hedge_effectiveness, other.hedge_effectiveness),
+    )
+
+
+def meets_target(bot: Report, taker: Report) -> tuple[bool, bool]:
+    """(execution cost at most half the taker's, tracking error at most 1.5x the taker's)."""
+    return (
+        execution_cost(bot) <= COST_TARGET * execution_cost(taker),
+        bot.tracking_error <= TRACKING_TARGET * taker.tracking_error,
+    )
+
+
 def verdict(result: Result) -> str:
     """Whether the bot met the target against the taker in this window, and if not, what the figures say why."""
     bot, taker = result.reports["bot"], result.reports["taker"]
-    cost_ratio = ratio(execution_cost(bot), execution_cost(taker))
-    te_ratio = ratio(bot.tracking_error, taker.tracking_error)
-    cheap = execution_cost(bot) <= COST_TARGET * execution_cost(taker)
-    close = bot.tracking_error <= TRACKING_TARGET * taker.tracking_error
+    against = ratios(bot, taker)
+    cheap, close = meets_target(bot, taker)
     if cheap and close:
-        return "Target met: execution cost " + _x(cost_ratio) + " and tracking error " + _x(te_ratio) + " the taker's."
+        return (
+            f"Target met: execution cost {_x(against.execution_cost)} and tracking error "
+            f"{_x(against.tracking_error)} the taker's."
+        )
     misses = []
     if not cheap:
         misses.append(
             f"execution cost {_money(execution_cost(bot))} against the taker's {_money(execution_cost(taker))} "
-            f"({_x(cost_ratio)}; fees {_money(bot.fees)} vs {_money(taker.fees)}, slippage {_money(bot.slippage)} vs "
-            f"{_money(taker.slippage)})"
+            f"({_x(against.execution_cost)}; fees {_money(bot.fees)} vs {_money(taker.fees)}, slippage "
+            f"{_money(bot.slippage)} vs {_money(taker.slippage)})"
         )
     if not close:
         misses.append(
             f"tracking error {_pct(bot.tracking_error)} against the taker's {_pct(taker.tracking_error)} "
-            f"({_x(te_ratio)}): out of band {_duration(bot.time_out_of_band)} vs {_duration(taker.time_out_of_band)}, "
-            f"hedge built in {_duration(bot.time_to_hedge)} vs {_duration(taker.time_to_hedge)}"
+            f"({_x(against.tracking_error)}): out of band {_duration(bot.time_out_of_band)} vs "
+            f"{_duration(taker.time_out_of_band)}, hedge built in {_duration(bot.time_to_hedge)} vs "
+            f"{_duration(taker.time_to_hedge)}"
         )
     probe = result.probe
     why = (
@@ -341,11 +370,9 @@ def _window_section(result: Result) -> list[str]:
         "|---|---:|---:|---:|---:|",
     ]
     for name in HEDGERS[1:]:
-        other = reports[name]
+        r = ratios(bot, reports[name])
         lines.append(
-            f"| {name} | {_x(ratio(bot.cost, other.cost))} | {_x(ratio(execution_cost(bot), execution_cost(other)))} "
-            f"| {_x(ratio(bot.tracking_error, other.tracking_error))} "
-            f"| {_x(ratio(bot.hedge_effectiveness, other.hedge_effectiveness))} |"
+            f"| {name} | {_x(r.cost)} | {_x(r.execution_cost)} | {_x(r.tracking_error)} | {_x(r.hedge_effectiveness)} |"
         )
     probe = result.probe
     lines += [
