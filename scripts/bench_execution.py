@@ -17,8 +17,10 @@ scores all four from the same recorded series:
   orders from the touch (sampled at every step), and its maker share.
 
 The target: the bot's execution cost at most half the taker's, at no more than 1.5x the taker's tracking error.
-Windows: the two bundled samples; with ``--data`` (default ../shared/data beside the repository) also the May 2021,
-LUNA/3AC May 2022, FTX November 2022, August 2024 and October 2025 crashes, skipped cleanly when it is absent.
+Windows: the two bundled samples, each from its start and with the hedge built into the crash; with ``--data``
+(default ../shared/data beside the checkout, or ../../shared/data beside a worktree's folder) also the May 2021,
+LUNA May 2022, FTX November 2022, August 2024 and October 2025 crashes, altcoins on the BTC perpetual as proxy
+hedges beside direct ones; without that folder those windows are skipped, and the results say so.
 
 usage: scripts/bench_execution.py [--quick] [--data DIR] [--out bench/results.md]
 """
@@ -75,7 +77,12 @@ from hedgesim.enums import Side as SimSide  # noqa: E402
 from hedgesim.instruments import Category  # noqa: E402
 
 STEP = timedelta(minutes=1)
-DATA = ROOT.parent / "shared" / "data"
+# The market data collection beside the checkout (../shared/data), or beside its parent folder for a git worktree
+# kept in a folder of worktrees (../../shared/data).
+DATA = next(
+    (d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 OUT = ROOT / "bench" / "results.md"
 PROXY = "BTC/USDT:USDT"
 COST_TARGET = Decimal("0.5")  # the bot's execution cost at most this share of the taker's
@@ -110,7 +117,19 @@ class Window:
 
 BUNDLED = (
     Window("2022-06 3AC (bundled)", sample="2022-06-3ac-crash"),
+    Window(
+        "2022-06 3AC, hedge built into the 13 June drop (bundled)",
+        sample="2022-06-3ac-crash",
+        start=_utc("2022-06-13T00:00"),
+        end=_utc("2022-06-14T00:00"),
+    ),
     Window("2025-10 cascade (bundled)", sample="2025-10-liquidation-cascade"),
+    Window(
+        "2025-10 cascade, hedge built into the crash (bundled)",
+        sample="2025-10-liquidation-cascade",
+        start=_utc("2025-10-10T20:00"),
+        end=_utc("2025-10-11T04:00"),
+    ),
 )
 CRASHES = (
     Window(
@@ -336,6 +355,11 @@ def markdown(results: Sequence[Result], command: str, skipped: str | None, secon
         "received; execution cost = fees + slippage. Target: the bot's execution cost at most half the taker's, at "
         "no more than 1.5x the taker's tracking error. Scripts: `scripts/bench_execution.py`, "
         "`scripts/bench_baselines.py`.",
+        "",
+        "On the stepped clock no market time passes inside a cycle (each cycle's reads, decisions and orders happen "
+        "at one moment, as in `hedgebot replay`): what latency costs a live bot (a book read some hundreds of "
+        "milliseconds before its order lands) does not show here; what the band, the passive price, re-pricing, "
+        "partial fills and the risk gate cost does.",
         "",
     ]
     if skipped:
