@@ -83,6 +83,9 @@ class VenueConfig(StrictModel):
     # ccxt's client-side pacing of requests by the venue's published costs. Only mode "sim" may turn it off.
     client_rate_limit: bool = True
     options: dict[str, OptionValue] = Field(default_factory=dict)
+    # Unattended (approval "auto"), a key that can withdraw or transfer funds is refused, and so is a live key whose
+    # permissions cannot be read, unless this says the operator accepts it (bot.execution.keys).
+    allow_withdrawal_key: bool = False
 
 
 class StaticHolding(StrictModel):
@@ -102,7 +105,8 @@ class HedgeConfig(StrictModel):
     """How one holding is hedged: its own perpetual (direct) or a correlated one (proxy)."""
 
     # The venue trading this hedge: required when several are configured. Hedging on several venues at once is not
-    # supported yet: a run refuses a hedge naming a venue other than its own (bot.settings.from_config).
+    # supported yet: a run refuses a hedge naming a venue other than its own (bot.settings.from_config). Holdings
+    # are read from every venue in holdings.venues (bot.execution.wallets) whichever venue trades.
     venue: str | None = None
     instrument: PerpSymbol | None = None  # direct hedge; default <ASSET>/USDT:USDT
     proxy: PerpSymbol | None = None

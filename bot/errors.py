@@ -30,6 +30,10 @@
 
 "Denied" (our risk gate said no; nothing was sent) is a value returned by the risk gate, not an exception;
 "rejected" (the venue said no) is ``OrderRejected``.
+
+A refusal to start either passes by itself (the venue unreachable, throttled or answering garbage: restart later)
+or needs a person (a refused key, a key that can withdraw, an unknown instrument, too little margin, a position the
+journal cannot explain): ``needs_operator`` tells which, from the error and what caused it, for the exit code.
 """
 
 from __future__ import annotations
@@ -162,3 +166,20 @@ class AlertDeliveryFailed(HedgebotError):
         self.retryable = retryable
         self.retry_after = retry_after
         super().__init__(message)
+
+
+# Causes that pass by themselves: a refusal they caused is retried later (exit 1), never sent to a person.
+_TRANSIENT = (ExchangeUnavailable, RateLimited, DataError)
+# Refusals that stay until a person acts (exit 4): the key, the venue's account, what the configuration asks of it.
+_NEEDS_OPERATOR = (AuthenticationFailed, PermissionDenied, VenueUnsupported, PreflightError, ReconciliationError)
+
+
+def needs_operator(error: BaseException) -> bool:
+    """Whether ``error`` refuses the start until a person acts, rather than until the venue answers again: one of
+    the refusals above, not caused (``raise ... from``) by a transient failure anywhere down its chain."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, _TRANSIENT):
+            return False
+        cause = cause.__cause__
+    return isinstance(error, _NEEDS_OPERATOR)

@@ -14,13 +14,9 @@ from bot.cli import alert_test, check_config, journal, later, plan, run, scenari
 from bot.cli.output import err, report_config_error
 from bot.config import load_config
 from bot.errors import ConfigError, HedgebotError
+from bot.exit_codes import EXIT_CONFIG, EXIT_INTERRUPTED, refusal_code
 from bot.logging import configure_logging
 from bot.version import package_version
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_CONFIG = 2
-EXIT_INTERRUPTED = 130
 
 # Each module adds its subcommand(s); order here is the order in --help.
 COMMAND_MODULES = (check_config, scenario, plan, run, watchdog, status, unwind, journal, alert_test, sim, later)
@@ -92,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HedgebotError as exc:
         structlog.get_logger(__name__).debug("cli.failed", error=str(exc), error_type=type(exc).__name__)
         err.print(f"hedgebot {args.command}: {exc}", markup=False)
-        return EXIT_FAILURE
+        return refusal_code(exc)
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return EXIT_INTERRUPTED

@@ -12,13 +12,12 @@ from pathlib import Path
 from rich.table import Table
 
 from bot.cli.output import money, out, print_json, show
-from bot.cli.venue import connect, pick_venue, read_once
+from bot.cli.venue import connect, pick_venue, read_once, wallets
 from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import HoldingDecision, InstrumentDecision, Plan
 from bot.core.valuation import with_static_holdings
-from bot.credentials import Credentials
 from bot.domain import ZERO, Snapshot
 from bot.exchange.preflight import check_markets
 from bot.execution.reading import preflight_plan
@@ -34,7 +33,7 @@ Value the holdings, apply the policy and plan the orders one cycle would propose
 holding and hedge instrument ("why didn't it hedge?"). Nothing is sent anywhere: this is the decision only.
 
 It reads the configured venue (wallet, quotes, tickers, books, positions, open orders; nothing is changed) and
-exits 1 if the venue does not list an instrument the configuration names (as `hedgebot run` refuses to start),
+exits 4 if the venue does not list an instrument the configuration names (as `hedgebot run` refuses to start),
 or it reads a snapshot file (--snapshot FILE) with the same data as JSON (the format is described in
 bot/snapshot_file.py). Static holdings come from the configuration ([[holdings.static]]) and replace any the
 file recorded.
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.snapshot is None:
         settings = settings_for(config, pick_venue(config, args.venue))
         venue = settings.venue.name
-        snapshot, source = asyncio.run(_read_venue(settings, config.credentials(venue))), f"venue {venue}"
+        snapshot, source = asyncio.run(_read_venue(settings, config)), f"venue {venue}"
         core = settings.core
     else:
         core = core_settings(config)
@@ -84,11 +83,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _read_venue(settings: Settings, credentials: Credentials) -> Snapshot:
-    """One snapshot of the venue; ``PreflightError`` if it does not list an instrument the configuration names."""
+async def _read_venue(settings: Settings, config: AppConfig) -> Snapshot:
+    """One snapshot of the venue (with the other venues' wallets that count); ``PreflightError`` if it does not list
+    an instrument the configuration names."""
     clock = SystemClock()
-    async with connect(settings, credentials, clock) as port:
-        snapshot, markets = await read_once(settings, port, clock)
+    async with (
+        connect(settings, config.credentials(settings.venue.name), clock) as port,
+        wallets(settings, config, clock) as others,
+    ):
+        snapshot, markets = await read_once(settings, port, clock, others=others)
     check_markets(settings.venue.name, markets, preflight_plan(settings))
     return snapshot
 

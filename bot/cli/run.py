@@ -19,7 +19,7 @@ from bot.cli.approve import TerminalApprover
 from bot.cli.banner import banner_for, render
 from bot.cli.live import CONFIRM_VARIABLE, confirm_live
 from bot.cli.output import err, out
-from bot.cli.venue import connect, journal_for, pick_venue
+from bot.cli.venue import connect, journal_for, pick_venue, wallets
 from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import plan_cycle
@@ -50,7 +50,11 @@ post-only limit orders; check each against the risk limits; ask for approval (ap
 terminal, or "auto"); send; journal everything.
 
 Start-up fails closed: credentials, markets, one-way position mode, margin mode and leverage (read back, never
-above 2x) are checked first, then the journal is reconciled with the venue. If a position differs from what
+above 2x) are checked first; then the API key's permissions (unattended, a key that can withdraw or transfer
+is refused, exit 4, unless [venues.NAME] allow_withdrawal_key = true; so is a live key whose permissions cannot
+be read); every other venue in holdings.venues is read (only read: its coins join the plan, valued at this
+venue's prices; one that later stops answering holds the hedges of its coins as they are); then the journal
+is reconciled with the venue. If a position differs from what
 the journal explains (e.g. trades made outside hedgebot), the bot refuses to trade unless you pass --adopt.
 Before any order, the free margin must cover what the targets still need beyond the positions and the bot's
 own resting orders (they hold their margin already); otherwise it refuses, saying how much to deposit.
@@ -97,8 +101,10 @@ dead-man's switch cannot be armed; and a daily summary at alerts.daily_summary_t
 until it clears. Delivery runs in the background, retried; a cycle never waits for it. Check with `hedgebot
 alert-test`.
 
-exit codes: 0 done or stopped, 1 failed (preflight, reconciliation, venue), 2 bad configuration, 3 halted.
-Under a supervisor, restart on 1 (a halt survives restarts), never on 2 or 3: a person must look (README).
+exit codes: 0 done or stopped; 1 failed, may pass by itself (the venue unreachable, an unexpected error);
+2 bad configuration; 3 halted; 4 refused until a person acts (the API key refused, able to withdraw or of
+unknown permissions while unattended, an instrument not listed, too little margin, a position the journal
+cannot explain). Under a supervisor, restart on 1 (a halt survives restarts), never on 2, 3 or 4 (README).
 
 examples:
   hedgebot run --config my.toml --once               one cycle, then exit
@@ -160,14 +166,22 @@ def trading_mode(args: argparse.Namespace, config: AppConfig, venue: str) -> boo
 
 
 def make_approver(config: AppConfig, override: str | None) -> Approver:
-    mode = override or config.approval.mode
-    return AutoApprover() if mode == "auto" else TerminalApprover(config.approval.timeout)
+    return AutoApprover() if unattended(config, override) else TerminalApprover(config.approval.timeout)
+
+
+def unattended(config: AppConfig, override: str | None) -> bool:
+    """Whether orders go out without a person approving them (approval.mode "auto", or --approve auto)."""
+    return (override or config.approval.mode) == "auto"
 
 
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     options = RunOptions(
-        cycles=1 if args.once else args.cycles, adopt=args.adopt, resume=args.resume, command=command_line(args)
+        cycles=1 if args.once else args.cycles,
+        adopt=args.adopt,
+        resume=args.resume,
+        command=command_line(args),
+        unattended=unattended(config, args.approve),
     )
     venue = pick_venue(config, args.venue)
     dry_run = trading_mode(args, config, venue)
@@ -201,10 +215,12 @@ async def drive(
         async with (
             alert_notifier(alerting) as notifier,
             connect(settings, config.credentials(venue), clock, paper=path if dry_run else None) as port,
+            wallets(settings, config, clock) as other,
         ):
             run = Run(
-                settings, port, journal, clock, run_id=run_id, planner=planner, alerts=notifier, alert_settings=alerting
-            )
+                settings, port, journal, clock, run_id=run_id, planner=planner, alerts=notifier,
+                alert_settings=alerting, wallets=other,
+            )  # fmt: skip
             pipeline = CyclePipeline(run, approver)
             pipeline.on_cycle = lambda outcome: out.print(tag + cycle_line(outcome, clock.now()), markup=False)
             _install_signals(run.interrupts)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.cli.output import err, out
 from bot.cli.status_output import print_status, print_status_json
-from bot.cli.venue import connect, journal_for, pick_venue, read_once
+from bot.cli.venue import connect, journal_for, pick_venue, read_once, wallets
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
 from bot.errors import HedgebotError
-from bot.exchange.port import ExchangePort
+from bot.exchange.port import ExchangePort, VenueReader
 from bot.execution.status import StatusView, status_view
 from bot.journal import JournalReader, open_reader
 from bot.settings import Settings
@@ -89,10 +90,13 @@ async def _status(
     mode = settings.venue.mode.value + (" DRY-RUN" if dry_run else "")
     path = journal_for(config, dry_run)
     credentials = config.credentials(settings.venue.name)
-    async with connect(settings, credentials, clock, paper=path if dry_run else None, looking=True) as port:
+    async with (
+        connect(settings, credentials, clock, paper=path if dry_run else None, looking=True) as port,
+        wallets(settings, config, clock) as others,
+    ):
         while True:
             try:
-                view = await read_status(settings, path, port, clock)
+                view = await read_status(settings, path, port, clock, others)
             except HedgebotError as exc:
                 if watch is None:
                     raise
@@ -109,14 +113,16 @@ async def _status(
             await asyncio.sleep(watch)
 
 
-async def read_status(settings: Settings, path: Path, port: ExchangePort, clock: Clock) -> StatusView:
-    """One status: the venue read now, this moment's plan, and the journal at ``path``'s history (if there is
-    a journal)."""
+async def read_status(
+    settings: Settings, path: Path, port: ExchangePort, clock: Clock, others: Mapping[str, VenueReader] | None = None
+) -> StatusView:
+    """One status: the venue (and ``others``, the other venues' wallets that count) read now, this moment's plan,
+    and the journal at ``path``'s history (if there is a journal)."""
     reader = _open_reader(path)
     try:
         saved = reader.latest_policy_state() if reader is not None else None
         state = CoreState.from_dict(saved) if saved else CoreState()
-        snapshot, _ = await read_once(settings, port, clock, state.planner.managed)
+        snapshot, _ = await read_once(settings, port, clock, state.planner.managed, others)
         plan, _ = plan_cycle(settings.core, snapshot, state, clock.now())
         return status_view(settings.venue.name, snapshot, plan, reader, settings.execution.margin_mode)
     finally:

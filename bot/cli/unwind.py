@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 
 from bot.cli.output import err, out
-from bot.cli.run import add_venue_options, command_line, drive, make_approver, trading_mode
+from bot.cli.run import add_venue_options, command_line, drive, make_approver, trading_mode, unattended
 from bot.cli.venue import pick_venue
 from bot.config import AppConfig
 from bot.core.unwind import plan_unwind
@@ -39,7 +39,8 @@ Alerts go out as during `hedgebot run` ([alerts]; the start line "alerts: ..." s
 limit, repeated rejections, the liquidation distance, margin or funding warnings.
 
 exit codes: 0 flat (read back from the venue), 1 a position is left (not flat after --max-cycles, stopped, or only
-dust left; resting orders cancelled), 2 bad configuration, 3 halted.
+dust left; resting orders cancelled; or the venue unreachable), 2 bad configuration, 3 halted, 4 refused until a
+person acts (as for `hedgebot run`).
 
 examples:
   hedgebot unwind --config my.toml                       everything, asking before each order
@@ -75,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         max_cycles=args.max_cycles,
         interval=config.execution.interval.total_seconds(),
     )
-    options = RunOptions(adopt=args.adopt, resume=args.resume, command=command_line(args))
+    options = RunOptions(
+        adopt=args.adopt, resume=args.resume, command=command_line(args), unattended=unattended(config, args.approve)
+    )
     return asyncio.run(drive(config, venue, approver, options, planner=planner, body=body, dry_run=dry_run))
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from bot.clock import Clock
@@ -11,9 +11,10 @@ from bot.config import AppConfig
 from bot.credentials import Credentials
 from bot.domain import Market, Snapshot
 from bot.errors import ConfigError, ExchangeUnavailable
-from bot.exchange.port import ExchangePort
+from bot.exchange.port import ExchangePort, VenueReader
 from bot.exchange.snapshot import read_venue_snapshot
-from bot.execution.reading import snapshot_request, unreachable_advice
+from bot.execution.reading import QUOTE, snapshot_request, unreachable_advice
+from bot.execution.wallets import HoldingsWallets
 from bot.paper.store import dry_run_journal, venue_file
 from bot.settings import Settings
 from bot.settings.from_config import journal_path
@@ -34,6 +35,21 @@ def journal_for(config: AppConfig, dry_run: bool) -> Path:
     """The journal a command writes or reads: ``[journal] path``, or for a dry run its own file beside it."""
     path = journal_path(config)
     return dry_run_journal(path) if dry_run else path
+
+
+@asynccontextmanager
+async def wallets(settings: Settings, config: AppConfig, clock: Clock) -> AsyncIterator[dict[str, VenueReader]]:
+    """The read half of every other venue whose spot wallet counts (``Settings.wallet_venues``): ccxt instances that
+    send GET requests only, so nothing is ever traded or set there."""
+    from bot.exchange.factory import build_reader  # imported here, as in ``connect``
+
+    async with AsyncExitStack() as stack:
+        readers: dict[str, VenueReader] = {}
+        for venue in settings.wallet_venues:
+            reader = build_reader(venue, config.credentials(venue.name), clock)
+            stack.push_async_callback(reader.close)
+            readers[venue.name] = reader
+        yield readers
 
 
 @asynccontextmanager
@@ -60,9 +76,14 @@ async def connect(
 
 
 async def read_once(
-    settings: Settings, port: ExchangePort, clock: Clock, managed: Iterable[str] = ()
+    settings: Settings,
+    port: ExchangePort,
+    clock: Clock,
+    managed: Iterable[str] = (),
+    others: Mapping[str, VenueReader] | None = None,
 ) -> tuple[Snapshot, dict[str, Market]]:
-    """Markets and one snapshot, for commands that look without trading (`plan`, `status`)."""
+    """Markets and one snapshot, for commands that look without trading (`plan`, `status`), with the holdings of
+    the other venues whose wallets count (``others``, from ``wallets``)."""
     try:
         markets = dict(await port.load_markets())
     except ExchangeUnavailable as exc:
@@ -73,5 +94,7 @@ async def read_once(
         ) from exc
     wallet = await port.fetch_spot_balances()
     assets = {asset for asset, balance in wallet.items() if balance.total > 0}
-    request = snapshot_request(settings, assets, managed, markets, with_history=True)
+    exclude = settings.core.holdings.exclude
+    elsewhere = await HoldingsWallets(others or {}, exclude=exclude, quote=QUOTE).read()
+    request = snapshot_request(settings, assets, managed, markets, with_history=True, elsewhere=elsewhere)
     return await read_venue_snapshot(port, request, markets, clock), markets

@@ -37,6 +37,7 @@ from bot.domain import (
 )
 from bot.errors import ClockSkew, DataError, OrderNotFound
 from bot.exchange import convert
+from bot.exchange.ccxt_keys import CcxtKeys
 from bot.exchange.errors import Call, translate
 from bot.exchange.port import VenueReader
 from bot.exchange.quirks import MarginScope, VenueQuirks
@@ -54,7 +55,7 @@ _PRICE_SOURCES = {
 }
 
 
-class CcxtReader:
+class CcxtReader(CcxtKeys):
     """The read half of the port (``VenueReader``) for any ccxt venue with a row in the quirks table."""
 
     def __init__(

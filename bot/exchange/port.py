@@ -80,6 +80,17 @@ class CancelSwitch:
         return max(self.min_timeout, longest)
 
 
+@dataclass(frozen=True, slots=True)
+class KeyPermissions:
+    """What the API key may do, as the venue reports it (``VenueReader.fetch_key_permissions``)."""
+
+    trade: bool  # may place orders on the perpetuals
+    withdraw: bool  # may send funds off the account
+    transfer: bool  # may move funds to other accounts or wallets (sub-accounts, universal transfer)
+    ip_restricted: bool  # works only from the addresses it is bound to
+    expires_at: datetime | None = None  # when the key (or its trading permission) stops working, if it does
+
+
 class VenueReader(Protocol):
     """What the bot reads from a venue, and nothing that changes it. One instance per venue account."""
 
@@ -91,6 +102,10 @@ class VenueReader(Protocol):
         ...
 
     async def server_time(self) -> datetime: ...
+
+    async def fetch_key_permissions(self) -> KeyPermissions:
+        """What the API key may do, where the venue exposes it; ``VenueUnsupported`` where it does not."""
+        ...
 
     async def fetch_spot_balances(self) -> Mapping[str, Balance]:
         """Spot (or unified) wallet balances by asset: free, used (locked in orders) and total."""

@@ -73,6 +73,23 @@ class SwitchQuirk:
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # sent with every call
 
 
+class KeyReport(StrEnum):
+    """The venue's record of the API key's permissions, as read by ``bot.exchange.ccxt_keys``."""
+
+    BYBIT_QUERY_API = "bybit_query_api"  # GET /v5/user/query-api: readOnly, permissions by product, ips, expiredAt
+    BINANCE_API_RESTRICTIONS = "binance_api_restrictions"  # GET /sapi/v1/account/apiRestrictions: enable* flags
+    OKX_ACCOUNT_CONFIG = "okx_account_config"  # GET /api/v5/account/config: perm, ip
+
+
+@dataclass(frozen=True, slots=True)
+class KeyQuirk:
+    """Where a venue tells what its API key may do: which record, through which ccxt raw endpoint method."""
+
+    report: KeyReport
+    method: str  # the ccxt raw endpoint method
+    on_spot: bool = False  # called on the spot instance (Binance's /sapi lives there), else the perp one
+
+
 # OKX scopes cancel-all-after to orders carrying this tag (its `tag`: up to 16 letters or digits): every order of ours
 # carries it, so the switch never cancels a foreign order.
 OKX_ORDER_TAG = "hedgebot"
@@ -134,6 +151,7 @@ class VenueQuirks:
     # the funding-rates reply is the tickers reply: each row's ticker (last, bid, ask) parsed locally, no second request
     tickers_in_funding_rates: bool = False
     cancel_switch: SwitchQuirk | None = None  # the venue's dead-man's switch for ordinary accounts, if it has one
+    key_info: KeyQuirk | None = None  # where the venue tells what the API key may do, if it does
     order_params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # sent with every order
     ccxt_options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # by class
 
@@ -181,6 +199,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
             # No switch: Bybit's Disconnection Cancel Protection is for institutional accounts only and fires on a
             # private websocket's disconnect. `hedgebot watchdog` is the protection there.
             cancel_switch=None,
+            key_info=KeyQuirk(KeyReport.BYBIT_QUERY_API, "privateGetV5UserQueryApi"),
             ccxt_options=MappingProxyType({"bybit": {"fetchMarkets": {"types": ["spot", "linear"]}}}),
         ),
         "binance": VenueQuirks(
@@ -231,6 +250,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
                 "fapiPrivatePostCountdownCancelAll",
                 timeout_param="countdownTime",
             ),
+            key_info=KeyQuirk(KeyReport.BINANCE_API_RESTRICTIONS, "sapiGetAccountApiRestrictions", on_spot=True),
             ccxt_options=MappingProxyType(
                 {
                     "binance": {"fetchMarkets": {"types": ["spot"]}},
@@ -281,6 +301,7 @@ QUIRKS: Mapping[str, VenueQuirks] = MappingProxyType(
                 params=MappingProxyType({"tag": OKX_ORDER_TAG}),
             ),
             order_params=MappingProxyType({"tag": OKX_ORDER_TAG}),
+            key_info=KeyQuirk(KeyReport.OKX_ACCOUNT_CONFIG, "privateGetAccountConfig"),
             ccxt_options=MappingProxyType({"okx": {"fetchMarkets": {"types": ["spot", "swap"]}}}),
         ),
     }

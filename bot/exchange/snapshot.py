@@ -42,7 +42,8 @@ class SnapshotRequest:
     assets: tuple[str, ...]  # spot assets to value (wallet assets are valued too)
     hedge_symbols: tuple[str, ...]  # perpetuals the bot hedges with
     book_depth: int = 20
-    static_holdings: tuple[Holding, ...] = ()  # holdings kept elsewhere, valued at this venue's spot price
+    # holdings kept elsewhere (static ones, other venues' wallets), valued at this venue's spot price
+    static_holdings: tuple[Holding, ...] = ()
     read_wallet: bool = True  # the venue's spot wallet counts as holdings
     exclude: frozenset[str] = field(default=DEFAULT_EXCLUDED)  # assets never counted as holdings
     quote: str = "USDT"
@@ -87,7 +88,7 @@ async def read_venue_snapshot(
         wallet_balances: Mapping[str, Balance] = {}
     else:
         wallet_balances = wallet.result() if wallet else margin.result()
-    holdings = _holdings(port.venue, wallet_balances, request)
+    holdings = (*wallet_holdings(port.venue, wallet_balances, request.exclude, request.quote), *request.static_holdings)
     spot = dict(quotes.result())
     unpriced = _countable([h.asset for h in holdings], request) - spot.keys()
     later_quotes = asyncio.ensure_future(port.fetch_spot_quotes(sorted(unpriced))) if unpriced else None
@@ -159,13 +160,15 @@ def _countable(assets: Iterable[str], request: SnapshotRequest) -> set[str]:
     return {a for a in assets if _counts(a, request)}
 
 
-def _holdings(venue: str, balances: Mapping[str, Balance], request: SnapshotRequest) -> tuple[Holding, ...]:
-    on_venue = [
+def wallet_holdings(
+    venue: str, balances: Mapping[str, Balance], exclude: frozenset[str], quote: str
+) -> tuple[Holding, ...]:
+    """The holdings a venue's wallet counts: every coin it holds but the quote currency and the excluded ones."""
+    return tuple(
         Holding(asset=b.asset, quantity=b.total, source=HoldingSource.exchange(venue))
         for b in sorted(balances.values(), key=lambda b: b.asset)
-        if b.total > 0 and _counts(b.asset, request)
-    ]
-    return (*on_venue, *request.static_holdings)
+        if b.total > 0 and b.asset != quote and b.asset not in exclude
+    )
 
 
 def _history(

@@ -40,7 +40,7 @@ from bot.domain import (
 from bot.errors import DataError, HaltRequested, ReconciliationError
 from bot.execution.approval import Approval, Approver, Verdict
 from bot.execution.executor import Outcome, Placement
-from bot.execution.guards import MissingHoldings, merged, vanished_positions
+from bot.execution.guards import MissingHoldings, merged, unread_wallets, vanished_positions
 from bot.execution.leverage import keep_leverage
 from bot.execution.reading import QUOTE
 from bot.execution.reconcile import sync_history
@@ -155,6 +155,7 @@ class CyclePipeline:
             synced.unreadable,
             vanished_positions(run.journal, run.venue, snapshot, run.hedge_symbols()),
             self._missing_holdings.check(self._plan, snapshot),
+            unread_wallets(self._plan, run.wallets, run.settings.core),
         )
         snapshot = replace(snapshot, open_orders=(*snapshot.open_orders, *unlisted), bad_data=bad_data)
         self._snapshot = snapshot

@@ -9,7 +9,9 @@ contradicts what the bot knows, so that nothing is traded on them (``Snapshot.ba
   can be a fill landing between the position read and the fill sync, and reconciliation (every few cycles)
   decides what a lasting difference means;
 - a hedged wallet holding that the wallet reply no longer lists: its hedge is kept as it is, never shrunk on
-  missing data, until the wallet lists the holding again or the operator restarts the bot (after a real sale).
+  missing data, until the wallet lists the holding again or the operator restarts the bot (after a real sale);
+- the holdings of a holdings-only venue whose wallet could not be read this cycle (``unread_wallets``): counted at
+  their last reading, and their hedges kept as they are, neither shrunk nor grown, until it reads again.
 
 Orders the journal knows open and the venue's listing omits are the executor's (``Executor.sync_orders``).
 """
@@ -19,9 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bot.core.cycle import hedge_policy
 from bot.core.plan import Plan
-from bot.domain import ZERO, ReasonCode, Snapshot, SourceKind
+from bot.domain import ZERO, HoldingSource, ReasonCode, Snapshot, SourceKind
+from bot.execution.wallets import HoldingsWallets
 from bot.journal.writer import Journal
+from bot.settings import CoreSettings
 
 _NOT_HEDGED = (ReasonCode.EXCLUDED, ReasonCode.BETA_REFUSED, ReasonCode.NO_PERP_NO_PROXY)
 
@@ -64,6 +69,33 @@ class MissingHoldings:
             f"(if {asset} was sold or moved, restart hedgebot to hedge what the wallet holds now)"
             for asset, instrument in sorted(self.missing.items())
         }
+
+
+def unread_wallets(last_plan: Plan | None, wallets: HoldingsWallets, core: CoreSettings) -> dict[str, str]:
+    """Instruments to hold this cycle because the wallet of a holdings-only venue could not be read (as its last
+    reading kept its holdings). They are the instruments the last plan hedged that venue's holdings on; before any
+    plan, every instrument those holdings may be hedged on."""
+    holds: dict[str, list[str]] = {}
+    for venue, why in sorted(wallets.unread.items()):
+        assets = sorted({h.asset for h in wallets.last(venue)})
+        if not assets:
+            continue
+        source = HoldingSource.exchange(venue)
+        if last_plan is None:
+            instruments = set(hedge_policy(core).instruments(assets))
+        else:
+            instruments = {
+                d.hedge.instrument
+                for d in last_plan.holdings
+                if d.hedge.instrument is not None and source in d.holding.sources
+            }
+        note = (
+            f"the {venue} wallet could not be read ({why}): {', '.join(assets)} counted at the last reading and the "
+            "hedge kept as it is until it reads again"
+        )
+        for instrument in instruments:
+            holds.setdefault(instrument, []).append(note)
+    return {instrument: "; ".join(notes) for instrument, notes in sorted(holds.items())}
 
 
 def merged(*sources: Mapping[str, str]) -> dict[str, str]:

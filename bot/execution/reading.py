@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from bot.clock import Clock
 from bot.core.cycle import hedge_policy
-from bot.domain import Market, Snapshot
+from bot.domain import Holding, Market, Snapshot
 from bot.exchange.port import ExchangePort
 from bot.exchange.preflight import PreflightPlan
 from bot.exchange.snapshot import HistoryRequest, SnapshotRequest, read_market, read_venue_snapshot
+from bot.execution.wallets import HoldingsWallets
 from bot.settings import CoreSettings, Settings, VenueMode, VenueSettings
 
 QUOTE = "USDT"
@@ -55,15 +56,18 @@ def snapshot_request(
     markets: Mapping[str, Market],
     *,
     with_history: bool,
+    elsewhere: tuple[Holding, ...] = (),
 ) -> SnapshotRequest:
+    """What to read from the trading venue. ``elsewhere``: the holdings other venues' wallets hold (valued here)."""
     core = settings.core
+    wallet_assets = {*wallet_assets, *(h.asset for h in elsewhere)}
     history = None
     if with_history and needs_history(core):
         history = HistoryRequest(timeframe=HISTORY_TIMEFRAME, limit=core.policy.proxy.beta_lookback + 1)
     return SnapshotRequest(
         assets=tuple(sorted(holding_assets(core, wallet_assets))),
         hedge_symbols=hedge_symbols(core, wallet_assets, managed, markets),
-        static_holdings=core.holdings.static,
+        static_holdings=(*elsewhere, *core.holdings.static),
         read_wallet=settings.venue.name in core.holdings.wallet_venues,
         exclude=core.holdings.exclude,
         quote=QUOTE,
@@ -107,13 +111,17 @@ def unreachable_advice(venue: VenueSettings) -> str:
 
 
 class SnapshotReader:
-    """One run's snapshots of its venue. Price history (for estimated betas) is read when asked for
-    (``refresh_history``) or not read yet; in between, the last one read is reused."""
+    """One run's snapshots of its venue, with the holdings of the venues used only for holdings (``wallets``, read
+    first). Price history (for estimated betas) is read when asked for (``refresh_history``) or not read yet; in
+    between, the last one read is reused."""
 
-    def __init__(self, settings: Settings, port: ExchangePort, clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, port: ExchangePort, clock: Clock, wallets: HoldingsWallets | None = None
+    ) -> None:
         self._settings = settings
         self._port = port
         self._clock = clock
+        self._wallets = wallets
         self._history: Mapping[str, tuple[Decimal, ...]] | None = None
         self._request: SnapshotRequest | None = None  # the last read's, for its market (``read_market``)
 
@@ -128,7 +136,10 @@ class SnapshotReader:
     ) -> Snapshot:
         """The venue now; ``with_market=False``: the account only, its market read later by ``read_market``."""
         fresh = refresh_history or self._history is None
-        request = snapshot_request(self._settings, wallet_assets, managed, markets, with_history=fresh)
+        elsewhere = await self._wallets.read() if self._wallets is not None else ()
+        request = snapshot_request(
+            self._settings, wallet_assets, managed, markets, with_history=fresh, elsewhere=elsewhere
+        )
         self._request = request
         snapshot = await read_venue_snapshot(self._port, request, markets, self._clock, with_market=with_market)
         if request.history is not None:

@@ -10,7 +10,7 @@ the people watching it. It neither starts up nor runs a cycle.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -26,15 +26,16 @@ from bot.core.plan import Plan
 from bot.core.sweep import stale_orders
 from bot.domain import ZERO, CancelIntent, Market, Order, ReasonCode, Snapshot, our_resting
 from bot.errors import ExchangeError, HaltRequested, PreflightError, ReconciliationError
-from bot.exchange.port import ExchangePort
+from bot.exchange.port import ExchangePort, VenueReader
 from bot.exchange.preflight import run_preflight
 from bot.execution.alerting import RunAlerts
 from bot.execution.deadman import DeadMan
 from bot.execution.executor import Executor
 from bot.execution.ids import ClientOrderIds
 from bot.execution.interrupts import Interrupts
-from bot.execution.reading import SnapshotReader, hedge_symbols, preflight_plan
+from bot.execution.reading import QUOTE, SnapshotReader, hedge_symbols, preflight_plan
 from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
+from bot.execution.wallets import HoldingsWallets
 from bot.journal.writer import Journal
 from bot.risk.state import RiskState, StateEvent, Trigger, apply_events
 from bot.settings import CoreSettings, Settings
@@ -52,6 +53,7 @@ class RunOptions:
     resume: bool = False  # the operator lifts a HALTED or REDUCING state left by an earlier run
     command: str = "hedgebot run"  # the command line that started the run (journaled with an operator resume)
     reconcile_every: int = 10  # cycles between reconciliations (also at start-up)
+    unattended: bool = False  # orders go out without a person approving them (approval "auto")
 
 
 class Run:
@@ -69,6 +71,7 @@ class Run:
         kill_switch: Path | None = None,
         alerts: AlertSink | None = None,
         alert_settings: AlertSettings | None = None,
+        wallets: Mapping[str, VenueReader] | None = None,
     ) -> None:
         self.settings = settings
         self.venue = settings.venue.name
@@ -90,7 +93,9 @@ class Run:
             max_post_only_retries_per_minute=settings.execution.max_post_only_retries_per_minute,
             passive_offset_ticks=settings.execution.passive_offset_ticks,
         )
-        self.reader = SnapshotReader(settings, port, clock)
+        # the venues used only for holdings (their read half), read with every snapshot
+        self.wallets = HoldingsWallets(wallets or {}, exclude=settings.core.holdings.exclude, quote=QUOTE)
+        self.reader = SnapshotReader(settings, port, clock, self.wallets if wallets else None)
         self.markets: dict[str, Market] = {}
         self.leverage: dict[str, Decimal] = {}  # per instrument, as set (and read back) at the venue
         self.wallet_assets: set[str] = set()  # the venue wallet's assets, as last read

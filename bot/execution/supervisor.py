@@ -4,7 +4,8 @@
 
     the work returns                 -> stopped by a signal: our resting orders cancelled   exit: the work's code
     HaltRequested                    -> HALTED journaled, our resting orders cancelled      exit 3
-    PreflightError, ReconciliationError (refused to start)  -> the error journaled         exit 1
+    PreflightError, ReconciliationError (refused to start)  -> the error journaled         exit 4 when a person
+                                        must act (``bot.errors.needs_operator``), else 1 (the venue unreachable)
     anything else (a crash)          -> HALTED (fatal_error), our resting orders cancelled  exit 1; re-raised
                                         when it is not one of ours (bot.errors)
 
@@ -22,13 +23,12 @@ import structlog
 
 from bot.errors import HaltRequested, HedgebotError, PreflightError, ReconciliationError
 from bot.execution.run import Run
+from bot.exit_codes import EXIT_FAILED, EXIT_HALTED, EXIT_NEEDS_OPERATOR, EXIT_OK, refusal_code
 from bot.risk.state import Trigger
 
 log = structlog.get_logger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_HALTED = 3
+__all__ = ["EXIT_FAILED", "EXIT_HALTED", "EXIT_NEEDS_OPERATOR", "EXIT_OK", "Ending", "RunEnd", "supervise"]
 
 
 class Ending(StrEnum):
@@ -64,7 +64,7 @@ async def supervise(run: Run, work: Callable[[], Awaitable[int]]) -> RunEnd:
         return RunEnd(EXIT_HALTED, Ending.HALTED, str(exc))
     except (PreflightError, ReconciliationError) as exc:
         run.journal.record_error(run.run_id if run.started else None, type(exc).__name__, str(exc))
-        return RunEnd(EXIT_FAILED, Ending.REFUSED, str(exc))
+        return RunEnd(refusal_code(exc), Ending.REFUSED, str(exc))
     except Exception as exc:
         # Fail closed: an unexpected error halts, cancels our resting orders and exits non-zero.
         log.exception("run.crashed", error=str(exc))

@@ -41,7 +41,7 @@ from bot.domain import (
     SpotQuote,
 )
 from bot.errors import VenueUnsupported
-from bot.exchange.port import CancelSwitch, ExchangePort, OrderRequest, VenueReader
+from bot.exchange.port import CancelSwitch, ExchangePort, KeyPermissions, OrderRequest, VenueReader
 from bot.paper import store
 from bot.paper.convert import QUOTE
 from bot.paper.venue import PaperVenue
@@ -89,6 +89,9 @@ class PaperPort:
 
     async def server_time(self) -> datetime:
         return await self._reader.server_time()
+
+    async def fetch_key_permissions(self) -> KeyPermissions:
+        return await self._reader.fetch_key_permissions()  # the venue's key, checked as for a real run
 
     async def fetch_spot_balances(self) -> Mapping[str, Balance]:
         return await self._reader.fetch_spot_balances()

@@ -60,6 +60,9 @@ def settings_for(config: AppConfig, venue: str) -> Settings:
         watchdog=WatchdogSettings(config.watchdog.window, config.watchdog.exchange_switch),
         kill_switch_file=config.risk.kill_switch_file,
         config_hash=config_hash(config),
+        wallet_venues=tuple(
+            venue_settings(name, config.venues[name]) for name in config.holdings.venues if name != venue
+        ),
     )
 
 
@@ -172,6 +175,7 @@ def venue_settings(name: str, venue: VenueConfig) -> VenueSettings:
         timeout_seconds=venue.timeout_seconds,
         client_rate_limit=venue.client_rate_limit,
         options=dict(venue.options),
+        allow_withdrawal_key=venue.allow_withdrawal_key,
     )
 
 

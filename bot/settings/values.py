@@ -177,6 +177,7 @@ class VenueSettings:
     timeout_seconds: Decimal
     client_rate_limit: bool  # ccxt paces requests by the venue's published costs
     options: Mapping[str, str | int | float | bool]  # passed to ccxt as they are
+    allow_withdrawal_key: bool  # unattended, accept a key that can withdraw or transfer (or whose rights are unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,3 +211,5 @@ class Settings:
     watchdog: WatchdogSettings
     kill_switch_file: Path
     config_hash: str  # names the configuration a run used (journaled with the run)
+    # the other venues whose spot wallets count (holdings.venues): read only, never traded on
+    wallet_venues: tuple[VenueSettings, ...] = ()

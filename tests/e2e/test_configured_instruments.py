@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.execution.run import RunOptions
+from bot.exit_codes import EXIT_NEEDS_OPERATOR
 from hedgesim import SimConfig, SimExchange, running_sim
 from tests.e2e.crash_rig import hedgebot, write_config
 from tests.e2e.harness import running_bot
@@ -42,7 +43,7 @@ SIM_DEFAULT_LEVERAGE = D(10)
     ],
     ids=["instrument", "proxy", "default proxy"],
 )
-async def test_start_when_a_configured_instrument_is_not_listed_then_exit_1_naming_the_key_before_any_change(
+async def test_start_when_a_configured_instrument_is_not_listed_then_exit_4_naming_the_key_before_any_change(
     tmp_path: Path, command: list[str], hedges: str, message: str
 ) -> None:
     engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000), "SOL": D(100), "ETH": D(2)}, rate_limits=False))
@@ -51,7 +52,7 @@ async def test_start_when_a_configured_instrument_is_not_listed_then_exit_1_nami
         config.write_text(config.read_text() + hedges, encoding="utf-8")
         code, printed = await hedgebot([*command, "--config", str(config)], tmp_path / "bot.log")
         changes = [r.path for r in sim.requests if r.method == "POST"]
-    assert code == 1, printed
+    assert code == EXIT_NEEDS_OPERATOR, printed  # a person must fix the configuration: never restarted
     assert message in printed
     assert changes == []  # no order, no leverage, margin or position mode set: not even for ETH, which is listed
     assert engine.venue.orders.open_orders() == []

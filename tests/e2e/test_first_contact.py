@@ -19,6 +19,7 @@ import pytest
 from bot.cli.run import drive
 from bot.execution.approval import AutoApprover
 from bot.execution.run import RunOptions
+from bot.exit_codes import EXIT_NEEDS_OPERATOR
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 from hedgesim.instruments import Category
@@ -85,7 +86,7 @@ def printed_words(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 @pytest.mark.parametrize("refusal", REFUSALS.values(), ids=REFUSALS.keys())
-async def test_run_when_the_venue_refuses_at_start_up_then_says_why_and_what_to_do_exits_1_and_journals_it(
+async def test_run_when_the_venue_refuses_at_start_up_then_says_why_and_what_to_do_exits_4_and_journals_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], refusal: Refusal
 ) -> None:
     engine = account()
@@ -96,7 +97,7 @@ async def test_run_when_the_venue_refuses_at_start_up_then_says_why_and_what_to_
         code = await drive(config, "main", AutoApprover(), RunOptions(cycles=1))
         sent = [r.path for r in sim.requests if r.path.startswith("/v5/order/")]
     printed = printed_words(capsys)
-    assert code == 1
+    assert code == EXIT_NEEDS_OPERATOR  # each needs a person (the key, the clock, the account, the configuration)
     assert "hedgebot: refusing to trade: main" in printed
     assert refusal.cause in printed
     assert refusal.advice in printed

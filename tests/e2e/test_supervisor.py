@@ -13,7 +13,7 @@ from bot.core.plan import Plan
 from bot.domain import Snapshot, TradingState
 from bot.errors import DataError
 from bot.execution.run import RunOptions
-from bot.execution.supervisor import EXIT_FAILED, EXIT_HALTED, EXIT_OK, Ending
+from bot.execution.supervisor import EXIT_FAILED, EXIT_HALTED, EXIT_NEEDS_OPERATOR, EXIT_OK, Ending
 from bot.risk.state import Trigger
 from bot.settings import CoreSettings
 from tests.e2e.harness import running_bot
@@ -90,3 +90,22 @@ async def test_supervised_run_when_a_cycle_crashes_then_halted_our_orders_cancel
         assert state is not None
         assert (state.trading, state.cause) == (TradingState.HALTED, Trigger.FATAL_ERROR)
         assert [e.kind for e in bot.journal.errors()] == [type(error).__name__]
+
+
+async def test_supervised_run_when_the_venue_is_unreachable_at_start_then_exit_1_to_restart_later(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, balances={"USDT": D(40000), "SOL": D(100)}, start_loop=False) as bot:
+        bot.sim.fault("maintenance")
+        end = await bot.supervised(RunOptions(cycles=1))
+        assert (end.code, end.ending) == (EXIT_FAILED, Ending.REFUSED)
+        assert "cannot read the account" in end.detail
+        assert bot.journal.latest_risk_state() is None  # refused, not halted: a restart may pass
+
+
+async def test_supervised_run_when_the_margin_is_too_thin_then_exit_4_a_person_must_deposit(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, balances={"USDT": D(50), "SOL": D(1000)}, start_loop=False) as bot:
+        end = await bot.supervised(RunOptions(cycles=1))
+        assert (end.code, end.ending) == (EXIT_NEEDS_OPERATOR, Ending.REFUSED)
+        assert "deposit" in end.detail
+        assert not bot.engine.venue.orders.open_orders()

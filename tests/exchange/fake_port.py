@@ -21,7 +21,7 @@ from bot.domain import (
 )
 from bot.errors import VenueUnsupported
 from bot.exchange.convert import flat_position
-from bot.exchange.port import CancelSwitch, OrderRequest
+from bot.exchange.port import CancelSwitch, KeyPermissions, OrderRequest
 from tests.factories import NOW, book, perp_ticker, spot_quote
 
 
@@ -51,6 +51,7 @@ class FakePort:
         self.leverage_read_back: Decimal | None = None  # what fetch_leverage answers instead of the set value
         self.margin_modes: dict[str, MarginMode] = {}
         self.time = server_time
+        self.key = KeyPermissions(trade=True, withdraw=False, transfer=False, ip_restricted=True)
         self.failures: dict[str, Exception] = {}
         self.calls: list[tuple[str, tuple[object, ...]]] = []
         self.in_flight = 0
@@ -77,6 +78,10 @@ class FakePort:
     async def server_time(self) -> datetime:
         await self._enter("server_time")
         return self.time
+
+    async def fetch_key_permissions(self) -> KeyPermissions:
+        await self._enter("fetch_key_permissions")
+        return self.key
 
     async def fetch_spot_balances(self) -> Mapping[str, Balance]:
         await self._enter("fetch_spot_balances")

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from setuptools import find_namespace_packages
 
-from bot.cli.main import EXIT_CONFIG, build_parser
+from bot.cli.main import build_parser
 from bot.config import load_config
-from bot.execution.supervisor import EXIT_HALTED
+from bot.exit_codes import EXIT_CONFIG, EXIT_HALTED, EXIT_NEEDS_OPERATOR
 from tests.conftest import EXAMPLE_CONFIG, ROOT
 
 DOCKERFILE = ROOT / "Dockerfile"
@@ -127,7 +127,11 @@ def test_systemd_unit_when_started_then_exec_start_is_valid_shell_and_a_hedgebot
 def test_systemd_bot_unit_when_it_exits_then_restarted_after_a_failure_never_when_a_person_is_needed() -> None:
     service = unit("bot")["Service"]
     assert service["Restart"] == "on-failure"
-    assert {int(code) for code in service["RestartPreventExitStatus"].split()} == {EXIT_CONFIG, EXIT_HALTED}
+    assert {int(code) for code in service["RestartPreventExitStatus"].split()} == {
+        EXIT_CONFIG,
+        EXIT_HALTED,
+        EXIT_NEEDS_OPERATOR,
+    }
     assert service["KillSignal"] == "SIGTERM"
     assert "hedgebot-watchdog.service" in unit("bot")["Unit"]["Wants"].split()
 

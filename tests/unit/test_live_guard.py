@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli.live import CONFIRM_VARIABLE
 from bot.cli.main import main
+from bot.exit_codes import EXIT_NEEDS_OPERATOR
 
 LIVE_CONFIG = """\
 [venues.main]
@@ -95,7 +96,7 @@ def live_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ],
     ids=["no --live", "no --live, typed", "no confirmation", "wrong confirmation", "typed wrong", "nothing typed"],
 )
-def test_live_guard_when_live_and_something_missing_then_exit_1_naming_it_before_any_network_call(
+def test_live_guard_when_live_and_something_missing_then_exit_4_naming_it_before_any_network_call(
     live_config: Path,
     network: list[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -110,7 +111,7 @@ def test_live_guard_when_live_and_something_missing_then_exit_1_naming_it_before
         monkeypatch.setenv(CONFIRM_VARIABLE, confirm)
     code = main([*command, "--config", str(live_config)])
     printed = capsys.readouterr().err
-    assert code == 1
+    assert code == EXIT_NEEDS_OPERATOR  # a person must confirm live trading: a supervisor never restarts it
     assert missing in " ".join(printed.split())
     assert network == []  # refused before anything was contacted
     assert not (live_config.parent / "journal.sqlite").exists()
