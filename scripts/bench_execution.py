@@ -59,7 +59,7 @@ from bot.journal.reader import open_reader  # noqa: E402
 from bot.logging import configure_logging  # noqa: E402
 from bot.replay.port import SimPort  # noqa: E402
 from bot.replay.record import Recording  # noqa: E402
-from bot.replay.report import Report, build_report  # noqa: E402
+from bot.replay.report import Report, build_report, tracking_error  # noqa: E402
 from bot.replay.run import Hedger, Progress, Recorder, replay  # noqa: E402
 from bot.replay.session import (  # noqa: E402
     Prepared,
@@ -225,6 +225,8 @@ class Result:
     probe: BotProbe
     seconds: float
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The bot's and the taker's tracking error from the moment both had first built the hedge (None: one never did).
+    built: tuple[datetime, Decimal, Decimal] | None = None
 
 
 HEDGERS = ("bot", "taker", "marketable limit", "ideal")
@@ -265,7 +267,16 @@ async def run_window(window: Window, data: Path, scratch: Path) -> Result:
     limit = await run_baseline(prepared, targets, MarketableLimitHedger)
     recordings = dict(zip(HEDGERS, (bot, taker, limit, ideal(bot)), strict=True))
     reports = {name: build_report(recording) for name, recording in recordings.items()}
-    return Result(window, reports, probe, time.monotonic() - started, bot.notes)
+    built = None
+    if reports["bot"].time_to_hedge is not None and reports["taker"].time_to_hedge is not None:
+        since = reports["bot"].start + max(reports["bot"].time_to_hedge, reports["taker"].time_to_hedge)
+        built = (since, tracking_since(bot, since), tracking_since(taker, since))
+    return Result(window, reports, probe, time.monotonic() - started, bot.notes, built)
+
+
+def tracking_since(recording: Recording, since: datetime) -> Decimal:
+    """The report's tracking error over the steps from ``since`` on."""
+    return tracking_error([step for step in recording.steps if step.at >= since])
 
 
 def execution_cost(report: Report) -> Decimal:
@@ -330,6 +341,19 @@ def verdict(result: Result) -> str:
             f"{_duration(taker.time_out_of_band)}, hedge built in {_duration(bot.time_to_hedge)} vs "
             f"{_duration(taker.time_to_hedge)}"
         )
+        if result.built is not None:
+            since, bot_after, taker_after = result.built
+            within = bot_after <= TRACKING_TARGET * taker_after
+            misses.append(
+                f"from {since:%Y-%m-%d %H:%M}, once both had built the hedge, {_pct(bot_after)} against "
+                f"{_pct(taker_after)}"
+                + (
+                    ": the difference is the time its post-only orders waited for the market to trade through "
+                    "them while the taker's market orders built the hedge at once"
+                    if within
+                    else ""
+                )
+            )
     probe = result.probe
     why = (
         f"its resting orders sat a median {_bps(probe.median_touch_distance_bps)} behind the touch, "
@@ -394,9 +418,10 @@ def _window_section(result: Result) -> list[str]:
         "|---|---:|---:|---:|---:|",
     ]
     for name in HEDGERS[1:]:
-        r = ratios(bot, reports[name])
+        over = ratios(bot, reports[name])
         lines.append(
-            f"| {name} | {_x(r.cost)} | {_x(r.execution_cost)} | {_x(r.tracking_error)} | {_x(r.hedge_effectiveness)} |"
+            f"| {name} | {_x(over.cost)} | {_x(over.execution_cost)} | {_x(over.tracking_error)} "
+            f"| {_x(over.hedge_effectiveness)} |"
         )
     probe = result.probe
     lines += [
@@ -409,6 +434,9 @@ def _window_section(result: Result) -> list[str]:
         verdict(result),
         "",
     ]
+    for note in result.notes:
+        if not note.startswith("no configuration file"):  # every window replays the sample portfolio
+            lines += [f"Note: {note}", ""]
     return lines
 
 

@@ -187,3 +187,19 @@ def test_verdict_when_bot_and_taker_figures_given_then_target_met_only_within_ha
     if not met:
         assert "12.5 bps behind the touch" in text
         assert "4 orders were denied" in text
+
+
+@pytest.mark.parametrize(
+    ("after", "named"),
+    [(("0.004", "0.003"), True), (("0.005", "0.003"), False)],  # 1.33x once built: the building; 1.67x: not only
+)
+def test_verdict_when_tracking_missed_then_the_building_is_named_the_cause_only_if_tracking_held_once_built(
+    after: tuple[str, str], named: bool
+) -> None:
+    reports = {"bot": _report("1", "0", "0.02"), "taker": _report("4", "0.5", "0.01")}
+    probe = bench.BotProbe(price_deviation_denials=0, median_touch_distance_bps=D(0), resting_samples=3)
+    built = (T0, D(after[0]), D(after[1]))
+    text = bench.verdict(bench.Result(bench.Window("w"), reports, probe, 1.0, built=built))
+    assert text.startswith("Target missed")
+    assert f"{D(after[0]) * 100:.2f} % against 0.30 %" in text
+    assert ("the difference is the time its post-only orders waited" in text) is named
