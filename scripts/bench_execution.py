@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -55,6 +56,8 @@ from bench_baselines import (  # noqa: E402
 )
 
 from bot.config import HedgeConfig  # noqa: E402
+from bot.durations import parse_duration  # noqa: E402
+from bot.execution.reading import HISTORY_TIMEFRAME  # noqa: E402
 from bot.journal.reader import open_reader  # noqa: E402
 from bot.logging import configure_logging  # noqa: E402
 from bot.replay.port import SimPort  # noqa: E402
@@ -174,15 +177,25 @@ CRASHES = (
 
 
 def prepare_window(window: Window, data: Path, out: Path) -> Prepared:
-    """The replay of ``window`` with the sample portfolio, its proxied holdings moved onto the BTC perpetual."""
+    """The replay of ``window`` with the sample portfolio, its ``proxied`` holdings moved onto the BTC perpetual.
+    Where that perpetual's candles are coarser than those the bot estimates betas from (hourly in 2021 and May
+    2022), every proxy hedge takes a beta of 1 instead of an estimate."""
     options = replace(window.options(data), out=out)
-    if not window.proxied:
-        return prepare(None, None, options)
     sample, start, _ = load_market(options)
     config, balances = sample_portfolio(sample, start)
-    hedges = {asset: HedgeConfig(proxy=PROXY, beta="estimate") for asset in window.proxied}
-    config = config.model_copy(update={"hedges": {**config.hedges, **hedges}})
-    return prepare(config, "replay", replace(options, balances=balances))
+    coarse = any(
+        s.symbol == PROXY and s.kind == "ohlcv" and s.interval > parse_duration(HISTORY_TIMEFRAME)
+        for s in sample.series
+    )
+    beta: Decimal | Literal["estimate"] = Decimal(1) if coarse else "estimate"
+    hedges = {asset: HedgeConfig(proxy=PROXY, beta=beta) for asset in window.proxied}
+    policy = config.policy.model_copy(update={"proxy": config.policy.proxy.model_copy(update={"default_beta": beta})})
+    config = config.model_copy(update={"hedges": {**config.hedges, **hedges}, "policy": policy})
+    prepared = prepare(config, "replay", replace(options, balances=balances))
+    if coarse:
+        note = f"{PROXY}'s candles are coarser than {HISTORY_TIMEFRAME}: every proxy hedge at a beta of 1"
+        prepared = replace(prepared, notes=(*prepared.notes, note))
+    return prepared
 
 
 class TouchProbe:
@@ -435,8 +448,7 @@ def _window_section(result: Result) -> list[str]:
         "",
     ]
     for note in result.notes:
-        if not note.startswith("no configuration file"):  # every window replays the sample portfolio
-            lines += [f"Note: {note}", ""]
+        lines += [f"Note: {note}", ""]
     return lines
 
 
