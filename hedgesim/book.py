@@ -42,18 +42,18 @@ def touch(price: Decimal, instrument: Instrument) -> tuple[Decimal, Decimal]:
 def levels(price: Decimal, instrument: Instrument, buy_side: bool) -> Iterator[Level]:
     """The synthetic levels of one side, best first: bids (``buy_side``) below the price, asks above."""
     profile = instrument.book
-    tick = instrument.tick_size
+    tick, lot = instrument.tick_size, instrument.qty_step
     bid, ask = touch(price, instrument)
     step = max(tick, to_step(price * profile.step_bps / BPS, tick))
-    sign = -1 if buy_side else 1
+    if buy_side:
+        step = -step
     level_price = bid if buy_side else ask
-    index = 0
+    notional, growth = profile.touch_notional, profile.touch_notional * profile.growth
     while level_price > 0:
-        notional = profile.touch_notional * (1 + profile.growth * index)
-        size = max(instrument.qty_step, to_step(notional / level_price, instrument.qty_step))
-        yield Level(level_price, size)
-        index += 1
-        level_price += sign * step
+        size = notional / level_price // lot * lot  # whole lots, rounded down
+        yield Level(level_price, size if size > lot else lot)
+        notional += growth
+        level_price += step
 
 
 def depth(price: Decimal, instrument: Instrument, count: int) -> tuple[list[Level], list[Level]]:

@@ -17,7 +17,7 @@ from hedgesim.instruments import Category, Instrument, perp_instrument, spot_ins
 from hedgesim.jsonable import plain
 from hedgesim.market import Market, Timeline, market_start
 from hedgesim.marketdata import Sample, load_sample
-from hedgesim.orders import ExecType
+from hedgesim.orders import ExecType, SimOrder
 
 log = structlog.get_logger(__name__)
 
@@ -87,6 +87,44 @@ class SimExchange(Exchange):
     def unfreeze(self, base: str | None = None) -> None:
         self.market.unfreeze(base)
 
+    # what the venue shows a client (the Bybit routes and an in-process port read the same views) ---------
+
+    def ticker(self, category: Category, name: str) -> views.TickerView:
+        """The 24 h ticker of one instrument now (as of the freeze moment when its public data is stale)."""
+        self.sync()
+        return views.ticker(self.venue, self.market, self.venue.instrument(category, name), self.now_ms())
+
+    def quote(self, category: Category, name: str) -> views.QuoteView:
+        """The ticker's prices without its 24 h figures (cheaper): last, the top of the book, mark and funding."""
+        self.sync()
+        return views.quote(self.venue, self.venue.instrument(category, name), self.now_ms())
+
+    def order_book(self, category: Category, name: str, depth: int) -> views.BookView:
+        """The top ``depth`` levels a side of one instrument's book now, our resting orders included."""
+        self.sync()
+        return views.book(self.venue, self.venue.instrument(category, name), self.now_ms(), depth)
+
+    def bars(self, category: Category, name: str, interval_ms: int, limit: int) -> list[views.BarView]:
+        """The last ``limit`` candles of ``interval_ms`` up to now (the last one forming), oldest first."""
+        self.sync()
+        instrument = self.venue.instrument(category, name)
+        rows = self.market.bars(category, instrument.base, interval_ms, self.now_ms(), limit, None)
+        return [
+            views.BarView(start, _on_tick(instrument, ohlc), volume, turnover)
+            for start, ohlc, volume, turnover in reversed(rows)
+        ]
+
+    def open_orders(self, category: Category | None = None, symbol: str | None = None) -> list[SimOrder]:
+        """Open orders (of a category, of one instrument by venue name), newest first (by order of creation)."""
+        self.sync()
+        return sorted(self.venue.orders.open_orders(category, symbol), key=self.venue.orders.number, reverse=True)
+
+    def find_orders(self, order_id: str | None, link_id: str | None, *, recent_only: bool) -> list[SimOrder]:
+        """Orders by venue id or client id, newest first: open ones, and closed ones (only the account's most
+        recent ones when ``recent_only``, as Bybit's /v5/order/realtime answers)."""
+        self.sync()
+        return self.venue.orders.find(order_id, link_id, recent_only)
+
     # inspection ---------------------------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
@@ -136,6 +174,17 @@ def _instruments(market: Market, config: SimConfig) -> dict[tuple[Category, str]
         instrument = perp_instrument(base, market.first_price(Category.LINEAR, base), interval)
         listed[instrument.key] = instrument
     return {k: replace(i, book=config.books.get(i.base, i.book)) for k, i in listed.items()}
+
+
+def _on_tick(
+    instrument: Instrument, ohlc: tuple[Decimal, Decimal, Decimal, Decimal]
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    return (
+        instrument.on_tick(ohlc[0]),
+        instrument.on_tick(ohlc[1]),
+        instrument.on_tick(ohlc[2]),
+        instrument.on_tick(ohlc[3]),
+    )
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -68,29 +69,44 @@ class Sample:
         return [s.base for s in self.series if s.market == "spot" and s.kind == "ohlcv"]
 
 
-def read_candles(path: Path) -> tuple[Candle, ...]:
-    """Read a freqtrade OHLCV/funding/mark file: a (gzipped) JSON array of [ms, o, h, l, c, v] rows."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            rows = json.load(handle, parse_float=Decimal, parse_int=Decimal)
-    except (OSError, ValueError) as exc:
-        raise MarketDataError(f"cannot read market data file {path}: {exc}") from exc
+def read_candles(path: Path, since: datetime | None = None, until: datetime | None = None) -> tuple[Candle, ...]:
+    """Read a freqtrade OHLCV/funding/mark file: a (gzipped) JSON array of [ms, o, h, l, c, v] rows; only the rows
+    opening from ``since`` to ``until`` (both included) when given."""
+    return _candles(path, _rows(path), since, until)
+
+
+def _candles(path: Path, rows: list[list[str]], since: datetime | None, until: datetime | None) -> tuple[Candle, ...]:
+    low = -1 if since is None else int(since.timestamp() * 1000)
+    high = None if until is None else int(until.timestamp() * 1000)
     candles = []
     for row in rows:
         if len(row) < 6:
             raise MarketDataError(f"{path}: a row has {len(row)} fields, expected 6 ([ms, o, h, l, c, v])")
+        moment = int(row[0])
+        if moment < low or (high is not None and moment > high):
+            continue
         candles.append(
             Candle(
-                open_time=datetime.fromtimestamp(int(row[0]) / 1000, tz=UTC),
-                open=row[1],
-                high=row[2],
-                low=row[3],
-                close=row[4],
-                volume=row[5],
+                open_time=datetime.fromtimestamp(moment / 1000, tz=UTC),
+                open=Decimal(row[1]),
+                high=Decimal(row[2]),
+                low=Decimal(row[3]),
+                close=Decimal(row[4]),
+                volume=Decimal(row[5]),
             )
         )
     return tuple(candles)
+
+
+def _rows(path: Path) -> list[list[str]]:
+    """A file's rows with every number as its text (exact, and much faster to parse than Decimals)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            rows: list[list[str]] = json.load(handle, parse_float=str, parse_int=str)
+    except (OSError, ValueError) as exc:
+        raise MarketDataError(f"cannot read market data file {path}: {exc}") from exc
+    return rows
 
 
 def available_samples() -> list[str]:
@@ -154,15 +170,10 @@ def load_folder(folder: Path) -> Sample:
     """
     chosen: dict[tuple[str, SeriesKind], tuple[timedelta, Path, MarketKind]] = {}
     for path in sorted(folder.iterdir()):
-        match = _FILE_NAME.match(path.name)
-        if match is None:
+        parsed = _parse_name(path.name)
+        if parsed is None:
             continue
-        suffix = match["suffix"]
-        market: MarketKind = "spot" if suffix is None else "perp"
-        pair = f"{match['base']}/{match['quote']}"
-        symbol = pair if market == "spot" else f"{pair}:{match['settle'] or match['quote']}"
-        kind = _SUFFIX_KIND[suffix]
-        timeframe = _timeframe(match["timeframe"])
+        symbol, kind, market, timeframe = parsed
         known = chosen.get((symbol, kind))
         if known is None or timeframe < known[0]:
             chosen[(symbol, kind)] = (timeframe, path, market)
@@ -180,6 +191,68 @@ def load_folder(folder: Path) -> Sample:
         end=max(s.candles[-1].open_time + s.interval for s in bars),
         series=series,
     )
+
+
+def load_window(folders: Sequence[Path], start: datetime, end: datetime, history: timedelta = timedelta(0)) -> Sample:
+    """The market data for ``start`` .. ``end`` from freqtrade-format files anywhere under ``folders``.
+
+    Folders are searched recursively (e.g. a collection laid out ``<event>/<source>/<files>``). Where several files
+    hold the same series (symbol and kind), the one covering most of the window wins, then the finer timeframe.
+    Only rows from ``start - history`` (price history before the window, e.g. for estimating betas) to ``end`` are
+    kept. Raises ``MarketDataError`` if no candle file covers any of the window.
+    """
+    found: dict[tuple[str, SeriesKind], list[tuple[Path, MarketKind, timedelta]]] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise MarketDataError(f"market data folder {folder} does not exist")
+        for path in sorted(folder.rglob("*.json*")):
+            parsed = _parse_name(path.name)
+            if parsed is not None:
+                symbol, kind, market, timeframe = parsed
+                found.setdefault((symbol, kind), []).append((path, market, timeframe))
+    since = start - history
+    series = []
+    for (symbol, kind), candidates in sorted(found.items()):
+        read = [(path, market, timeframe, _rows(path)) for path, market, timeframe in candidates]
+        path, market, _, rows = max(read, key=lambda c: (_coverage(c[3], since, end, kind), -c[2]))
+        margin = timedelta(days=1) if kind != "ohlcv" else timedelta(0)  # the settlement or mark before the window
+        candles = _candles(path, rows, since - margin, end)
+        if candles:
+            series.append(Series(symbol=symbol, market=market, kind=kind, candles=candles, source=str(path)))
+    bars = [s for s in series if s.kind == "ohlcv"]
+    if not bars:
+        names = ", ".join(str(f) for f in folders)
+        raise MarketDataError(f"no freqtrade candle file under {names} has data from {start} to {end}")
+    return Sample(
+        name="+".join(f.name for f in folders),
+        title=f"market data from {', '.join(str(f) for f in folders)}",
+        start=min(s.candles[0].open_time for s in bars),
+        end=max(s.candles[-1].open_time + s.interval for s in bars),
+        series=tuple(series),
+    )
+
+
+def _parse_name(name: str) -> tuple[str, SeriesKind, MarketKind, timedelta] | None:
+    """(ccxt symbol, kind, market, timeframe) from a freqtrade file name, or None for any other file."""
+    match = _FILE_NAME.match(name)
+    if match is None:
+        return None
+    suffix = match["suffix"]
+    market: MarketKind = "spot" if suffix is None else "perp"
+    pair = f"{match['base']}/{match['quote']}"
+    symbol = pair if market == "spot" else f"{pair}:{match['settle'] or match['quote']}"
+    return symbol, _SUFFIX_KIND[suffix], market, _timeframe(match["timeframe"])
+
+
+def _coverage(rows: list[list[str]], start: datetime, end: datetime, kind: SeriesKind) -> timedelta:
+    """How much of ``start`` .. ``end`` a file's rows span (funding and mark files: from their first row on)."""
+    if not rows:
+        return timedelta(0)
+    first = datetime.fromtimestamp(int(rows[0][0]) / 1000, tz=UTC)
+    last = datetime.fromtimestamp(int(rows[-1][0]) / 1000, tz=UTC)
+    if kind != "ohlcv":
+        last = max(last, end) if first <= end else last
+    return max(timedelta(0), min(end, last) - max(start, first))
 
 
 def _timeframe(text: str) -> timedelta:

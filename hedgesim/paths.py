@@ -62,6 +62,7 @@ class PricePath:
         self._opens = [to_ms(c.open_time) for c in candles]
         self._interval = interval_ms
         self._window_cache: dict[tuple[int, int], WindowStats] = {}
+        self._bar_cache: dict[tuple[int, int], Bar] = {}  # (interval, start) -> a finished candle
 
     @property
     def start_ms(self) -> int:
@@ -159,12 +160,23 @@ class PricePath:
         bars = []
         for bucket in range(max(first, self.start_ms // interval_ms * interval_ms), last + 1, interval_ms):
             stop = min(bucket + interval_ms, end_ms)
-            pieces = list(self.pieces(bucket, stop))
-            prices = [p for piece in pieces for p in (piece.p0, piece.p1)] or [self.price(bucket)]
-            turnover = sum((piece.volume * (piece.p0 + piece.p1) / 2 for piece in pieces), ZERO)
-            volume = sum((piece.volume for piece in pieces), ZERO)
-            bars.append(Bar(bucket, (prices[0], max(prices), min(prices), prices[-1]), volume, turnover))
+            whole = stop == bucket + interval_ms  # a finished candle never changes: built once
+            bar = self._bar_cache.get((interval_ms, bucket)) if whole else None
+            if bar is None:
+                bar = self._bar(bucket, stop)
+                if whole:
+                    if len(self._bar_cache) > 65_536:
+                        self._bar_cache.clear()
+                    self._bar_cache[(interval_ms, bucket)] = bar
+            bars.append(bar)
         return bars[::-1]
+
+    def _bar(self, bucket: int, stop: int) -> Bar:
+        pieces = list(self.pieces(bucket, stop))
+        prices = [p for piece in pieces for p in (piece.p0, piece.p1)] or [self.price(bucket)]
+        turnover = sum((piece.volume * (piece.p0 + piece.p1) / 2 for piece in pieces), ZERO)
+        volume = sum((piece.volume for piece in pieces), ZERO)
+        return Bar(bucket, (prices[0], max(prices), min(prices), prices[-1]), volume, turnover)
 
     def _whole_bars(self, bar: int, window_ms: int) -> WindowStats | None:
         if bar <= 0:

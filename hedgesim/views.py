@@ -21,6 +21,21 @@ HOUR_MS = 3_600_000
 
 
 @dataclass(frozen=True, slots=True)
+class QuoteView:
+    """A ticker's prices: last and the top of the book; perpetuals add mark, index and the next funding."""
+
+    instrument: Instrument
+    time_ms: int
+    last: Decimal
+    bid: Level
+    ask: Level
+    mark: Decimal | None = None
+    index: Decimal | None = None
+    funding_rate: Decimal | None = None
+    next_funding_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TickerView:
     """A 24 h ticker; perpetuals add mark, index, the next funding rate and its time."""
 
@@ -48,6 +63,16 @@ class BookView:
 
 
 @dataclass(frozen=True, slots=True)
+class BarView:
+    """One candle as the venue serves it: start (exchange ms), (open, high, low, close), volume, turnover."""
+
+    start_ms: int
+    ohlc: tuple[Decimal, Decimal, Decimal, Decimal]
+    volume: Decimal
+    turnover: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class PositionView:
     """A symbol's position row: flat (``position`` None) or open, with the figures Bybit reports."""
 
@@ -68,29 +93,40 @@ class PositionView:
     bankruptcy: Decimal | None = None
 
 
-def ticker(venue: Venue, market: Market, instrument: Instrument, now_ms: int) -> TickerView:
-    """The 24 h ticker of the replayed ``market`` as of now, or as of the freeze moment when the asset's public data
-    is stale."""
-    at = market.public_ms(instrument.base, now_ms)
+def quote(venue: Venue, instrument: Instrument, now_ms: int) -> QuoteView:
+    """The ticker's prices without its 24 h figures, as of now (or the freeze moment when the data is stale)."""
+    at = venue.market.public_ms(instrument.base, now_ms)
     top = book(venue, instrument, at, 1)
-    view = TickerView(
-        instrument=instrument,
-        time_ms=at,
-        last=instrument.on_tick(venue.last(instrument, at)),
-        bid=top.bids[0],
-        ask=top.asks[0],
-        day=market.window(instrument.category, instrument.base, at),
-        price_1h_ago=instrument.on_tick(market.last(instrument.category, instrument.base, at - HOUR_MS)),
-    )
+    view = QuoteView(instrument, at, instrument.on_tick(venue.last(instrument, at)), top.bids[0], top.asks[0])
     if instrument.category is Category.SPOT:
         return view
-    next_ms, rate = market.next_funding(instrument.base, at)
+    next_ms, rate = venue.market.next_funding(instrument.base, at)
     return replace(
         view,
         mark=venue.mark(instrument, at),
         index=venue.index(instrument, at),
         funding_rate=rate,
         next_funding_ms=next_ms,
+    )
+
+
+def ticker(venue: Venue, market: Market, instrument: Instrument, now_ms: int) -> TickerView:
+    """The 24 h ticker of the replayed ``market`` as of now, or as of the freeze moment when the asset's public data
+    is stale."""
+    top = quote(venue, instrument, now_ms)
+    at = top.time_ms
+    return TickerView(
+        instrument=instrument,
+        time_ms=at,
+        last=top.last,
+        bid=top.bid,
+        ask=top.ask,
+        day=market.window(instrument.category, instrument.base, at),
+        price_1h_ago=instrument.on_tick(market.last(instrument.category, instrument.base, at - HOUR_MS)),
+        mark=top.mark,
+        index=top.index,
+        funding_rate=top.funding_rate,
+        next_funding_ms=top.next_funding_ms,
     )
 
 
@@ -105,9 +141,11 @@ def book(venue: Venue, instrument: Instrument, now_ms: int, count: int) -> BookV
     sides = []
     for buy_side, levels in ((True, bids), (False, asks)):
         taker = Side.SELL if buy_side else Side.BUY  # a taker sell eats bids
-        taken = venue.consumed.get((instrument.category, instrument.name, taker), {})
-        left = [Level(lv.price, lv.size - taken.get(lv.price, ZERO)) for lv in levels]
-        sides.append(with_resting([lv for lv in left if lv.size > 0], resting[buy_side], buy_side))
+        taken = venue.consumed.get((instrument.category, instrument.name, taker))
+        if taken:
+            left = [Level(lv.price, lv.size - taken.get(lv.price, ZERO)) for lv in levels]
+            levels = [lv for lv in left if lv.size > 0]
+        sides.append(with_resting(levels, resting[buy_side], buy_side))
     return BookView(instrument, at, sides[0], sides[1])
 
 

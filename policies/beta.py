@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import pairwise
 
 from bot.domain import ONE, ZERO
@@ -19,7 +20,13 @@ class BetaRefusal:
 
 
 def log_returns(closes: Sequence[Decimal]) -> list[Decimal]:
-    return [(later / earlier).ln() for earlier, later in pairwise(closes)]
+    return [_log_return(earlier, later) for earlier, later in pairwise(closes)]
+
+
+@lru_cache(maxsize=16_384)
+def _log_return(earlier: Decimal, later: Decimal) -> Decimal:
+    """ln(later / earlier), remembered: successive windows of history share all but their newest returns."""
+    return (later / earlier).ln()
 
 
 def estimate_beta(
@@ -36,7 +43,21 @@ def estimate_beta(
     shrunk toward 1 (``beta = raw + shrinkage x (1 - raw)``) because a short window over-fits; the estimate is
     refused when the fit explains less than ``min_r_squared`` of the holding's moves, when the two move in
     opposite directions, or when there is too little history.
+
+    The same closes give the same answer, so it is remembered: the loop re-reads history only every few cycles,
+    and the logarithms are most of a cycle's work otherwise.
     """
+    return _estimate(tuple(holding_closes), tuple(proxy_closes), lookback, shrinkage, min_r_squared)
+
+
+@lru_cache(maxsize=256)
+def _estimate(
+    holding_closes: tuple[Decimal, ...],
+    proxy_closes: tuple[Decimal, ...],
+    lookback: int,
+    shrinkage: Decimal,
+    min_r_squared: Decimal,
+) -> BetaFit | BetaRefusal:
     needed = lookback + 1
     if len(holding_closes) < needed or len(proxy_closes) < needed:
         return BetaRefusal(

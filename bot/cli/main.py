@@ -10,7 +10,7 @@ from pathlib import Path
 
 import structlog
 
-from bot.cli import alert_test, check_config, journal, later, plan, run, scenario, sim, status, unwind, watchdog
+from bot.cli import alert_test, check_config, journal, plan, replay, run, scenario, sim, status, unwind, watchdog
 from bot.cli.output import err, report_config_error
 from bot.config import load_config
 from bot.errors import ConfigError, HedgebotError
@@ -19,7 +19,7 @@ from bot.logging import configure_logging
 from bot.version import package_version
 
 # Each module adds its subcommand(s); order here is the order in --help.
-COMMAND_MODULES = (check_config, scenario, plan, run, watchdog, status, unwind, journal, alert_test, sim, later)
+COMMAND_MODULES = (check_config, scenario, plan, run, watchdog, status, unwind, journal, replay, alert_test, sim)
 
 DESCRIPTION = """\
 hedgebot keeps a short perpetual-futures hedge against spot crypto holdings: post-only limit orders,

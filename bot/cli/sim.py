@@ -71,7 +71,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--start", type=_moment, metavar="ISO8601", help="historical start (default: sample start)")
     parser.add_argument("--speed", type=_speed, default=1.0, help="historical seconds per second (default 1)")
     parser.add_argument(
-        "--balance", action="append", default=[], type=_balance, metavar="ASSET=QTY", help="account balance (repeat)"
+        "--balance",
+        action="append",
+        default=[],
+        type=parse_balance,
+        metavar="ASSET=QTY",
+        help="account balance (repeat)",
     )
     parser.add_argument(
         "--fees",
@@ -187,7 +192,8 @@ def _key(text: str) -> KeyPermissions:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _balance(text: str) -> tuple[str, Decimal]:
+def parse_balance(text: str) -> tuple[str, Decimal]:
+    """``ASSET=QTY`` (``--balance``, here and in `hedgebot replay`)."""
     asset, _, qty = text.partition("=")
     try:
         value = Decimal(qty)

@@ -2,10 +2,13 @@
 
 Order creation is sent exactly once; cancels and settings changes are retried under the retry policy, and a
 settings change the venue answers "not modified" counts as success.
+Every ccxt call runs in a decimal context of its own: ccxt rounds by changing the thread's context (ROUND_HALF_UP),
+which would otherwise change the bot's Decimal arithmetic after the first order.
 """
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -15,7 +18,7 @@ import structlog
 
 from bot import limits
 from bot.clock import Clock
-from bot.domain import MarginMode, Order, OrderStatus
+from bot.domain import MarginMode, Order
 from bot.errors import AmbiguousOrderOutcome, DataError, ExchangeError, VenueUnsupported
 from bot.exchange import convert
 from bot.exchange.ccxt_reader import CcxtReader
@@ -59,32 +62,15 @@ class CcxtExchange(CcxtReader, CcxtSwitch):
             params["reduceOnly"] = True
         if self.quirks.margin_scope is MarginScope.ORDER:
             params["marginMode"] = self._margin_mode_of(request.symbol).value
-        call = Call(
-            "place_order",
-            request.symbol,
-            request.side,
-            request.amount,
-            request.price,
-            client_order_id=request.client_order_id,
-            creates_order=True,
-        )
+        call = Call.placing(request)
         try:
-            raw = await self.perp.create_order(
-                request.symbol, "limit", request.side.value, float(request.amount), float(request.price), params
-            )
+            with decimal.localcontext():  # ccxt sets the thread's rounding to ROUND_HALF_UP: keep that to itself
+                raw = await self.perp.create_order(
+                    request.symbol, "limit", request.side.value, float(request.amount), float(request.price), params
+                )
         except Exception as exc:  # anything after the request may have left: ccxt or not, translate it
             raise translate(exc, self.quirks.exchange, call) from exc
-        acknowledged = Order(
-            symbol=request.symbol,
-            side=request.side,
-            amount=request.amount,
-            price=request.price,
-            status=OrderStatus.OPEN,
-            client_order_id=request.client_order_id,
-            order_id=None,
-            reduce_only=request.reduce_only,
-            post_only=request.post_only,
-        )
+        acknowledged = request.as_open()
         try:
             order = convert.to_order(raw, self.quirks, fallback=acknowledged)
         except DataError as exc:  # the venue answered, but not legibly: the order may well exist

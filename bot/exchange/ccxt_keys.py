@@ -34,10 +34,15 @@ class CcxtKeys:
         if info is None or not hasattr(exchange, info.method):
             raise VenueUnsupported(f"{self.quirks.exchange} does not tell what an API key may do")
         raw = await self._read(Call("fetch_key_permissions"), getattr(exchange, info.method))
-        try:
-            return _READERS[info.report](raw)
-        except (LookupError, TypeError, ValueError, AttributeError) as exc:
-            raise DataError(f"{self.quirks.exchange}: the API key's record could not be read: {exc!r}") from exc
+        return read_key_record(self.quirks.exchange, info.report, raw)
+
+
+def read_key_record(exchange: str, report: KeyReport, raw: Any) -> KeyPermissions:
+    """The key's permissions from the venue's reply (``report`` says which kind); ``DataError`` if unreadable."""
+    try:
+        return _READERS[report](raw)
+    except (LookupError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(f"{exchange}: the API key's record could not be read: {exc!r}") from exc
 
 
 def _bybit(raw: Any) -> KeyPermissions:

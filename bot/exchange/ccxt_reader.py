@@ -2,13 +2,15 @@
 
 Written once against ccxt's unified API; what differs between venues comes from the quirks table. Binance needs
 two ccxt instances (``binance`` for spot, ``binanceusdm`` for USD-M perpetuals); Bybit and OKX serve both from one.
-Every read is retried under the retry policy. ``CcxtReader`` has no method that changes the venue: the write half
-is ``bot.exchange.ccxt_adapter.CcxtExchange``, which a dry run never builds.
+Every read is retried under the retry policy, each in a decimal context of its own (ccxt rounds by changing the
+thread's context). ``CcxtReader`` has no method that changes the venue: the write half is
+``bot.exchange.ccxt_adapter.CcxtExchange``, which a dry run never builds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import decimal
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -304,7 +306,8 @@ class CcxtReader(CcxtKeys):
 
         async def attempt() -> T:
             try:
-                return await request()
+                with decimal.localcontext():  # ccxt's rounding (ROUND_HALF_UP) stays inside ccxt
+                    return await request()
             except ccxt.BaseError as exc:
                 raise translate(exc, self.quirks.exchange, call) from exc
             except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:

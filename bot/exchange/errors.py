@@ -34,6 +34,7 @@ from bot.errors import (
     RequestTimedOut,
     VenueUnsupported,
 )
+from bot.exchange.port import OrderRequest
 from bot.exchange.quirks import QUIRKS, VenueError
 from bot.logging import redact_text
 
@@ -95,6 +96,14 @@ class Call:
     client_order_id: str | None = None
     order_id: str | None = None
     creates_order: bool = False
+
+    @classmethod
+    def placing(cls, request: OrderRequest) -> Call:
+        """The call that sends ``request``: an order creation (``on_create``: never retried blindly)."""
+        return cls(
+            "place_order", request.symbol, request.side, request.amount, request.price,
+            client_order_id=request.client_order_id, creates_order=True,
+        )  # fmt: skip
 
     def describe(self) -> str:
         parts = [self.operation]

@@ -30,6 +30,7 @@ from bot.domain import (
     Market,
     Order,
     OrderBook,
+    OrderStatus,
     PerpTicker,
     Position,
     PublicTrade,
@@ -53,6 +54,14 @@ class OrderRequest:
     def post_only(self) -> bool:
         """Always: no field, flag or parameter makes a request anything but post-only."""
         return True
+
+    def as_open(self) -> Order:
+        """The order this request asks for, open for all of its amount: what it is until the venue says otherwise
+        (on its way, or acknowledged with ids only)."""
+        return Order(
+            self.symbol, self.side, self.amount, self.price, OrderStatus.OPEN, self.client_order_id, None,
+            reduce_only=self.reduce_only, post_only=self.post_only,
+        )  # fmt: skip
 
 
 class SwitchScope(StrEnum):

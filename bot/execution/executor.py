@@ -272,7 +272,7 @@ class Executor:
             intent.reduce_only,
         )
         ticket = self._journal.record_order(self._port.venue, request, run_id=self._run_id, intent_id=intent_id)
-        self._seen[request.client_order_id] = _in_flight(request)
+        self._seen[request.client_order_id] = request.as_open()  # on its way
         log.info(
             "order.submitted",
             client_order_id=request.client_order_id,
@@ -372,14 +372,6 @@ class Executor:
             return Placement(repriced, Outcome.DENIED, detail=decision.summary)
         log.info("order.repriced", symbol=intent.symbol, old_price=intent.price, price=price)
         return await self._send(repriced, intent_id, market, recheck)
-
-
-def _in_flight(request: OrderRequest) -> Order:
-    """A request on its way: open for all of its amount until the venue says otherwise."""
-    return Order(
-        request.symbol, request.side, request.amount, request.price, OrderStatus.OPEN, request.client_order_id,
-        None, reduce_only=request.reduce_only, post_only=request.post_only,
-    )  # fmt: skip
 
 
 def _would_cross(price: Decimal, passive: Decimal, side: Side) -> bool:

@@ -45,8 +45,11 @@ def hedge_symbols(
 
 
 def needs_history(core: CoreSettings) -> bool:
-    """Whether any proxy hedge estimates its beta from price history."""
-    return any(hedge.beta == "estimate" for hedge in core.hedges.values())
+    """Whether any proxy hedge estimates its beta from price history: a configured one, or a holding falling back
+    on ``policy.proxy.default_instrument``."""
+    proxy = core.policy.proxy
+    estimated_default = proxy.default_instrument is not None and proxy.default_beta == "estimate"
+    return estimated_default or any(hedge.beta == "estimate" for hedge in core.hedges.values())
 
 
 def snapshot_request(

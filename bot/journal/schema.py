@@ -273,8 +273,11 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect_writer(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) and migrate the journal for the one writer: WAL, synchronous=FULL, FKs on."""
+def connect_writer(path: Path, *, durable: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the journal for the one writer: WAL, synchronous=FULL, FKs on.
+
+    ``durable=False`` (a replay's journal, which records no money) leaves flushing to the operating system: a
+    power cut may lose the last rows, and each commit no longer waits for the disk."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=10, isolation_level=None)
@@ -283,7 +286,7 @@ def connect_writer(path: Path) -> sqlite3.Connection:
             raise JournalError(f"journal {path}: SQLite refused WAL mode (got {mode!r})")
         # FULL: every commit is on disk before the call returns, so an order row written before its request
         # is sent survives a power cut, not just a crash of the process.
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
         conn.execute("PRAGMA foreign_keys=ON")
         _migrate(conn, path)
     except sqlite3.Error as exc:

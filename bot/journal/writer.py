@@ -52,9 +52,10 @@ log = structlog.get_logger(__name__)
 Row = Mapping[str, object]
 
 
-def open_journal(path: Path, clock: Clock) -> Journal:
-    """Open (creating and migrating if needed) the journal for the bot, the one writer."""
-    journal = Journal(connect_writer(path), clock)
+def open_journal(path: Path, clock: Clock, *, durable: bool = True) -> Journal:
+    """Open (creating and migrating if needed) the journal for the bot, the one writer (``durable``: see
+    ``connect_writer``)."""
+    journal = Journal(connect_writer(path, durable=durable), clock)
     log.info("journal.opened", path=str(path), schema_version=SCHEMA_VERSION)
     return journal
 
@@ -82,7 +83,11 @@ class Journal(JournalReader):
             raise
 
     def _append(self, what: str, table: str, rows: Iterable[Row], *, or_ignore: bool = False) -> list[int]:
-        """Insert rows (column name -> value) in one transaction; returns each row's id (0 when ignored)."""
+        """Insert rows (column name -> value) in one transaction; returns each row's id (0 when ignored). No rows:
+        no transaction."""
+        rows = list(rows)
+        if not rows:
+            return []
         with self._write(what) as conn:
             return [_insert(conn, table, row, or_ignore=or_ignore) for row in rows]
 

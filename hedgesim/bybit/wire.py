@@ -10,7 +10,7 @@ evidence of types.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from hedgesim.balances import AccountTotals, CoinBalance
@@ -31,7 +31,7 @@ def num(value: Decimal | int | None) -> str:
         return str(value)
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -10:
-        value = value.quantize(TEN_PLACES)
+        value = value.quantize(TEN_PLACES, rounding=ROUND_HALF_EVEN)  # never the thread's context (ccxt changes it)
     text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import re
 
 import aiohttp
@@ -262,3 +263,12 @@ async def test_cancel_order_when_bybit_is_briefly_unavailable_then_it_is_retried
     )
     await bybit.cancel_order("LTC/USDT:USDT", client_order_id=CLIENT_ID)
     assert len(session.made("POST", "/v5/order/cancel")) == 2
+
+
+async def test_place_order_when_ccxt_rounds_the_amount_then_our_decimal_context_is_left_as_it_was(
+    bybit: CcxtExchange, session: FakeSession
+) -> None:
+    accept(session)
+    with decimal.localcontext(decimal.Context(rounding=decimal.ROUND_HALF_EVEN)):  # whatever earlier tests left
+        await bybit.place_order(LTC_SELL)  # ccxt's amount_to_precision sets the context's rounding to ROUND_HALF_UP
+        assert decimal.getcontext().rounding == decimal.ROUND_HALF_EVEN

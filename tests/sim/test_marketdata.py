@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from hedgesim import SimConfig, SimExchange
 from hedgesim.errors import MarketDataError
 from hedgesim.instruments import Category
-from hedgesim.marketdata import available_samples, load_sample
+from hedgesim.marketdata import available_samples, load_sample, load_window
 from tests.conftest import SHARED
 
 MS = 1_735_689_600_000  # 2025-01-01 00:00 UTC
@@ -79,3 +80,32 @@ def test_shared_collection_when_present_then_a_folder_replays(tmp_path: Path) ->
     assert {i.symbol for i in exchange.instruments(Category.LINEAR)} >= {"ETH/USDT:USDT", "SOL/USDT:USDT"}
     exchange.advance(timedelta(hours=1))
     assert exchange.state()["prices"]["ETH/USDT:USDT"]["last"]
+
+
+def days_of_bars(first_day: int, days: int, price: float) -> list[list[float]]:
+    """5-minute bars from 2025-01-0<first_day> for ``days`` days, all at ``price``."""
+    start = MS + (first_day - 1) * 86_400_000
+    return [[start + i * 300_000, price, price, price, price, 1.0] for i in range(days * 288)]
+
+
+def test_load_window_when_a_collection_holds_the_series_twice_then_the_file_covering_the_window(
+    tmp_path: Path,
+) -> None:
+    early, late = tmp_path / "event1" / "someone+repo", tmp_path / "event2" / "other+repo"
+    early.mkdir(parents=True)
+    late.mkdir(parents=True)
+    write(early, "BTC_USDT-5m.json.gz", days_of_bars(1, 2, 100.0))  # 1-2 Jan
+    write(late, "BTC_USDT-5m.json.gz", days_of_bars(3, 2, 200.0))  # 3-4 Jan
+    write(late, "notes.txt.json.gz", [])  # not a freqtrade name: ignored
+    start = datetime(2025, 1, 3, 12, tzinfo=UTC)
+    sample = load_window([tmp_path], start, start + timedelta(hours=6), history=timedelta(hours=1))
+    (series,) = sample.series
+    assert {c.close for c in series.candles} == {Decimal(200)}
+    assert (sample.start, series.candles[-1].open_time) == (start - timedelta(hours=1), start + timedelta(hours=6))
+
+
+def test_load_window_when_no_file_covers_the_window_then_market_data_error(tmp_path: Path) -> None:
+    write(tmp_path, "BTC_USDT-5m.json.gz", days_of_bars(1, 1, 100.0))
+    start = datetime(2025, 2, 1, tzinfo=UTC)
+    with pytest.raises(MarketDataError, match="has data from"):
+        load_window([tmp_path], start, start + timedelta(days=1))

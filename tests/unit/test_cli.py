@@ -85,11 +85,3 @@ def test_check_config_when_json_then_prints_the_effective_configuration(
     data = json.loads(capsys.readouterr().out)
     assert data["execution"]["leverage"] == "1"
     assert set(data["credentials"]["main"]["secret"]) == {"*"}  # masked, whatever the mask's length
-
-
-@pytest.mark.parametrize("name", ["replay"])
-def test_later_subcommand_when_run_then_says_so_and_exits_non_zero(
-    name: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main([name]) == 1
-    assert "not available yet" in capsys.readouterr().err

@@ -1,5 +1,6 @@
-"""Specification of the pure core's imports: the core, the risk gate, the policies and the settings load no loader,
-no logging set-up, no exchange client, no HTTP and no database, in a fresh interpreter as in the import contract."""
+"""Specification of the pure core's imports: the core, the risk gate, the policies, the settings and the replay's
+record and report load no loader, no logging set-up, no exchange client, no HTTP and no database, in a fresh
+interpreter as in the import contract."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ NEVER = ("pydantic_settings", "pydantic", "structlog", "ccxt", "aiohttp", "sqlit
         ("import bot.core, bot.risk, policies", "policies.registry"),
         ("import bot.settings", "bot.settings.values"),
         ("from bot.core import plan_cycle; from bot.risk import evaluate", "bot.risk.checks"),
+        ("import bot.replay.record, bot.replay.report", "bot.replay.report"),  # the replay's pure half
     ],
 )
 def test_import_when_the_pure_core_is_loaded_alone_then_no_loader_logging_exchange_http_or_database(

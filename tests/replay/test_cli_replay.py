@@ -1,0 +1,104 @@
+"""Specification of `hedgebot replay` as a user runs it: the report, the PNG, the output folder, and clear refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
+from tests.conftest import EXAMPLE_CONFIG, ROOT
+
+pytestmark = pytest.mark.e2e
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ACCEPTANCE_FIELDS = {
+    "hedge_effectiveness", "tracking_error", "max_drawdown_hedged", "max_drawdown_unhedged", "fees", "funding",
+    "slippage", "maker_share", "orders", "time_out_of_band",
+}  # fmt: skip
+
+
+@pytest.fixture
+def no_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder without hedgebot.toml and no $HEDGEBOT_CONFIG: the replay uses the sample portfolio."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HEDGEBOT_CONFIG", raising=False)
+    return tmp_path
+
+
+def test_replay_when_a_bundled_crash_with_json_and_plot_then_the_report_a_png_and_the_output_folder(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    png, out = no_config_file / "out.png", no_config_file / "run"
+    argv = ["replay", "--sample", "2022-06-3ac-crash", "--to", "2022-06-10T08:00", "--step", "5m"]
+    code = main([*argv, "--json", "--plot", str(png), "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    report = json.loads(printed.out)
+    assert report.keys() >= ACCEPTANCE_FIELDS
+    assert report["steps"] == 97  # 8 hours of 5-minute cycles, and the end
+    assert report["orders"] > 0, "the sample portfolio is hedged from the first cycle (BTC and ETH directly)"
+    assert png.read_bytes().startswith(PNG_SIGNATURE)
+    assert (out / "replay.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert json.loads((out / "report.json").read_text()) == report
+    assert (out / "replay-journal.sqlite").is_file()
+    assert "sample portfolio" in " ".join(report["notes"])
+
+
+def test_replay_when_printed_as_a_table_then_the_questions_a_person_asks(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["replay", "--to", "2022-06-10T02:00", "--step", "10m"]) == 0
+    table = capsys.readouterr().out
+    for row in ("Will it protect me?", "hedge effectiveness", "max drawdown", "fees paid", "slippage vs decision mid"):
+        assert row in table
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--sample", "2021-05-no-such-crash"], "no bundled sample '2021-05-no-such-crash'; bundled samples: "),
+        (["--from", "2022-07-01", "--to", "2022-07-02"], "is outside the market data 2022-06-3ac-crash"),
+        (["--from", "2022-06-12", "--to", "2022-06-12T00:00:30"], "is shorter than one step"),
+        (["--data", "."], "--data needs --from"),
+        (["--data", "nowhere", "--from", "2022-06-12"], "market data folder nowhere does not exist"),
+    ],
+)
+def test_replay_when_the_data_or_window_is_wrong_then_exit_1_saying_what_to_do(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["replay", *argv]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_replay_when_the_configuration_hedges_with_an_instrument_the_data_lacks_then_exit_4_naming_it(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The example configuration hedges SOL on SOL/USDT:USDT; the June 2022 sample has BTC and ETH perpetuals only.
+    assert main(["replay", "--config", str(EXAMPLE_CONFIG), "--sample", "2022-06-3ac-crash"]) == 4  # a person acts
+    error = capsys.readouterr().err
+    assert "SOL/USDT:USDT" in error
+    assert "hedges.SOL.instrument" in error
+
+
+def test_replay_when_the_demo_configuration_on_its_crash_then_hedged_on_its_own_instruments(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["replay", "--config", str(ROOT / "scripts" / "demo.toml"), "--sample", "2025-10-liquidation-cascade"]
+    window = ["--from", "2025-10-10T19:45", "--to", "2025-10-10T21:45", "--step", "2m"]
+    account = ["--balance", "USDT=60000", "--balance", "SOL=150", "--balance", "ETH=4", "--json"]
+    assert main([*argv, *window, *account]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["fills"] > 0
+    assert report["hedge_effectiveness"] is not None
+    assert report["max_drawdown_hedged"] < report["max_drawdown_unhedged"]
+
+
+def test_replay_help_when_asked_then_teaches_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["replay", "--help"])
+    text = capsys.readouterr().out
+    assert info.value.code == 0
+    for words in ("--sample", "--data", "--from", "--step", "--balance", "--plot", "--out", "examples:"):
+        assert words in text
