@@ -1,7 +1,7 @@
-"""The execution benchmark measures what it claims (scripts/bench_execution.py, scripts/bench_baselines.py): on half
-an hour of the 10 Oct 2025 cascade, the taker fills at the touch as taker, the marketable-limit hedger takes within
-its slippage allowance, the ideal hedge costs nothing and tracks exactly, and every ratio and verdict is computed
-from the same report fields."""
+"""The execution benchmark measures what it claims (scripts/bench_execution.py, bench_baselines.py and
+bench_results.py): on half an hour of the 10 Oct 2025 cascade, the taker fills at the touch as taker, the
+marketable-limit hedger takes within its slippage allowance, the ideal hedge costs nothing and tracks exactly, and
+every ratio and verdict is computed from the same report fields."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def _script(name: str) -> ModuleType:
 
 bench = _script("bench_execution")
 baselines = _script("bench_baselines")
+results = _script("bench_results")
 
 
 @dataclass(frozen=True)
@@ -157,13 +158,13 @@ def _report(fees: str, slippage: str, tracking_error: str, effectiveness: str = 
 
 def test_ratios_when_computed_then_each_is_the_bots_report_field_over_the_others() -> None:
     bot, taker = _report("2", "-0.5", "0.015", "0.9"), _report("4", "0.5", "0.01", "0.6")
-    ratios = bench.ratios(bot, taker)
+    ratios = results.ratios(bot, taker)
     assert ratios.cost == bot.cost / taker.cost == (D(2) - D("0.5") + 1) / (D(4) + D("0.5") + 1)  # funding -1 each
     assert ratios.execution_cost == D("1.5") / D("4.5")
     assert ratios.tracking_error == D("1.5")
     assert ratios.hedge_effectiveness == D("1.5")
     ideal = replace(_report("0", "0", "0", "0.95"), funding=D(0))
-    assert bench.ratios(bot, ideal) == bench.Ratios(None, None, None, D("0.9") / D("0.95"))
+    assert results.ratios(bot, ideal) == results.Ratios(None, None, None, D("0.9") / D("0.95"))
 
 
 @pytest.mark.parametrize(
@@ -179,8 +180,8 @@ def test_verdict_when_bot_and_taker_figures_given_then_target_met_only_within_ha
     bot: tuple[str, str, str], taker: tuple[str, str, str], met: bool, cost_missed: bool, tracking_missed: bool
 ) -> None:
     reports = {"bot": _report(*bot), "taker": _report(*taker)}
-    probe = bench.BotProbe(price_deviation_denials=4, median_touch_distance_bps=D("12.5"), resting_samples=9)
-    text = bench.verdict(bench.Result(bench.Window("w"), reports, probe, 1.0))
+    probe = results.BotProbe(price_deviation_denials=4, median_touch_distance_bps=D("12.5"), resting_samples=9)
+    text = results.verdict(results.Result("w", reports, probe, 1.0))
     assert text.startswith("Target met") is met
     assert ("against the taker's 4.50" in text) is cost_missed
     assert ("against the taker's 1.00 %" in text) is tracking_missed
@@ -197,9 +198,9 @@ def test_verdict_when_tracking_missed_then_the_building_is_named_the_cause_only_
     after: tuple[str, str], named: bool
 ) -> None:
     reports = {"bot": _report("1", "0", "0.02"), "taker": _report("4", "0.5", "0.01")}
-    probe = bench.BotProbe(price_deviation_denials=0, median_touch_distance_bps=D(0), resting_samples=3)
+    probe = results.BotProbe(price_deviation_denials=0, median_touch_distance_bps=D(0), resting_samples=3)
     built = (T0, D(after[0]), D(after[1]))
-    text = bench.verdict(bench.Result(bench.Window("w"), reports, probe, 1.0, built=built))
+    text = results.verdict(results.Result("w", reports, probe, 1.0, built=built))
     assert text.startswith("Target missed")
     assert f"{D(after[0]) * 100:.2f} % against 0.30 %" in text
     assert ("the difference is the time its post-only orders waited" in text) is named
