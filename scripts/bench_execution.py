@@ -190,7 +190,11 @@ def prepare_window(window: Window, data: Path, out: Path) -> Prepared:
     config = config.model_copy(update={"hedges": {**config.hedges, **hedges}, "policy": policy})
     prepared = prepare(config, "replay", replace(options, balances=balances))
     if coarse:
-        note = f"{PROXY}'s candles are coarser than {HISTORY_TIMEFRAME}: every proxy hedge at a beta of 1"
+        note = (
+            f"{PROXY}'s candles are coarser than the {HISTORY_TIMEFRAME} ones the bot estimates betas from: every "
+            "proxy hedge at a beta of 1; and within each candle the simulated perpetual walks straight from its open "
+            "to its extremes and close, so a resting order waits for the leg that crosses it"
+        )
         prepared = replace(prepared, notes=(*prepared.notes, note))
     return prepared
 

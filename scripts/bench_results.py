@@ -109,8 +109,8 @@ def verdict(result: Result) -> str:
                 f"from {since:%Y-%m-%d %H:%M}, once both had built the hedge, {_pct(bot_after)} against "
                 f"{_pct(taker_after)}"
                 + (
-                    ": the difference is the time its post-only orders waited for the market to trade through "
-                    "them while the taker's market orders built the hedge at once"
+                    ", within the target: the miss is the time its post-only orders waited for the market to "
+                    "trade through them while building the hedge, which the taker's market orders built at once"
                     if within
                     else ""
                 )

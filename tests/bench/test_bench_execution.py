@@ -203,4 +203,4 @@ def test_verdict_when_tracking_missed_then_the_building_is_named_the_cause_only_
     text = results.verdict(results.Result("w", reports, probe, 1.0, built=built))
     assert text.startswith("Target missed")
     assert f"{D(after[0]) * 100:.2f} % against 0.30 %" in text
-    assert ("the difference is the time its post-only orders waited" in text) is named
+    assert ("within the target: the miss is the time its post-only orders waited" in text) is named
