@@ -142,6 +142,7 @@ class RiskConfig(StrictModel):
     max_orders_per_minute: Count = Field(default=20, ge=1, le=600)
     max_price_deviation_bps: PositiveDecimal = Decimal(100)
     max_data_age: PositiveDuration = timedelta(seconds=15)
+    max_outage: PositiveDuration = timedelta(minutes=5)
     min_liquidation_distance: Fraction = Decimal("0.30")
     max_daily_turnover: PositiveDecimal = Decimal(100000)
     max_daily_funding_cost: NonNegativeDecimal = Decimal(100)

@@ -27,6 +27,7 @@ NOT_CONFIGURATION = frozenset(
         "HEDGEBOT_VENV",  # where scripts/ keep the virtual environment
         "HEDGEBOT_NETWORK_TESTS",  # the test suite: run the opt-in tests against real testnets
         "HEDGEBOT_CRASH_SEED",  # the test suite: the crash-safety trials' random seed
+        "HEDGEBOT_CHAOS_SEED",  # the test suite: the short chaos run's seed
     }
 )
 

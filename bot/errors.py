@@ -168,8 +168,10 @@ class AlertDeliveryFailed(HedgebotError):
         super().__init__(message)
 
 
-# Causes that pass by themselves: a refusal they caused is retried later (exit 1), never sent to a person.
-_TRANSIENT = (ExchangeUnavailable, RateLimited, DataError)
+# Causes that pass by themselves: a refusal they caused is retried later (exit 1), never sent to a person. A clock
+# the venue refuses is among them: time synchronisation (NTP) usually corrects it within minutes, and a bot kept
+# down until someone looks would leave the holdings unhedged all that while; during a run it only pauses trading.
+_TRANSIENT = (ExchangeUnavailable, RateLimited, DataError, ClockSkew)
 # Refusals that stay until a person acts (exit 4): the key, the venue's account, what the configuration asks of it.
 _NEEDS_OPERATOR = (AuthenticationFailed, PermissionDenied, VenueUnsupported, PreflightError, ReconciliationError)
 

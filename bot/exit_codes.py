@@ -2,7 +2,8 @@
 
 0    done, or stopped by a signal                                     do not restart
 1    failed, and may pass by itself: the venue unreachable or          restart after a delay
-     throttled, a malformed reply, an unexpected error (which halts
+     throttled, a malformed reply, this machine's clock refused by
+     the venue, an unexpected error (which halts
      first: the restarted run stays HALTED and exits 3)
 2    invalid configuration                                             never restart: fix the keys it lists
 3    HALTED (kill switch, failed reconciliation, a crash)              never restart: look, then --resume

@@ -1,4 +1,4 @@
-"""Transport faults on demand: latency, hangs, HTTP errors, maintenance, rate limits, bans, lost replies, skew."""
+"""Transport faults on demand: latency, hangs, HTTP errors, maintenance, rate limits, bans, lost replies, skew, cuts."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class FaultKind(StrEnum):
     IP_BAN = "ip_ban"  # answer HTTP 403 (Bybit's IP ban), process nothing
     LOSE_RESPONSE = "lose_response"  # process the request, then never answer (the client times out)
     CLOCK_SKEW = "clock_skew"  # the venue's clock runs ``skew_ms`` ahead (negative: behind) for signatures
+    NETWORK_CUT = "network_cut"  # drop the connection without an answer, process nothing (the client sees a reset)
 
 
 @dataclass(frozen=True, slots=True)

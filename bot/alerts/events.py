@@ -59,6 +59,8 @@ class AlertKind(StrEnum):
     MARGIN_LOW = "margin_low"
     FUNDING_COST_HIGH = "funding_cost_high"
     DEADMAN_ARM_FAILED = "deadman_arm_failed"
+    VENUE_UNREACHABLE = "venue_unreachable"
+    VENUE_REACHABLE = "venue_reachable"
     WATCHDOG_FIRED = "watchdog_fired"
     DAILY_SUMMARY = "daily_summary"
     TEST = "test"
@@ -251,6 +253,33 @@ def deadman_arm_failed(venue: str, error: str, *, at: datetime) -> AlertEvent:
         f"If the bot dies now its resting orders stay on the book. The error: {error}",
         at,
         (AlertField("venue", venue),),
+    )
+
+
+def venue_unreachable(venue: str, since: datetime, error: str, *, at: datetime) -> AlertEvent:
+    return AlertEvent(
+        AlertKind.VENUE_UNREACHABLE,
+        Severity.WARNING,
+        f"{AlertKind.VENUE_UNREACHABLE.value}:{venue}",
+        f"{venue} cannot be read: trading paused",
+        "The venue has not answered the bot's reads for longer than risk.max_outage. Nothing new is sent until it "
+        "does; the bot cancels its resting orders as soon as the venue takes the cancels, and resumes by itself.",
+        at,
+        (AlertField("venue", venue), AlertField("unreadable since", since), AlertField("last error", error)),
+        clears=(f"{AlertKind.VENUE_REACHABLE.value}:{venue}",),
+    )
+
+
+def venue_reachable(venue: str, since: datetime, *, at: datetime) -> AlertEvent:
+    return AlertEvent(
+        AlertKind.VENUE_REACHABLE,
+        Severity.INFO,
+        f"{AlertKind.VENUE_REACHABLE.value}:{venue}",
+        f"{venue} answers again: trading resumed",
+        "The bot reads the venue again and trades as before.",
+        at,
+        (AlertField("venue", venue), AlertField("unreadable since", since)),
+        clears=(f"{AlertKind.VENUE_UNREACHABLE.value}:{venue}",),
     )
 
 

@@ -20,6 +20,7 @@ from bot.execution.reading import configured_instruments
 from bot.settings import Settings
 
 WIDTH = 96  # the risk limits' lines
+NO_PROTECTION_NEEDED = "none needed: a dry run's orders rest on paper, never at the venue"
 DRY_RUN_LINE = "DRY-RUN: paper trading on the venue's live market; no order, cancel or setting is sent to the venue"
 
 
@@ -61,7 +62,10 @@ def banner_for(
         venue=venue.name,
         exchange=venue.exchange,
         account=_account(config, venue.name),
-        instruments=(*instruments, "each other holding in the wallet: its own <ASSET>/USDT:USDT, where listed"),
+        instruments=(
+            *instruments,
+            "each other holding (wallet or holdings.static): its own <ASSET>/USDT:USDT, where listed",
+        ),
         leverage=settings.execution.leverage,
         margin_mode=settings.execution.margin_mode.value,
         risk=tuple((key, _shown(value)) for key, value in config.risk.model_dump().items()),

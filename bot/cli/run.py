@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.alerts.factory import alert_settings
 from bot.alerts.notifier import alert_notifier
 from bot.cli.approve import TerminalApprover
-from bot.cli.banner import banner_for, render
+from bot.cli.banner import NO_PROTECTION_NEEDED, banner_for, render
 from bot.cli.live import CONFIRM_VARIABLE, confirm_live
 from bot.cli.output import err, out
 from bot.cli.venue import connect, journal_for, pick_venue, wallets
@@ -39,8 +39,8 @@ from bot.settings.from_config import settings_for
 
 # What a command runs between start-up and the end of the run, e.g. `hedgebot unwind`'s cycles until flat.
 Body = Callable[[CyclePipeline], Awaitable[int]]
+LEFT_ON_THE_BOOK = "the venue cannot be read to cancel our resting orders: they are left on the book"
 
-NO_PROTECTION_NEEDED = "none needed: a dry run's orders rest on paper, never at the venue"
 NO_ALERTS = "none sent by a dry run: its hedge is on paper (`hedgebot alert-test` tries the destinations)"
 
 HELP = "run the hedging loop: keep the short within its band (approving each order, or unattended)"
@@ -62,8 +62,16 @@ Each cycle the leverage every open hedge position reports is compared with execu
 outside hedgebot is set back (and read back) before any order, or the bot halts (exit code 3). A malformed
 reply from the venue never halts it and never moves the hedge: what it touches is held that cycle, with the
 reason in the journal (`hedgebot journal why ASSET`: bad_data), and a malformed wallet, positions or open-orders
-reply skips the cycle ("skipped, nothing changed"). A hedged holding missing from the wallet reply keeps its
+reply skips the cycle ("skipped, nothing sent"). A hedged holding missing from the wallet reply keeps its
 hedge until the wallet lists it again; after really selling or moving it, restart the bot.
+
+Outages: while the venue cannot be read (down, in maintenance, rate-limiting, unreachable), a cycle sends
+nothing and says so, and the next one tries again: trading resumes by itself once reads succeed. Resting
+orders stay unless the outage lasts risk.max_outage; then they are cancelled (once the venue takes the
+cancels) and a venue_unreachable alert is raised. The pause and the resumption are journaled. A venue that
+cannot be read at start-up is refused (exit code 1, no halt; 4 if it refuses our clock): run the bot under a
+supervisor that restarts it. A stop or halt while the venue cannot be read says that the resting orders are
+left on the book.
 
 Stopping: Ctrl-C or SIGTERM finishes the step in flight, cancels the bot's resting orders, keeps positions
 and exits 0. The kill switch (the file named by risk.kill_switch_file, or SIGUSR1) halts at once: resting
@@ -96,15 +104,16 @@ instruments, leverage and margin mode, every risk limit, the approval mode and t
 Alerts ([alerts] in the configuration; the line "alerts: ..." at start says where they go) reach a person when
 the bot halts (and why) or resumes, a risk limit blocks an order, the venue rejects alerts.rejects_in_a_row
 orders in a row on an instrument within alerts.rejects_window, reconciliation finds what the journal cannot
-explain, the liquidation distance, margin ratio or funding cost a day passes its warning level, or the venue's
-dead-man's switch cannot be armed; and a daily summary at alerts.daily_summary_time. Each condition alerts once
-until it clears. Delivery runs in the background, retried; a cycle never waits for it. Check with `hedgebot
-alert-test`.
+explain, the liquidation distance, margin ratio or funding cost a day passes its warning level, the venue's
+dead-man's switch cannot be armed, or the venue stays unreadable for risk.max_outage (and when it answers
+again); and a daily summary at alerts.daily_summary_time. Each condition alerts once until it clears. Delivery
+runs in the background, retried; a cycle never waits for it. Check with `hedgebot alert-test`.
 
-exit codes: 0 done or stopped; 1 failed, may pass by itself (the venue unreachable, an unexpected error);
-2 bad configuration; 3 halted; 4 refused until a person acts (the API key refused, able to withdraw or of
-unknown permissions while unattended, an instrument not listed, too little margin, a position the journal
-cannot explain). Under a supervisor, restart on 1 (a halt survives restarts), never on 2, 3 or 4 (README).
+exit codes: 0 done or stopped; 1 failed, may pass by itself (the venue unreachable, an unexpected error; or
+stopped while the venue could not be read to cancel our resting orders, which stay on the book); 2 bad
+configuration; 3 halted; 4 refused until a person acts (the API key refused, able to withdraw or of unknown
+permissions while unattended, an instrument not listed, too little margin, a position the journal cannot
+explain). Under a supervisor, restart on 1 (a halt survives restarts), never on 2, 3 or 4 (README).
 
 examples:
   hedgebot run --config my.toml --once               one cycle, then exit
@@ -255,14 +264,19 @@ async def drive(
 
 def _tell(end: RunEnd, hint: str) -> None:
     """How the run ended, in words, for the operator."""
-    if end.ending is Ending.STOPPED:
+    left = f"{LEFT_ON_THE_BOOK} ({end.orders_left})" if end.orders_left else ""
+    if end.ending is Ending.STOPPED and left:
+        err.print(f"stopped, but {left}; positions kept", markup=False)
+    elif end.ending is Ending.STOPPED:
         out.print(f"stopped: {end.cancelled} resting order(s) cancelled; positions kept", markup=False)
     elif end.ending is Ending.HALTED:
-        err.print(f"HALTED: {end.detail}. Resting orders cancelled, positions kept. {hint}", markup=False)
+        orders = left.capitalize() if left else "Resting orders cancelled"
+        err.print(f"HALTED: {end.detail}. {orders}, positions kept. {hint}", markup=False)
     elif end.ending is Ending.REFUSED:
         err.print(f"hedgebot: refusing to trade: {end.detail}", markup=False)
     elif end.ending is Ending.CRASHED:
-        err.print(f"hedgebot: {end.detail}. HALTED: resting orders cancelled, positions kept.", markup=False)
+        orders = left or "resting orders cancelled"
+        err.print(f"hedgebot: {end.detail}. HALTED: {orders}, positions kept.", markup=False)
 
 
 def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
@@ -285,7 +299,7 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
         actions += f", {outcome.cancels} cancelled"
     body = " | ".join(parts) if parts else "nothing to hedge"
     if outcome.skipped_because:
-        body = f"skipped, nothing changed: {outcome.skipped_because}"
+        body = f"skipped, nothing sent: {outcome.skipped_because}"
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
 
 

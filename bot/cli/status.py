@@ -45,7 +45,8 @@ opened; the same under "today"), basis_bps, liquidation_distance and more. --wat
 seconds until Ctrl-C (with --json: one JSON document per line).
 
 --dry-run shows the dry run's paper hedge instead (`hedgebot run --dry-run`): its paper positions, orders and
-journal as last saved, valued at the venue's prices now.
+journal as last saved, valued at the venue's prices now. It has no dead-man's switch to show: a dry run's orders
+rest on paper, never at the venue.
 
 examples:
   hedgebot status --config my.toml
@@ -107,7 +108,7 @@ async def _status(
                 else:
                     if watch is not None and out.is_terminal:
                         out.clear()
-                    print_status(view, mode)
+                    print_status(view, mode, dry_run=dry_run)
             if watch is None:
                 return 0
             await asyncio.sleep(watch)

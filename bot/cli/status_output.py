@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.table import Table
 
+from bot.cli.banner import NO_PROTECTION_NEEDED
 from bot.cli.output import money, out, print_json, show
 from bot.core.status import HoldingStatus, InstrumentStatus, LegPnl, Pnl, Risk, StatusReport, StatusTotal
 from bot.domain import Order
@@ -21,8 +22,11 @@ from bot.plain import plain
 PNL_NOTE = "USDT; funding: + received, - paid; fees: paid; combined = spot + hedge + funding - fees"
 
 
-def protection_line(view: StatusView) -> str:
-    """The running bot's heartbeat and the venue's dead-man's switch, as the journal last heard of them."""
+def protection_line(view: StatusView, *, dry_run: bool) -> str:
+    """The running bot's heartbeat and the venue's dead-man's switch, as the journal last heard of them; a dry
+    run's orders rest on paper, where neither applies."""
+    if dry_run:
+        return f"dead-man's switch: {NO_PROTECTION_NEEDED}"
     beat = view.heartbeat
     if beat is None:
         return "dead-man's switch: no heartbeat journaled (no run of this hedgebot version yet)"
@@ -32,7 +36,7 @@ def protection_line(view: StatusView) -> str:
     return f"dead-man's switch: {alive} {age:.0f}s ago at {beat.at:%Y-%m-%d %H:%M:%S} UTC; exchange-side: {switch}"
 
 
-def print_status(view: StatusView, mode: str) -> None:
+def print_status(view: StatusView, mode: str, *, dry_run: bool) -> None:
     report = view.report
     state = view.trading_state.value.upper() if view.trading_state else "ACTIVE (no journal yet)"
     detail = f" ({view.state_detail})" if view.state_detail and view.trading_state else ""
@@ -42,7 +46,7 @@ def print_status(view: StatusView, mode: str) -> None:
         f"{view.venue} ({mode}) at {report.at:%Y-%m-%d %H:%M:%S} UTC; trading state: {state}{detail}{last}",
         markup=False,
     )
-    out.print(protection_line(view), markup=False)
+    out.print(protection_line(view, dry_run=dry_run), markup=False)
     show(_holdings_table(report))
     show(_pnl_table(report))
     change = _change_line(report.total)

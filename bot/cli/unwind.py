@@ -12,10 +12,10 @@ from bot.cli.run import add_venue_options, command_line, drive, make_approver, t
 from bot.cli.venue import pick_venue
 from bot.config import AppConfig
 from bot.core.unwind import plan_unwind
-from bot.domain import ReasonCode, TradingState
+from bot.domain import MarketType, ReasonCode, TradingState
 from bot.errors import HaltRequested
 from bot.execution.cycle import CyclePipeline
-from bot.execution.run import RunOptions
+from bot.execution.run import Run, RunOptions
 from bot.execution.summary import CycleOutcome
 from bot.execution.supervisor import EXIT_FAILED, EXIT_OK
 
@@ -24,8 +24,10 @@ DESCRIPTION = """\
 Close the short on every hedge instrument (or only --symbol ones) with reduce-only buys, post-only at the best
 bid and re-priced as the book moves, each approved as approval.mode says (or --approve) and checked by the risk
 gate, until the venue shows no position or --max-cycles have run. "flat" is said only once the venue's positions
-have been read back at zero. A position below the market's minimum order size cannot be closed by any order: it
-is reported as dust (close it on the venue). Spot holdings are never touched.
+have been read back at zero: without --symbol, on every perpetual it lists (a position on one the bot does not hedge
+is named, never touched, and the unwind exits 1). Reduce-only buys are exempt from the venue's minimum notional, so a short worth little
+is still bought back; a position below the market's minimum order quantity cannot be closed by any order: it is
+reported as dust (close it on the venue), exit code 1. Spot holdings are never touched.
 
 Trading states: REDUCING allows an unwind. HALTED (the kill switch, a failed reconciliation or an unexpected
 error, in this run or an earlier one) refuses it with exit code 3, naming the cause: an unwind does not lift a
@@ -38,9 +40,9 @@ A venue in mode "live" needs --live and a confirmation, as `hedgebot run --help`
 Alerts go out as during `hedgebot run` ([alerts]; the start line "alerts: ..." says where): a halt, a blocked
 limit, repeated rejections, the liquidation distance, margin or funding warnings.
 
-exit codes: 0 flat (read back from the venue), 1 a position is left (not flat after --max-cycles, stopped, or only
-dust left; resting orders cancelled; or the venue unreachable), 2 bad configuration, 3 halted, 4 refused until a
-person acts (as for `hedgebot run`).
+exit codes: 0 flat (read back from the venue), 1 a position is left (not flat after --max-cycles, stopped, only
+dust left, or a position outside the hedge; resting orders cancelled; or the venue unreachable), 2 bad
+configuration, 3 halted, 4 refused until a person acts (as for `hedgebot run`).
 
 examples:
   hedgebot unwind --config my.toml                       everything, asking before each order
@@ -94,39 +96,66 @@ async def _until_flat(pipeline: CyclePipeline, *, symbols: list[str] | None, max
                 "nothing was sent"
             )
         if _nothing_left_to_send(outcome):
-            left = await run.positions(symbols)  # the venue's word, not the plan's, before saying "flat"
+            left, elsewhere = await _positions_left(run, symbols)  # the venue's word, not the plan's, before "flat"
             dust = {line.symbol for line in outcome.instruments if line.reason is ReasonCode.DUST}
             if not left or set(left) <= dust:
-                return _finished(left)
+                return _finished(left, elsewhere)
         if stop.is_set():
             break
         await run.pause(interval)
         if stop.is_set():
             break
     await run.cancel_our_orders("unwind gave up")
-    left = await run.positions(symbols)
+    left, elsewhere = await _positions_left(run, symbols)
     if not left:
-        return _finished(left)
+        return _finished(left, elsewhere)
     why = "stopped" if stop.is_set() else f"after {max_cycles} cycles"
     err.print(f"unwind: not flat ({why}): {_listed(left)}; resting orders cancelled, positions kept", markup=False)
     return EXIT_FAILED
 
 
+async def _positions_left(run: Run, symbols: list[str] | None) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """The venue's positions now: on the instruments unwound (``symbols``, else the hedge instruments) and, when
+    unwinding them all, on every other perpetual it lists (a short there is no hedge this bot knows of)."""
+    if symbols is not None:
+        return await run.positions(symbols), {}
+    every = await run.positions(s for s, market in run.markets.items() if market.type is MarketType.PERP)
+    hedges = set(run.hedge_symbols())
+    return (
+        {s: c for s, c in every.items() if s in hedges},
+        {s: c for s, c in every.items() if s not in hedges},
+    )
+
+
 def _nothing_left_to_send(outcome: CycleOutcome) -> bool:
-    """No order resting and none the planner could send: every position is zero or dust."""
-    return all(
+    """No order resting and none the planner could send: every position is zero or dust (a skipped cycle, which
+    could not read the venue or its data, says nothing)."""
+    return outcome.skipped_because is None and all(
         line.in_flight == 0 and (line.current == 0 or line.reason is ReasonCode.DUST) for line in outcome.instruments
     )
 
 
-def _finished(left: dict[str, Decimal]) -> int:
-    """Exit 0 if the venue shows no position, else 1 naming the dust left."""
-    if not left:
+def _finished(left: dict[str, Decimal], elsewhere: dict[str, Decimal]) -> int:
+    """Exit 0 if the venue shows no position, else 1 naming the dust left and the positions outside the hedge."""
+    if not left and not elsewhere:
         out.print("unwind complete: flat (the venue shows no position)", markup=False)
         return EXIT_OK
     for symbol, contracts in left.items():
         out.print(f"{symbol}: {contracts} contracts left: below the minimum order size", markup=False)
-    err.print(f"unwind: not flat: {_listed(left)} left, which no order can close; close it on the venue", markup=False)
+    for symbol, contracts in elsewhere.items():
+        out.print(
+            f"{symbol}: {contracts} contracts on an instrument this bot does not hedge: not touched", markup=False
+        )
+    if left:
+        err.print(
+            f"unwind: not flat: {_listed(left)} left, which no order can close; close it on the venue", markup=False
+        )
+    if elsewhere:
+        err.print(
+            f"unwind: not flat: the venue holds {_listed(elsewhere)} outside the hedge (no [hedges] entry, holding or "
+            "journal names it); close it on the venue, or name it with --symbol",
+            markup=False,
+        )
     return EXIT_FAILED
 
 

@@ -13,6 +13,8 @@
    then our resting orders older than ``execution.max_order_age`` are cancelled, whatever the planner held;
 5. report: the cycle's conditions and events to the run's alerts (``bot.execution.alerting``: they only queue),
    the cycle's outcome logged as ``cycle.summary`` and handed to ``on_cycle``.
+A read (or cancel) the venue does not answer after the adapter's retries ends the cycle there as a paused one that
+sends nothing more, and the next cycle tries again (``bot.execution.outage``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from bot.execution.approval import Approval, Approver, Verdict
 from bot.execution.executor import Outcome, Placement
 from bot.execution.guards import MissingHoldings, merged, unread_wallets, vanished_positions
 from bot.execution.leverage import keep_leverage
+from bot.execution.outage import JOURNAL_DOWN, VENUE_DOWN
 from bot.execution.reading import QUOTE
 from bot.execution.reconcile import sync_history
 from bot.execution.run import Run
@@ -96,10 +99,20 @@ class CyclePipeline:
         self._denied: list[RiskDecision] = []  # this cycle's denials, at the plan and at re-prices (for alerts)
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
+        """One cycle; if the venue cannot be read, a paused one that sends nothing more (``bot.execution.outage``)."""
         run = self.run
         self.number += 1
         run.ids.start_cycle(self.number)
         self._denied = []
+        try:
+            outcome = await self._cycle(reconcile_now)
+        except VENUE_DOWN as exc:
+            return await self._paused(exc)
+        run.outage.up(run.clock.now())
+        return outcome
+
+    async def _cycle(self, reconcile_now: bool) -> CycleOutcome:
+        run = self.run
         now = run.clock.now()
         kill_switch = check_kill_switch(run.kill_switch)  # looked at first: what follows may take a while
         if reconcile_now:
@@ -107,7 +120,7 @@ class CyclePipeline:
         try:
             account = await run.read_snapshot(refresh_history=self.number % HISTORY_EVERY == 1, with_market=False)
         except DataError as exc:  # malformed account data: decide nothing, change nothing, read again next cycle
-            return self._skipped(exc)
+            return self._bad_data(exc)
         account, history = await self._observe(account, now, [kill_switch] if kill_switch else [])
         if run.risk_state.trading is TradingState.HALTED:
             await run.cancel_our_orders(f"halted: {run.risk_state.detail}")
@@ -229,13 +242,23 @@ class CyclePipeline:
             self.on_cycle(outcome)
         return outcome
 
-    def _skipped(self, error: DataError) -> CycleOutcome:
+    def _bad_data(self, error: DataError) -> CycleOutcome:
         """A cycle whose account data was malformed: nothing decided or sent, the reason journaled (an error row of
         kind ``bad_data``), resting orders and positions kept as they are."""
         run = self.run
         run.journal.record_error(run.run_id, ReasonCode.BAD_DATA.value, f"cycle {self.number} skipped: {error}")
-        outcome = CycleOutcome(self.number, run.risk_state.trading, ZERO, ZERO, (), skipped_because=str(error))
-        log.warning("cycle.skipped", cycle=self.number, reason=ReasonCode.BAD_DATA, error=str(error))
+        return self._skipped(ReasonCode.BAD_DATA.value, str(error))
+
+    async def _paused(self, failure: Exception) -> CycleOutcome:
+        """The venue cannot be read: the cycle ends here, nothing more is sent (journaled and logged once per outage
+        by ``Run.outage``); past risk.max_outage our resting orders are cancelled."""
+        outage = await self.run.outage.down(self.run.clock.now(), failure, self.run.cancel_our_orders)
+        return self._skipped(JOURNAL_DOWN, f"venue unreadable: {outage.error}")
+
+    def _skipped(self, reason: str, because: str) -> CycleOutcome:
+        """A cycle that decided and sent nothing: malformed account data, or a venue it could not read."""
+        outcome = CycleOutcome(self.number, self.run.risk_state.trading, ZERO, ZERO, (), skipped_because=because)
+        log.warning("cycle.skipped", cycle=self.number, reason=reason, error=because)
         if self.on_cycle is not None:
             self.on_cycle(outcome)
         return outcome

@@ -14,7 +14,10 @@ Rules it keeps:
   than what the replaced order had left;
 - after an ambiguous failure the symbol is frozen and the order looked up by client id before anything else on
   that symbol; it stays frozen until the outcome is known;
-- foreign orders (no ``hb`` client id) are never touched.
+- foreign orders (no ``hb`` client id) are never touched;
+- a read that fails while acting (the state after a cancel, a fresh book) skips that order, never the cycle; and
+  however a symbol's actions end, ``execute`` returns (or raises) only once every symbol's are done, so nothing
+  of a cycle is still being sent when the next one starts.
 """
 
 from __future__ import annotations
@@ -194,7 +197,7 @@ class Executor:
             return None
         try:
             order = await self._port.fetch_order(cancel.symbol, client_order_id=cid)
-        except DataError as exc:  # its state is unknown: treated as not cancelled
+        except (ExchangeError, DataError) as exc:  # cancelled, but its final state unknown: treated as not cancelled
             log.warning("order.lookup_failed", client_order_id=cid, error=str(exc))
             return None
         if order is not None:
@@ -221,9 +224,13 @@ class Executor:
             if cancel.client_order_id not in replaced:
                 await self.cancel(cancel)
         groups = await asyncio.gather(
-            *(self._run_symbol(items, markets[symbol], recheck) for symbol, items in by_symbol.items())
+            *(self._run_symbol(items, markets[symbol], recheck) for symbol, items in by_symbol.items()),
+            return_exceptions=True,
         )
-        return [placement for group in groups for placement in group]
+        for group in groups:  # raised only once every symbol is done: nothing of this cycle is left sending
+            if isinstance(group, BaseException):
+                raise group
+        return [placement for group in groups if isinstance(group, list) for placement in group]
 
     async def _run_symbol(
         self, items: list[tuple[OrderIntent, int | None]], market: Market, recheck: Recheck
@@ -336,9 +343,14 @@ class Executor:
             log.info("order.reprice_exhausted", symbol=intent.symbol, per_minute=self._max_retries)
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); re-pricing limit reached")
         recent.append(now)
-        book, tickers = await asyncio.gather(
-            self._port.fetch_order_book(intent.symbol, depth=5), self._port.fetch_perp_tickers([intent.symbol])
-        )  # the book and the mark of one moment: the price deviation limit compares the two
+        try:
+            book, tickers = await asyncio.gather(
+                self._port.fetch_order_book(intent.symbol, depth=5), self._port.fetch_perp_tickers([intent.symbol])
+            )  # the book and the mark of one moment: the price deviation limit compares the two
+        except ExchangeError as exc:
+            return Placement(
+                intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); the book cannot be read: {exc}"
+            )
         touch = book.best_ask if intent.side is Side.SELL else book.best_bid
         if touch is None:
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); the book is empty")

@@ -33,6 +33,7 @@ from bot.execution.deadman import DeadMan
 from bot.execution.executor import Executor
 from bot.execution.ids import ClientOrderIds
 from bot.execution.interrupts import Interrupts
+from bot.execution.outage import VENUE_DOWN, OutageWatch
 from bot.execution.reading import QUOTE, SnapshotReader, hedge_symbols, preflight_plan
 from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
 from bot.execution.wallets import HoldingsWallets
@@ -114,6 +115,8 @@ class Run:
             on_arm=self.alerts.switch_armed,
         )  # the heartbeat and the venue's switch: started (``protect``) once the run may trade
         self.orders_left = False  # a cycle may have left orders of ours resting (none after cancel_our_orders)
+        # a venue that cannot be read pauses trading; past risk.max_outage it is alerted (``bot.execution.outage``)
+        self.outage = OutageWatch(journal, run_id, self.venue, settings.execution.max_outage, self.alerts.notify)
 
     def hedge_symbols(self) -> tuple[str, ...]:
         """The listed perpetuals this run hedges with or still manages, for the holdings last seen."""
@@ -194,10 +197,16 @@ class Run:
         self.orders_left = False
         return len(ours)
 
-    async def halt(self, detail: str, trigger: Trigger = Trigger.KILL_SWITCH) -> None:
-        """HALTED at once: journal the state change, cancel our resting orders, keep positions."""
+    async def halt(self, detail: str, trigger: Trigger = Trigger.KILL_SWITCH) -> str:
+        """HALTED at once: journal the state change, cancel our resting orders, keep positions. Returns "" once
+        they are cancelled, or why they could not be (the venue cannot be read: they stay on the book)."""
         self.apply([StateEvent(trigger, detail)])
-        await self.cancel_our_orders(f"halted: {detail}")
+        try:
+            await self.cancel_our_orders(f"halted: {detail}")
+        except VENUE_DOWN as exc:
+            log.error("halt.orders_not_cancelled", error=str(exc))
+            return str(exc)
+        return ""
 
     async def positions(self, symbols: Iterable[str] | None = None) -> dict[str, Decimal]:
         """Non-zero positions on ``symbols`` (default: the hedge instruments), read from the venue now."""

@@ -10,7 +10,8 @@
    journal must explain);
 5. the margin wallet must cover what the targets still need;
 6. our resting orders older than ``execution.max_order_age`` (a past run's) are cancelled.
-A malformed venue reply in 4 to 6 refuses the start (``PreflightError``): nothing was sent.
+A malformed venue reply in 4 to 6, or a venue that cannot be read then, refuses the start (``PreflightError``):
+nothing was sent.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.domain import TradingState
 from bot.errors import DataError, HaltRequested, PreflightError
 from bot.exchange.preflight import check_margin, run_preflight
 from bot.execution.keys import check_key
+from bot.execution.outage import VENUE_DOWN
 from bot.execution.reading import QUOTE, preflight_plan
 from bot.execution.reconcile import ReconcileReport
 from bot.execution.run import Run, RunOptions
@@ -64,6 +66,8 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
         await run.sweep(await run.port.fetch_open_orders(run.hedge_symbols()), "start-up sweep")
     except DataError as exc:  # refuse to start on a malformed reply; nothing was sent
         raise PreflightError(f"{run.venue}: cannot start from the venue's replies: {exc}") from exc
+    except VENUE_DOWN as exc:  # refuse to start (no halt): a supervisor's restart tries again
+        raise PreflightError(f"{run.venue}: the venue cannot be read: {exc}") from exc
     return report
 
 

@@ -43,7 +43,7 @@ class CycleOutcome:
     skipped: int = 0  # approved but not sent: symbol frozen, re-pricing budget spent, margin refused earlier
     cancels: int = 0
     reasons: Mapping[str, str] = field(default_factory=dict)
-    skipped_because: str | None = None  # the cycle decided nothing: its account data was malformed
+    skipped_because: str | None = None  # the cycle decided nothing: malformed account data, or the venue unreadable
 
     def log_fields(self) -> dict[str, Any]:
         return {

@@ -10,7 +10,10 @@
                                         when it is not one of ours (bot.errors)
 
 Positions are always kept, and in every case but a refusal fills and funding are synced once more before the run
-is recorded as ended (``Run.end``). What to tell the operator is the caller's: ``RunEnd`` says how it ended.
+is recorded as ended (``Run.end``). If the venue cannot be read to cancel our resting orders (an outage,
+``bot.execution.outage``), they are left on the book and ``RunEnd.orders_left`` says why; a stop then exits 1,
+not 0 (the next run adopts or sweeps them). What to tell the operator is the caller's: ``RunEnd`` says how it
+ended.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from enum import StrEnum
 import structlog
 
 from bot.errors import HaltRequested, HedgebotError, PreflightError, ReconciliationError
+from bot.execution.outage import VENUE_DOWN
 from bot.execution.run import Run
 from bot.exit_codes import EXIT_FAILED, EXIT_HALTED, EXIT_NEEDS_OPERATOR, EXIT_OK, refusal_code
 from bot.risk.state import Trigger
@@ -47,6 +51,7 @@ class RunEnd:
     ending: Ending
     detail: str = ""  # the halt's, refusal's or error's message
     cancelled: int = 0  # resting orders cancelled because a stop was requested
+    orders_left: str = ""  # why our resting orders could not be cancelled (the venue unreadable): they stay
 
 
 async def supervise(run: Run, work: Callable[[], Awaitable[int]]) -> RunEnd:
@@ -54,14 +59,20 @@ async def supervise(run: Run, work: Callable[[], Awaitable[int]]) -> RunEnd:
     stop = run.interrupts.stop
     try:
         code = await work()
-        cancelled = await run.cancel_our_orders("stopped by signal") if stop.is_set() else 0
-        ending = Ending.STOPPED if stop.is_set() else Ending.DONE
-        await run.end(code, ending.value)
-        return RunEnd(code, ending, cancelled=cancelled)
+        if not stop.is_set():
+            await run.end(code, Ending.DONE.value)
+            return RunEnd(code, Ending.DONE)
+        try:
+            cancelled = await run.cancel_our_orders("stopped by signal")
+        except VENUE_DOWN as down:  # stopped all the same, not halted: the next run adopts or sweeps them
+            await run.end(EXIT_FAILED, Ending.STOPPED.value)
+            return RunEnd(EXIT_FAILED, Ending.STOPPED, orders_left=str(down))
+        await run.end(code, Ending.STOPPED.value)
+        return RunEnd(code, Ending.STOPPED, cancelled=cancelled)
     except HaltRequested as exc:
-        await run.halt(str(exc))
+        left = await run.halt(str(exc))
         await run.end(EXIT_HALTED, f"halted: {exc}")
-        return RunEnd(EXIT_HALTED, Ending.HALTED, str(exc))
+        return RunEnd(EXIT_HALTED, Ending.HALTED, str(exc), orders_left=left)
     except (PreflightError, ReconciliationError) as exc:
         run.journal.record_error(run.run_id if run.started else None, type(exc).__name__, str(exc))
         return RunEnd(refusal_code(exc), Ending.REFUSED, str(exc))
@@ -69,11 +80,12 @@ async def supervise(run: Run, work: Callable[[], Awaitable[int]]) -> RunEnd:
         # Fail closed: an unexpected error halts, cancels our resting orders and exits non-zero.
         log.exception("run.crashed", error=str(exc))
         run.journal.record_error(run.run_id if run.started else None, type(exc).__name__, str(exc))
+        left = ""
         try:
-            await run.halt(f"{type(exc).__name__}: {exc}", Trigger.FATAL_ERROR)
+            left = await run.halt(f"{type(exc).__name__}: {exc}", Trigger.FATAL_ERROR)
         except Exception:
             log.exception("run.halt_failed")
         await run.end(EXIT_FAILED, f"crashed: {exc}")
         if isinstance(exc, HedgebotError):
-            return RunEnd(EXIT_FAILED, Ending.CRASHED, str(exc))
+            return RunEnd(EXIT_FAILED, Ending.CRASHED, str(exc), orders_left=left)
         raise

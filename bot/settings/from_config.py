@@ -56,6 +56,7 @@ def settings_for(config: AppConfig, venue: str) -> Settings:
             passive_offset_ticks=execution.passive_offset_ticks,
             max_post_only_retries_per_minute=execution.max_post_only_retries_per_minute,
             max_order_age=execution.max_order_age,
+            max_outage=config.risk.max_outage,
         ),
         watchdog=WatchdogSettings(config.watchdog.window, config.watchdog.exchange_switch),
         kill_switch_file=config.risk.kill_switch_file,

@@ -190,6 +190,7 @@ class ExecutionSettings:
     passive_offset_ticks: int  # a re-priced order rests this many ticks behind the touch
     max_post_only_retries_per_minute: int  # fresh-book re-prices after a post-only refusal, per instrument
     max_order_age: timedelta  # our resting orders older than this are cancelled, whatever the planner holds
+    max_outage: timedelta  # risk.max_outage: unreadable this long, the venue's resting orders of ours are cancelled
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,6 +127,9 @@ class BybitApi:
         started = time.perf_counter()
         hits = self.faults.take(request.method, request.path)
         body = await request.text() if request.can_read_body else ""
+        if any(f.kind is FaultKind.NETWORK_CUT for f in hits):
+            self._record(request, body, hits, 0, None, "connection dropped", started)
+            return _cut(request)
         for fault in hits:
             if fault.kind is FaultKind.LATENCY:
                 await asyncio.sleep(fault.delay)
@@ -271,6 +274,14 @@ def _limit_headers(budget: Budget) -> dict[str, str]:
         "X-Bapi-Limit-Status": str(budget.remaining),
         "X-Bapi-Limit-Reset-Timestamp": str(budget.reset_ms),
     }
+
+
+def _cut(request: web.Request) -> web.StreamResponse:
+    """Abort the request's connection (TCP reset): the client gets no answer at all (the response returned is
+    never written)."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=504, text="network cut")
 
 
 def _plain(status: int, text: str) -> tuple[int, None, str, web.StreamResponse]:

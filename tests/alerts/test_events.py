@@ -69,3 +69,12 @@ def test_daily_summary_when_built_then_keyed_by_its_moment_and_carries_both_legs
 
 def test_test_event_when_built_then_never_held_back() -> None:
     assert events.alert_test_event(at=NOON).key is None
+
+
+def test_venue_unreachable_and_reachable_when_built_then_each_clears_the_other_per_venue() -> None:
+    down = events.venue_unreachable("main", NOON, "ExchangeUnavailable: 503", at=NOON)
+    up = events.venue_reachable("main", NOON, at=NOON)
+    elsewhere = events.venue_unreachable("backup", NOON, "ExchangeUnavailable: 503", at=NOON)
+    assert (down.kind, down.severity, up.severity) == (AlertKind.VENUE_UNREACHABLE, Severity.WARNING, Severity.INFO)
+    assert (down.clears, up.clears) == ((up.key,), (down.key,))
+    assert elsewhere.key != down.key

@@ -116,6 +116,38 @@ CASES = {
         [],
         [],
     ),
+    "unwind remainder worth less than min_notional: still bought back": (
+        sol_input("0", "-0.5"),
+        {"min_notional": D(100)},
+        InstrumentState(),
+        ReasonCode.UNWIND,
+        [(B, "0.5", "149.99", True)],
+        [],
+    ),
+    "unwind remainder below the market's min notional: reduce-only, so still placed": (
+        sol_input("0", "-0.5", market=replace(sol_perp_market(), min_notional=D(100))),  # 0.5 x 149.99 = 75
+        {},
+        InstrumentState(),
+        ReasonCode.UNWIND,
+        [(B, "0.5", "149.99", True)],
+        [],
+    ),
+    "growing the short below the market's min notional is dust": (
+        sol_input("-100.5", "-100", market=replace(sol_perp_market(), min_notional=D(100))),
+        {"band": D(0)},
+        InstrumentState(),
+        ReasonCode.DUST,
+        [],
+        [],
+    ),
+    "unwind remainder below the market's min qty is dust": (
+        sol_input("0", "-0.5", market=replace(sol_perp_market(), min_qty=D(1))),
+        {},
+        InstrumentState(),
+        ReasonCode.DUST,
+        [],
+        [],
+    ),
     "target below one lot": (sol_input("-0.05"), {}, InstrumentState(), ReasonCode.DUST, [], []),
     "gap below the market's min qty is dust": (
         sol_input("-100.5", "-100", market=replace(sol_perp_market(), min_qty=D(1))),

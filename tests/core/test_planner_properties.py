@@ -147,7 +147,7 @@ def test_plan_when_any_inputs_then_every_order_is_valid_passive_and_within_limit
         assert intent.amount > 0
         assert round_to_step(intent.amount, market.lot_step) == intent.amount  # on the lot
         assert intent.amount >= market.min_qty  # never below the minimum quantity...
-        assert intent.notional >= market.min_notional  # ...or notional
+        assert intent.reduce_only or intent.notional >= market.min_notional  # ...or notional, unless reduce-only
         assert intent.notional == market.notional(intent.amount, intent.price)
         assert intent.notional <= params.max_order_notional
         if intent.side is Side.SELL:

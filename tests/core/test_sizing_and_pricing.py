@@ -87,15 +87,19 @@ def test_out_of_band_when_gap_relative_to_target_then_acts_only_beyond_threshold
 
 
 @pytest.mark.parametrize(
-    ("contracts", "price", "problem"),
+    ("contracts", "price", "reduce_only", "problem"),
     [
-        ("0.1", "150", None),
-        ("0.05", "150", "minimum quantity 0.1"),
-        ("0.1", "40", "4.00 is below the minimum order notional 5"),  # 0.1 SOL x 40 = 4 USDT
+        ("0.1", "150", False, None),
+        ("0.05", "150", False, "minimum quantity 0.1"),
+        ("0.1", "40", False, "4.00 is below the minimum order notional 5"),  # 0.1 SOL x 40 = 4 USDT
+        ("0.1", "40", True, None),  # reduce-only: exempt from the minimum notional (Bybit, Binance)...
+        ("0.05", "40", True, "minimum quantity 0.1"),  # ...never from the minimum quantity
     ],
 )
-def test_below_minimum_when_order_small_then_names_the_minimum(contracts: str, price: str, problem: str | None) -> None:
-    result = below_minimum(D(contracts), D(price), sol_perp_market())
+def test_below_minimum_when_order_small_then_names_the_minimum(
+    contracts: str, price: str, reduce_only: bool, problem: str | None
+) -> None:
+    result = below_minimum(D(contracts), D(price), sol_perp_market(), reduce_only=reduce_only)
     assert result is None if problem is None else problem in (result or "")
 
 

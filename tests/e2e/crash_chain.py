@@ -2,8 +2,8 @@
 
 Each trial changes the spot holdings (so the next run has orders to place), starts `python -m bot run`, kills it
 where its ``KillPlan`` says, restarts it with `run --cycles 2` and checks the venue's whole history so far
-against the journal (``crash_checks``). Two assets, SOL and ETH, are hedged on their own perpetuals, so the
-executor has two symbols in flight at once, and one stays tradable while the other is frozen.
+against the journal (``tests.support.invariants``). Two assets, SOL and ETH, are hedged on their own perpetuals,
+so the executor has two symbols in flight at once, and one stays tradable while the other is frozen.
 """
 
 from __future__ import annotations
@@ -21,14 +21,6 @@ from bot.config import load_config
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 from hedgesim.enums import Side
-from tests.e2e.crash_checks import (
-    UNKNOWN_GRACE,
-    Holdings,
-    VenueHistory,
-    double_live_orders,
-    journal_disagreements,
-    limit_breaches,
-)
 from tests.e2e.crash_rig import (
     JournalWatch,
     KillPlan,
@@ -36,12 +28,19 @@ from tests.e2e.crash_rig import (
     apply_fault,
     kill_modes,
     kill_point,
-    kill_when,
-    log_tail,
     plan_kill,
-    reap,
     start_bot,
     write_config,
+)
+from tests.support.bot_process import kill_when, log_tail, reap
+from tests.support.invariants import (
+    UNKNOWN_GRACE,
+    Holdings,
+    VenueHistory,
+    double_live_orders,
+    journal_disagreements,
+    limit_breaches,
+    venue_symbol,
 )
 
 D = Decimal
@@ -134,7 +133,7 @@ async def _trial(
     ]
     point = kill_point(record, sim.requests, list(history.orders))
     since_row = round(record.at_ms - record.row_ms, 2) if record.row_ms is not None else None
-    return Trial(chain, number, plan, shot.killed, point, since_row, problems=tuple(problems))
+    return Trial(chain, number, plan, shot.killed, point, since_row, problems=tuple(map(str, problems)))
 
 
 async def _frozen(sim: SimServer, watch: JournalWatch) -> set[str]:
@@ -190,11 +189,6 @@ def mark(sim: SimServer, symbol: str) -> Decimal:
     """The venue's mark price of a perpetual (venue symbol) now."""
     venue = sim.engine.venue
     return venue.mark(venue.linear(symbol), sim.engine.now_ms())
-
-
-def venue_symbol(symbol: str) -> str:
-    """ "SOL/USDT:USDT" -> "SOLUSDT"."""
-    return symbol.split(":")[0].replace("/", "")
 
 
 def distribution(trials: list[Trial], seed: int) -> str:

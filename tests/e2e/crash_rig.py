@@ -1,8 +1,8 @@
 """Crash rig: a real `hedgebot run` process against an in-process real-time simulator, SIGKILLed mid-placement.
 
 The simulator runs in the test's event loop on the system clock (the bot's clock too); the bot is its own process
-(``sys.executable -m bot run``), so the kill is a real SIGKILL. A killer process (``crash_killer.py``) watches the
-bot's journal read-only and kills the bot a chosen time after the k-th order row of the run appears (or the k-th
+(``sys.executable -m bot run``), so the kill is a real SIGKILL. A killer process (``tests/support/killer.py``) watches
+the bot's journal read-only and kills the bot a chosen time after the k-th order row of the run appears (or the k-th
 answer is journaled). A fault on ``/v5/order/create`` can widen the window: ``HELD`` holds every create request at
 the venue before processing it, ``LOST`` lets the venue accept the order and withhold its answer.
 
@@ -13,14 +13,8 @@ Where each kill landed is read afterwards from what the journal held at the kill
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import random
 import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -28,11 +22,10 @@ from pathlib import Path
 from hedgesim import FaultKind, SimServer
 from hedgesim.bybit.app import RequestRecord
 from hedgesim.orders import SimOrder
-from tests.e2e.crash_killer import COUNTS
+from tests.support.bot_process import start_hedgebot
+from tests.support.killer import COUNTS
 
-ROOT = Path(__file__).resolve().parents[2]
 CREATE = "/v5/order/create"
-KILLER = Path(__file__).resolve().parent / "crash_killer.py"
 
 CONFIG = """\
 [venues.main]
@@ -146,91 +139,6 @@ def apply_fault(sim: SimServer, plan: KillPlan) -> str | None:
 async def start_bot(config: Path, cycles: int, log: Path) -> asyncio.subprocess.Process:
     """`python -m bot run --config FILE --cycles N`, output appended to ``log``."""
     return await start_hedgebot(["run", "--config", str(config), "--cycles", str(cycles)], log)
-
-
-async def start_hedgebot(args: list[str], log: Path, stdin: int = subprocess.DEVNULL) -> asyncio.subprocess.Process:
-    """`python -m bot ARGS` (``stdin`` may be a terminal), output appended to ``log``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HEDGEBOT_")}
-    with log.open("ab") as output:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *args,
-            cwd=ROOT, stdin=stdin, stdout=output, stderr=subprocess.STDOUT, env=env | {"PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
-
-
-async def hedgebot(args: list[str], log: Path) -> tuple[int, str]:
-    """Run `python -m bot ARGS` to the end (at most a minute): its exit code and what it printed (also appended to
-    ``log``)."""
-    start = log_size(log)
-    process = await start_hedgebot(args, log)
-    try:
-        async with asyncio.timeout(60):
-            code = await process.wait()
-    finally:
-        await reap(process)
-    return code, log_since(log, start)
-
-
-def log_size(log: Path) -> int:
-    return log.stat().st_size if log.exists() else 0
-
-
-def log_since(log: Path, start: int = 0) -> str:
-    """What was appended to ``log`` after it was ``start`` bytes long."""
-    return log.read_bytes()[start:].decode("utf-8", errors="replace") if log.exists() else ""
-
-
-async def wait_for_log(log: Path, text: str, count: int = 1, seconds: float = 20.0) -> None:
-    """Until ``text`` appears ``count`` times in ``log``."""
-    if not await wait_until(lambda: log_since(log).count(text) >= count, seconds):
-        raise AssertionError(f"{text!r} never appeared {count} time(s) in the log:\n{log_tail(log)}")
-
-
-async def wait_until(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
-    """Until ``condition()`` holds (True), or ``seconds`` have passed (False)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() >= deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
-
-
-@dataclass(frozen=True, slots=True)
-class Shot:
-    killed: bool  # False: the run ended, or the time ran out, before the row appeared
-    at_ms: float  # wall-clock ms of the kill (or of giving up)
-
-
-async def kill_when(
-    journal: Path, bot: asyncio.subprocess.Process, trigger: str, count: int, delay: float, patience: float
-) -> Shot:
-    """SIGKILL ``bot`` ``delay`` seconds after the journal holds ``count`` order rows ``written`` (or ``answered``):
-    the killer process watches. If that never happens within ``patience`` seconds, kill it anyway (not a kill
-    during placement). The bot is reaped either way."""
-    killer = await asyncio.create_subprocess_exec(
-        sys.executable, str(KILLER), str(journal), str(bot.pid), trigger, str(count), str(delay), str(patience),
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        output, _ = await killer.communicate()
-    finally:
-        await reap(killer)
-    report = json.loads(output)
-    at_ms = report["at_ms"] if report["killed"] else time.time() * 1000
-    await reap(bot)
-    return Shot(bool(report["killed"]), at_ms)
-
-
-async def reap(process: asyncio.subprocess.Process) -> None:
-    """SIGKILL the process (ours, by its pid) if it still runs, and wait for it."""
-    if process.returncode is None:
-        process.kill()
-    await process.wait()
-
-
-def log_tail(log: Path, lines: int = 25) -> str:
-    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 # -- the journal at the kill -------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.alerts.factory import alert_settings
-from bot.alerts.notifier import RetryPolicy, alert_notifier
+from bot.alerts.notifier import RetryPolicy as AlertRetryPolicy
+from bot.alerts.notifier import alert_notifier
 from bot.alerts.settings import AlertSettings
 from bot.alerts.sink import AlertSink
 from bot.cli.venue import connect
@@ -28,6 +29,7 @@ from bot.config import AppConfig, parse_config
 from bot.core.cycle import plan_cycle
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import ExchangePort
+from bot.exchange.retry import RetryPolicy
 from bot.execution.approval import AutoApprover
 from bot.execution.cycle import CyclePipeline
 from bot.execution.loop import run_cycles
@@ -159,8 +161,9 @@ async def running_bot(
     planner: PlanFunction | None = None,
     start_loop: bool = True,
     venue: Mapping[str, Any] | None = None,
+    retry: RetryPolicy | None = None,
     secrets: Mapping[str, str] | None = None,
-    alert_policy: RetryPolicy | None = None,
+    alert_policy: AlertRetryPolicy | None = None,
     alert_sink: Callable[[AlertSink], AlertSink] | None = None,
     dry_run: bool = False,
     **sections: Mapping[str, Any],
@@ -168,7 +171,7 @@ async def running_bot(
     """The bot against a simulator; alerts go to the destinations ``[alerts]`` configures (their URLs in ``secrets``)
     through a running notifier (``alert_policy``: its retries), seen through ``alert_sink`` if given. ``dry_run``:
     wired as `hedgebot run --dry-run` wires it (``bot.cli.venue.connect``), the simulator's read half and a paper
-    venue, its journal ``journal.dry-run.sqlite``."""
+    venue, its journal ``journal.dry-run.sqlite``. ``retry``: the exchange adapter's retries (not the dry run's)."""
     engine = SimExchange.deterministic(
         SimConfig(sample=sample, start=start, balances=dict(balances), rate_limits=False)
     )
@@ -185,7 +188,7 @@ async def running_bot(
             )
         else:
             port = build_exchange(
-                settings.venue, config.credentials("main"), clock, margin_mode=config.execution.margin_mode
+                settings.venue, config.credentials("main"), clock, margin_mode=config.execution.margin_mode, retry=retry
             )
             stack.push_async_callback(port.close)
         notifier = await stack.enter_async_context(alert_notifier(alert_settings(config), alert_policy))

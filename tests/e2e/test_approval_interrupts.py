@@ -24,7 +24,8 @@ from bot.cli.approve import PROMPT
 from bot.domain import TradingState
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, running_sim
-from tests.e2e.crash_rig import log_tail, reap, start_hedgebot, wait_for_log, write_config
+from tests.e2e.crash_rig import write_config
+from tests.support.bot_process import log_tail, reap, start_hedgebot, wait_for_log
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 D = Decimal

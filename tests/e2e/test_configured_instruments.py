@@ -15,8 +15,9 @@ import pytest
 from bot.execution.run import RunOptions
 from bot.exit_codes import EXIT_NEEDS_OPERATOR
 from hedgesim import SimConfig, SimExchange, running_sim
-from tests.e2e.crash_rig import hedgebot, write_config
+from tests.e2e.crash_rig import write_config
 from tests.e2e.harness import running_bot
+from tests.support.bot_process import hedgebot
 
 pytestmark = pytest.mark.e2e
 D = Decimal

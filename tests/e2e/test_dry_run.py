@@ -93,3 +93,16 @@ async def test_dry_run_and_real_run_when_over_the_same_window_then_hedges_within
     assert real_position < 0
     assert abs(paper_position - real_position) <= lot
     assert abs(fees - real_fees) <= real_fees * D("0.10")
+
+
+async def test_status_when_dry_run_then_says_no_dead_mans_switch_is_needed_rather_than_no_heartbeat(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_bot(tmp_path, balances=PORTFOLIO, dry_run=True) as bot:
+        await bot.cycles(2)
+        capsys.readouterr()
+        settings = settings_for(bot.config, "main")
+        assert await status_command(bot.config, settings, False, None, bot.engine.clock, dry_run=True) == 0
+        printed = capsys.readouterr().out
+    assert "dead-man's switch: none needed: a dry run's orders rest on paper, never at the venue" in printed
+    assert "no heartbeat journaled" not in printed

@@ -1,5 +1,5 @@
 """End to end: every way `hedgebot run` can fail at start-up, before trading, says what is wrong and what to do,
-exits 1, sends no order and leaves the reason in the journal.
+exits 4 when a person must act or 1 when it may pass by itself, sends no order and leaves the reason in the journal.
 
 The simulator plays the venue that refuses: a wrong key, a key that may not trade, its clock far from ours, an
 account in hedge mode that cannot be switched, an instrument it does not list, or no venue there at all.
@@ -19,7 +19,7 @@ import pytest
 from bot.cli.run import drive
 from bot.execution.approval import AutoApprover
 from bot.execution.run import RunOptions
-from bot.exit_codes import EXIT_NEEDS_OPERATOR
+from bot.exit_codes import EXIT_FAILED, EXIT_NEEDS_OPERATOR
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
 from hedgesim.instruments import Category
@@ -52,12 +52,15 @@ class Refusal:
     advice: str  # and what it says to do
     venue: dict[str, Any] = field(default_factory=dict)  # the venue's configuration, over the defaults
     sections: dict[str, Any] = field(default_factory=dict)  # other configuration sections, over the defaults
+    code: int = EXIT_NEEDS_OPERATOR  # 4: a person must act; 1: it may pass by itself (a supervisor retries)
 
 
 REFUSALS = {
     "wrong key": Refusal(None, "the API key was refused", "Check the key, secret", venue={"credentials": "WRONG"}),
     "read-only key": Refusal(read_only_key, "the API key may not do this", "trade derivatives"),
-    "clock skew": Refusal(clock_ten_minutes_ahead, "refused the request's timestamp", "Synchronise this machine's"),
+    "clock skew": Refusal(
+        clock_ten_minutes_ahead, "refused the request's timestamp", "Synchronise this machine's", code=EXIT_FAILED
+    ),
     "hedge mode": Refusal(
         hedge_mode_with_a_position,
         "cannot switch to one-way position mode",
@@ -86,7 +89,7 @@ def printed_words(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 @pytest.mark.parametrize("refusal", REFUSALS.values(), ids=REFUSALS.keys())
-async def test_run_when_the_venue_refuses_at_start_up_then_says_why_and_what_to_do_exits_4_and_journals_it(
+async def test_run_when_the_venue_refuses_at_start_up_then_says_why_and_what_to_do_and_journals_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], refusal: Refusal
 ) -> None:
     engine = account()
@@ -97,7 +100,7 @@ async def test_run_when_the_venue_refuses_at_start_up_then_says_why_and_what_to_
         code = await drive(config, "main", AutoApprover(), RunOptions(cycles=1))
         sent = [r.path for r in sim.requests if r.path.startswith("/v5/order/")]
     printed = printed_words(capsys)
-    assert code == EXIT_NEEDS_OPERATOR  # each needs a person (the key, the clock, the account, the configuration)
+    assert code == refusal.code  # a person fixes the key, the account or the configuration; a clock re-syncs itself
     assert "hedgebot: refusing to trade: main" in printed
     assert refusal.cause in printed
     assert refusal.advice in printed

@@ -29,7 +29,7 @@ from bot.exit_codes import EXIT_FAILED, refusal_code
 from bot.journal.writer import Journal, open_journal
 from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
-from tests.e2e.crash_rig import hedgebot
+from tests.support.bot_process import hedgebot
 
 pytestmark = pytest.mark.e2e
 D = Decimal

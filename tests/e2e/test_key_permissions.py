@@ -13,8 +13,9 @@ from bot.execution.run import RunOptions
 from bot.execution.supervisor import EXIT_NEEDS_OPERATOR, EXIT_OK, Ending
 from hedgesim import SimConfig, SimExchange, running_sim
 from hedgesim.keys import KeyPermissions as SimKey
-from tests.e2e.crash_rig import hedgebot, write_config
+from tests.e2e.crash_rig import write_config
 from tests.e2e.harness import running_bot
+from tests.support.bot_process import hedgebot
 
 pytestmark = pytest.mark.e2e
 D = Decimal

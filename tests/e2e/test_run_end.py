@@ -24,7 +24,8 @@ from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, running_sim
 from hedgesim.instruments import Category
 from hedgesim.orders import ExecType
-from tests.e2e.crash_rig import log_tail, reap, start_bot, wait_for_log, write_config
+from tests.e2e.crash_rig import start_bot, write_config
+from tests.support.bot_process import log_tail, reap, wait_for_log
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 D = Decimal

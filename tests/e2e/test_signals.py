@@ -12,7 +12,8 @@ import pytest
 from bot.domain import TradingState
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, running_sim
-from tests.e2e.crash_rig import log_tail, reap, start_bot, wait_until, write_config
+from tests.e2e.crash_rig import start_bot, write_config
+from tests.support.bot_process import log_tail, reap, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 D = Decimal

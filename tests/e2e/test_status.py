@@ -112,6 +112,7 @@ async def test_status_when_printed_then_both_legs_with_and_without_the_hedge_and
         print_status(
             await read_status(settings_for(bot.config, "main"), journal_path(bot.config), bot.port, bot.engine.clock),
             "sim",
+            dry_run=False,
         )
         printed = capsys.readouterr().out
     assert "since the hedge opened: with the hedge " in printed

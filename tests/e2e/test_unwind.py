@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
@@ -17,9 +18,12 @@ from bot.execution.run import RunOptions
 from bot.journal import open_reader
 from bot.risk.state import Trigger
 from hedgesim import SimConfig, SimExchange, running_sim
+from hedgesim.enums import MarginMode
+from hedgesim.instruments import Category
 from hedgesim.orders import ExecType
-from tests.e2e.crash_rig import hedgebot, log_tail, reap, start_bot, wait_until, write_config
+from tests.e2e.crash_rig import start_bot, write_config
 from tests.e2e.harness import running_bot
+from tests.support.bot_process import hedgebot, log_tail, reap, wait_until
 
 pytestmark = pytest.mark.e2e
 D = Decimal
@@ -115,3 +119,46 @@ async def test_unwind_cli_when_halted_by_the_kill_switch_then_refuses_naming_the
         assert state is not None
         assert (state.trading, state.cause) == (TradingState.ACTIVE, Trigger.OPERATOR_RESUME)
         assert state.detail == f"operator: hedgebot {' '.join(unwind)} --resume"
+
+
+def venue_with_a_sol_short(balances: dict[str, Decimal], *, min_qty: Decimal | None = None) -> SimExchange:
+    """A venue holding a short of 0.5 SOL made outside the bot; then, with ``min_qty``, its minimum order raised."""
+    config = SimConfig(balances=balances, rate_limits=False, margin_mode=MarginMode.ISOLATED, default_leverage=D(1))
+    engine = SimExchange.realtime(config)  # isolated at 1x, as the bot trades: its start-up changes nothing
+    engine.trade(Category.LINEAR, "SOLUSDT", "Sell", D("0.5"))
+    if min_qty is not None:
+        sol = engine.instrument(Category.LINEAR, "SOLUSDT")
+        engine.venue.instruments[sol.key] = replace(sol, min_qty=min_qty)
+    return engine
+
+
+async def test_unwind_cli_when_the_short_left_is_below_the_minimum_order_qty_then_exits_1_naming_the_dust(
+    tmp_path: Path,
+) -> None:
+    engine = venue_with_a_sol_short({"USDT": D(10000), "SOL": D(1)}, min_qty=D(1))  # SOL is a hedged holding
+    async with running_sim(engine=engine) as sim:
+        config = str(write_config(tmp_path, sim.url))
+        code, printed = await hedgebot(["unwind", "--config", config, "--adopt"], tmp_path / "bot.log")
+        assert venue_position(engine) == D("-0.5")
+    assert code == 1, printed
+    assert "SOL/USDT:USDT: -0.5 contracts left: below the minimum order size" in printed
+    assert "unwind: not flat: SOL/USDT:USDT -0.5 contracts left, which no order can close; close it on the venue" in (
+        printed
+    )
+    assert "unwind complete" not in printed
+    with open_reader(tmp_path / "journal.sqlite") as journal:
+        assert journal.orders(limit=10) == []  # no order could close it, so none was sent
+
+
+async def test_unwind_cli_when_the_venue_holds_a_short_on_an_instrument_it_does_not_hedge_then_never_says_flat(
+    tmp_path: Path,
+) -> None:
+    engine = venue_with_a_sol_short({"USDT": D(10000)})  # no SOL holding: SOL/USDT:USDT is no hedge instrument
+    async with running_sim(engine=engine) as sim:
+        config = str(write_config(tmp_path, sim.url))
+        code, printed = await hedgebot(["unwind", "--config", config], tmp_path / "bot.log")
+        assert venue_position(engine) == D("-0.5")  # not the bot's to touch
+    assert code == 1, printed
+    assert "unwind complete" not in printed
+    assert "SOL/USDT:USDT: -0.5 contracts on an instrument this bot does not hedge: not touched" in printed
+    assert "unwind: not flat: the venue holds SOL/USDT:USDT -0.5 contracts outside the hedge" in printed

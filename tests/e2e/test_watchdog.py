@@ -16,7 +16,8 @@ from hedgesim import SimConfig, SimExchange, running_sim
 from hedgesim.enums import MarginMode, Side
 from hedgesim.instruments import Category
 from hedgesim.orders import NewOrder, OrderType
-from tests.e2e.crash_rig import log_tail, reap, start_hedgebot, wait_for_log, write_config
+from tests.e2e.crash_rig import write_config
+from tests.support.bot_process import log_tail, reap, start_hedgebot, wait_for_log
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 D = Decimal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -12,7 +13,13 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.domain import CancelIntent, Order, OrderIntent, OrderStatus, PerpTicker, ReasonCode, Side, TradingState
-from bot.errors import AmbiguousOrderOutcome, AuthenticationFailed, InsufficientMargin, PostOnlyWouldTake
+from bot.errors import (
+    AmbiguousOrderOutcome,
+    AuthenticationFailed,
+    ExchangeUnavailable,
+    InsufficientMargin,
+    PostOnlyWouldTake,
+)
 from bot.exchange.port import OrderRequest
 from bot.execution.executor import Executor, Outcome, Recheck
 from bot.execution.ids import ClientOrderIds
@@ -22,11 +29,12 @@ from bot.risk import RiskContext
 from bot.risk.decision import Denial, DenialCode, RiskDecision
 from bot.risk.gate import decide
 from tests.exchange.fake_port import FakePort
-from tests.factories import NOW, sol_perp_market
+from tests.factories import NOW, btc_perp_market, sol_perp_market
 from tests.risk.factories import default_limits, resting, sol_context, sol_position
 
 D = Decimal
 SOL = "SOL/USDT:USDT"
+BTC = "BTC/USDT:USDT"
 Answer = Order | Exception
 
 
@@ -332,3 +340,47 @@ async def test_reprice_when_the_recheck_denies_then_journaled_like_the_cycles_de
     assert any("risk.max_hedge_ratio" in denial for denial in why.denials), why.denials
     (row,) = journal.last_cycles()
     assert (row.intents, row.denied) == (1, 1)
+
+
+async def test_replace_when_the_cancelled_order_cannot_be_read_back_then_nothing_re_ordered_and_nothing_raised(
+    journal: Journal,
+) -> None:
+    venue = ScriptedVenue([rests, rests])
+    run = executor(venue, journal)
+    first = await run.place(sell("10"), None, sol_perp_market(), approve)
+    venue.failures["fetch_order"] = ExchangeUnavailable("503 while reading the cancelled order back")
+    second = await run.place(sell("10", replaces=first.client_order_id), None, sol_perp_market(), approve)
+    assert venue.cancelled == [first.client_order_id]
+    assert second.outcome is Outcome.SKIPPED  # its remainder is unknown: the next cycle decides again
+    assert len(venue.sent) == 1
+
+
+async def test_reprice_when_the_fresh_book_cannot_be_read_then_the_order_is_skipped_not_the_cycle(
+    journal: Journal,
+) -> None:
+    venue = ScriptedVenue([cancelled_post_only, rests])
+    venue.failures["fetch_order_book"] = ExchangeUnavailable("503 on the order book")
+    placement = await executor(venue, journal).place(sell(), None, sol_perp_market(), approve)
+    assert placement.outcome is Outcome.SKIPPED
+    assert len(venue.sent) == 1
+
+
+class SlowOnBtc(ScriptedVenue):
+    """Answers BTC orders a moment later than SOL ones."""
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        if request.symbol == BTC:
+            await asyncio.sleep(0.05)
+        return await super().place_order(request)
+
+
+async def test_execute_when_one_symbol_fails_then_it_raises_only_once_every_other_symbol_is_done(
+    journal: Journal,
+) -> None:
+    venue = SlowOnBtc([raises(AuthenticationFailed("10003 invalid key")), rests])
+    venue.markets[BTC] = btc_perp_market()
+    btc = OrderIntent(BTC, Side.SELL, D("0.01"), D(60000), False, ReasonCode.REBALANCE)
+    markets = {SOL: sol_perp_market(), BTC: btc_perp_market()}
+    with pytest.raises(AuthenticationFailed):
+        await executor(venue, journal).execute([], [(sell(), None), (btc, None)], markets, approve)
+    assert {o.symbol: o.status for o in journal.orders()} == {SOL: OrderStatus.REJECTED, BTC: OrderStatus.OPEN}

@@ -178,6 +178,23 @@ async def test_request_when_transport_fault_then_ccxt_raises_what_bybit_would_ca
     assert (await client.fetch_ticker(SOL))["last"] > 0  # the fault hit one request only
 
 
+async def test_request_when_network_cut_then_connection_reset_unanswered_and_nothing_processed(
+    sim: SimServer, client: Any
+) -> None:
+    await client.load_markets()
+    cut = sim.fault("network_cut")  # until removed: aiohttp re-sends a GET once on a fresh connection
+    with pytest.raises(ccxt.NetworkError):
+        await client.fetch_ticker(SOL)
+    with pytest.raises(ccxt.NetworkError):
+        await client.create_order(SOL, "limit", "sell", 1, 230, {"postOnly": True})
+    assert not sim.engine.venue.orders.open_orders()
+    cut_off = [r for r in sim.requests if r.faults == ("network_cut",)]
+    assert cut_off
+    assert {r.status for r in cut_off} == {0}  # recorded as dropped: no HTTP status at all
+    sim.faults.remove(cut)
+    assert (await client.fetch_ticker(SOL))["last"] > 0
+
+
 async def test_request_when_latency_added_then_answered_after_the_delay(sim: SimServer, client: Any) -> None:
     sim.fault("latency", path="/v5/market/time", delay=0.2, times=1)
     await client.fetch_time()

@@ -46,6 +46,7 @@ def test_banner_when_starting_then_mode_venue_account_instruments_leverage_every
         "credential set LIVE, from the environment (LIVE_*)",
         "SOL/USDT:USDT (hedges.SOL.instrument)",
         "ETH/USDT:USDT (hedges.AVAX.proxy)",
+        "each other holding (wallet or holdings.static): its own <ASSET>/USDT:USDT",  # a cold wallet's too
         "2x, cross margin",
         "max_order_notional 750",
         "max_data_age 20s",

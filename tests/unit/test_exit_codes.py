@@ -7,6 +7,7 @@ import pytest
 
 from bot.errors import (
     AuthenticationFailed,
+    ClockSkew,
     DataError,
     ExchangeUnavailable,
     HedgebotError,
@@ -34,6 +35,7 @@ def caused(error: HedgebotError, cause: BaseException) -> HedgebotError:
         (RequestTimedOut("no answer"), EXIT_FAILED),
         (RateLimited("throttled"), EXIT_FAILED),
         (DataError("a malformed reply"), EXIT_FAILED),
+        (caused(PreflightError("main: the venue refused the request's timestamp"), ClockSkew("10002")), EXIT_FAILED),
         (caused(PreflightError("main: cannot read the account"), ExchangeUnavailable("503")), EXIT_FAILED),
         (caused(PreflightError("main: cannot start from the replies"), DataError("NaN")), EXIT_FAILED),
         (

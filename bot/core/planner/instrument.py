@@ -16,13 +16,13 @@ Rules, in order:
    cancelled and replaced at the new passive price for at most their remaining quantity (bounded per minute).
 5. The gap not covered in flight is acted on when it leaves the band (relative to the target; any gap to a
    zero target), or, while rebalancing, until it is back within band x hysteresis; not when it is worth less
-   than ``min_notional``.
+   than ``min_notional``, unless the target is zero: a hedge being closed is closed to the last lot.
 6. Buys always shrink a short, so they are reduce-only and never exceed it (never flip); sells grow the short.
    A stray long (not ours to keep) is first closed with reduce-only sells of at most the long (resting sells
    beyond it are cancelled); the short is built from flat next cycle.
 7. Every order is post-only at the passive price, split into even slices of at most ``max_order_notional``,
    with our resting total on that side at most ``max_depth_share`` of its visible depth; an order below the
-   market minimum is dust, never placed.
+   market minimum (quantity; notional too unless it is reduce-only, which the venues exempt) is dust, never placed.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from bot.core.plan import InstrumentDecision
 from bot.core.planner.pricing import BookProblem, Touch, read_touch, reprice_reason
@@ -241,7 +242,7 @@ class _Planner:
             recent.append(self.now)
             cancels.append(CancelIntent(order.symbol, order.client_order_id, order.order_id, ReasonCode.REPRICE, why))
             amount = min(round_to_step(order.remaining, self.market.lot_step), self._largest(price))
-            small = below_minimum(amount, price, self.market)
+            small = below_minimum(amount, price, self.market, reduce_only=self._reduces(order.side))
             if small is not None:
                 notes.append(f"{name}: cancelled, not replaced: {small}")
                 continue
@@ -264,15 +265,16 @@ class _Planner:
             note = f"gap {uncovered} contracts is within the band ({threshold:.2%} of the target)"
             return _Actions(ReasonCode.DRIFT_BELOW_BAND, notes=(note,))
         worth = self._notional(uncovered)
-        if worth < params.min_notional:
+        if worth < params.min_notional and target != ZERO:
             note = f"gap worth {worth:.2f} is below execution.min_notional {params.min_notional}"
             return _Actions(ReasonCode.BELOW_MIN_NOTIONAL, notes=(note,))
         if reachable == ZERO:
             return _Actions(ReasonCode.WAITING_IN_FLIGHT, notes=("resting orders close the stray long first",))
         side = Side.BUY if uncovered > ZERO else Side.SELL
         price = self._price(side)
+        minimum = partial(below_minimum, price=price, market=market, reduce_only=self._reduces(side))
         wanted = round_to_step(abs(reachable), market.lot_step)
-        small = below_minimum(wanted, price, market)
+        small = minimum(wanted)
         if small is not None:
             return _Actions(ReasonCode.DUST, notes=(f"the gap rounds to {wanted} contracts: {small}",))
         depth = self.touch.ask_depth if side is Side.SELL else self.touch.bid_depth
@@ -281,17 +283,17 @@ class _Planner:
         notes: list[str] = []
         if allowed < wanted:
             notes.append(f"limited to {allowed} of {wanted} contracts by max_depth_share {params.max_depth_share}")
-            small = below_minimum(allowed, price, market)
+            small = minimum(allowed)
             if small is not None:
                 return _Actions(ReasonCode.BLOCKED_BY_LIMIT, notes=(*notes, f"visible depth too thin: {small}"))
         largest = self._largest(price)
-        small = below_minimum(largest, price, market)
+        small = minimum(largest)
         if small is not None:
             note = f"max order notional {params.max_order_notional} buys {largest} contracts at {price}: {small}"
             return _Actions(ReasonCode.BLOCKED_BY_LIMIT, notes=(note,))
         reason = ReasonCode.UNWIND if target == ZERO else ReasonCode.REBALANCE
         sizes = slices(allowed, largest, market)
-        intents = [self._intent(side, q, price, reason) for q in sizes if below_minimum(q, price, market) is None]
+        intents = [self._intent(side, q, price, reason) for q in sizes if minimum(q) is None]
         if len(intents) < len(sizes):
             notes.append(f"{len(sizes) - len(intents)} slice(s) below the market minimum left as dust")
         return _Actions(reason, intents=tuple(intents), notes=tuple(notes))
@@ -305,20 +307,23 @@ class _Planner:
         note: str = "",
         replaces: str | None = None,
     ) -> OrderIntent:
-        position = self.inp.position
-        reduce_only = (side is Side.BUY and position < ZERO) or (side is Side.SELL and position > ZERO)
         return OrderIntent(
             symbol=self.inp.symbol,
             side=side,
             amount=amount,
             price=price,
-            reduce_only=reduce_only,
+            reduce_only=self._reduces(side),
             reason=reason,
             post_only=True,
             notional=self.market.notional(amount, price),
             replaces=replaces,
             note=note,
         )
+
+    def _reduces(self, side: Side) -> bool:
+        """Whether an order on ``side`` only shrinks the position (rule 6): it goes out reduce-only."""
+        position = self.inp.position
+        return (side is Side.BUY and position < ZERO) or (side is Side.SELL and position > ZERO)
 
     def _price(self, side: Side) -> Decimal:
         return self.touch.passive_price(side, self.market.tick_size, self.params.passive_offset_ticks)

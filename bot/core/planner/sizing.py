@@ -27,12 +27,18 @@ def out_of_band(gap: Decimal, target: Decimal, threshold: Decimal) -> bool:
     return abs(gap) > threshold * abs(target)
 
 
-def below_minimum(contracts: Decimal, price: Decimal, market: Market) -> str | None:
-    """Why an order of ``contracts`` at ``price`` is below the market's minimum quantity or notional, or None."""
+def below_minimum(contracts: Decimal, price: Decimal, market: Market, *, reduce_only: bool) -> str | None:
+    """Why an order of ``contracts`` at ``price`` is below the market's minimum quantity or notional, or None.
+
+    A reduce-only order is held to the minimum quantity only: the venues exempt it from the minimum notional, so
+    a short worth less than that can still be closed (Bybit's Derivatives Trading Rules, "Minimum Notional
+    Value/Order Size": closing orders are exempt from the minimum notional value, not from the minimum order size;
+    Binance USD-M, error -4164: "Order's notional must be no smaller than 5 (unless you choose reduce only)").
+    """
     if contracts < market.min_qty or contracts <= ZERO:
         return f"{contracts} contracts is below the minimum quantity {market.min_qty}"
     notional = market.notional(contracts, price)
-    if notional < market.min_notional:
+    if notional < market.min_notional and not reduce_only:
         return f"{notional:.2f} is below the minimum order notional {market.min_notional}"
     return None
 

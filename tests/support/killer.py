@@ -1,6 +1,6 @@
 """Kill the bot a set time after its journal shows a given number of order rows (or answers): its own process.
 
-usage: python tests/e2e/crash_killer.py JOURNAL PID {written|answered} COUNT DELAY_SECONDS TIMEOUT_SECONDS
+usage: python tests/support/killer.py JOURNAL PID {written|answered} COUNT DELAY_SECONDS TIMEOUT_SECONDS
 
 ``written``: COUNT order rows written to send; ``answered``: COUNT of them with an outcome recorded (acknowledged,
 rejected or unknown).
