@@ -126,7 +126,8 @@ class _EngineHedger:
         market = self.seat.markets[symbol]
         book = await self.port.inner.fetch_order_book(symbol, 1)
         amount = round_to_step(abs(gap), market.lot_step)
-        if book.mid is None or below_minimum(amount, book.mid, market):
+        reduce_only = current * gap < 0 and abs(gap) <= abs(current)
+        if book.mid is None or below_minimum(amount, book.mid, market, reduce_only=reduce_only):
             return
         link_id = f"{self.prefix}{next(self._ids)}"
         order = NewOrder(
@@ -137,7 +138,7 @@ class _EngineHedger:
             qty=amount,
             price=price,
             time_in_force=TimeInForce.GTC,
-            reduce_only=current * gap < 0 and abs(gap) <= abs(current),
+            reduce_only=reduce_only,
             link_id=link_id,
         )
         self.engine.place_order(order)
