@@ -152,6 +152,8 @@ class RiskConfig(StrictModel):
 class ApprovalConfig(StrictModel):
     mode: Literal["ask", "auto"] = "ask"
     timeout: PositiveDuration = timedelta(seconds=120)
+    max_plan_age: PositiveDuration = timedelta(seconds=60)  # an older plan is planned and shown again, never sent
+    max_price_move_bps: PositiveDecimal = Decimal(50)  # a bigger move since it was shown re-plans; bounds re-prices
 
 
 class WatchdogConfig(StrictModel):

@@ -461,6 +461,15 @@ class OrderIntent:
     notional: Decimal = ZERO
     replaces: str | None = None  # client order id of the resting order this one replaces
     note: str = ""
+    # The worst price a person's approval covers (a sell at or above it, a buy at or below it): a re-price beyond
+    # it is not sent, and the order is planned and asked again. None: no bound (approved automatically).
+    limit_price: Decimal | None = None
+
+    def within_limit(self, price: Decimal) -> bool:
+        """Whether ``price`` is one the approval covers (always, without a limit)."""
+        if self.limit_price is None:
+            return True
+        return price >= self.limit_price if self.side is Side.SELL else price <= self.limit_price
 
 
 @dataclass(frozen=True, slots=True)

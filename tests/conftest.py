@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,3 +41,15 @@ def write_config(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def keyboard(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """stdin becomes a terminal; write answers to the returned descriptor as if typed."""
+    main, replica = pty.openpty()
+    terminal = os.fdopen(replica, "r", buffering=1, closefd=False)
+    monkeypatch.setattr(sys, "stdin", terminal)
+    yield main
+    terminal.close()
+    os.close(main)
+    os.close(replica)

@@ -72,7 +72,9 @@ def banner_for(
         approval=(
             "auto: orders within the risk limits go out on their own"
             if approval == "auto"
-            else f"ask at the terminal; no answer in {format_duration(config.approval.timeout)} means no"
+            else f"ask at the terminal; no answer in {format_duration(config.approval.timeout)} means no; a plan "
+            f"answered after {format_duration(config.approval.max_plan_age)} or after a price move beyond "
+            f"{config.approval.max_price_move_bps} bps is planned and asked again"
         ),
         protection=protection,
         journal=journal,

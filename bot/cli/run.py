@@ -49,6 +49,18 @@ Every interval (execution.interval): read holdings, prices, positions and orders
 post-only limit orders; check each against the risk limits; ask for approval (approval.mode: "ask" at the
 terminal, or "auto"); send; journal everything.
 
+Approval (approval.mode = "ask"): each cycle with something to do shows its orders as one table (instrument, side,
+contracts, price, notional, reduce-only, reason, and the prices its approval covers) and what they would do, per
+instrument and in total: hedge ratio and net exposure now and after, margin, leverage and liquidation price after
+(the worst case), funding per day, fees at maker (and taker). Answer a (approve all), o (one by one: y yes, e edit
+its size, s skip, r reject the rest), r (reject all) or h (halt: nothing sent, resting orders cancelled, HALTED,
+exit 3). No answer within approval.timeout means no. Whatever is approved or edited passes the risk limits again
+before it is sent, on fresh data when the answer took longer than risk.max_data_age or a size was edited; a plan
+answered later than approval.max_plan_age, or whose price moved more than approval.max_price_move_bps, is planned
+and shown again, never sent as shown. An approved order is re-priced without asking again while its price stays
+within the limit shown ("at or above 149.25" for a sell); beyond it, it is asked again. With no terminal, "ask"
+refuses to start: use --approve auto.
+
 Start-up fails closed: credentials, markets, one-way position mode, margin mode and leverage (read back, never
 above 2x) are checked first; then the API key's permissions (unattended, a key that can withdraw or transfer
 is refused, exit 4, unless [venues.NAME] allow_withdrawal_key = true; so is a live key whose permissions cannot
@@ -300,6 +312,8 @@ def cycle_line(outcome: CycleOutcome, now: datetime) -> str:
     body = " | ".join(parts) if parts else "nothing to hedge"
     if outcome.skipped_because:
         body = f"skipped, nothing sent: {outcome.skipped_because}"
+    if outcome.replanned_because:
+        body = f"nothing sent, planning again: {outcome.replanned_because}"
     return f"{now:%H:%M:%S} #{outcome.number} {outcome.state.value}: {body} [{actions}]"
 
 

@@ -8,6 +8,7 @@
         return await run_cycles(pipeline, options)                              # loop.py: until done or stopped
     end = await supervise(run, work)                                            # supervisor.py: the error policy
 
-Also here: client order ids, approval, the executor, reconciliation, leverage kept, the guards against data that
+Also here: client order ids, approval (approval.py: approvers; approving.py: the step that asks, re-validates
+and gates again), the executor, reconciliation, leverage kept, the guards against data that
 cannot be trusted (guards.py), what to read (reading.py) and a cycle's outcome as values (summary.py).
 """

@@ -8,7 +8,8 @@
    are held), leverage kept, daily limits; HALTED stops here (our resting orders cancelled); then the hedge
    instruments' books and marks, read together and last, right before pricing;
 2. decide: the plan (the run's planner), new instruments set up, the risk gate on every intent, all journaled;
-3. approve: the approver's answers (a stop or halt rejects what it has not answered), journaled;
+3. approve (``bot.execution.approving``): the approver's answers (a stop or halt rejects what it has not answered),
+   journaled; what was approved re-validated (a stale plan is planned and asked again, unsent) and gated again;
 4. act: the executor sends what was approved; a re-priced order is checked again by the gate (``_recheck``);
    then our resting orders older than ``execution.max_order_age`` are cancelled, whatever the planner held;
 5. report: the cycle's conditions and events to the run's alerts (``bot.execution.alerting``: they only queue),
@@ -40,7 +41,8 @@ from bot.domain import (
     is_ours,
 )
 from bot.errors import DataError, HaltRequested, ReconciliationError
-from bot.execution.approval import Approval, Approver, Verdict
+from bot.execution.approval import Approver
+from bot.execution.approving import ApprovalStep
 from bot.execution.executor import Outcome, Placement
 from bot.execution.guards import MissingHoldings, merged, unread_wallets, vanished_positions
 from bot.execution.leverage import keep_leverage
@@ -91,6 +93,7 @@ class CyclePipeline:
     def __init__(self, run: Run, approver: Approver) -> None:
         self.run = run
         self.approver = approver
+        self.approval = ApprovalStep(run, approver, self._fresh_context)
         self.number = 0  # cycles run so far
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
         self._snapshot: Snapshot | None = None  # this cycle's, for re-checks while acting
@@ -128,9 +131,14 @@ class CyclePipeline:
         # The books and marks last, together, right before pricing: the history and position reads come first.
         snapshot = self._snapshot = await run.reader.read_market(account)
         decided = await self._decide(snapshot, history, now)
-        to_send = await self._approve(decided)
+        allowed = [(d.intent, i) for d, i in zip(decided.risk, decided.intent_ids, strict=True) if d.approved]
+        approved = await self.approval.approve(self.number, decided.plan, allowed, snapshot)
+        self._denied.extend(approved.denied)
         run.raise_if_halt_requested()
-        placements = await run.executor.execute(decided.plan.cancels, to_send, run.markets, self._recheck)
+        if approved.replan is not None:  # nothing sent: the caller plans and asks again at once
+            return self._report(decided, [], replan=approved.replan)
+        placements = await run.executor.execute(decided.plan.cancels, approved.to_send, run.markets, self._recheck)
+        self.approval.remember(placements)
         run.orders_left = True
         plan = decided.plan
         handled = [c.client_order_id or "" for c in plan.cancels] + [i.replaces or "" for i in plan.intents]
@@ -204,23 +212,8 @@ class CyclePipeline:
             log.info("risk.denied", symbol=denied.intent.symbol, side=denied.intent.side, reasons=denied.summary)
         return _Decided(plan, next_state, risk, intent_ids, blocked, lines, value, hedged, cycle_id)
 
-    async def _approve(self, decided: _Decided) -> list[tuple[OrderIntent, int | None]]:
-        """The approver's verdicts on what the gate allowed, journaled; the approved intents (as approved)."""
-        journal = self.run.journal
-        allowed = [(d.intent, i) for d, i in zip(decided.risk, decided.intent_ids, strict=True) if d.approved]
-        approvals = await self._review([intent for intent, _ in allowed])
-        to_send: list[tuple[OrderIntent, int | None]] = []
-        for approval, (_, intent_id) in zip(approvals, allowed, strict=True):
-            journal.record_approval(
-                intent_id, approver=approval.approver, verdict=approval.verdict.value,
-                amount=approval.intent.amount, price=approval.intent.price, note=approval.note,
-            )  # fmt: skip
-            if approval.verdict is Verdict.APPROVED:
-                to_send.append((approval.intent, intent_id))
-        return to_send
-
-    def _report(self, decided: _Decided, placements: Sequence[Placement]) -> CycleOutcome:
-        plan, risk, blocked = decided.plan, decided.risk, decided.blocked
+    def _report(self, decided: _Decided, placements: Sequence[Placement], replan: str | None = None) -> CycleOutcome:
+        plan, blocked = decided.plan, decided.blocked
         outcomes = [p.outcome for p in placements]
         outcome = CycleOutcome(
             number=self.number,
@@ -229,13 +222,14 @@ class CyclePipeline:
             hedge_notional=decided.hedge_notional,
             instruments=decided.lines,
             intents=len(plan.intents),
-            denied=sum(1 for d in risk if not d.approved) + outcomes.count(Outcome.DENIED),
+            denied=len(self._denied),  # at the plan, at the approval's re-check and at re-prices
             placed=outcomes.count(Outcome.PLACED),
             rejected=outcomes.count(Outcome.REJECTED),
             unknown=outcomes.count(Outcome.UNKNOWN),
             skipped=outcomes.count(Outcome.SKIPPED),
             cancels=len(plan.cancels),
             reasons=reasons_by_holding(plan, blocked),
+            replanned_because=replan,
         )
         log.info("cycle.summary", **outcome.log_fields())
         if self.on_cycle is not None:
@@ -270,28 +264,22 @@ class CyclePipeline:
 
     # -- helpers --------------------------------------------------------------------------------------------
 
-    async def _review(self, intents: list[OrderIntent]) -> list[Approval]:
-        """The approver's answers, unless a stop or halt comes first: then every intent is rejected, unsent."""
-        interrupts = self.run.interrupts
-        answers = await interrupts.wait(self.approver.review(intents))
-        if answers is None:
-            note = f"not answered: {interrupts.reason}"
-            return [Approval(intent, Verdict.REJECTED, self.approver.name, note) for intent in intents]
-        return answers
-
     def _recheck(self, intent: OrderIntent, seen: Sequence[Order], ticker: PerpTicker) -> RiskDecision:
         """The risk gate for one re-priced intent: the cycle's snapshot as our orders ``seen`` since changed it
         (what actually rests, and the fill-adjusted position), with the ``ticker`` read with the book the intent was
         re-priced from (its mark, not the cycle's) and a fresh history."""
         assert self._snapshot is not None, "re-pricing happens only after a cycle's snapshot"
         assert self._plan is not None, "re-pricing happens only after a cycle's plan"
-        now = self.run.clock.now()
         snapshot = replace(self._snapshot, tickers={**self._snapshot.tickers, ticker.symbol: ticker})
-        context = self._risk_context(snapshot, self._plan, now, self.run.journal.risk_history(now))
-        decision = decide(intent, context.after(seen), self.run.settings.risk)
+        decision = decide(intent, self._fresh_context(snapshot, self._plan, self.run.clock.now()).after(seen),
+                          self.run.settings.risk)  # fmt: skip
         if not decision.approved:
             self._denied.append(decision)
         return decision
+
+    def _fresh_context(self, snapshot: Snapshot, plan: Plan, now: datetime) -> RiskContext:
+        """The gate's view of ``snapshot`` at ``now``, with the journal's history as of ``now``."""
+        return self._risk_context(snapshot, plan, now, self.run.journal.risk_history(now))
 
     def _risk_context(self, snapshot: Snapshot, plan: Plan, now: datetime, history: RiskHistory) -> RiskContext:
         run = self.run

@@ -10,6 +10,8 @@ Rules it keeps:
   orders sent since count) and the re-check journaled like the cycle's, within
   ``execution.max_post_only_retries_per_minute`` fresh books per instrument (a budget of its own: the planner's
   cancel-and-replace of resting orders counts against ``max_reprices_per_minute``); the instrument's later slices that cycle start from that fresh price;
+  never beyond the price a person's approval covers (``OrderIntent.limit_price``): such an order is not sent, and
+  the next cycle plans and asks again;
 - cancel-and-replace confirms the cancel (or the replaced order's final state) first and never re-orders more
   than what the replaced order had left;
 - after an ambiguous failure the symbol is frozen and the order looked up by client id before anything else on
@@ -370,8 +372,14 @@ class Executor:
         ticker: PerpTicker,
         recheck: Recheck,
     ) -> Placement:
-        """Send ``intent`` at a fresh passive ``price``, if the risk gate still approves it there (against the mark
-        of ``ticker``, read with the book ``price`` comes from)."""
+        """Send ``intent`` at a fresh passive ``price``, if its approval covers that price (``limit_price``) and the
+        risk gate still approves it there (against the mark of ``ticker``, read with the book ``price`` comes from)."""
+        if not intent.within_limit(price):
+            log.info("order.reprice_beyond_approval", symbol=intent.symbol, price=price, limit=intent.limit_price)
+            return Placement(
+                intent, Outcome.SKIPPED,
+                detail=f"re-priced to {price}, beyond the approved limit {intent.limit_price}: planned and asked again",
+            )  # fmt: skip
         repriced = replace(
             intent, price=price, notional=market.notional(intent.amount, price), reason=ReasonCode.REPRICE
         )

@@ -36,7 +36,7 @@ class CycleOutcome:
     hedge_notional: Decimal
     instruments: tuple[InstrumentLine, ...]
     intents: int = 0
-    denied: int = 0  # by the risk gate: at the plan, or at a re-price's re-check
+    denied: int = 0  # by the risk gate: at the plan, at the approval's re-check, or at a re-price's re-check
     placed: int = 0
     rejected: int = 0
     unknown: int = 0
@@ -44,6 +44,7 @@ class CycleOutcome:
     cancels: int = 0
     reasons: Mapping[str, str] = field(default_factory=dict)
     skipped_because: str | None = None  # the cycle decided nothing: malformed account data, or the venue unreadable
+    replanned_because: str | None = None  # approved too late or the price moved: nothing sent, planned again at once
 
     def log_fields(self) -> dict[str, Any]:
         return {
@@ -61,6 +62,7 @@ class CycleOutcome:
             "cancels": self.cancels,
             "reasons": dict(self.reasons),
             **({"skipped_because": self.skipped_because} if self.skipped_because else {}),
+            **({"replanned_because": self.replanned_because} if self.replanned_because else {}),
         }
 
 

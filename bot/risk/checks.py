@@ -197,8 +197,7 @@ def check_initial_margin(intent: OrderIntent, ctx: RiskContext, limits: RiskLimi
     otherwise the venue refuses the order anyway (or, in cross margin, eats into other capital)."""
     if not ctx.increases(intent):
         return None
-    exposures = ctx.exposures(intent)
-    required = sum((notional / ctx.instrument_leverage(s) for s, notional in exposures.items()), ZERO)
+    required = sum(ctx.initial_margins(intent).values(), ZERO)
     if required > ctx.collateral:
         return Denial(
             DenialCode.INSUFFICIENT_MARGIN,
@@ -229,14 +228,22 @@ def check_liquidation_distance(intent: OrderIntent, ctx: RiskContext, limits: Ri
 
 def estimate_liquidation_after(intent: OrderIntent, ctx: RiskContext) -> Decimal | None:
     """The liquidation price of the intent's instrument if the intent and our same-side resting orders fill."""
-    symbol = intent.symbol
+    return estimate_liquidation(ctx, intent.symbol, intent.side, intent)
+
+
+def estimate_liquidation(
+    ctx: RiskContext, symbol: str, side: Side, intent: OrderIntent | None = None
+) -> Decimal | None:
+    """The liquidation price of ``symbol`` if our resting orders on ``side`` (and ``intent``, if given) fill: the
+    worst case the gate checks, and what the approval's what-if shows."""
     market = ctx.market(symbol)
     mark = ctx.mark(symbol)
     position = ctx.position(symbol).contracts
-    sign = intent.side.sign
-    adding = [o for o in ctx.resting(symbol, intent) if o.side is intent.side]
-    added = intent.amount + sum((o.remaining for o in adding), ZERO)
-    added_cost = intent.amount * intent.price + sum((o.remaining * (o.price or mark) for o in adding), ZERO)
+    sign = side.sign
+    adding = [o for o in ctx.resting(symbol, intent) if o.side is side]
+    extra_amount, extra_cost = (intent.amount, intent.amount * intent.price) if intent is not None else (ZERO, ZERO)
+    added = extra_amount + sum((o.remaining for o in adding), ZERO)
+    added_cost = extra_cost + sum((o.remaining * (o.price or mark) for o in adding), ZERO)
     if position * sign >= 0:  # flat, or adding to the same side
         if ctx.margin_mode is MarginMode.CROSS:
             reference = mark  # cross collateral is equity at the mark: the position enters at the mark
@@ -247,10 +254,12 @@ def estimate_liquidation_after(intent: OrderIntent, ctx: RiskContext) -> Decimal
             reference = entry or mark
         contracts = position + sign * added
         cost = abs(position) * reference + added_cost
-    else:  # the orders close the position and open the other side: only the opened part counts
+    elif added > abs(position):  # the orders close the position and open the other side: only the opened part
         opened = added - abs(position)
         contracts = sign * opened
         cost = opened * added_cost / added
+    else:  # the orders only shrink the position (or nothing is added): its risk is what it is
+        return estimate_liquidation(ctx, symbol, side.opposite)
     return liquidation_price(
         size=market.base_qty(contracts),
         cost=market.base_qty(cost),

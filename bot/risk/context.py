@@ -176,6 +176,12 @@ class RiskContext:
                 exposures[symbol] = self.market(symbol).notional(contracts, self.mark(symbol))
         return exposures
 
+    def initial_margins(self, intent: OrderIntent | None = None) -> dict[str, Decimal]:
+        """Per instrument, the initial margin its worst case holds at the leverage set (``exposures`` / leverage)."""
+        return {
+            symbol: notional / self.instrument_leverage(symbol) for symbol, notional in self.exposures(intent).items()
+        }
+
     def exposure_notional(self, intent: OrderIntent | None = None) -> Decimal:
         """Sum over instruments of the worst-case absolute position at mark, with ``intent`` if given."""
         return sum(self.exposures(intent).values(), ZERO)

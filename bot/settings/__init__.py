@@ -9,6 +9,7 @@ loader: ``bot.settings.from_config`` is imported by the composition roots (the C
 """
 
 from bot.settings.values import (
+    ApprovalSettings,
     Beta,
     CoreSettings,
     EventWindowSettings,
@@ -31,6 +32,7 @@ from bot.settings.values import (
 )
 
 __all__ = [
+    "ApprovalSettings",
     "Beta",
     "CoreSettings",
     "EventWindowSettings",

@@ -16,6 +16,7 @@ from bot.config_policy import EventWindow, PolicyConfig, ProxyParams
 from bot.core.valuation import static_holding
 from bot.errors import ConfigError
 from bot.settings.values import (
+    ApprovalSettings,
     CoreSettings,
     EventWindowSettings,
     ExecutionSettings,
@@ -59,6 +60,9 @@ def settings_for(config: AppConfig, venue: str) -> Settings:
             max_outage=config.risk.max_outage,
         ),
         watchdog=WatchdogSettings(config.watchdog.window, config.watchdog.exchange_switch),
+        approval=ApprovalSettings(
+            config.approval.timeout, config.approval.max_plan_age, config.approval.max_price_move_bps
+        ),
         kill_switch_file=config.risk.kill_switch_file,
         config_hash=config_hash(config),
         wallet_venues=tuple(

@@ -194,6 +194,16 @@ class ExecutionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ApprovalSettings:
+    """``[approval]``: how long a person's answer may take, and what an answer still covers when it comes."""
+
+    timeout: timedelta  # an unanswered prompt means no
+    max_plan_age: timedelta  # an approval of an older plan is not sent: the cycle is planned and shown again
+    max_price_move_bps: Decimal  # ...and so is one after the mark moved more; an approved order's re-prices
+    # within this of its shown price need no new answer
+
+
+@dataclass(frozen=True, slots=True)
 class WatchdogSettings:
     """``[watchdog]``: orders never outlive the bot (its heartbeat, the venue's own switch)."""
 
@@ -210,6 +220,7 @@ class Settings:
     risk: RiskLimits
     execution: ExecutionSettings
     watchdog: WatchdogSettings
+    approval: ApprovalSettings
     kill_switch_file: Path
     config_hash: str  # names the configuration a run used (journaled with the run)
     # the other venues whose spot wallets count (holdings.venues): read only, never traded on

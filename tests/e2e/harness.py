@@ -30,7 +30,7 @@ from bot.core.cycle import plan_cycle
 from bot.exchange.factory import build_exchange
 from bot.exchange.port import ExchangePort
 from bot.exchange.retry import RetryPolicy
-from bot.execution.approval import AutoApprover
+from bot.execution.approval import Approver, AutoApprover
 from bot.execution.cycle import CyclePipeline
 from bot.execution.loop import run_cycles
 from bot.execution.reconcile import ReconcileReport
@@ -123,6 +123,11 @@ class Harness:
 
     def now(self) -> datetime:
         return self.engine.clock.now()
+
+    def asking(self, approver: Approver) -> Harness:
+        """The same run, its cycles approved by ``approver`` (a person at a terminal, or a script) from now on."""
+        self.pipeline = CyclePipeline(self.run, approver)
+        return self
 
     def restart(self, run_id: str, planner: PlanFunction | None = None) -> Harness:
         """A new run of the bot against the same venue and journal (as after a process restart)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.approve import PROMPT
+from bot.cli.approve import ORDER_PROMPT, PLAN_PROMPT
 from bot.domain import TradingState
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, running_sim
@@ -29,7 +29,8 @@ from tests.support.bot_process import log_tail, reap, start_hedgebot, wait_for_l
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 D = Decimal
-ASKED = PROMPT.split("[")[0]  # "approve? "
+ASKED = PLAN_PROMPT  # a cycle's plan, shown as one table
+ORDER_ASKED = ORDER_PROMPT.split(": ", 1)[1]  # one of its orders, going one by one
 
 
 def asking_config(folder: Path, url: str) -> Path:
@@ -98,10 +99,12 @@ async def test_run_when_interrupted_while_a_prompt_waits_then_ends_within_2s_can
             code = None
             try:
                 await wait_for_log(log, ASKED, count=1)
+                os.write(keyboard, b"o\n")  # one by one
+                await wait_for_log(log, ORDER_ASKED, count=1)
                 os.write(keyboard, b"y\n")  # the cycle's first order goes out, and rests
-                await wait_for_log(log, ASKED, count=2)
-                os.write(keyboard, b"q\n")  # the rest of the cycle is rejected
-                await wait_for_log(log, ASKED, count=3)  # the next cycle asks again: nobody answers
+                await wait_for_log(log, ORDER_ASKED, count=2)
+                os.write(keyboard, b"r\n")  # the rest of the cycle is rejected
+                await wait_for_log(log, ASKED, count=2)  # the next cycle asks again: nobody answers
                 assert len(engine.venue.orders.open_orders()) == 1
                 interrupt(tmp_path)(bot)
                 asked = time.monotonic()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,8 +16,7 @@ import pytest
 
 from bot.cli.run import drive
 from bot.config import load_config
-from bot.domain import OrderIntent
-from bot.execution.approval import Approval, Verdict
+from bot.execution.approval import Approval, Review, Verdict
 from bot.execution.run import RunOptions
 from bot.journal import open_reader
 from hedgesim import SimConfig, SimExchange, running_sim
@@ -64,11 +62,11 @@ class ApprovesWhileTheMarketJumps:
         self.jump_on = jump_on
         self.reviews = 0
 
-    async def review(self, intents: Sequence[OrderIntent]) -> list[Approval]:
+    async def review(self, review: Review) -> list[Approval]:
         self.reviews += 1
         if self.reviews == self.jump_on:
             self.engine.gap("SOL", JUMP)
-        return [Approval(intent, Verdict.APPROVED, self.name) for intent in intents]
+        return [Approval(intent, Verdict.APPROVED, self.name) for intent in review.intents]
 
 
 async def test_run_when_its_cycles_are_done_after_fills_since_the_last_sync_then_every_fill_is_journaled(

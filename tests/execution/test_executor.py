@@ -179,6 +179,24 @@ async def test_reprice_when_an_offset_is_set_then_the_planner_s_passive_price_be
     assert venue.sent[-1].price == D(price)
 
 
+@pytest.mark.parametrize(
+    ("limit", "outcome", "sent"),
+    [
+        (None, Outcome.PLACED, 2),  # approved automatically: no bound
+        (D("149.80"), Outcome.PLACED, 2),  # the fresh ask, 150.00, is at or above what the person approved
+        (D("150.50"), Outcome.SKIPPED, 1),  # below it: not sent; the next cycle plans and asks again
+    ],
+)
+async def test_reprice_when_a_person_approved_a_limit_then_only_prices_within_it_are_sent(
+    journal: Journal, limit: Decimal | None, outcome: Outcome, sent: int
+) -> None:
+    venue = ScriptedVenue([cancelled_post_only, rests])
+    intent = replace(sell(price="149.50"), limit_price=limit)
+    placement = await executor(venue, journal).place(intent, None, sol_perp_market(), approve)
+    assert placement.outcome is outcome
+    assert len(venue.sent) == sent
+
+
 async def test_reprice_when_the_market_jumped_since_the_plan_then_checked_against_the_mark_read_with_the_new_book(
     journal: Journal,
 ) -> None:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain import (
+    FeeRates,
     MarginMode,
     Market,
     Order,
@@ -108,6 +109,11 @@ def buy_back(amount: str = "10", price: str = "150", reduce_only: bool = True) -
         symbol=SOL, side=Side.BUY, amount=D(amount), price=D(price), reduce_only=reduce_only,
         reason=ReasonCode.REBALANCE,
     )  # fmt: skip
+
+
+def base_tier_fees() -> dict[str, FeeRates]:
+    """The account's fee rates on SOL at Bybit's base tier: maker 0.02 %, taker 0.055 %."""
+    return {SOL: FeeRates(maker=D("0.0002"), taker=D("0.00055"))}
 
 
 def high_maintenance_sol() -> Market:

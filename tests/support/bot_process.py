@@ -42,11 +42,11 @@ async def start_hedgebot(
         )  # fmt: skip
 
 
-async def hedgebot(args: list[str], log: Path) -> tuple[int, str]:
+async def hedgebot(args: list[str], log: Path, env: Mapping[str, str] | None = None) -> tuple[int, str]:
     """Run `python -m bot ARGS` to the end (at most a minute): its exit code and what it printed (also appended to
-    ``log``)."""
+    ``log``); ``env``: more variables."""
     start = log_size(log)
-    process = await start_hedgebot(args, log)
+    process = await start_hedgebot(args, log, env=env)
     try:
         async with asyncio.timeout(60):
             code = await process.wait()

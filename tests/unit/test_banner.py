@@ -50,7 +50,8 @@ def test_banner_when_starting_then_mode_venue_account_instruments_leverage_every
         "2x, cross margin",
         "max_order_notional 750",
         "max_data_age 20s",
-        "ask at the terminal; no answer in 90s means no",
+        "ask at the terminal; no answer in 90s means no; a plan answered after 1m or after a price move beyond "
+        "50 bps is planned and asked again",
         "heartbeat every 15s",
         "j.db",
     ):
