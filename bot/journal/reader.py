@@ -165,6 +165,11 @@ class JournalReader(LedgerQueries):
         )
         return int(rows[0]["n"])
 
+    def denied_on(self, code: str) -> int:
+        """How many times the risk gate denied an order on ``code`` (a ``DenialCode``: a limit's key), at any stage."""
+        rows = self._rows("SELECT COUNT(DISTINCT risk_decision_id) AS n FROM risk_denials WHERE code = ?", (code,))
+        return int(rows[0]["n"])
+
     # -- fills and funding -------------------------------------------------------------------------------
 
     def fills(self, limit: int = 50, symbol: str | None = None, since: datetime | None = None) -> list[JournalFill]:

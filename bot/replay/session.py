@@ -195,10 +195,7 @@ class Session:
     def __init__(self, prepared: Prepared) -> None:
         self.prepared = prepared
         fresh_journal(prepared.journal)
-        self.engine = SimExchange.deterministic(
-            SimConfig(sample=prepared.sample.name, start=prepared.start, balances=prepared.balances, rate_limits=False),
-            sample=prepared.sample,
-        )
+        self.engine = engine_for(prepared)
         self.port = ObservedPort(SimPort(prepared.venue, self.engine), self.engine.clock)
         self.journal = open_journal(prepared.journal, self.engine.clock, durable=False)
 
@@ -238,6 +235,15 @@ async def run(prepared: Prepared, on_step: Callable[[Progress], None] | None = N
         return await session.run(on_step)
     finally:
         session.close()
+
+
+def engine_for(prepared: Prepared) -> SimExchange:
+    """A fresh simulator engine at the start of ``prepared``'s window, its account funded, on a manual clock (the
+    replay's, and every hedger a benchmark compares with it)."""
+    return SimExchange.deterministic(
+        SimConfig(sample=prepared.sample.name, start=prepared.start, balances=prepared.balances, rate_limits=False),
+        sample=prepared.sample,
+    )
 
 
 def fresh_journal(path: Path) -> None:
