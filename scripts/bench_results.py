@@ -139,7 +139,7 @@ def markdown(results: Sequence[Result], command: str, skipped: str | None, secon
         "market time on the simulator. Money in USDT. Cost = fees + slippage against the decision mid - funding "
         "received; execution cost = fees + slippage. Target: the bot's execution cost at most half the taker's, at "
         "no more than 1.5x the taker's tracking error. Scripts: `scripts/bench_execution.py`, "
-        "`scripts/bench_baselines.py`.",
+        "`scripts/bench_baselines.py`, `scripts/bench_results.py`.",
         "",
         "On the stepped clock no market time passes inside a cycle (each cycle's reads, decisions and orders happen "
         "at one moment, as in `hedgebot replay`): what latency costs a live bot (a book read some hundreds of "
