@@ -65,7 +65,7 @@ examples:
   hedgebot replay --sample 2022-06-3ac-crash --json --plot out.png
   hedgebot replay --config scripts/demo.toml --sample 2025-10-liquidation-cascade \\
       --balance USDT=60000 --balance SOL=150 --balance ETH=4 --from 2025-10-10T18:00 --to 2025-10-11T06:00
-  hedgebot replay --config my.toml --data ../shared/data --from 2025-10-01 --to 2025-11-01 --step 5m --out run1
+  hedgebot replay --config my.toml --data ~/freqtrade/user_data/data --from 2025-10-01 --to 2025-11-01 --step 5m --out run1
 """
 PROGRESS_LINES = 10  # without a terminal: one line every tenth of the replay
 
