@@ -275,9 +275,13 @@ class JournalReader(LedgerQueries):
             funding_cost_today=self.funding_cost_since(today),
         )
 
-    def latest_risk_state(self) -> RiskState | None:
-        """The trading state the last recorded change left the bot in (to resume a halt after a restart)."""
-        rows = self._rows("SELECT to_state, trigger, detail FROM state_changes ORDER BY change_id DESC LIMIT 1")
+    def latest_risk_state(self, venue: str | None = None) -> RiskState | None:
+        """The trading state the last recorded change left the bot in (to resume a halt after a restart); with
+        ``venue``, the last change a run on that venue recorded, or one recorded outside any run."""
+        where, params = _of_venue(venue, outside_runs=True)
+        rows = self._rows(
+            f"SELECT to_state, trigger, detail FROM state_changes WHERE {where} ORDER BY change_id DESC LIMIT 1", params
+        )
         if not rows:
             return None
         r = rows[0]
@@ -292,13 +296,22 @@ class JournalReader(LedgerQueries):
             for r in rows
         ]
 
-    def latest_policy_state(self, run_id: str | None = None) -> dict[str, Any] | None:
-        """The newest policy state blob (of ``run_id``, or of any run), as the JSON data it was saved as."""
-        where, params = ("run_id = ?", (run_id,)) if run_id is not None else ("1 = 1", ())
+    def latest_policy_state(self, run_id: str | None = None, venue: str | None = None) -> dict[str, Any] | None:
+        """The newest policy state blob (of ``run_id``, or of any run on ``venue``, or of any run), as the JSON data it
+        was saved as."""
+        where, params = ("run_id = ?", (run_id,)) if run_id is not None else _of_venue(venue)
         rows = self._rows(
             f"SELECT state FROM policy_states WHERE {where} ORDER BY policy_state_id DESC LIMIT 1", params
         )
         return dict(json.loads(rows[0]["state"])) if rows else None
+
+
+def _of_venue(venue: str | None, *, outside_runs: bool = False) -> tuple[str, tuple[Any, ...]]:
+    """Rows of the runs on ``venue`` (journaled in the run's start row), and with ``outside_runs`` those of no run."""
+    if venue is None:
+        return "1 = 1", ()
+    ours = "run_id IN (SELECT run_id FROM runs WHERE json_extract(detail, '$.venue') = ?)"
+    return (f"({ours} OR run_id IS NULL)" if outside_runs else ours), (venue,)
 
 
 def _where(
