@@ -50,11 +50,15 @@ def banner_for(
     approval: str,
     protection: str,
     journal: Path,
+    default_venue: str | None = None,
 ) -> Banner:
-    """The banner of a run with ``settings`` (``config``'s, for its venue)."""
+    """The banner of a run with ``settings`` (``config``'s, for its venue: with hedges on several venues, that
+    venue's desk, ``default_venue`` being the one that hedges the holdings whose hedge names no venue)."""
     venue = settings.venue
     named = configured_instruments(settings.core)
     instruments = tuple(f"{symbol} ({keys})" for symbol, keys in sorted(named.items()))
+    if default_venue in (None, venue.name):
+        instruments += ("each other holding (wallet or holdings.static): its own <ASSET>/USDT:USDT, where listed",)
     return Banner(
         command=command,
         dry_run=dry_run,
@@ -62,10 +66,7 @@ def banner_for(
         venue=venue.name,
         exchange=venue.exchange,
         account=_account(config, venue.name),
-        instruments=(
-            *instruments,
-            "each other holding (wallet or holdings.static): its own <ASSET>/USDT:USDT, where listed",
-        ),
+        instruments=instruments,
         leverage=settings.execution.leverage,
         margin_mode=settings.execution.margin_mode.value,
         risk=tuple((key, _shown(value)) for key, value in config.risk.model_dump().items()),

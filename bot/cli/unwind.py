@@ -87,6 +87,12 @@ def run(args: argparse.Namespace) -> int:
 async def _until_flat(pipeline: CyclePipeline, *, symbols: list[str] | None, max_cycles: int, interval: float) -> int:
     run = pipeline.run
     stop = run.interrupts.stop
+    if symbols is not None and run.settings.core.holdings.shared:
+        # hedges on several venues: each venue's desk unwinds the --symbol perpetuals it lists
+        symbols = [s for s in symbols if s in run.markets]
+        if not symbols:
+            out.print(f"{run.venue}: lists none of the --symbol perpetuals: nothing to unwind there", markup=False)
+            return EXIT_OK
     for _ in range(max_cycles):
         outcome = await pipeline.run_cycle()
         if outcome.state is TradingState.HALTED:

@@ -53,8 +53,8 @@ async def test_status_json_when_hedged_through_fills_buy_back_and_funding_then_a
         await bot.pipeline.run_cycle()  # journals the fills and funding up to now, as a running bot does every cycle
         capsys.readouterr()
         print_status_json(
-            await read_status(settings_for(bot.config, "main"), journal_path(bot.config), bot.port, bot.engine.clock),
-            "sim",
+            [await read_status(settings_for(bot.config, "main"), journal_path(bot.config), bot.port, bot.engine.clock)],
+            ["sim"],
         )
         printed = capsys.readouterr().out
         status = json.loads(printed[printed.index('{\n  "venue"') :])  # after any log lines printed in tests

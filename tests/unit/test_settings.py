@@ -82,7 +82,8 @@ def test_desks_for_when_hedges_name_two_venues_then_each_desk_holds_its_own_hedg
     assert set(other.core.hedges) == {"ETH"}
     assert main.core.policy.proxy.default_instrument == "BTC/USDT:USDT"  # holdings with no entry fall back here...
     assert other.core.policy.proxy.default_instrument is None  # ...never on the other desk too
-    assert main.core.holdings.shared and other.core.holdings.shared
+    assert main.core.holdings.shared
+    assert other.core.holdings.shared
 
 
 def test_desks_for_when_every_hedge_trades_on_one_venue_then_one_desk_counting_every_holding() -> None:
