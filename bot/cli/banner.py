@@ -57,6 +57,8 @@ def banner_for(
     venue = settings.venue
     named = configured_instruments(settings.core)
     instruments = tuple(f"{symbol} ({keys})" for symbol, keys in sorted(named.items()))
+    own = sorted(a for a, h in settings.core.hedges.items() if h.enabled and not (h.instrument or h.proxy))
+    instruments += tuple(f"{asset}/USDT:USDT (hedges.{asset}: its own perpetual, where listed)" for asset in own)
     if default_venue in (None, venue.name):
         instruments += ("each other holding (wallet or holdings.static): its own <ASSET>/USDT:USDT, where listed",)
     return Banner(

@@ -158,10 +158,12 @@ class JournalReader(LedgerQueries):
         )
         return [_order(r) for r in rows]
 
-    def orders_sent_since(self, since: datetime) -> int:
-        """Order requests the bot wrote (to send) at or after ``since``: the order-rate input."""
+    def orders_sent_since(self, since: datetime, venue: str | None = None) -> int:
+        """Order requests the bot wrote (to send) at or after ``since`` (to ``venue``, if given): the order-rate input."""
+        where, params = _where(venue=venue)
         rows = self._rows(
-            "SELECT COUNT(*) AS n FROM orders WHERE origin = ? AND at_ms >= ?", (OrderOrigin.SENT.value, ms(since))
+            f"SELECT COUNT(*) AS n FROM orders WHERE {where} AND origin = ? AND at_ms >= ?",
+            (*params, OrderOrigin.SENT.value, ms(since)),
         )
         return int(rows[0]["n"])
 
@@ -266,11 +268,12 @@ class JournalReader(LedgerQueries):
             )
         return result
 
-    def risk_history(self, now: datetime) -> RiskHistory:
-        """The gate's history inputs at ``now``: orders in the last minute, today's turnover and funding cost."""
+    def risk_history(self, now: datetime, venue: str | None = None) -> RiskHistory:
+        """The gate's history inputs at ``now``: orders in the last minute (sent to ``venue``, if given: each venue's
+        account has its own pace), today's turnover and funding cost (of every venue: the portfolio's)."""
         today = utc_day_start(now)
         return RiskHistory(
-            orders_last_minute=self.orders_sent_since(now - timedelta(minutes=1)),
+            orders_last_minute=self.orders_sent_since(now - timedelta(minutes=1), venue),
             turnover_today=self.turnover_since(today),
             funding_cost_today=self.funding_cost_since(today),
         )

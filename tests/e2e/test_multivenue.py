@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.run import drive
 from bot.cli.status import read_status
 from bot.cli.status_output import print_status_json
 from bot.cli.venue import Desk, open_desks
@@ -31,9 +32,12 @@ from bot.execution.interrupts import Interrupts
 from bot.execution.run import PlanFunction, Run, RunOptions
 from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
+from bot.exit_codes import EXIT_NEEDS_OPERATOR, EXIT_OK
+from bot.journal import open_reader
 from bot.journal.writer import Journal, open_journal
 from bot.settings.from_config import desks_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
+from hedgesim.keys import KeyPermissions
 
 pytestmark = pytest.mark.e2e
 D = Decimal
@@ -80,7 +84,7 @@ class TwoDesks:
                     interrupts=interrupts,
                 ),
                 AutoApprover(),
-            )  # fmt: skip
+            )
             for desk in self.desks
         ]
 
@@ -214,3 +218,43 @@ async def test_status_json_when_hedges_trade_on_two_venues_then_it_shows_each_ve
     assert [(i["symbol"], D(i["contracts"])) for i in b["instruments"]] == [
         ("ETH/USDT:USDT", venues.position(venues.b, "ETHUSDT"))
     ]
+
+
+def sent(tmp_path: Path) -> dict[str, set[str]]:
+    """The instruments the journal's orders were sent on, by venue."""
+    with open_reader(tmp_path / "journal.sqlite") as journal:
+        orders = journal.orders(limit=1000)
+    return {venue: {o.symbol for o in orders if o.venue == venue} for venue in ("a", "b")}
+
+
+@pytest.mark.parametrize(
+    ("b_key", "code", "b_orders"),
+    [
+        ("trade", EXIT_OK, {"ETH/USDT:USDT"}),
+        ("read-only", EXIT_NEEDS_OPERATOR, set()),  # b refused at start-up: a trades all the same
+    ],
+)
+async def test_hedgebot_run_when_hedges_trade_on_two_venues_then_one_process_trades_each_on_its_venue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], b_key: str, code: int, b_orders: set[str]
+) -> None:
+    a_engine = SimExchange.realtime(
+        SimConfig(balances={"SOL": D(100), "ETH": D(4), "USDT": D(60000)}, rate_limits=False)
+    )
+    b_engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000)}, rate_limits=False))
+    b_engine.set_key(KeyPermissions.parse(b_key))
+    async with running_sim(engine=a_engine) as a, running_sim(engine=b_engine) as b:
+        config = two_venue_config(a.url, b.url, tmp_path)
+        assert await drive(config, "a", AutoApprover(), RunOptions(cycles=1)) == code
+        posts = {sim.url: {r.path for r in sim.requests if r.method == "POST"} for sim in (a, b)}
+    assert sent(tmp_path) == {"a": {"SOL/USDT:USDT"}, "b": b_orders}  # each hedge on its own venue, never twice
+    assert "/v5/order/create" in posts[a.url]
+    assert ("/v5/order/create" in posts[b.url]) is bool(b_orders)
+    printed = capsys.readouterr()
+    assert "hedgebot run on venue a (bybit, mode sim)" in printed.err
+    assert "hedgebot run on venue b (bybit, mode sim)" in printed.err
+    if code != EXIT_OK:
+        words = " ".join(printed.err.split())
+        assert (
+            "b: hedgebot: refusing to trade: b ETH/USDT:USDT: cannot switch to one-way position mode: the API key may not"
+            in words
+        )

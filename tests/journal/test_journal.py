@@ -296,6 +296,24 @@ def test_latest_policy_state_when_saved_then_newest_per_run_with_decimals_as_tex
     assert journal.latest_policy_state("none") is None
 
 
+def test_journal_when_two_venues_run_side_by_side_then_each_restores_its_own_state_and_counts_its_own_orders(
+    tmp_path: Path,
+) -> None:
+    journal, _, _ = new_journal(tmp_path)
+    for run, venue in (("runaaa", "a"), ("runbbb", "b")):
+        journal.start_run(run, mode="sim", config_hash="c", version="v", detail={"venue": venue, "exchange": "bybit"})
+    journal.record_policy_state("runaaa", {"desk": "a"})
+    journal.record_state_change("runaaa", transition(RiskState(), StateEvent(Trigger.KILL_SWITCH, "a's")))
+    journal.record_policy_state("runbbb", {"desk": "b"})
+    journal.record_order("b", order_request("hbrunbbb1x0"), run_id="runbbb")
+    assert journal.latest_policy_state(venue="a") == {"desk": "a"}  # not b's, though b saved last
+    assert journal.latest_policy_state(venue="b") == {"desk": "b"}
+    assert journal.latest_risk_state("a") == RiskState(TradingState.HALTED, Trigger.KILL_SWITCH, "a's")
+    assert journal.latest_risk_state("b") is None  # a's halt is a's: b's desk goes on
+    assert journal.risk_history(NOW, "a").orders_last_minute == 0  # each account has its own order rate
+    assert journal.risk_history(NOW, "b").orders_last_minute == 1
+
+
 def test_journal_when_errors_recorded_then_read_back_newest_first_and_by_kind(journal: Journal) -> None:
     journal.record_error(RUN, "ExchangeUnavailable", "503", symbol=SOL)
     journal.record_error(RUN, "leverage_changed", "5x set outside hedgebot", symbol=SOL, client_order_id="hb1")
