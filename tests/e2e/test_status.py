@@ -129,7 +129,7 @@ async def test_status_watch_when_json_then_one_document_a_line_every_refresh(
         await bot.cycle()
         capsys.readouterr()
         watch = asyncio.create_task(
-            status_command(bot.config, settings_for(bot.config, "main"), True, 0.5, bot.engine.clock)
+            status_command(bot.config, [settings_for(bot.config, "main")], True, 0.5, bot.engine.clock)
         )
         documents: list[dict[str, Any]] = []
         for _ in range(400):  # until three refreshes printed, however slow the machine
