@@ -110,8 +110,15 @@ in <journal>.dry-run.venue.json); `hedgebot status --dry-run` and `hedgebot jour
 next dry run resumes from them. The paper margin wallet starts with the venue's USDT. Every log line and the
 banner say DRY-RUN.
 
+Several venues: with hedges.ASSET.venue naming other venues, this one process trades each of them too, side by side,
+each hedge on its own venue (a holding with no [hedges] entry on --venue's, the default venue): each venue has its
+own banner, start-up checks, reconciliation, account limits, dead-man's switch and outage pauses, and the cycle
+lines and the end of the run name it. A venue refused at start-up or unreadable later trades nothing while the
+others go on (the exit code is the most urgent of theirs); a signal or the kill switch stops or halts them all.
+
 Live: a venue in mode "live" trades real money, so run refuses it unless the command line says --live and you then
-type the venue's name at the prompt; with no terminal (a service), set HEDGEBOT_CONFIRM_LIVE to the venue's name.
+type the venue's name at the prompt; with no terminal (a service), set HEDGEBOT_CONFIRM_LIVE to the venue's name
+(several live venues: each is asked in turn, or the variable lists them, comma-separated).
 A dry run needs neither. The banner (stderr) says what is about to trade: mode, venue, exchange, account, hedge
 instruments, leverage and margin mode, every risk limit, the approval mode and timeout, and the protection.
 
@@ -154,7 +161,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def add_venue_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--venue", metavar="NAME", help="the [venues.NAME] to use (default: the only one)")
+    parser.add_argument(
+        "--venue",
+        metavar="NAME",
+        help="the default [venues.NAME]: it hedges the holdings no [hedges] entry routes (default: the only one)",
+    )
     parser.add_argument(
         "--approve", choices=["ask", "auto"], help="override approval.mode: 'ask' at the terminal, or 'auto'"
     )

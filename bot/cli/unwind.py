@@ -34,6 +34,9 @@ error, in this run or an earlier one) refuses it with exit code 3, naming the ca
 halt on its own. --resume lifts it first, journaled as the operator's resume exactly as `hedgebot run --resume`
 does (remove the kill-switch file first); trading stays resumed afterwards.
 
+With hedges on several venues (hedges.ASSET.venue), every venue is unwound, side by side, each its own hedge
+(--symbol: the ones it lists); the exit code is the most urgent of theirs.
+
 --dry-run unwinds the dry run's paper hedge (`hedgebot run --dry-run`) the same way, sending nothing to the venue.
 A venue in mode "live" needs --live and a confirmation, as `hedgebot run --help` says.
 
