@@ -258,3 +258,23 @@ async def test_hedgebot_run_when_hedges_trade_on_two_venues_then_one_process_tra
             "b: hedgebot: refusing to trade: b ETH/USDT:USDT: cannot switch to one-way position mode: the API key may not"
             in words
         )
+
+
+async def test_hedgebot_run_dry_run_when_hedges_trade_on_two_venues_then_a_paper_venue_each_and_nothing_sent(
+    tmp_path: Path,
+) -> None:
+    a_engine = SimExchange.realtime(
+        SimConfig(balances={"SOL": D(100), "ETH": D(4), "USDT": D(60000)}, rate_limits=False)
+    )
+    b_engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000)}, rate_limits=False))
+    async with running_sim(engine=a_engine) as a, running_sim(engine=b_engine) as b:
+        config = two_venue_config(a.url, b.url, tmp_path)
+        assert await drive(config, "a", AutoApprover(), RunOptions(cycles=1), dry_run=True) == EXIT_OK
+        writes = [r.path for sim in (a, b) for r in sim.requests if r.method == "POST"]
+    assert writes == []  # each venue read through its read half only
+    for venue, symbol in (("a", "SOL/USDT:USDT"), ("b", "ETH/USDT:USDT")):
+        paper = json.loads((tmp_path / f"journal.dry-run.{venue}.venue.json").read_text(encoding="utf-8"))
+        assert symbol in json.dumps(paper)  # each venue's paper orders in its own file
+    with open_reader(tmp_path / "journal.dry-run.sqlite") as journal:
+        orders = journal.orders(limit=1000)
+    assert {(o.venue, o.symbol) for o in orders} == {("a", "SOL/USDT:USDT"), ("b", "ETH/USDT:USDT")}
