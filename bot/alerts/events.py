@@ -62,6 +62,7 @@ class AlertKind(StrEnum):
     VENUE_UNREACHABLE = "venue_unreachable"
     VENUE_REACHABLE = "venue_reachable"
     WATCHDOG_FIRED = "watchdog_fired"
+    HOLDING_VANISHED = "holding_vanished"
     DAILY_SUMMARY = "daily_summary"
     TEST = "test"
 
@@ -301,6 +302,34 @@ def watchdog_fired(venue: str, silent_seconds: int, cancelled: int, *, at: datet
             AlertField("venue", venue),
             AlertField("seconds without a heartbeat", silent_seconds),
             AlertField("orders cancelled", cancelled),
+        ),
+    )
+
+
+def holding_vanished_key(asset: str, source: str) -> str:
+    """The condition "a hedged ``asset`` is missing from the wallet ``source``'s replies" (cleared when it is listed
+    again or confirmed gone)."""
+    return f"{AlertKind.HOLDING_VANISHED.value}:{asset}:{source}"
+
+
+def holding_vanished(
+    asset: str, source: str, instrument: str, since: datetime, confirm_at: datetime, *, at: datetime
+) -> AlertEvent:
+    return AlertEvent(
+        AlertKind.HOLDING_VANISHED,
+        Severity.WARNING,
+        holding_vanished_key(asset, source),
+        f"{asset} is missing from the {source} wallet: its hedge is held",
+        f"The wallet's reply no longer lists {asset}, hedged on {instrument} until now. A reply can lose a row, so "
+        f"the hedge is kept as it is; if {asset} is still missing at {confirm_at:%Y-%m-%d %H:%M} UTC "
+        "(holdings.vanished_confirm), it counts as sold or moved and the hedge follows the wallet.",
+        at,
+        (
+            AlertField("asset", asset),
+            AlertField("wallet", source),
+            AlertField("instrument", instrument),
+            AlertField("missing since", since),
+            AlertField("hedge follows the wallet from", confirm_at),
         ),
     )
 

@@ -305,9 +305,12 @@ class JournalReader(LedgerQueries):
         )
         return [
             HoldingWatch(
-                r["asset"], r["source"], WatchState(r["state"]), r["instrument"],
+                r["asset"],
+                r["source"],
+                WatchState(r["state"]),
+                r["instrument"],
                 moment(r["since_ms"]) if r["since_ms"] is not None else None,
-            )  # fmt: skip
+            )
             for r in rows
         ]
 
