@@ -257,11 +257,16 @@ def deadman_arm_failed(venue: str, error: str, *, at: datetime) -> AlertEvent:
     )
 
 
+def venue_unreachable_key(venue: str) -> str:
+    """The condition "``venue`` has not answered for longer than risk.max_outage" (cleared when it answers)."""
+    return f"{AlertKind.VENUE_UNREACHABLE.value}:{venue}"
+
+
 def venue_unreachable(venue: str, since: datetime, error: str, *, at: datetime) -> AlertEvent:
     return AlertEvent(
         AlertKind.VENUE_UNREACHABLE,
         Severity.WARNING,
-        f"{AlertKind.VENUE_UNREACHABLE.value}:{venue}",
+        venue_unreachable_key(venue),
         f"{venue} cannot be read: trading paused",
         "The venue has not answered the bot's reads for longer than risk.max_outage. Nothing new is sent until it "
         "does; the bot cancels its resting orders as soon as the venue takes the cancels, and resumes by itself.",
@@ -271,7 +276,8 @@ def venue_unreachable(venue: str, since: datetime, error: str, *, at: datetime) 
     )
 
 
-def venue_reachable(venue: str, since: datetime, *, at: datetime) -> AlertEvent:
+def venue_reachable(venue: str, since: datetime | None, *, at: datetime) -> AlertEvent:
+    """``since``: when the venue stopped answering; None: unknown (it answered again while the bot was down)."""
     return AlertEvent(
         AlertKind.VENUE_REACHABLE,
         Severity.INFO,
@@ -280,7 +286,7 @@ def venue_reachable(venue: str, since: datetime, *, at: datetime) -> AlertEvent:
         "The bot reads the venue again and trades as before.",
         at,
         (AlertField("venue", venue), AlertField("unreadable since", since)),
-        clears=(f"{AlertKind.VENUE_UNREACHABLE.value}:{venue}",),
+        clears=(venue_unreachable_key(venue),),
     )
 
 

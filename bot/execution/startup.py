@@ -10,7 +10,8 @@
 4. reconciliation with the venue (unknown outcomes, our orders, fills and funding made while down, positions the
    journal must explain);
 5. the margin wallet must cover what the targets still need;
-6. our resting orders older than ``execution.max_order_age`` (a past run's) are cancelled.
+6. our resting orders older than ``execution.max_order_age`` (a past run's) are cancelled;
+7. the alert conditions an earlier run left open, as they stand now (``RunAlerts.restarted``).
 A malformed venue reply in 4 to 6, or a venue that cannot be read then, refuses the start (``PreflightError``):
 nothing was sent.
 """
@@ -71,6 +72,7 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
         raise PreflightError(f"{run.venue}: cannot start from the venue's replies: {exc}") from exc
     except VENUE_DOWN as exc:  # refuse to start (no halt): a supervisor's restart tries again
         raise PreflightError(f"{run.venue}: the venue cannot be read: {exc}") from exc
+    run.alerts.restarted(run.risk_state.trading)  # what an earlier run alerted, as it stands now
     return report
 
 
