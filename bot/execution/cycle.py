@@ -100,9 +100,7 @@ class CyclePipeline:
         self._snapshot: Snapshot | None = None  # this cycle's, for re-checks while acting
         self._plan: Plan | None = None  # this cycle's (the last cycle's, until it plans)
         # hedged wallet holdings their wallet's reply stopped listing: held for holdings.vanished_confirm
-        self._vanished = VanishedHoldings(
-            run.journal, run.run_id, run.settings.core.holdings.vanished_confirm, run.alerts
-        )
+        self._vanished = VanishedHoldings(run.journal, run.run_id, run.settings.core.holdings, run.alerts)
         self._denied: list[RiskDecision] = []  # this cycle's denials, at the plan and at re-prices (for alerts)
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:

@@ -6,7 +6,8 @@ holding per asset and wallet (``exchange:VENUE``), so a coin gone from one venue
 another wallet (or a static holding) still holds some. Each cycle, before planning (``check``):
 
 1. a holding the last plan hedged from a wallet is watched (journaled once, ``hedged``); one the plan no longer
-   hedges (excluded, disabled, no instrument) is released;
+   hedges (disabled, no instrument), or the configuration no longer counts (``holdings.exclude``, a wallet no
+   longer in ``holdings.venues``), is released;
 2. a watched holding missing from its wallet's reply is held: its instrument is not traded this cycle (reason
    ``bad_data``, saying until when), the journal records since when (``missing``), and a ``holding_vanished``
    alert goes out once;
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 
@@ -34,6 +35,7 @@ from bot.domain import HoldingSource, ReasonCode, Snapshot, SourceKind
 from bot.execution.alerting import RunAlerts
 from bot.journal.records import HoldingWatch, WatchState
 from bot.journal.writer import Journal
+from bot.settings import HoldingsSettings
 
 log = structlog.get_logger(__name__)
 
@@ -45,10 +47,11 @@ Held = tuple[str, str]  # (asset, source): one wallet's holding of one asset
 class VanishedHoldings:
     """The hedged wallet holdings of a run, watched for vanishing (see the module's rules)."""
 
-    def __init__(self, journal: Journal, run_id: str, confirm: timedelta, alerts: RunAlerts) -> None:
+    def __init__(self, journal: Journal, run_id: str, holdings: HoldingsSettings, alerts: RunAlerts) -> None:
         self._journal = journal
         self._run_id = run_id
-        self._confirm = confirm
+        self._holdings = holdings
+        self._confirm = holdings.vanished_confirm
         self._alerts = alerts
         self._watched = {(w.asset, w.source): w for w in journal.holding_watches()}
 
@@ -65,7 +68,11 @@ class VanishedHoldings:
                 self._record(HoldingWatch(*held, WatchState.HEDGED, instrument))
         notes: dict[str, list[str]] = {}
         for held, watch in sorted(self._watched.items()):
-            if HoldingSource.parse(watch.source).label in unread:
+            venue = HoldingSource.parse(watch.source).label
+            if watch.asset in self._holdings.exclude or venue not in self._holdings.wallet_venues:
+                self._listed(watch, released=True)  # not counted any more: nothing to watch
+                continue
+            if venue in unread:
                 pass  # no reading: a missing holding stays held, its window not confirmed on an old reading
             elif held in listed:
                 self._listed(watch, released=hedged is not None and held not in hedged)
@@ -80,7 +87,7 @@ class VanishedHoldings:
         return {instrument: "; ".join(items) for instrument, items in sorted(notes.items())}
 
     def _listed(self, watch: HoldingWatch, *, released: bool) -> None:
-        """Listed in its wallet's reply: released if the plan hedges it no more, else watched as hedged."""
+        """Listed in its wallet's reply (or counted no more): ``released``, or watched as hedged."""
         if released:
             self._record(replace(watch, state=WatchState.RELEASED, since=None))
         elif watch.state is WatchState.MISSING:

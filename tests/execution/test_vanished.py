@@ -58,14 +58,19 @@ def plan_for(*holdings: Holding) -> Plan:
     return plan
 
 
-def guard(journal: Journal) -> tuple[VanishedHoldings, RecordingSink]:
-    """A run's guard over ``journal`` (what it watches read back from it), its alerts on a recording sink."""
+HOLDINGS = '[holdings]\nvenues = ["main", "cold_cex"]\nvanished_confirm = "30m"\n'
+COLD_CEX = '[venues.cold_cex]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:8766"\n'
+
+
+def guard(journal: Journal, holdings: str = HOLDINGS) -> tuple[VanishedHoldings, RecordingSink]:
+    """A run's guard over ``journal`` (what it watches read back from it) under the ``[holdings]`` given, its alerts
+    on a recording sink."""
     sink = RecordingSink()
-    run = settings_for(parse_config(tomllib.loads(VENUE), env={}), "main")
+    run = settings_for(parse_config(tomllib.loads(VENUE + COLD_CEX + holdings), env={}), "main")
     alerts = RunAlerts(sink, ops(), run, journal, ManualClock(NOW))
     run_id = f"r{next(_RUNS)}run"  # a new run (process) each time
     journal.start_run(run_id, mode="sim", config_hash="c", version="v")
-    return VanishedHoldings(journal, run_id, CONFIRM, alerts), sink
+    return VanishedHoldings(journal, run_id, run.core.holdings, alerts), sink
 
 
 def test_vanished_holdings_when_a_hedged_coin_vanishes_then_held_alerted_once_and_released_when_listed_again(
@@ -180,3 +185,14 @@ def test_vanished_holdings_when_the_plan_hedges_a_listed_coin_no_more_then_it_is
     watch.check(unhedged, reading(*sol_in(main="100")), (), NOW)
     assert journal.holding_watches() == []
     assert watch.check(None, reading(), (), NOW) == {}  # then gone: nothing of ours to hold
+
+
+def test_vanished_holdings_when_the_coin_is_excluded_after_a_restart_then_released_not_held_as_missing(
+    tmp_path: Path,
+) -> None:
+    journal, _, _ = new_journal(tmp_path)
+    before, _ = guard(journal)
+    before.check(plan_for(*sol_in(main="100")), reading(*sol_in(main="100")), (), NOW)
+    after, sink = guard(journal, HOLDINGS + 'exclude = ["USDT", "SOL"]\n')  # the wallet reading now leaves SOL out
+    assert after.check(None, reading(), (), NOW) == {}
+    assert (journal.holding_watches(), sink.sent) == ([], [])
