@@ -7,6 +7,8 @@ and it hands events to the sink (the notifier queues them: nothing here awaits a
 - **reconciliation mismatch** when the venue holds what the journal cannot explain (a refused start, or a halt);
   cleared by the next reconciliation that passes;
 - **dead-man's switch failed to arm**; cleared when it arms again;
+- **holding vanished** (``bot.execution.vanished`` sends it through ``notify``): a hedged coin missing from a
+  wallet's reply, its hedge held; cleared when it is listed again or confirmed gone;
 - **venue unreachable** when the venue cannot be read for ``risk.max_outage`` (``bot.execution.outage`` sends it
   through ``notify``); **venue reachable**, which clears it, when reads succeed again;
 - each cycle that read the venue: **limit blocked**, **liquidation distance**, **margin low**, **funding cost** and
