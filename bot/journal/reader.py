@@ -74,7 +74,7 @@ class JournalReader(LedgerQueries):
         """The newest ``limit`` cycles, newest first, with counts of intents, gate verdicts and orders."""
         rows = self._rows(
             """
-            SELECT c.*,
+            SELECT c.*, u.repeats, u.last_number, u.last_ms,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id) AS n_intents,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id AND EXISTS (
                     SELECT 1 FROM risk_decisions r WHERE r.intent_id = i.intent_id AND r.approved = 1)) AS n_approved,
@@ -82,7 +82,7 @@ class JournalReader(LedgerQueries):
                     SELECT 1 FROM risk_decisions r WHERE r.intent_id = i.intent_id AND r.approved = 0)) AS n_denied,
                 (SELECT COUNT(*) FROM orders o JOIN intents i ON i.intent_id = o.intent_id
                     WHERE i.cycle_id = c.cycle_id) AS n_orders
-            FROM cycles c ORDER BY c.cycle_id DESC LIMIT ?
+            FROM cycles c LEFT JOIN unchanged_cycles u ON u.cycle_id = c.cycle_id ORDER BY c.cycle_id DESC LIMIT ?
             """,
             (limit,),
         )
@@ -100,6 +100,9 @@ class JournalReader(LedgerQueries):
                 denied=r["n_denied"],
                 orders=r["n_orders"],
                 summary=json.loads(r["summary"]),
+                repeats=r["repeats"] or 0,
+                last_number=r["last_number"],
+                last_at=moment(r["last_ms"]) if r["last_ms"] is not None else None,
             )
             for r in rows
         ]
@@ -108,7 +111,8 @@ class JournalReader(LedgerQueries):
         """A holding's latest decisions (or, given a symbol, an instrument's), newest first, each with the gate's
         denials on its instrument."""
         rows = self._rows(
-            "SELECT d.*, c.at_ms FROM decisions d JOIN cycles c ON c.cycle_id = d.cycle_id"
+            "SELECT d.*, c.at_ms, u.repeats, u.last_ms FROM decisions d JOIN cycles c ON c.cycle_id = d.cycle_id"
+            " LEFT JOIN unchanged_cycles u ON u.cycle_id = d.cycle_id"
             " WHERE d.asset = ? ORDER BY d.cycle_id DESC, d.decision_id DESC LIMIT ?",
             (asset.upper(), limit),
         )
@@ -118,6 +122,8 @@ class JournalReader(LedgerQueries):
                 at=moment(r["at_ms"]),
                 decision=_decision(r),
                 denials=self._denials(r["cycle_id"], r["symbol"]),
+                repeats=r["repeats"] or 0,
+                until=moment(r["last_ms"]) if r["last_ms"] is not None else None,
             )
             for r in rows
         ]

@@ -93,6 +93,9 @@ class OrderTicket:
 
 @dataclass(frozen=True, slots=True)
 class CycleRow:
+    """A cycle written in full, and the run of unchanged cycles after it that repeated what it decided (``repeats``:
+    how many; ``last_number`` and ``last_at``: the last of them; ``bot.journal.folding``)."""
+
     cycle_id: int
     run_id: str
     number: int
@@ -105,6 +108,19 @@ class CycleRow:
     denied: int
     orders: int
     summary: Mapping[str, Any]
+    repeats: int = 0
+    last_number: int | None = None
+    last_at: datetime | None = None
+
+    @property
+    def latest_number(self) -> int:
+        """The number of the newest cycle this row stands for (its own, or the last that repeated it)."""
+        return self.number if self.last_number is None else self.last_number
+
+    @property
+    def latest_at(self) -> datetime:
+        """When the newest cycle this row stands for started."""
+        return self.at if self.last_at is None else self.last_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +131,8 @@ class WhyRow:
     at: datetime
     decision: DecisionRecord
     denials: tuple[str, ...]
+    repeats: int = 0  # later cycles that decided the same (figures at their own prices aside)
+    until: datetime | None = None  # when the last of them started
 
 
 @dataclass(frozen=True, slots=True)
