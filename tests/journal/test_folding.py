@@ -12,22 +12,18 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.domain import HedgeTarget, OrderIntent, ReasonCode, Side, TradingState
+from bot.domain import ReasonCode, Side, TradingState
 from bot.journal import (
     SCHEMA_VERSION,
-    CycleRecord,
-    HoldingDecisionRecord,
-    InstrumentDecisionRecord,
     Journal,
     open_journal,
 )
 from bot.journal.schema import MIGRATIONS
 from tests.factories import NOW
-from tests.journal.factories import MARKETS, RUN, VENUE, new_journal, sol_fill, sol_funding
+from tests.journal.factories import HOUR, MARKETS, RUN, VENUE, hedged_cycle, new_journal, sol_fill, sol_funding
 from tests.risk.factories import SOL, sell
 
 D = Decimal
-HOUR = NOW.replace(minute=0, second=0, microsecond=0)  # cycles from the top of a UTC hour, 30 s apart
 TABLES = ("cycles", "targets", "decisions", "intents", "unchanged_cycles", "policy_states", "heartbeats")
 
 
@@ -36,36 +32,6 @@ def journal(tmp_path: Path) -> tuple[Journal, ManualClock]:
     journal, clock, _ = new_journal(tmp_path, start=HOUR)
     journal.start_run(RUN, mode="sim", config_hash="c0ffee", version="0.1.0")
     return journal, clock
-
-
-def hedged_cycle(
-    journal: Journal,
-    clock: ManualClock,
-    number: int,
-    *,
-    sol: str = "150",
-    current: str = "-75",
-    reason: ReasonCode = ReasonCode.HEDGED_WITHIN_BAND,
-    state: TradingState = TradingState.ACTIVE,
-    intents: tuple[OrderIntent, ...] = (),
-    cancels: bool = False,
-    run_id: str = RUN,
-) -> int | None:
-    """A cycle at the clock's time (then the clock moves on 30 s): 100 SOL worth ``sol`` each, hedged at 75 % on the
-    SOL perp (``current`` contracts), marked at ``sol`` too; its cycle id (None: it extended a run)."""
-    price, position = D(sol), D(current)
-    decisions = [
-        HoldingDecisionRecord(
-            "SOL", reason, SOL, D(100) * price, D("0.75"), D(-75), position, D(0), D(-75) - position,
-            price=price, quantity=D(100),
-        ),
-        InstrumentDecisionRecord(SOL, reason, D(-75), position, D(0), D(-75) - position, price=price),
-    ]  # fmt: skip
-    target = HedgeTarget(SOL, D("-75.0003"), D(75) * price, full_contracts=D(-100))
-    cycle = CycleRecord(run_id, number, clock.now(), state, D(100) * price, -position * price)
-    cycle_id, _ = journal.record_decided(cycle, [target], decisions, intents, cancels=cancels)
-    clock.advance(timedelta(seconds=30))
-    return cycle_id
 
 
 def rows(journal: Journal) -> dict[str, int]:
