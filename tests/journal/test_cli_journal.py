@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.cli.main import main
-from bot.journal import Journal
 from bot.domain import ReasonCode
+from bot.journal import Journal
 from tests.journal.factories import HOUR, RUN, hedged_cycle, new_journal, populate
 from tests.risk.factories import sell
 

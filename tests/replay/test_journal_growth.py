@@ -27,7 +27,8 @@ async def test_replay_when_the_hedge_is_built_then_quiet_cycles_extend_runs_and_
     ran = len(recording.steps) - 1
     assert sum(c.repeats + 1 for c in cycles) == ran == 240  # every cycle is in a row of its own or in a run
     acting = [c for c in cycles if c.intents]
-    assert orders and acting  # the hedge was built: those cycles are written in full
+    assert orders  # the hedge was built...
+    assert acting  # ...by cycles written in full
     quiet = [(c.number, c.latest_number) for c in cycles if not c.intents]
     assert len(quiet) <= 6, quiet  # a cycle seeing the orders fill, and a run from each UTC hour: 20:00 and 21:00
     assert max(c.repeats for c in cycles) >= 100
