@@ -28,14 +28,16 @@ Read the journal the bot writes (safe while the bot runs; nothing is changed). V
 
   cycles            the latest cycles: trading state, holdings value, hedge, intents approved/denied, orders
   why ASSET         a holding's latest decisions with their reason codes and the risk gate's denials
-
-A cycle that sends and cancels nothing and decides what the cycle before it decided (the same reasons, targets,
-positions and resting orders; only prices moved) is not written again: it extends that cycle's run of unchanged
-cycles, shown as one row ("cycles 12-480 unchanged"), with the figures of the run's first cycle. A run ends at the
-end of each UTC hour and whenever anything else is journaled (an order, a fill, funding, an error, a state change).
   orders            the latest orders and their outcome (--open: only those not final or unknown)
   fills             the latest fills (--symbol, --since)
   funding           funding received and paid per instrument (--since)
+
+A cycle that sends and cancels nothing and decides what the cycle before it decided (the same reasons, positions
+and resting orders; only prices and the figures they move changed) is not written again: it extends that cycle's
+run of unchanged cycles, shown as one row: in `cycles`, "cycles 12-480 unchanged" with the first cycle's figures;
+in `why`, the last cycle's decision (a target drifting with prices inside the band included), "the same since" the
+first. A run ends at the end of each UTC hour and whenever anything else is journaled (an order, a fill, funding,
+an error, a trading-state change).
 
 --since WHEN takes an ISO 8601 time or date (UTC unless it says otherwise), or an age before now written as
 a duration, the same grammar as the configuration's: seconds (30), a number and a unit s/m/h/d (90s, 30m,
@@ -146,7 +148,7 @@ def _why(rows: Sequence[WhyRow]) -> Table:
     for r in rows:
         d = r.decision
         value, ratio = (d.value, d.ratio) if isinstance(d, HoldingDecisionRecord) else (None, None)
-        repeated = f"the same in {r.repeats} later cycle(s), until {_time(r.until)}" if r.until else ""
+        repeated = f"the same since {_time(r.since)} ({r.repeats + 1} cycles)" if r.since else ""
         notes = "\n".join(filter(None, [d.note, *(f"denied: {m}" for m in r.denials), repeated]))
         table.add_row(
             _time(r.at), d.symbol or "-", d.reason.value, money(value), _num(ratio), _num(d.target),

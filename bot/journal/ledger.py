@@ -21,14 +21,19 @@ OURS = "(client_order_id LIKE 'hb%' OR order_id IN (SELECT order_id FROM order_e
 
 
 # The prices decisions were made at, with when (``at``): each cycle written in full, and the last cycle of each run
-# of unchanged cycles. Parameters: the decision key, twice.
+# of unchanged cycles. Parameters: the decision key, then its price's path in a run's figures (``_price_path``).
 _PRICES = """
 SELECT at, price, cycle_id FROM (
     SELECT c.at_ms AS at, d.price AS price, d.cycle_id AS cycle_id FROM decisions d
     JOIN cycles c ON c.cycle_id = d.cycle_id WHERE d.asset = ? AND d.price IS NOT NULL
     UNION ALL
-    SELECT u.last_ms, p.value, u.cycle_id FROM unchanged_cycles u, json_each(u.prices) p WHERE p.key = ?
-)"""
+    SELECT u.last_ms, json_extract(u.figures, ?), u.cycle_id FROM unchanged_cycles u
+) WHERE price IS NOT NULL"""
+
+
+def _price_path(key: str) -> str:
+    """The JSON path of ``key``'s price in a run's figures (``bot.journal.folding.figures_of``)."""
+    return f'$."{key}".price'
 
 
 def fill_of(r: sqlite3.Row) -> Fill:
@@ -124,7 +129,9 @@ class LedgerQueries:
         cycle at or before ``when`` whose price the journal keeps: a cycle written in full, or the last of a run of
         unchanged cycles (``bot.journal.folding``; a moment inside such a run gets the price its run started at, in
         the same UTC hour)."""
-        rows = self._rows(f"{_PRICES} WHERE at <= ? ORDER BY at DESC, cycle_id DESC LIMIT 1", (key, key, ms(when)))
+        rows = self._rows(
+            f"{_PRICES} AND at <= ? ORDER BY at DESC, cycle_id DESC LIMIT 1", (key, _price_path(key), ms(when))
+        )
         return Decimal(rows[0]["price"]) if rows else None
 
     def price_near(self, key: str, when: datetime) -> Decimal | None:
@@ -132,7 +139,7 @@ class LedgerQueries:
         before = self.price_before(key, when)
         if before is not None:
             return before
-        rows = self._rows(f"{_PRICES} WHERE at > ? ORDER BY at, cycle_id LIMIT 1", (key, key, ms(when)))
+        rows = self._rows(f"{_PRICES} AND at > ? ORDER BY at, cycle_id LIMIT 1", (key, _price_path(key), ms(when)))
         return Decimal(rows[0]["price"]) if rows else None
 
     def last_reasons(self) -> dict[str, str]:

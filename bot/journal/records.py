@@ -125,14 +125,15 @@ class CycleRow:
 
 @dataclass(frozen=True, slots=True)
 class WhyRow:
-    """One cycle's decision for a holding, with the gate's denials of that cycle's intents on its instrument."""
+    """One cycle's decision for a holding, with the gate's denials of that cycle's intents on its instrument; or a run
+    of unchanged cycles' (``bot.journal.folding``): the last cycle's decision, and since when it repeated."""
 
-    cycle_id: int
-    at: datetime
+    cycle_id: int  # the cycle written in full (a run's first)
+    at: datetime  # when the decision shown was made (a run's last cycle)
     decision: DecisionRecord
     denials: tuple[str, ...]
-    repeats: int = 0  # later cycles that decided the same (figures at their own prices aside)
-    until: datetime | None = None  # when the last of them started
+    repeats: int = 0  # cycles after the first that decided the same (their prices and the figures they move aside)
+    since: datetime | None = None  # a run's first cycle
 
 
 @dataclass(frozen=True, slots=True)

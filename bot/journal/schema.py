@@ -286,7 +286,7 @@ CREATE TABLE unchanged_cycles (
     repeats INTEGER NOT NULL,
     last_number INTEGER NOT NULL,
     last_ms INTEGER NOT NULL,
-    prices TEXT NOT NULL
+    figures TEXT NOT NULL
 );
 CREATE INDEX unchanged_cycles_by_time ON unchanged_cycles (last_ms);
 CREATE TABLE run_heartbeats (

@@ -40,7 +40,7 @@ from bot.domain import Fill, FundingPayment, HedgeTarget, Market, Order, OrderIn
 from bot.errors import JournalError
 from bot.exchange.port import OrderRequest
 from bot.journal.codec import dec_text, ms, to_json
-from bot.journal.folding import EXTEND, QuietRun, fold_key, prices_of
+from bot.journal.folding import EXTEND, QuietRun, figures_of, fold_key
 from bot.journal.reader import JournalReader
 from bot.journal.records import (
     CycleRecord,
@@ -167,7 +167,7 @@ class Journal(JournalReader):
         run = self._quiet
         if key is not None and run is not None and run.extended_by(cycle, key):
             with self._write(f"cycle {cycle.number} (unchanged)", one_statement=True, breaks_runs=False) as conn:
-                conn.execute(EXTEND, (run.cycle_id, cycle.number, ms(cycle.at), prices_of(decided)))
+                conn.execute(EXTEND, (run.cycle_id, cycle.number, ms(cycle.at), figures_of(decided)))
             return None, ()
         with self._write(f"cycle {cycle.number} of run {cycle.run_id}") as conn:
             cycle_id = insert(conn, "cycles", cycle_row(cycle))

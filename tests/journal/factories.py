@@ -148,6 +148,7 @@ def hedged_cycle(
     *,
     sol: str = "150",
     current: str = "-75",
+    target: str = "-75",
     reason: ReasonCode = ReasonCode.HEDGED_WITHIN_BAND,
     state: TradingState = TradingState.ACTIVE,
     intents: tuple[OrderIntent, ...] = (),
@@ -155,14 +156,15 @@ def hedged_cycle(
     run_id: str = RUN,
 ) -> int | None:
     """A cycle at the clock's time (then the clock moves on 30 s): 100 SOL worth ``sol`` each, hedged at 75 % on the
-    SOL perp (``current`` contracts), marked at ``sol`` too; its cycle id (None: it extended a run)."""
-    price, position = D(sol), D(current)
+    SOL perp (``current`` contracts, ``target`` wanted), marked at ``sol`` too; its cycle id (None: it extended a
+    run)."""
+    price, position, wanted = D(sol), D(current), D(target)
     decisions = [
         HoldingDecisionRecord(
-            "SOL", reason, SOL, D(100) * price, D("0.75"), D(-75), position, D(0), D(-75) - position,
-            price=price, quantity=D(100),
+            "SOL", reason, SOL, D(100) * price, D("0.75"), wanted, position, D(0), wanted - position,
+            price=price, quantity=D(100), note=f"gap {wanted - position} contracts is within the band",
         ),
-        InstrumentDecisionRecord(SOL, reason, D(-75), position, D(0), D(-75) - position, price=price),
+        InstrumentDecisionRecord(SOL, reason, wanted, position, D(0), wanted - position, price=price),
     ]  # fmt: skip
     target = HedgeTarget(SOL, D("-75.0003"), D(75) * price, full_contracts=D(-100))
     cycle = CycleRecord(run_id, number, clock.now(), state, D(100) * price, -position * price)

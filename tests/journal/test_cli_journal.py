@@ -156,7 +156,7 @@ def quiet_journal(tmp_path: Path) -> Path:
     [
         pytest.param(["cycles"], ["cycles 12-51 unchanged, the last at 2025-10-10 12:20:00"],
                      id="cycles"),
-        pytest.param(["why", "SOL"], ["hedged_within_band", "the same in 39 later cycle(s), until 2025-10-10 12:20:00",
+        pytest.param(["why", "SOL"], ["hedged_within_band", "the same since 2025-10-10 12:00:30 (40 cycles)",
                                       "rebalance"], id="why"),
     ],
 )  # fmt: skip

@@ -13,11 +13,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.domain import ReasonCode, Side, TradingState
-from bot.journal import (
-    SCHEMA_VERSION,
-    Journal,
-    open_journal,
-)
+from bot.journal import SCHEMA_VERSION, HoldingDecisionRecord, Journal, open_journal
 from bot.journal.schema import MIGRATIONS
 from tests.factories import NOW
 from tests.journal.factories import HOUR, MARKETS, RUN, VENUE, hedged_cycle, new_journal, sol_fill, sol_funding
@@ -155,9 +151,27 @@ def test_why_when_a_decision_repeated_then_its_row_says_how_often_and_until_when
     for number in range(1, 6):
         hedged_cycle(j, clock, number)
     (row,) = j.why("SOL")
-    assert (row.at, row.repeats, row.until) == (HOUR, 4, HOUR + timedelta(minutes=2))
+    assert (row.at, row.repeats, row.since) == (HOUR + timedelta(minutes=2), 4, HOUR)
     (instrument,) = j.why(SOL)
     assert instrument.repeats == 4
+
+
+def test_why_when_a_target_drifted_with_prices_inside_the_band_then_one_run_read_as_its_last_decision(
+    journal: tuple[Journal, ManualClock],
+) -> None:
+    j, clock = journal
+    for number, (target, sol) in enumerate([("-75", "150"), ("-75.2", "149"), ("-75.4", "148")], start=1):
+        hedged_cycle(j, clock, number, target=target, sol=sol)  # a proxy's target moves with its prices
+    assert rows(j)["cycles"] == 1
+    (holding,) = j.why("SOL")
+    d = holding.decision
+    assert isinstance(d, HoldingDecisionRecord)
+    assert (d.target, d.gap, d.price, d.value, d.note) == (
+        D("-75.4"), D("-0.4"), D(148), D(14800), "gap -0.4 contracts is within the band"
+    )  # fmt: skip
+    assert (d.reason, d.current, d.quantity, holding.since) == (ReasonCode.HEDGED_WITHIN_BAND, D(-75), D(100), HOUR)
+    (instrument,) = j.why(SOL)
+    assert (instrument.decision.target, instrument.decision.price) == (D("-75.4"), D(148))
 
 
 def test_price_before_when_cycles_folded_then_the_last_of_the_run_prices_the_hours_edge(
