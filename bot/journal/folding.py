@@ -11,7 +11,8 @@ decision rows) and starts a run. The next cycle extends the run instead of writi
 3. it falls in the same UTC hour as the run's first cycle (so a price asked for at an hour's edge, such as the start
    of a UTC day in ``hedgebot status``, is the one decided at, never one hours older);
 4. nothing else was journaled since (an order or its event, a fill, a funding payment, an error, a trading-state or
-   policy-state change): the writer forgets the run whenever another row is written.
+   policy-state change): the writer forgets the run whenever another row is written (another run's cycles aside:
+   several runs sharing one journal each keep their own run of unchanged cycles).
 
 Extending the run updates its one ``unchanged_cycles`` row in place: how many cycles repeated the first, the last
 one's number and time, and its figures (``figures_of``), so the newest decision (``hedgebot journal why``) and the

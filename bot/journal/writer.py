@@ -75,7 +75,7 @@ class Journal(JournalReader):
         self._clock = clock
         self._durable = durable
         self._uncommitted = 0  # records since the last commit (not durable)
-        self._quiet: QuietRun | None = None  # the run of unchanged cycles the next quiet cycle may extend
+        self._quiet: dict[str, QuietRun] = {}  # by run id: the run of unchanged cycles its next quiet cycle may extend
         self._policy: tuple[str, str] | None = None  # the last policy state written: (run id, JSON)
 
     def close(self) -> None:
@@ -115,7 +115,7 @@ class Journal(JournalReader):
                 raise JournalError(f"cannot record {what}: {exc}") from exc
             raise
         if breaks_runs and conn.total_changes != changes:
-            self._quiet = None
+            self._quiet.clear()
         if not self._durable:
             self._uncommitted += 1
             if self._uncommitted >= COMMIT_EVERY:
@@ -164,19 +164,21 @@ class Journal(JournalReader):
         its intents' ids, in order."""
         decided = [decision_row(0, d) for d in decisions]
         key = None if intents or cancels else fold_key(cycle, decided)
-        run = self._quiet
+        run = self._quiet.pop(cycle.run_id, None)  # (several runs may share the journal: each has its own)
         if key is not None and run is not None and run.extended_by(cycle, key):
             with self._write(f"cycle {cycle.number} (unchanged)", one_statement=True, breaks_runs=False) as conn:
                 conn.execute(EXTEND, (run.cycle_id, cycle.number, ms(cycle.at), figures_of(decided)))
+            self._quiet[cycle.run_id] = run
             return None, ()
-        with self._write(f"cycle {cycle.number} of run {cycle.run_id}") as conn:
+        with self._write(f"cycle {cycle.number} of run {cycle.run_id}", breaks_runs=False) as conn:
             cycle_id = insert(conn, "cycles", cycle_row(cycle))
             for row in target_rows(cycle_id, targets):
                 insert(conn, "targets", row)
             for row in decided:
                 insert(conn, "decisions", {**row, "cycle_id": cycle_id})
             intent_ids = tuple(insert(conn, "intents", row) for row in intent_rows(cycle_id, intents))
-        self._quiet = QuietRun.started(cycle, cycle_id, key) if key is not None else None
+        if key is not None:
+            self._quiet[cycle.run_id] = QuietRun.started(cycle, cycle_id, key)
         return cycle_id, intent_ids
 
     def record_cycle(self, cycle: CycleRecord) -> int:
@@ -368,7 +370,7 @@ class Journal(JournalReader):
         if self._policy == (run_id, text):
             return
         row = {"run_id": run_id, "cycle_id": cycle_id, "at_ms": self._now(), "state": text}
-        run = self._quiet  # the state of the cycle that started a run is part of that cycle; any later change ends it
+        run = self._quiet.get(run_id)  # the state of the cycle that started a run is part of it; a later change ends it
         with self._write("the policy state", one_statement=True, breaks_runs=run is None or run.cycle_id != cycle_id):
             insert(self._conn, "policy_states", row)
         self._policy = (run_id, text)

@@ -252,3 +252,15 @@ def test_open_journal_when_schema_2_then_migrated_to_one_heartbeat_per_run_with_
     ]
     journal.record_heartbeat("r1run1")
     assert journal.latest_heartbeat().run_id == "r1run1"  # type: ignore[union-attr]
+
+
+def test_record_decided_when_two_runs_share_the_journal_then_each_extends_its_own_run(
+    journal: tuple[Journal, ManualClock],
+) -> None:
+    j, clock = journal
+    j.start_run("r2run2", mode="sim", config_hash="c0ffee", version="0.1.0")
+    for number in range(1, 6):  # one process, two venues: their cycles interleave
+        hedged_cycle(j, clock, number)
+        hedged_cycle(j, clock, number, run_id="r2run2", current="-60")
+    assert rows(j)["cycles"] == 2
+    assert sorted((r.run_id, r.repeats) for r in j.last_cycles()) == [(RUN, 4), ("r2run2", 4)]
