@@ -251,7 +251,7 @@ async def drive(
     turns = asyncio.Lock()  # a person answers one venue's table at a time
     try:
         async with (
-            alert_notifier(alerting) as notifier,
+            alert_notifier(alerting, conditions=journal) as notifier,  # open conditions outlive restarts
             open_desks(config, desks, clock, paper=path if dry_run else None) as opened,
         ):
             pipelines = []

@@ -7,7 +7,8 @@
    outcomes, fills and funding, the guards (``bot.execution.guards``: instruments whose data cannot be trusted
    are held), leverage kept, daily limits; HALTED stops here (our resting orders cancelled); then the hedge
    instruments' books and marks, read together and last, right before pricing;
-2. decide: the plan (the run's planner), new instruments set up, the risk gate on every intent, all journaled;
+2. decide: the plan (the run's planner), new instruments set up, the risk gate on every intent, all journaled (a
+   quiet cycle that decided what the one before it decided only extends its run: ``bot.journal.folding``);
 3. approve (``bot.execution.approving``): the approver's answers (a stop or halt rejects what it has not answered),
    journaled; what was approved re-validated (a stale plan is planned and asked again, unsent) and gated again;
 4. act: the executor sends what was approved; a re-priced order is checked again by the gate (``_recheck``);
@@ -44,7 +45,7 @@ from bot.errors import DataError, HaltRequested, ReconciliationError
 from bot.execution.approval import Approver
 from bot.execution.approving import ApprovalStep
 from bot.execution.executor import Outcome, Placement
-from bot.execution.guards import MissingHoldings, merged, unread_wallets, vanished_positions
+from bot.execution.guards import merged, unread_wallets, vanished_positions
 from bot.execution.leverage import keep_leverage
 from bot.execution.outage import JOURNAL_DOWN, VENUE_DOWN
 from bot.execution.reading import QUOTE
@@ -60,6 +61,7 @@ from bot.execution.summary import (
     instrument_lines,
     reasons_by_holding,
 )
+from bot.execution.vanished import VanishedHoldings
 from bot.journal.records import CycleRecord
 from bot.risk.context import RiskContext, RiskHistory, full_hedge_of
 from bot.risk.decision import RiskDecision
@@ -84,7 +86,7 @@ class _Decided:
     lines: tuple[InstrumentLine, ...]
     holdings_value: Decimal
     hedge_notional: Decimal
-    cycle_id: int
+    cycle_id: int | None  # None: the cycle extended a run of unchanged cycles (it has no rows of its own)
 
 
 class CyclePipeline:
@@ -98,7 +100,8 @@ class CyclePipeline:
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
         self._snapshot: Snapshot | None = None  # this cycle's, for re-checks while acting
         self._plan: Plan | None = None  # this cycle's (the last cycle's, until it plans)
-        self._missing_holdings = MissingHoldings()  # hedged wallet holdings the wallet reply stopped listing
+        # hedged wallet holdings their wallet's reply stopped listing: held for holdings.vanished_confirm
+        self._vanished = VanishedHoldings(run.journal, run.run_id, run.settings.core.holdings, run.alerts)
         self._denied: list[RiskDecision] = []  # this cycle's denials, at the plan and at re-prices (for alerts)
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
@@ -175,7 +178,7 @@ class CyclePipeline:
             snapshot.bad_data,
             synced.unreadable,
             vanished_positions(run.journal, run.venue, snapshot, run.hedge_symbols()),
-            self._missing_holdings.check(self._plan, snapshot),
+            self._vanished.check(self._plan, snapshot, run.wallets.unread, now),
             unread_wallets(self._plan, run.wallets, run.settings.core),
         )
         snapshot = replace(snapshot, open_orders=(*snapshot.open_orders, *unlisted), bad_data=bad_data)
@@ -197,15 +200,14 @@ class CyclePipeline:
         risk = evaluate(intents, self._risk_context(snapshot, plan, now, history), run.settings.risk)
         blocked = blocked_symbols(risk)
         value, hedged, lines = holdings_value(plan), hedge_notional(plan, run.markets), instrument_lines(plan, blocked)
-        cycle_id = run.journal.record_cycle(
-            CycleRecord(
-                run_id=run.run_id, number=self.number, at=now, trading_state=run.risk_state.trading,
-                holdings_value=value, hedge_notional=hedged, summary={"instruments": lines, "notes": plan.notes},
-            )
+        cycle = CycleRecord(
+            run_id=run.run_id, number=self.number, at=now, trading_state=run.risk_state.trading,
+            holdings_value=value, hedge_notional=hedged, summary={"instruments": lines, "notes": plan.notes},
         )  # fmt: skip
-        run.journal.record_targets(cycle_id, plan.targets)
-        run.journal.record_decisions(cycle_id, decision_records(plan, blocked))
-        intent_ids = run.journal.record_intents(cycle_id, intents)
+        records = decision_records(plan, blocked)  # a quiet cycle that decided the same extends the last one's run
+        cycle_id, intent_ids = run.journal.record_decided(
+            cycle, plan.targets, records, intents, cancels=bool(plan.cancels)
+        )
         run.journal.record_risk_decisions(intent_ids, risk)
         self._denied.extend(d for d in risk if not d.approved)
         for denied in (d for d in risk if not d.approved):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,16 +17,19 @@ from bot.errors import JournalError
 from bot.journal.codec import moment, ms, text_dec
 from bot.journal.ledger import OURS, LedgerQueries, fill_of
 from bot.journal.records import (
+    AlertCondition,
     CycleRow,
     DecisionRecord,
     ErrorRow,
     ExplainedPosition,
     FundingTotal,
     HoldingDecisionRecord,
+    HoldingWatch,
     InstrumentDecisionRecord,
     JournalFill,
     JournalOrder,
     OrderOrigin,
+    WatchState,
     WhyRow,
 )
 from bot.journal.schema import connect_reader
@@ -74,7 +77,7 @@ class JournalReader(LedgerQueries):
         """The newest ``limit`` cycles, newest first, with counts of intents, gate verdicts and orders."""
         rows = self._rows(
             """
-            SELECT c.*,
+            SELECT c.*, u.repeats, u.last_number, u.last_ms,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id) AS n_intents,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id AND EXISTS (
                     SELECT 1 FROM risk_decisions r WHERE r.intent_id = i.intent_id AND r.approved = 1)) AS n_approved,
@@ -82,7 +85,7 @@ class JournalReader(LedgerQueries):
                     SELECT 1 FROM risk_decisions r WHERE r.intent_id = i.intent_id AND r.approved = 0)) AS n_denied,
                 (SELECT COUNT(*) FROM orders o JOIN intents i ON i.intent_id = o.intent_id
                     WHERE i.cycle_id = c.cycle_id) AS n_orders
-            FROM cycles c ORDER BY c.cycle_id DESC LIMIT ?
+            FROM cycles c LEFT JOIN unchanged_cycles u ON u.cycle_id = c.cycle_id ORDER BY c.cycle_id DESC LIMIT ?
             """,
             (limit,),
         )
@@ -100,24 +103,33 @@ class JournalReader(LedgerQueries):
                 denied=r["n_denied"],
                 orders=r["n_orders"],
                 summary=json.loads(r["summary"]),
+                repeats=r["repeats"] or 0,
+                last_number=r["last_number"],
+                last_at=moment(r["last_ms"]) if r["last_ms"] is not None else None,
             )
             for r in rows
         ]
 
     def why(self, asset: str, limit: int = 5) -> list[WhyRow]:
         """A holding's latest decisions (or, given a symbol, an instrument's), newest first, each with the gate's
-        denials on its instrument."""
+        denials on its instrument. A run of unchanged cycles reads as its last cycle's decision (its figures: a
+        target that drifted, the prices), saying since when and how often it repeated."""
+        key = asset.upper()
         rows = self._rows(
-            "SELECT d.*, c.at_ms FROM decisions d JOIN cycles c ON c.cycle_id = d.cycle_id"
+            "SELECT d.*, c.at_ms, u.repeats, u.last_ms, json_extract(u.figures, ?) AS last_figures"
+            " FROM decisions d JOIN cycles c ON c.cycle_id = d.cycle_id"
+            " LEFT JOIN unchanged_cycles u ON u.cycle_id = d.cycle_id"
             " WHERE d.asset = ? ORDER BY d.cycle_id DESC, d.decision_id DESC LIMIT ?",
-            (asset.upper(), limit),
+            (f'$."{key}"', key, limit),
         )
         return [
             WhyRow(
                 cycle_id=r["cycle_id"],
-                at=moment(r["at_ms"]),
-                decision=_decision(r),
+                at=moment(r["at_ms"] if r["last_ms"] is None else r["last_ms"]),
+                decision=_decision({**dict(r), **json.loads(r["last_figures"] or "{}")}),
                 denials=self._denials(r["cycle_id"], r["symbol"]),
+                repeats=r["repeats"] or 0,
+                since=moment(r["at_ms"]) if r["last_ms"] is not None else None,
             )
             for r in rows
         ]
@@ -299,6 +311,33 @@ class JournalReader(LedgerQueries):
             for r in rows
         ]
 
+    def holding_watches(self) -> list[HoldingWatch]:
+        """The wallet holdings watched (``WatchState.HEDGED`` or ``MISSING`` in their latest row), by asset and
+        source."""
+        rows = self._rows(
+            "SELECT * FROM holding_watches w WHERE watch_id = (SELECT MAX(watch_id) FROM holding_watches l "
+            "WHERE l.asset = w.asset AND l.source = w.source) AND state IN (?, ?) ORDER BY asset, source",
+            (WatchState.HEDGED.value, WatchState.MISSING.value),
+        )
+        return [
+            HoldingWatch(
+                r["asset"],
+                r["source"],
+                WatchState(r["state"]),
+                r["instrument"],
+                moment(r["since_ms"]) if r["since_ms"] is not None else None,
+            )
+            for r in rows
+        ]
+
+    def open_alert_conditions(self) -> list[AlertCondition]:
+        """The alert conditions alerted and not cleared since, oldest first."""
+        rows = self._rows(
+            "SELECT key, kind, at_ms FROM alert_conditions c WHERE active AND condition_id = "
+            "(SELECT MAX(condition_id) FROM alert_conditions l WHERE l.key = c.key) ORDER BY condition_id"
+        )
+        return [AlertCondition(r["key"], r["kind"], moment(r["at_ms"])) for r in rows]
+
     def latest_policy_state(self, run_id: str | None = None, venue: str | None = None) -> dict[str, Any] | None:
         """The newest policy state blob (of ``run_id``, or of any run on ``venue``, or of any run), as the JSON data it
         was saved as."""
@@ -332,12 +371,14 @@ def _where(
     return " AND ".join(clauses), tuple(params)
 
 
-def _decision(r: sqlite3.Row) -> DecisionRecord:
+def _decision(r: Mapping[str, Any]) -> DecisionRecord:
     """A row of ``decisions``: an instrument's is keyed by its own symbol (see ``Journal.record_decisions``)."""
-    target, current, in_flight, gap = (text_dec(r[name]) for name in ("target", "current", "in_flight", "gap"))
+    target, current, in_flight, gap, price = (
+        text_dec(r[name]) for name in ("target", "current", "in_flight", "gap", "price")
+    )
     reason = ReasonCode(r["reason"])
     if r["asset"] == r["symbol"]:
-        return InstrumentDecisionRecord(r["symbol"], reason, target, current, in_flight, gap, r["note"])
+        return InstrumentDecisionRecord(r["symbol"], reason, target, current, in_flight, gap, r["note"], price)
     return HoldingDecisionRecord(
         r["asset"],
         reason,
@@ -349,6 +390,8 @@ def _decision(r: sqlite3.Row) -> DecisionRecord:
         in_flight,
         gap,
         r["note"],
+        price,
+        text_dec(r["quantity"]),
     )
 
 

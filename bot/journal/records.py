@@ -93,6 +93,9 @@ class OrderTicket:
 
 @dataclass(frozen=True, slots=True)
 class CycleRow:
+    """A cycle written in full, and the run of unchanged cycles after it that repeated what it decided (``repeats``:
+    how many; ``last_number`` and ``last_at``: the last of them; ``bot.journal.folding``)."""
+
     cycle_id: int
     run_id: str
     number: int
@@ -105,16 +108,32 @@ class CycleRow:
     denied: int
     orders: int
     summary: Mapping[str, Any]
+    repeats: int = 0
+    last_number: int | None = None
+    last_at: datetime | None = None
+
+    @property
+    def latest_number(self) -> int:
+        """The number of the newest cycle this row stands for (its own, or the last that repeated it)."""
+        return self.number if self.last_number is None else self.last_number
+
+    @property
+    def latest_at(self) -> datetime:
+        """When the newest cycle this row stands for started."""
+        return self.at if self.last_at is None else self.last_at
 
 
 @dataclass(frozen=True, slots=True)
 class WhyRow:
-    """One cycle's decision for a holding, with the gate's denials of that cycle's intents on its instrument."""
+    """One cycle's decision for a holding, with the gate's denials of that cycle's intents on its instrument; or a run
+    of unchanged cycles' (``bot.journal.folding``): the last cycle's decision, and since when it repeated."""
 
-    cycle_id: int
-    at: datetime
+    cycle_id: int  # the cycle written in full (a run's first)
+    at: datetime  # when the decision shown was made (a run's last cycle)
     decision: DecisionRecord
     denials: tuple[str, ...]
+    repeats: int = 0  # cycles after the first that decided the same (their prices and the figures they move aside)
+    since: datetime | None = None  # a run's first cycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,3 +234,32 @@ class Heartbeat:
     at: datetime
     switch: str | None  # e.g. "armed: okx cancel-all-after, 60s"; None: the run never reported one
     stopped: bool  # the run has been recorded as ended since
+
+
+class WatchState(StrEnum):
+    """Where a watched wallet holding stands (``bot.execution.vanished``); the first two are watched."""
+
+    HEDGED = "hedged"  # listed in its wallet's reply and hedged (again, after a row of state MISSING)
+    MISSING = "missing"  # hedged, and missing from its wallet's replies since ``since``: its hedge held
+    CONFIRMED = "confirmed"  # missing for holdings.vanished_confirm: taken as gone, its hedge follows the wallet
+    RELEASED = "released"  # no longer hedged (excluded, disabled, or no instrument): no longer watched
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingWatch:
+    """One wallet holding of ``asset`` in ``source`` (``exchange:VENUE``) as the guard last recorded it."""
+
+    asset: str
+    source: str
+    state: WatchState
+    instrument: str | None  # the instrument it was hedged on
+    since: datetime | None = None  # MISSING: the first reading without it
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCondition:
+    """An alert condition alerted and not cleared: its key, the alert's kind, and when it was alerted."""
+
+    key: str
+    kind: str
+    since: datetime

@@ -105,6 +105,7 @@ class HoldingsSettings:
     static: tuple[Holding, ...]  # holdings kept off the exchange, as listed
     exclude: frozenset[str]  # assets never hedged
     price_kind: PriceKind
+    vanished_confirm: timedelta  # a hedged wallet coin missing this long counts as gone (bot.execution.vanished)
     # With hedges on several venues, each venue's desk (``bot.settings.from_config.desks_for``) counts only the
     # holdings it hedges: those whose [hedges] entry names it (``only``), or on the default venue every holding but
     # those whose entry names another venue (``elsewhere``). One venue: None and empty, every holding counts.

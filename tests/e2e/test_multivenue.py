@@ -34,6 +34,7 @@ from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
 from bot.exit_codes import EXIT_NEEDS_OPERATOR, EXIT_OK
 from bot.journal import open_reader
+from bot.journal.records import WatchState
 from bot.journal.writer import Journal, open_journal
 from bot.settings.from_config import desks_for
 from hedgesim import SimConfig, SimExchange, SimServer, running_sim
@@ -142,6 +143,11 @@ async def test_run_when_two_hedges_trade_on_two_venues_then_each_reaches_its_tar
         assert venues.position(venues.b, "SOLUSDT") == 0  # ...and SOL's a's
         assert {o.symbol for o in venues.journal.orders(limit=100) if o.venue == "a"} == {"SOL/USDT:USDT"}
         assert {o.symbol for o in venues.journal.orders(limit=100) if o.venue == "b"} == {"ETH/USDT:USDT"}
+        venues.wire(plan_cycle, "rst")  # a restart: each desk reads back the holdings it watches, not the other's
+        await venues.start()
+        await venues.cycles(2)
+        watches = {(w.asset, w.state) for w in venues.journal.holding_watches()}
+        assert watches == {("SOL", WatchState.HEDGED), ("ETH", WatchState.HEDGED)}  # neither desk misses the other's
         venues.a.engine.deposit("ETH", D(2))  # on a, hedged on b: b follows the deposit
         await venues.cycles(8)
         assert D("-6") <= venues.position(venues.b, "ETHUSDT") <= D("-5.7")
