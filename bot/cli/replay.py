@@ -51,8 +51,9 @@ the USDT the hedge needs as margin. Without a configuration file (no --config, n
 ./hedgebot.toml) it replays a sample portfolio: about 5,000 USDT of every spot asset of the data, each
 hedged at 75 % on its own perpetual, or on BTC's with an estimated beta when it has none.
 
-Every instrument the configuration hedges with must be in the data: the replay stops before the first cycle
-naming any that is missing (e.g. the 2022 sample has BTC and ETH perpetuals only).
+Every instrument the configuration hedges with must be in the data, and so must a spot price for every
+holding: the replay stops before the first cycle naming any that is missing (e.g. the 2022 sample has BTC and
+ETH perpetuals only; the 2025 sample has BTC, ETH and SOL, spot and perpetual).
 
 Output: the report as a table (or --json), a PNG with --plot FILE, and with --out DIR the journal
 (replay-journal.sqlite: explore it with `hedgebot journal --journal DIR/replay-journal.sqlite cycles`), the

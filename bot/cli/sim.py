@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from bot.cli.output import err, out
+from bot.config_types import MAX_NUMBER
 from bot.errors import DataError
 from hedgesim import MarketDataError, SimConfig, SimExchange, SimServer
 from hedgesim.account import Fees
@@ -199,8 +200,8 @@ def parse_balance(text: str) -> tuple[str, Decimal]:
         value = Decimal(qty)
     except InvalidOperation as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: expected ASSET=QTY, e.g. USDT=10000") from exc
-    if not asset or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected ASSET=QTY with QTY >= 0")
+    if not asset or not value.is_finite() or not 0 <= value <= MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected ASSET=QTY with QTY from 0 to {MAX_NUMBER:,.0f}")
     return asset.strip().upper(), value
 
 

@@ -177,6 +177,7 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
             "nothing to hedge: give the account coins with --balance ASSET=QTY, or list [[holdings.static]] in the "
             "configuration"
         )
+    check_priced(config, venue, balances, sample, start)
     out = options.out or Path(tempfile.mkdtemp(prefix="hedgebot-replay-"))
     journal = out / JOURNAL
     safe = config.model_copy(
@@ -187,6 +188,24 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
     )
     settings = settings_for(safe, venue)
     return Prepared(safe, venue, settings, sample, start, end, options.step, balances, journal, tuple(notes))
+
+
+def check_priced(
+    config: AppConfig, venue: str, balances: Mapping[str, Decimal], sample: Sample, start: datetime
+) -> None:
+    """Every holding the report values (the static holdings, and the account's coins when the venue's wallet counts)
+    has a spot price in the data: one without would be valued at nothing, a loss that never happened."""
+    held = {h.asset for h in config.holdings.static}
+    if venue in config.holdings.venues:
+        held |= {asset for asset, quantity in balances.items() if quantity > 0}
+    priced = prices_at(sample, start)
+    unpriced = sorted(held - priced.keys() - set(config.holdings.exclude) - {QUOTE})
+    if unpriced:
+        raise DataError(
+            f"the market data {sample.name} has no spot price for {', '.join(unpriced)}, which the portfolio holds, "
+            f"so neither the bot nor the report could value it. Spot prices in the data: {', '.join(sorted(priced)) or 'none'}. "
+            "Leave it out (--balance, [[holdings.static]]), exclude it ([holdings] exclude), or replay data that has it"
+        )
 
 
 class Session:

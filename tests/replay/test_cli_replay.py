@@ -82,6 +82,29 @@ def test_replay_when_the_configuration_hedges_with_an_instrument_the_data_lacks_
     assert "hedges.SOL.instrument" in error
 
 
+def test_replay_when_a_holding_has_no_spot_price_in_the_data_then_exit_1_naming_it_rather_than_valuing_it_at_zero(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The 2025 sample has BTC, ETH and SOL spot prices: 100 AVAX would be left out of the portfolio's value.
+    argv = ["replay", "--config", str(EXAMPLE_CONFIG), "--sample", "2025-10-liquidation-cascade"]
+    window = ["--from", "2025-10-10T20:00", "--to", "2025-10-10T20:10", "--step", "5m"]
+    assert main([*argv, *window, "--balance", "USDT=20000", "--balance", "AVAX=100", "--json"]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == "", "no report"
+    assert "has no spot price for AVAX" in printed.err
+    assert "Spot prices in the data: BTC, ETH, SOL" in printed.err
+
+
+@pytest.mark.parametrize("balance", ["SOL=nan", "SOL=Infinity", "SOL=1e400", "SOL=-5", "=5"])
+def test_replay_when_a_balance_is_not_a_finite_quantity_then_exit_2_saying_what_is_expected(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], balance: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["replay", "--balance", balance])
+    assert info.value.code == 2
+    assert f"{balance!r}: expected ASSET=QTY with QTY from 0 to 1,000,000,000,000,000" in capsys.readouterr().err
+
+
 def test_replay_when_the_demo_configuration_on_its_crash_then_hedged_on_its_own_instruments(
     no_config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
