@@ -19,6 +19,7 @@ from bot.cli.sim import parse_balance
 from bot.cli.venue import pick_venue
 from bot.config import AppConfig, load_config
 from bot.durations import DURATION_FORMS, parse_duration
+from bot.errors import DataError
 from bot.replay.record import Recording
 from bot.replay.report import Report, build_report
 from bot.replay.run import Progress as ReplayProgress
@@ -58,8 +59,8 @@ ETH perpetuals only; the 2025 sample has BTC, ETH and SOL, spot and perpetual).
 Output: the report as a table (or --json), a PNG with --plot FILE, and with --out DIR the journal
 (replay-journal.sqlite: explore it with `hedgebot journal --journal DIR/replay-journal.sqlite cycles`), the
 report (report.json) and the plot (replay.png). A progress bar shows on a terminal; otherwise a line every
-10 %. Exit codes: 0 done, 1 failed (data, window), 2 bad configuration, 4 an instrument the
-configuration hedges with is not in the data.
+10 %. Exit codes: 0 done, 1 failed (data, window, a --plot or --out that cannot be written: checked before
+the replay), 2 bad configuration, 4 an instrument the configuration hedges with is not in the data.
 
 examples:
   hedgebot replay                                            the sample portfolio through June 2022
@@ -107,6 +108,7 @@ def replay(args: argparse.Namespace) -> int:
         out=args.out,
     )
     prepared = prepare(config, pick_venue(config, args.venue) if config else None, options)
+    _check_outputs(args.out, args.plot)
     err.print(_announce(prepared), markup=False)
     started = time.monotonic()
     with _progress(prepared) as on_step:
@@ -114,13 +116,16 @@ def replay(args: argparse.Namespace) -> int:
     report = build_report(recording)
     elapsed = time.monotonic() - started
     err.print(f"replayed {report.steps - 1} cycles in {elapsed:.1f} s", markup=False)
-    _write(recording, report, args)
     if args.json:
         print_json(report.to_dict())
     else:
         show(report_table(report))
         for note in report.notes:
             out.print(f"note: {note}", markup=False)
+    try:
+        _write(recording, report, args)
+    except OSError as exc:
+        raise DataError(f"the report is above, but it could not be written: {exc}") from exc
     return 0
 
 
@@ -132,6 +137,19 @@ def _config(path: Path | None) -> AppConfig | None:
     if "HEDGEBOT_CONFIG" in os.environ or implicit.is_file():
         return load_config(implicit)
     return None
+
+
+def _check_outputs(folder: Path | None, plot: Path | None) -> None:
+    """--out and --plot can be written: found out before the replay, not after it."""
+    if plot is not None and plot.is_dir():
+        raise DataError(f"--plot {plot} is a folder: name the PNG file to write, e.g. {plot / 'replay.png'}")
+    for option, path in (("--out", folder), ("--plot", plot.parent if plot else None)):
+        if path is None:
+            continue
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataError(f"{option}: cannot make the folder {path} ({exc.strerror}): choose another") from exc
 
 
 def _announce(prepared: Prepared) -> str:

@@ -72,6 +72,37 @@ def test_replay_when_the_data_or_window_is_wrong_then_exit_1_saying_what_to_do(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("option", "target", "message"),
+    [
+        ("--out", "a-file", "--out: cannot make the folder {tmp}/a-file (File exists)"),
+        ("--plot", "a-file/replay.png", "--plot: cannot make the folder {tmp}/a-file (File exists)"),
+        ("--plot", "a-folder", "--plot {tmp}/a-folder is a folder: name the PNG file to write"),
+    ],
+)
+def test_replay_when_an_output_cannot_be_written_then_exit_1_before_replaying(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], option: str, target: str, message: str
+) -> None:
+    (no_config_file / "a-file").write_text("not a folder")
+    (no_config_file / "a-folder").mkdir()
+    argv = ["replay", "--to", "2022-06-10T00:10", "--step", "5m", option, str(no_config_file / target)]
+    assert main(argv) == 1
+    error = capsys.readouterr().err
+    assert message.format(tmp=no_config_file) in error
+    assert "replayed" not in error, "refused before the replay, not after it"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no file can be made")
+def test_replay_when_the_plot_fails_to_write_then_the_report_is_printed_and_exit_1_without_a_traceback(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["replay", "--to", "2022-06-10T00:10", "--step", "5m", "--json", "--plot", "/proc/hedgebot-replay.png"]
+    assert main(argv) == 1
+    printed = capsys.readouterr()
+    assert json.loads(printed.out)["steps"] == 3
+    assert "the report is above, but it could not be written" in printed.err
+
+
 def test_replay_when_the_configuration_hedges_with_an_instrument_the_data_lacks_then_exit_4_naming_it(
     no_config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
