@@ -172,12 +172,13 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
     else:
         balances = account(config, sample, start, options.balances)
         venue = venue or next(iter(config.venues))
-    if not config.holdings.static and not any(asset != QUOTE for asset in balances):
+    held = held_assets(config, venue, balances)
+    if not held:
         raise DataError(
-            "nothing to hedge: give the account coins with --balance ASSET=QTY, or list [[holdings.static]] in the "
-            "configuration"
+            f"nothing to hedge: give the account coins with --balance ASSET=QTY (they count when [holdings] venues "
+            f"lists {venue!r}), or list [[holdings.static]] in the configuration"
         )
-    check_priced(config, venue, balances, sample, start)
+    check_priced(held, sample, start)
     out = options.out or Path(tempfile.mkdtemp(prefix="hedgebot-replay-"))
     journal = out / JOURNAL
     safe = config.model_copy(
@@ -190,21 +191,25 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
     return Prepared(safe, venue, settings, sample, start, end, options.step, balances, journal, tuple(notes))
 
 
-def check_priced(
-    config: AppConfig, venue: str, balances: Mapping[str, Decimal], sample: Sample, start: datetime
-) -> None:
-    """Every holding the report values (the static holdings, and the account's coins when the venue's wallet counts)
-    has a spot price in the data: one without would be valued at nothing, a loss that never happened."""
+def held_assets(config: AppConfig, venue: str, balances: Mapping[str, Decimal]) -> set[str]:
+    """The assets the portfolio holds (as ``holdings`` reads them, from the account about to be funded): the static
+    holdings, and the account's coins when the venue's wallet counts, less the quote and excluded assets."""
     held = {h.asset for h in config.holdings.static}
     if venue in config.holdings.venues:
         held |= {asset for asset, quantity in balances.items() if quantity > 0}
+    return held - set(config.holdings.exclude) - {QUOTE}
+
+
+def check_priced(held: set[str], sample: Sample, start: datetime) -> None:
+    """Every holding has a spot price in the data: one without would be valued at nothing, a loss that never
+    happened."""
     priced = prices_at(sample, start)
-    unpriced = sorted(held - priced.keys() - set(config.holdings.exclude) - {QUOTE})
-    if unpriced:
+    if unpriced := sorted(held - priced.keys()):
         raise DataError(
             f"the market data {sample.name} has no spot price for {', '.join(unpriced)}, which the portfolio holds, "
-            f"so neither the bot nor the report could value it. Spot prices in the data: {', '.join(sorted(priced)) or 'none'}. "
-            "Leave it out (--balance, [[holdings.static]]), exclude it ([holdings] exclude), or replay data that has it"
+            f"so neither the bot nor the report could value it. Spot prices in the data: "
+            f"{', '.join(sorted(priced)) or 'none'}. Leave it out (--balance, [[holdings.static]]), exclude it "
+            "([holdings] exclude), or replay data that has it"
         )
 
 
