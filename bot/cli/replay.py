@@ -283,6 +283,8 @@ def _moment(text: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time: write 2022-06-13 or 2022-06-13T18:00") from None
+    if not 1970 <= moment.year <= 9998:  # room for the history before and the week after a --from
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: a time from 1970 to 9998")
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

@@ -126,6 +126,16 @@ def test_replay_when_a_holding_has_no_spot_price_in_the_data_then_exit_1_naming_
     assert "Spot prices in the data: BTC, ETH, SOL" in printed.err
 
 
+@pytest.mark.parametrize("argv", [["--from", "0001-01-01"], ["--from", "9999-12-31T23:00"], ["--to", "0001-01-01"]])
+def test_replay_when_a_time_is_out_of_range_then_exit_2_saying_so(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["replay", "--data", str(no_config_file), *argv])
+    assert info.value.code == 2
+    assert f"{argv[1]!r} is out of range: a time from 1970 to 9998" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("balance", ["SOL=nan", "SOL=Infinity", "SOL=1e400", "SOL=-5", "=5"])
 def test_replay_when_a_balance_is_not_a_finite_quantity_then_exit_2_saying_what_is_expected(
     no_config_file: Path, capsys: pytest.CaptureFixture[str], balance: str
