@@ -18,7 +18,9 @@ from pathlib import Path
 from bot.config import AppConfig, parse_config
 from bot.domain import ZERO, MarketType
 from bot.errors import DataError, PreflightError
+from bot.exchange.preflight import market_problems
 from bot.execution.ids import run_id_for
+from bot.execution.reading import preflight_plan
 from bot.journal.writer import open_journal
 from bot.replay.observe import ObservedPort
 from bot.replay.port import SimPort
@@ -241,6 +243,8 @@ class Session:
                 on_step=on_step,
             )
         except PreflightError as exc:
+            if not market_problems(markets, preflight_plan(prepared.settings)):
+                raise  # not about the data's instruments (e.g. too little margin): as it is
             perps = ", ".join(sorted(symbol for symbol, market in markets.items() if market.type is MarketType.PERP))
             raise PreflightError(
                 f"{exc}. The market data {prepared.sample.name} lists the perpetuals {perps}: replay a configuration "

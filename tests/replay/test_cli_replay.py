@@ -146,6 +146,18 @@ def test_replay_when_a_balance_is_not_a_finite_quantity_then_exit_2_saying_what_
     assert f"{balance!r}: expected ASSET=QTY with QTY from 0 to 1,000,000,000,000,000" in capsys.readouterr().err
 
 
+def test_replay_when_the_account_cannot_margin_the_hedge_then_exit_4_saying_so_without_blaming_the_data(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The demo configuration hedges BTC, ETH and SOL, all in the 2025 sample: only the 100 USDT falls short.
+    argv = ["replay", "--config", str(ROOT / "scripts" / "demo.toml"), "--sample", "2025-10-liquidation-cascade"]
+    window = ["--from", "2025-10-10T20:00", "--to", "2025-10-10T20:10", "--step", "5m"]
+    assert main([*argv, *window, "--balance", "USDT=100", "--balance", "SOL=150"]) == 4
+    error = capsys.readouterr().err
+    assert "100.0 USDT is available for margin but the plan needs" in error
+    assert "replay a configuration hedging with those" not in error
+
+
 def test_replay_when_the_demo_configuration_on_its_crash_then_hedged_on_its_own_instruments(
     no_config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
