@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -32,7 +33,8 @@ Runs the real hedging loop (the same policy, planner, risk gate, executor and jo
 approving every order automatically) against the built-in exchange simulator replaying real market data,
 one cycle every --step of market time, as fast as the machine allows. Nothing is sent anywhere: the venue
 in the configuration is replaced by the simulator, and the configuration's journal and kill-switch file are
-never touched (the replay writes its own journal, fresh each time, into --out).
+never touched (the replay writes its own journal, fresh each time, into --out, or without --out into a
+temporary folder removed at the end).
 
 Then it reports how the hedge did: the portfolio's value with and without it, max drawdown both ways, hedge
 effectiveness (1 - variance of hedged / unhedged step returns), tracking error against the policy's target,
@@ -107,12 +109,16 @@ def replay(args: argparse.Namespace) -> int:
         balances=dict(args.balance) if args.balance else None,
         out=args.out,
     )
-    prepared = prepare(config, pick_venue(config, args.venue) if config else None, options)
     _check_outputs(args.out, args.plot)
-    err.print(_announce(prepared), markup=False)
+    prepared = prepare(config, pick_venue(config, args.venue) if config else None, options)
+    err.print(_announce(prepared, kept=args.out is not None), markup=False)
     started = time.monotonic()
-    with _progress(prepared) as on_step:
-        recording = asyncio.run(run(prepared, on_step))
+    try:
+        with _progress(prepared) as on_step:
+            recording = asyncio.run(run(prepared, on_step))
+    finally:
+        if args.out is None:  # the journal went to a temporary folder of its own
+            shutil.rmtree(prepared.journal.parent, ignore_errors=True)
     report = build_report(recording)
     elapsed = time.monotonic() - started
     err.print(f"replayed {report.steps - 1} cycles in {elapsed:.1f} s", markup=False)
@@ -152,12 +158,14 @@ def _check_outputs(folder: Path | None, plot: Path | None) -> None:
             raise DataError(f"{option}: cannot make the folder {path} ({exc.strerror}): choose another") from exc
 
 
-def _announce(prepared: Prepared) -> str:
+def _announce(prepared: Prepared, *, kept: bool) -> str:
     balances = ", ".join(f"{qty.normalize():f} {asset}" for asset, qty in sorted(prepared.balances.items()))
+    journal = (
+        f"journal {prepared.journal}" if kept else "journal in a temporary folder, removed at the end (--out keeps it)"
+    )
     return (
         f"hedgebot replay: {prepared.sample.name} from {prepared.start:%Y-%m-%d %H:%M} to "
-        f"{prepared.end:%Y-%m-%d %H:%M} UTC, a cycle every {prepared.step}; account {balances}; "
-        f"journal {prepared.journal}"
+        f"{prepared.end:%Y-%m-%d %H:%M} UTC, a cycle every {prepared.step}; account {balances}; {journal}"
     )
 
 

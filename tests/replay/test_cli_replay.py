@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,17 @@ def test_replay_when_printed_as_a_table_then_the_questions_a_person_asks(
     table = capsys.readouterr().out
     for row in ("Will it protect me?", "hedge effectiveness", "max drawdown", "fees paid", "slippage vs decision mid"):
         assert row in table
+
+
+def test_replay_when_no_out_folder_then_its_temporary_journal_is_removed_at_the_end(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temporary = no_config_file / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    assert main(["replay", "--to", "2022-06-10T00:10", "--step", "5m", "--json"]) == 0
+    assert "journal in a temporary folder, removed at the end (--out keeps it)" in capsys.readouterr().err
+    assert list(temporary.iterdir()) == []
 
 
 @pytest.mark.parametrize(
