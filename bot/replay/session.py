@@ -18,7 +18,9 @@ from pathlib import Path
 from bot.config import AppConfig, parse_config
 from bot.domain import ZERO, MarketType
 from bot.errors import DataError, PreflightError
+from bot.exchange.preflight import market_problems
 from bot.execution.ids import run_id_for
+from bot.execution.reading import preflight_plan
 from bot.journal.writer import open_journal
 from bot.replay.observe import ObservedPort
 from bot.replay.port import SimPort
@@ -172,11 +174,13 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
     else:
         balances = account(config, sample, start, options.balances)
         venue = venue or next(iter(config.venues))
-    if not config.holdings.static and not any(asset != QUOTE for asset in balances):
+    held = held_assets(config, venue, balances)
+    if not held:
         raise DataError(
-            "nothing to hedge: give the account coins with --balance ASSET=QTY, or list [[holdings.static]] in the "
-            "configuration"
+            f"nothing to hedge: give the account coins with --balance ASSET=QTY (they count when [holdings] venues "
+            f"lists {venue!r}), or list [[holdings.static]] in the configuration"
         )
+    check_priced(held, sample, start)
     out = options.out or Path(tempfile.mkdtemp(prefix="hedgebot-replay-"))
     journal = out / JOURNAL
     safe = config.model_copy(
@@ -187,6 +191,28 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
     )
     settings = settings_for(safe, venue)
     return Prepared(safe, venue, settings, sample, start, end, options.step, balances, journal, tuple(notes))
+
+
+def held_assets(config: AppConfig, venue: str, balances: Mapping[str, Decimal]) -> set[str]:
+    """The assets the portfolio holds (as ``holdings`` reads them, from the account about to be funded): the static
+    holdings, and the account's coins when the venue's wallet counts, less the quote and excluded assets."""
+    held = {h.asset for h in config.holdings.static}
+    if venue in config.holdings.venues:
+        held |= {asset for asset, quantity in balances.items() if quantity > 0}
+    return held - set(config.holdings.exclude) - {QUOTE}
+
+
+def check_priced(held: set[str], sample: Sample, start: datetime) -> None:
+    """Every holding has a spot price in the data: one without would be valued at nothing, a loss that never
+    happened."""
+    priced = prices_at(sample, start)
+    if unpriced := sorted(held - priced.keys()):
+        raise DataError(
+            f"the market data {sample.name} has no spot price for {', '.join(unpriced)}, which the portfolio holds, "
+            f"so neither the bot nor the report could value it. Spot prices in the data: "
+            f"{', '.join(sorted(priced)) or 'none'}. Leave it out (--balance, [[holdings.static]]), exclude it "
+            "([holdings] exclude), or replay data that has it"
+        )
 
 
 class Session:
@@ -217,6 +243,8 @@ class Session:
                 on_step=on_step,
             )
         except PreflightError as exc:
+            if not market_problems(markets, preflight_plan(prepared.settings)):
+                raise  # not about the data's instruments (e.g. too little margin): as it is
             perps = ", ".join(sorted(symbol for symbol, market in markets.items() if market.type is MarketType.PERP))
             raise PreflightError(
                 f"{exc}. The market data {prepared.sample.name} lists the perpetuals {perps}: replay a configuration "
