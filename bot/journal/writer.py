@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,9 @@ class Journal(JournalReader):
         self._clock = clock
         self._durable = durable
         self._uncommitted = 0  # records since the last commit (not durable)
+        # Fills and funding payments known to be in the journal (recorded, or found there): the venue's replies
+        # repeat them cycle after cycle, and an append-only journal never loses one, so they are not offered again.
+        self._recorded: set[tuple[str, str, str | int]] = set()
 
     def close(self) -> None:
         if self._conn.in_transaction:
@@ -269,6 +273,7 @@ class Journal(JournalReader):
         missing = sorted({f.symbol for f in fills} - set(markets))
         if missing:
             raise JournalError(f"cannot record fills on {', '.join(missing)}: no market specification")
+        fills = [f for f in fills if (venue, f.symbol, f.trade_id) not in self._recorded]
         rows = [
             {"venue": venue, "symbol": f.symbol, "trade_id": f.trade_id, "client_order_id": f.client_order_id,
              "order_id": f.order_id, "side": f.side.value, "amount": dec_text(f.amount), "price": dec_text(f.price),
@@ -276,22 +281,25 @@ class Journal(JournalReader):
              "fee_currency": f.fee_currency, "maker": f.maker, "at_ms": ms(f.timestamp), "recorded_ms": self._now()}
             for f in fills
         ]  # fmt: skip
-        return sum(1 for rowid in self._append(f"{len(rows)} fills", "fills", rows, or_ignore=True) if rowid)
+        ids = self._append(f"{len(rows)} fills", "fills", rows, or_ignore=True)
+        self._recorded.update((venue, f.symbol, f.trade_id) for f in fills)
+        return sum(1 for rowid in ids if rowid)
 
     def record_funding(self, venue: str, payments: Iterable[FundingPayment]) -> int:
         """Append funding settlements not seen before; returns how many were new.
 
         Keyed by (venue, symbol, settlement time): a one-way position settles once per instrument per funding
         time, whatever id the venue gives the payment (kept for reference)."""
+        payments = [p for p in payments if (venue, p.symbol, ms(p.timestamp)) not in self._recorded]
         rows = [
             {"venue": venue, "symbol": p.symbol, "at_ms": ms(p.timestamp), "payment_id": p.payment_id,
              "amount": dec_text(p.amount), "currency": p.currency, "rate": dec_text(p.rate),
              "position_contracts": dec_text(p.position_contracts), "recorded_ms": self._now()}
             for p in payments
         ]  # fmt: skip
-        return sum(
-            1 for rowid in self._append(f"{len(rows)} funding payments", "funding", rows, or_ignore=True) if rowid
-        )
+        ids = self._append(f"{len(rows)} funding payments", "funding", rows, or_ignore=True)
+        self._recorded.update((venue, p.symbol, ms(p.timestamp)) for p in payments)
+        return sum(1 for rowid in ids if rowid)
 
     def record_position_baseline(
         self,
@@ -365,10 +373,15 @@ def _decision_row(cycle_id: int, d: DecisionRecord) -> dict[str, Any]:
 
 def _insert(conn: sqlite3.Connection, table: str, row: Row, *, or_ignore: bool = False) -> int:
     """INSERT one row by column name (names come from this module, never from input); its id, 0 if ignored."""
-    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
-    sql = f"{verb} INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
-    cursor = conn.execute(sql, tuple(row.values()))
+    cursor = conn.execute(_insert_sql(table, tuple(row), or_ignore), tuple(row.values()))
     return (cursor.lastrowid or 0) if cursor.rowcount else 0
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...], or_ignore: bool) -> str:
+    """The INSERT statement for these columns, written once (SQLite's own cache then finds it prepared)."""
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
 def _order_row(
