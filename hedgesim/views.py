@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from itertools import islice
 
 from hedgesim.account import Position
 from hedgesim.book import Level, with_resting
@@ -133,7 +132,7 @@ def ticker(venue: Venue, market: Market, instrument: Instrument, now_ms: int) ->
 def book(venue: Venue, instrument: Instrument, now_ms: int, count: int) -> BookView:
     """``count`` levels a side: the market's book, less liquidity takers already took, plus our resting orders."""
     at = venue.market.public_ms(instrument.base, now_ms)
-    bids, asks = (list(islice(venue.market.levels(instrument, at, buy_side), count)) for buy_side in (True, False))
+    bids, asks = (venue.market.top_levels(instrument, at, buy_side, count) for buy_side in (True, False))
     resting: dict[bool, dict[Decimal, Decimal]] = {True: {}, False: {}}
     for order in venue.orders.open_orders(instrument.category, instrument.name):
         side = resting[order.side is Side.BUY]

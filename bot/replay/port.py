@@ -170,7 +170,7 @@ class SimPort:
         )
 
         def levels(side: list[Any]) -> tuple[BookLevel, ...]:
-            return tuple(BookLevel(rows.exact(level.price), rows.exact(level.size)) for level in side[:depth])
+            return tuple([rows.level(level.price, level.size) for level in side[:depth]])
 
         return OrderBook(symbol, levels(view.bids), levels(view.asks), utc_from_ms(view.time_ms))
 

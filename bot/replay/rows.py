@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from bot import limits
 from bot.clock import utc_from_ms
-from bot.domain import ONE, Fill, FundingPayment, Market, MarketType
+from bot.domain import ONE, BookLevel, Fill, FundingPayment, Market, MarketType
 from bot.exchange import convert
 from bot.exchange.quirks import quirks_for
 from hedgesim.bybit import wire as bybit
@@ -48,6 +48,12 @@ def exact(value: Decimal) -> Decimal:
     if isinstance(exponent, int) and exponent >= -10:  # Bybit's text is the same number: skip writing it
         return Decimal(repr(float(value)))
     return Decimal(repr(float(num(value))))
+
+
+@lru_cache(maxsize=65_536)
+def level(price: Decimal, size: Decimal) -> BookLevel:
+    """A book level as the adapter reads it (``exact`` price and size), remembered: levels repeat from read to read."""
+    return BookLevel(exact(price), exact(size))
 
 
 def to_precision(value: Decimal, step: Decimal, rounding: str) -> Decimal:
