@@ -96,17 +96,12 @@ def quote(venue: Venue, instrument: Instrument, now_ms: int) -> QuoteView:
     """The ticker's prices without its 24 h figures, as of now (or the freeze moment when the data is stale)."""
     at = venue.market.public_ms(instrument.base, now_ms)
     top = book(venue, instrument, at, 1)
-    view = QuoteView(instrument, at, instrument.on_tick(venue.last(instrument, at)), top.bids[0], top.asks[0])
+    last = instrument.on_tick(venue.last(instrument, at))
     if instrument.category is Category.SPOT:
-        return view
+        return QuoteView(instrument, at, last, top.bids[0], top.asks[0])
     next_ms, rate = venue.market.next_funding(instrument.base, at)
-    return replace(
-        view,
-        mark=venue.mark(instrument, at),
-        index=venue.index(instrument, at),
-        funding_rate=rate,
-        next_funding_ms=next_ms,
-    )
+    mark, index = venue.mark(instrument, at), venue.index(instrument, at)
+    return QuoteView(instrument, at, last, top.bids[0], top.asks[0], mark, index, rate, next_ms)
 
 
 def ticker(venue: Venue, market: Market, instrument: Instrument, now_ms: int) -> TickerView:
