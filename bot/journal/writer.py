@@ -42,6 +42,7 @@ from bot.journal.records import (
     CycleRecord,
     DecisionRecord,
     HoldingDecisionRecord,
+    JournalOrder,
     OrderEventKind,
     OrderOrigin,
     OrderTicket,
@@ -54,6 +55,7 @@ log = structlog.get_logger(__name__)
 
 Row = Mapping[str, object]
 COMMIT_EVERY = 1000  # records per commit in a journal that is not durable
+ORDER_TABLES = frozenset({"orders", "order_events"})  # what an order's outcome is read from
 
 
 def open_journal(path: Path, clock: Clock, *, durable: bool = True) -> Journal:
@@ -75,6 +77,10 @@ class Journal(JournalReader):
         # Fills and funding payments known to be in the journal (recorded, or found there): the venue's replies
         # repeat them cycle after cycle, and an append-only journal never loses one, so they are not offered again.
         self._recorded: set[tuple[str, str, str | int]] = set()
+        # The unresolved orders last read, by venue, with the count of order writes they were read at: this is the
+        # journal's one writer, so until it writes an order or an order event again they are what a read would say.
+        self._order_writes = 0
+        self._unresolved: dict[str | None, tuple[int, list[JournalOrder]]] = {}
 
     def close(self) -> None:
         if self._conn.in_transaction:
@@ -120,11 +126,20 @@ class Journal(JournalReader):
         rows = list(rows)
         if not rows:
             return []
+        if table in ORDER_TABLES:
+            self._order_writes += 1
         with self._write(what, one_statement=len(rows) == 1) as conn:
             return [_insert(conn, table, row, or_ignore=or_ignore) for row in rows]
 
     def _now(self) -> int:
         return ms(self._clock.now())
+
+    def unresolved_orders(self, venue: str | None = None) -> list[JournalOrder]:
+        """As the reader's, read again only after an order or order event was written (a cycle asks three times)."""
+        known = self._unresolved.get(venue)
+        if known is None or known[0] != self._order_writes:
+            known = self._unresolved[venue] = (self._order_writes, super().unresolved_orders(venue))
+        return list(known[1])
 
     # -- runs and cycles ---------------------------------------------------------------------------------
 
@@ -243,6 +258,7 @@ class Journal(JournalReader):
         if not cid:
             raise JournalError(f"cannot adopt venue order {order.order_id}: it has no client order id")
         row = _order_row(venue, run_id, None, OrderOrigin.ADOPTED, cid, order)
+        self._order_writes += 1
         with self._write(f"the adoption of order {cid}") as conn:
             _insert(conn, "orders", {**row, "at_ms": self._now()}, or_ignore=True)
             _insert(conn, "order_events", self._event_row(cid, OrderEventKind.ADOPTED, order.status, order, detail))
