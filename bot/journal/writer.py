@@ -22,13 +22,14 @@ so no intent is ever sent twice under the same id.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -41,6 +42,7 @@ from bot.journal.reader import JournalReader
 from bot.journal.records import (
     CycleRecord,
     DecisionRecord,
+    ExplainedPosition,
     HoldingDecisionRecord,
     JournalOrder,
     OrderEventKind,
@@ -54,8 +56,10 @@ from bot.risk.state import Transition
 log = structlog.get_logger(__name__)
 
 Row = Mapping[str, object]
+T = TypeVar("T")
 COMMIT_EVERY = 1000  # records per commit in a journal that is not durable
-ORDER_TABLES = frozenset({"orders", "order_events"})  # what an order's outcome is read from
+ORDER_TABLES = ("orders", "order_events")  # what an order's outcome is read from
+POSITION_TABLES = ("fills", "position_baselines")  # what explains a position
 
 
 def open_journal(path: Path, clock: Clock, *, durable: bool = True) -> Journal:
@@ -77,10 +81,10 @@ class Journal(JournalReader):
         # Fills and funding payments known to be in the journal (recorded, or found there): the venue's replies
         # repeat them cycle after cycle, and an append-only journal never loses one, so they are not offered again.
         self._recorded: set[tuple[str, str, str | int]] = set()
-        # The unresolved orders last read, by venue, with the count of order writes they were read at: this is the
-        # journal's one writer, so until it writes an order or an order event again they are what a read would say.
-        self._order_writes = 0
-        self._unresolved: dict[str | None, tuple[int, list[JournalOrder]]] = {}
+        # Reads the loop repeats every cycle, remembered with the writes to their tables they were made after: this
+        # is the journal's one writer, so until it writes to one of those tables again they are what a read would say.
+        self._writes: Counter[str] = Counter()  # appends per table
+        self._remembered: dict[tuple[str, str | None], tuple[tuple[int, ...], list[Any]]] = {}
 
     def close(self) -> None:
         if self._conn.in_transaction:
@@ -126,8 +130,7 @@ class Journal(JournalReader):
         rows = list(rows)
         if not rows:
             return []
-        if table in ORDER_TABLES:
-            self._order_writes += 1
+        self._writes[table] += 1
         with self._write(what, one_statement=len(rows) == 1) as conn:
             return [_insert(conn, table, row, or_ignore=or_ignore) for row in rows]
 
@@ -136,9 +139,17 @@ class Journal(JournalReader):
 
     def unresolved_orders(self, venue: str | None = None) -> list[JournalOrder]:
         """As the reader's, read again only after an order or order event was written (a cycle asks three times)."""
-        known = self._unresolved.get(venue)
-        if known is None or known[0] != self._order_writes:
-            known = self._unresolved[venue] = (self._order_writes, super().unresolved_orders(venue))
+        return self._remember(("unresolved", venue), ORDER_TABLES, lambda: JournalReader.unresolved_orders(self, venue))
+
+    def explained_positions(self) -> list[ExplainedPosition]:
+        """As the reader's, read again only after a fill or a position baseline was written (asked every cycle)."""
+        return self._remember(("explained", None), POSITION_TABLES, lambda: JournalReader.explained_positions(self))
+
+    def _remember(self, key: tuple[str, str | None], tables: tuple[str, ...], read: Callable[[], list[T]]) -> list[T]:
+        stamp = tuple(self._writes[table] for table in tables)
+        known = self._remembered.get(key)
+        if known is None or known[0] != stamp:
+            known = self._remembered[key] = (stamp, read())
         return list(known[1])
 
     # -- runs and cycles ---------------------------------------------------------------------------------
@@ -258,7 +269,7 @@ class Journal(JournalReader):
         if not cid:
             raise JournalError(f"cannot adopt venue order {order.order_id}: it has no client order id")
         row = _order_row(venue, run_id, None, OrderOrigin.ADOPTED, cid, order)
-        self._order_writes += 1
+        self._writes.update(ORDER_TABLES)
         with self._write(f"the adoption of order {cid}") as conn:
             _insert(conn, "orders", {**row, "at_ms": self._now()}, or_ignore=True)
             _insert(conn, "order_events", self._event_row(cid, OrderEventKind.ADOPTED, order.status, order, detail))

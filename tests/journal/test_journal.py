@@ -292,6 +292,28 @@ def test_explained_positions_when_baseline_and_fills_then_baseline_plus_later_fi
     )
 
 
+def test_explained_positions_when_read_between_fills_and_baselines_then_each_read_is_what_a_fresh_reader_reads(
+    tmp_path: Path,
+) -> None:
+    """The writer remembers its last read until it writes a fill or a baseline: never a stale position."""
+    journal, _, path = new_journal(tmp_path)
+    t0 = NOW - timedelta(hours=1)
+    steps: list[Callable[[], object]] = [
+        lambda: journal.record_fills(VENUE, [sol_fill("s1", Side.SELL, "10", "150", t0)], MARKETS),
+        lambda: journal.record_fills(VENUE, [sol_fill("s1", Side.SELL, "10", "150", t0)], MARKETS),  # known: no row
+        lambda: journal.record_position_baseline(VENUE, SOL, D(-4), as_of=t0, reason="adopted", run_id=None),
+        lambda: journal.record_fills(VENUE, [sol_fill("b1", Side.BUY, "1", "149", NOW)], MARKETS),
+        lambda: journal.record_error(None, "bad_data", "not a fill: the last read still holds"),
+    ]
+    for step in steps:
+        journal.explained_positions()
+        step()
+        with open_reader(path) as reader:
+            fresh = reader.explained_positions()
+        assert journal.explained_positions() == fresh
+    assert [p.contracts for p in fresh] == [D(-3)]
+
+
 def test_explained_positions_when_a_foreign_fill_then_it_explains_nothing_and_is_no_turnover(
     journal: Journal,
 ) -> None:
