@@ -30,6 +30,7 @@ from bot.execution.desks import exit_code, supervise_desks
 from bot.execution.ids import run_id_for
 from bot.execution.interrupts import Interrupts
 from bot.execution.loop import run_cycles
+from bot.execution.portfolio import Portfolio
 from bot.execution.run import PlanFunction, Run, RunOptions
 from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
@@ -248,6 +249,7 @@ async def drive(
     started = clock.now()
     several = len(desks) > 1
     interrupts = Interrupts(config.risk.kill_switch_file)
+    portfolio = Portfolio(desk.venue.name for desk in desks)  # what each desk's gate counts of the others
     turns = asyncio.Lock()  # a person answers one venue's table at a time
     try:
         async with (
@@ -260,6 +262,7 @@ async def drive(
                 run = Run(
                     desk.settings, desk.port, journal, clock, run_id=run_id_for(started, name), planner=planner,
                     alerts=notifier, alert_settings=alerting, wallets=desk.wallets, interrupts=interrupts,
+                    portfolio=portfolio,
                 )  # fmt: skip
                 pipeline = CyclePipeline(run, OneAtATime(approver, name, turns) if several else approver)
                 tag = ("DRY-RUN " if dry_run else "") + (f"{name}: " if several else "")

@@ -213,6 +213,13 @@ class JournalReader(LedgerQueries):
         rows = self._rows(f"SELECT notional FROM fills WHERE at_ms >= ? AND {OURS}", (ms(since),))
         return sum((Decimal(r["notional"]) for r in rows), ZERO)
 
+    def contract_prices(self, venue: str) -> dict[str, Decimal]:
+        """Per instrument on ``venue``, the quote value of one contract at the price of our latest fill there."""
+        rows = self._rows(
+            f"SELECT symbol, amount, notional FROM fills WHERE venue = ? AND {OURS} ORDER BY at_ms, rowid", (venue,)
+        )
+        return {r["symbol"]: Decimal(r["notional"]) / Decimal(r["amount"]) for r in rows if Decimal(r["amount"])}
+
     def first_run_at(self, venue: str) -> datetime | None:
         """When the journal started watching ``venue`` (its first run there): fills before it explain nothing."""
         rows = self._rows("SELECT MIN(started_ms) AS at FROM runs WHERE json_extract(detail, '$.venue') = ?", (venue,))
