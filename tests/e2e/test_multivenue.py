@@ -29,6 +29,7 @@ from bot.domain import ReasonCode
 from bot.execution.approval import AutoApprover
 from bot.execution.cycle import CyclePipeline
 from bot.execution.interrupts import Interrupts
+from bot.execution.portfolio import Portfolio
 from bot.execution.run import PlanFunction, Run, RunOptions
 from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
@@ -44,7 +45,7 @@ pytestmark = pytest.mark.e2e
 D = Decimal
 
 
-def two_venue_config(a_url: str, b_url: str, tmp_path: Path) -> AppConfig:
+def two_venue_config(a_url: str, b_url: str, tmp_path: Path, **risk: str) -> AppConfig:
     sim = {"exchange": "bybit", "mode": "sim", "client_rate_limit": False, "timeout_seconds": 2}
     return parse_config(
         {
@@ -55,7 +56,7 @@ def two_venue_config(a_url: str, b_url: str, tmp_path: Path) -> AppConfig:
             "execution": {"interval": "30s"},
             "approval": {"mode": "auto"},
             "journal": {"path": str(tmp_path / "journal.sqlite")},
-            "risk": {"kill_switch_file": str(tmp_path / "hedgebot.halt")},
+            "risk": {"kill_switch_file": str(tmp_path / "hedgebot.halt"), **risk},
         },
         env={},
     )
@@ -72,6 +73,7 @@ class TwoDesks:
     def wire(self, planner: PlanFunction, tag: str) -> None:
         """Each venue's run, as `hedgebot run` (``plan_cycle``) or `hedgebot unwind` (``plan_unwind``) wires it."""
         interrupts = Interrupts(self.desks[0].settings.kill_switch_file)
+        portfolio = Portfolio(desk.settings.venue.name for desk in self.desks)
         self.pipelines = [
             CyclePipeline(
                 Run(
@@ -83,6 +85,7 @@ class TwoDesks:
                     planner=planner,
                     wallets=desk.wallets,
                     interrupts=interrupts,
+                    portfolio=portfolio,
                 ),
                 AutoApprover(),
             )
@@ -109,13 +112,13 @@ class TwoDesks:
 
 
 @asynccontextmanager
-async def two_desks(tmp_path: Path) -> AsyncIterator[TwoDesks]:
+async def two_desks(tmp_path: Path, eth: Decimal = D(4), **risk: str) -> AsyncIterator[TwoDesks]:
     a_engine = SimExchange.deterministic(
-        SimConfig(balances={"SOL": D(100), "ETH": D(4), "USDT": D(60000)}, rate_limits=False)
+        SimConfig(balances={"SOL": D(100), "ETH": eth, "USDT": D(60000)}, rate_limits=False)
     )
     b_engine = SimExchange.deterministic(SimConfig(balances={"USDT": D(60000)}, rate_limits=False))
     async with running_sim(engine=a_engine) as a, running_sim(engine=b_engine) as b:
-        config = two_venue_config(a.url, b.url, tmp_path)
+        config = two_venue_config(a.url, b.url, tmp_path, **risk)
         clock = a_engine.clock  # the two manual clocks start together and move together
         journal = open_journal(tmp_path / "journal.sqlite", clock)
         try:
@@ -189,6 +192,26 @@ async def test_run_when_the_venue_holding_the_coins_stops_answering_then_the_oth
         assert D("-6") <= venues.position(venues.b, "ETHUSDT") <= D("-5.7")
 
 
+async def test_run_when_one_venue_holds_most_of_the_total_notional_limit_then_the_other_venues_growth_is_denied(
+    tmp_path: Path,
+) -> None:
+    """risk.max_total_hedge_notional holds for the portfolio: SOL's hedge on a (about 22,900 USDT) leaves less than a
+    slice of ETH's (up to 2,000 USDT) under 24,000, so b sends nothing and says why."""
+    async with two_desks(tmp_path, eth=D(0), max_total_hedge_notional="24000") as venues:
+        await venues.start()
+        await venues.cycles(4)
+        assert -100 <= venues.position(venues.a, "SOLUSDT") <= -95
+        venues.a.engine.deposit("ETH", D(4))  # on a, hedged on b
+        outcomes = await venues.cycles(3)
+        assert venues.position(venues.b, "ETHUSDT") == 0
+        assert all(o.placed == 0 for o in outcomes["b"])
+        assert all(o.denied > 0 for o in outcomes["b"])
+        assert venues.journal.denied_on("max_total_hedge_notional") > 0
+        (message,) = venues.journal.why("ETH", limit=1)[0].denials
+        assert "above risk.max_total_hedge_notional = 24000" in message
+        assert "here, 22," in message and " on a)" in message  # a's SOL hedge, as its desk last saw it
+
+
 async def test_unwind_when_hedges_trade_on_two_venues_then_both_are_flattened(tmp_path: Path) -> None:
     async with two_desks(tmp_path) as venues:
         await hedged(venues)
@@ -249,7 +272,7 @@ async def test_hedgebot_run_when_hedges_trade_on_two_venues_then_one_process_tra
     b_engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000)}, rate_limits=False))
     b_engine.set_key(KeyPermissions.parse(b_key))
     async with running_sim(engine=a_engine) as a, running_sim(engine=b_engine) as b:
-        config = two_venue_config(a.url, b.url, tmp_path)
+        config = two_venue_config(a.url, b.url, tmp_path, **risk)
         assert await drive(config, "a", AutoApprover(), RunOptions(cycles=1)) == code
         posts = {sim.url: {r.path for r in sim.requests if r.method == "POST"} for sim in (a, b)}
     assert sent(tmp_path) == {"a": {"SOL/USDT:USDT"}, "b": b_orders}  # each hedge on its own venue, never twice
@@ -274,7 +297,7 @@ async def test_hedgebot_run_dry_run_when_hedges_trade_on_two_venues_then_a_paper
     )
     b_engine = SimExchange.realtime(SimConfig(balances={"USDT": D(60000)}, rate_limits=False))
     async with running_sim(engine=a_engine) as a, running_sim(engine=b_engine) as b:
-        config = two_venue_config(a.url, b.url, tmp_path)
+        config = two_venue_config(a.url, b.url, tmp_path, **risk)
         assert await drive(config, "a", AutoApprover(), RunOptions(cycles=1), dry_run=True) == EXIT_OK
         writes = [r.path for sim in (a, b) for r in sim.requests if r.method == "POST"]
     assert writes == []  # each venue read through its read half only
