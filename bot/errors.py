@@ -2,6 +2,7 @@
 
     HedgebotError
     ├── ConfigError .................. refuse to start; the CLI prints the errors and exits 2
+    │   └── UsageError ............... (same) a command-line argument, not the file, is wrong
     ├── DataError .................... skip this cycle for the affected instrument; decide again next cycle
     ├── ExchangeError ................ raised only by the exchange adapter, translated from ccxt
     │   ├── ExchangeUnavailable ...... reads and cancels retry with backoff; a create is ambiguous (below)
@@ -52,6 +53,10 @@ class ConfigError(HedgebotError):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+
+
+class UsageError(ConfigError):
+    """A command-line argument is wrong (e.g. an instrument no venue lists). Response: nothing is done, exit 2."""
 
 
 class DataError(HedgebotError):
