@@ -26,7 +26,7 @@ HELP = "query the journal: cycles, why a holding was not hedged, orders, fills, 
 DESCRIPTION = """\
 Read the journal the bot writes (safe while the bot runs; nothing is changed). VIEW is one of:
 
-  cycles            the latest cycles: trading state, holdings value, hedge, intents approved/denied, orders
+  cycles            the latest cycles: venue, trading state, holdings value, hedge, intents approved/denied, orders
   why ASSET         a holding's latest decisions with their reason codes and the risk gate's denials
   orders            the latest orders and their outcome (--open: only those not final or unknown)
   fills             the latest fills (--symbol, --since)
@@ -118,15 +118,15 @@ def _query(reader: JournalReader, args: argparse.Namespace) -> Sequence[Any]:
 
 def _cycles(rows: Sequence[Any]) -> Table:
     table = Table(title="Latest cycles (newest first)")
-    for name in ("time (UTC)", "run", "cycle", "state"):
+    for name in ("time (UTC)", "venue", "run", "cycle", "state"):
         table.add_column(name)
     for name in ("holdings", "hedge", "intents", "approved", "denied", "orders"):
         table.add_column(name, justify="right")
     table.add_column("unchanged", overflow="fold")
     for r in rows:
         table.add_row(
-            _time(r.at), r.run_id, str(r.number), r.trading_state, money(r.holdings_value), money(r.hedge_notional),
-            str(r.intents), str(r.approved), str(r.denied), str(r.orders), _unchanged(r),
+            _time(r.at), r.venue or "-", r.run_id, str(r.number), r.trading_state, money(r.holdings_value),
+            money(r.hedge_notional), str(r.intents), str(r.approved), str(r.denied), str(r.orders), _unchanged(r),
         )  # fmt: skip
     return table
 

@@ -78,6 +78,7 @@ class JournalReader(LedgerQueries):
         rows = self._rows(
             """
             SELECT c.*, u.repeats, u.last_number, u.last_ms,
+                (SELECT json_extract(r.detail, '$.venue') FROM runs r WHERE r.run_id = c.run_id) AS venue,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id) AS n_intents,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id AND EXISTS (
                     SELECT 1 FROM risk_decisions r WHERE r.intent_id = i.intent_id AND r.approved = 1)) AS n_approved,
@@ -93,6 +94,7 @@ class JournalReader(LedgerQueries):
             CycleRow(
                 cycle_id=r["cycle_id"],
                 run_id=r["run_id"],
+                venue=r["venue"],
                 number=r["number"],
                 at=moment(r["at_ms"]),
                 trading_state=r["trading_state"],
