@@ -380,7 +380,9 @@ class Executor:
         if not _would_cross(intent.price, price, intent.side):  # the fresh book quotes no better than the refused price
             self._behind[(intent.symbol, intent.side)] = intent.price
             log.info("order.reprice_book_behind", symbol=intent.symbol, refused=intent.price, price=price)
-            return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); {_behind_detail(intent.price)}")
+            return Placement(
+                intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); {_behind_detail(intent.price)}"
+            )
         self._fresh[(intent.symbol, intent.side)] = (price, ticker)
         return await self._send_repriced(intent, intent_id, market, price, ticker, recheck)
 
