@@ -98,7 +98,7 @@ def _path(args: argparse.Namespace) -> Path:
         path = Path(args.journal)
     else:
         config_path = getattr(args, "config", None) or Path(os.environ.get("HEDGEBOT_CONFIG", "hedgebot.toml"))
-        path = journal_path(load_config(config_path))
+        path = journal_path(load_config(config_path, secrets=False))
     return dry_run_journal(path) if args.dry_run else path
 
 

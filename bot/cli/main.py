@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_path = args.config or Path(os.environ.get("HEDGEBOT_CONFIG", "hedgebot.toml"))
     try:
         if getattr(args, "needs_config", False):
-            args.config = load_config(config_path)
+            # Secrets are resolved only by the commands that use them (needs_secrets, True unless a command says not).
+            args.config = load_config(config_path, secrets=getattr(args, "needs_secrets", True))
             logging_config = args.config.logging
             configure_logging(args.log_level or logging_config.level, args.log_format or logging_config.format)
         return int(args.handler(args))

@@ -74,7 +74,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--collateral", type=_decimal, metavar="USDT", help="cross margin: USDT backing the hedge (default: its margin)"
     )
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
-    parser.set_defaults(handler=run, needs_config=True)
+    parser.set_defaults(handler=run, needs_config=True, needs_secrets=False)
 
 
 def run(args: argparse.Namespace) -> int:

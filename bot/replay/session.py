@@ -96,6 +96,8 @@ def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
 
 def check_window(sample: Sample, start: datetime, end: datetime, step: timedelta) -> None:
     span = f"{sample.start:%Y-%m-%d %H:%M} to {sample.end:%Y-%m-%d %H:%M} UTC"
+    if end <= start:
+        raise DataError(f"--to {end:%Y-%m-%d %H:%M} is not after --from {start:%Y-%m-%d %H:%M} UTC: swap them")
     if not sample.start <= start < sample.end or end > sample.end:
         raise DataError(
             f"the window {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC is outside the market data "

@@ -18,13 +18,11 @@ BAD_CONFIGS = {
     "unknown key": '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:1"\nlevrage = 1\n',
     "negative ratio": '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:1"\n'
     "[policy]\nratio = -0.5\n",
-    "missing credentials": '[venues.main]\nexchange = "bybit"\nmode = "testnet"\ncredentials = "NOPE_TEST"\n',
 }
 EXPECTED_KEY = {
     "leverage": "execution.leverage",
     "unknown key": "venues.main.levrage",
     "negative ratio": "policy.ratio",
-    "missing credentials": "venues.main.credentials",
 }
 
 
