@@ -30,6 +30,7 @@ from hedgesim.instruments import Category
 from tests.chaos.world import World
 from tests.support.invariants import (
     CREATE,
+    LINK_ID,
     TICKERS,
     Invariant,
     VenueHistory,
@@ -142,7 +143,7 @@ class Monitor:
 
     def _history(self) -> VenueHistory:
         for record in self.sim.requests:  # the simulator's log is bounded: keep what the checks read in it
-            if record.seq > self._seq and record.path in KEPT:
+            if record.seq > self._seq and (record.path in KEPT or LINK_ID in record.params):
                 self._requests.append(record)
         self._seq = max((r.seq for r in self.sim.requests), default=self._seq)
         return VenueHistory.read(self.sim, self.symbols, self._requests, self.world.mark)

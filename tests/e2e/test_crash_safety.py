@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -32,6 +33,7 @@ from bot.execution.startup import start_run
 from bot.journal import JournalOrder, OrderOrigin, open_journal
 from bot.settings.from_config import settings_for
 from hedgesim import SimConfig, SimExchange, running_sim
+from hedgesim.bybit.app import RequestRecord
 from hedgesim.enums import Side as VenueSide
 from hedgesim.instruments import Category
 from hedgesim.orders import ExecType, Execution, NewOrder, OrderType, SimOrder, TimeInForce
@@ -270,6 +272,38 @@ def test_double_live_orders_when_venue_history_given_then_overlaps_of_one_intent
 ) -> None:
     journal = [journal_order(o.link_id, o.created_ms, intent=i) for o, i in zip(orders, intents, strict=True)]
     assert len(double_live_orders(venue(orders), journal)) == problems
+
+
+def create_request(link_id: str, arrived: int, status: int) -> RequestRecord:
+    """The venue's record of our order creation arriving at wall ms ``arrived``, answered 1 ms later."""
+    return RequestRecord(
+        seq=arrived, wall_ms=arrived + 1, exchange_ms=arrived + 1, method="POST", path="/v5/order/create",
+        params={"orderLinkId": link_id}, status=status, ret_code=0 if status == 200 else None, ret_msg="",
+        faults=(), duration_ms=1.0,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("first_answer", "lookups", "problems"),
+    [
+        pytest.param(504, (), 1, id="reply lost, sent again without a look-up"),
+        pytest.param(504, (1600,), 0, id="reply lost, looked up by client id first"),
+        pytest.param(504, (2500,), 1, id="looked up only after sending again"),
+        pytest.param(200, (), 0, id="answered"),
+    ],
+)
+def test_double_live_orders_when_a_first_order_s_reply_was_lost_then_a_second_without_a_look_up_is_a_blind_retry(
+    first_answer: int, lookups: tuple[int, ...], problems: int
+) -> None:
+    # the first order filled during the silence, so the two were never live together: only the requests tell
+    orders = [venue_order("hba", 1000, 1500, status=VenueStatus.FILLED), venue_order("hbb", 2000)]
+    history = replace(
+        venue(orders),
+        creates=(create_request("hba", 1000, first_answer), create_request("hbb", 2000, 200)),
+        lookups={"hba": lookups},
+    )
+    journal = [journal_order(o.link_id, o.created_ms) for o in orders]
+    assert len(double_live_orders(history, journal)) == problems
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import math
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -37,6 +37,8 @@ MINUTE_MS = 60_000
 CREATE = "/v5/order/create"
 TRADES = "/v5/execution/list"
 TICKERS = "/v5/market/tickers"
+HTTP_OK = 200
+LINK_ID = "orderLinkId"  # the client order id, as Bybit names it in requests
 # How long the executor keeps an order that the venue does not know as "unknown" (symbol frozen) before it
 # concludes the request never arrived: ``Executor(unknown_grace=...)``'s default, which `hedgebot run` uses.
 UNKNOWN_GRACE: timedelta = inspect.signature(Executor).parameters["unknown_grace"].default
@@ -90,6 +92,8 @@ class VenueHistory:
     liquidation_prices: Mapping[str, Decimal]
     liquidations: int
     ticker_reads: tuple[float, ...] = ()  # when requests for the perpetuals' tickers (marks) arrived, in order
+    # per client order id: when requests naming it (other than its creation: a look-up by client id) arrived
+    lookups: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     @classmethod
     def read(
@@ -128,6 +132,7 @@ class VenueHistory:
             ticker_reads=tuple(
                 sorted(_arrival(r) for r in requests if r.path == TICKERS and r.params.get("category") == "linear")
             ),
+            lookups=_lookups(requests),
         )
 
     def read_before(self, ms: float) -> float:
@@ -192,6 +197,15 @@ def _ms(moment: datetime) -> float:
     return moment.timestamp() * 1000
 
 
+def _lookups(requests: Sequence[RequestRecord]) -> dict[str, tuple[float, ...]]:
+    found: defaultdict[str, list[float]] = defaultdict(list)
+    for request in requests:
+        link = request.params.get(LINK_ID)
+        if request.path != CREATE and link:
+            found[str(link)].append(_arrival(request))
+    return {link: tuple(sorted(times)) for link, times in found.items()}
+
+
 def _arrival(request: RequestRecord) -> float:
     return request.wall_ms - request.duration_ms
 
@@ -244,7 +258,32 @@ def double_live_orders(venue: VenueHistory, journal: Sequence[JournalOrder]) -> 
                     f"intent {intent} had two live orders: {first.link_id} ({first.created_ms}..{_end_ms(first)}) "
                     f"and {second.link_id} (from {second.created_ms})"
                 )
-    return [Violation(Invariant.ONE_ORDER_PER_INTENT, p) for p in problems]
+    return [Violation(Invariant.ONE_ORDER_PER_INTENT, p) for p in [*problems, *_blind_creates(venue, intent_of)]]
+
+
+def _blind_creates(venue: VenueHistory, intent_of: Mapping[str, int]) -> list[str]:
+    """Orders sent for an intent whose earlier order reached the venue unanswered (its reply lost, timed out) while
+    the bot had not looked that order up by its client id: a blind retry, even when the first had already ended
+    (filled within the silence) so that the two were never live together."""
+    created = {str(r.params.get(LINK_ID)): r for r in venue.creates}
+    by_intent: defaultdict[int, list[SimOrder]] = defaultdict(list)
+    for order in venue.orders:
+        if order.link_id in intent_of:
+            by_intent[intent_of[order.link_id]].append(order)
+    problems = []
+    for intent, orders in sorted(by_intent.items()):
+        orders.sort(key=lambda o: o.created_ms)
+        for first, second in pairwise(orders):
+            asked, retried = created.get(first.link_id), created.get(second.link_id)
+            if asked is None or retried is None or asked.status == HTTP_OK:
+                continue  # the bot was told the first one's outcome
+            silence = (asked.wall_ms, _arrival(retried))
+            if not any(silence[0] <= at <= silence[1] for at in venue.lookups.get(first.link_id, ())):
+                problems.append(
+                    f"intent {intent}: {second.link_id} was sent after the creation of {first.link_id} went "
+                    f"unanswered (HTTP {asked.status}) without looking {first.link_id} up: a blind retry"
+                )
+    return problems
 
 
 # -- (b) limits, over the venue's history ------------------------------------------------------------------
