@@ -55,6 +55,7 @@ class JournalView:
     fills: tuple[JournalFill, ...]
     explained: dict[str, Decimal]  # per venue symbol
     decided_ms: dict[str, float]  # client order id -> when the risk gate approved its intent
+    priced_ms: dict[str, float]  # client order id -> when the risk gate last approved its price (a re-price's)
     cycles_since: int  # cycles journaled after the last disturbance
     last_cycle_ms: int | None
     stopped_ms: int | None  # when the newest run was recorded as ended, if it was
@@ -97,7 +98,12 @@ class Monitor:
         found = [
             *double_live_orders(history, view.orders),
             *limit_breaches(
-                history, self.world.holdings, self.config, checked=self._checked, decided_ms=view.decided_ms
+                history,
+                self.world.holdings,
+                self.config,
+                checked=self._checked,
+                decided_ms=view.decided_ms,
+                priced_ms=view.priced_ms,
             ),
         ]
         self._checked.update(o.order_id for o in history.orders)
@@ -116,7 +122,12 @@ class Monitor:
         found = [
             *double_live_orders(history, view.orders),
             *limit_breaches(
-                history, self.world.holdings, self.config, checked=self._checked, decided_ms=view.decided_ms
+                history,
+                self.world.holdings,
+                self.config,
+                checked=self._checked,
+                decided_ms=view.decided_ms,
+                priced_ms=view.priced_ms,
             ),
         ]
         if view.stopped_ms is None or view.last_cycle_ms is None:
@@ -159,7 +170,7 @@ class Monitor:
         try:
             reader = open_reader(self.journal)
         except JournalError:  # not created yet, or the bot is writing its schema
-            return JournalView((), (), {}, {}, 0, None, None, None)
+            return JournalView((), (), {}, {}, {}, 0, None, None, None)
         with reader:
             orders = tuple(reader.orders(limit=10_000_000))
             fills = tuple(reader.fills(limit=10_000_000))
@@ -171,6 +182,14 @@ class Monitor:
                 conn.execute(
                     "SELECT o.client_order_id, MIN(r.at_ms) FROM orders o JOIN risk_decisions r"
                     " ON r.intent_id = o.intent_id AND r.stage = 'plan' GROUP BY o.client_order_id"
+                ).fetchall()
+            )
+            priced = dict(  # when the gate last approved each order's price before it was sent: the plan's, or
+                # a re-price's re-check against the mark read with its fresh book
+                conn.execute(
+                    "SELECT o.client_order_id, MAX(r.at_ms) FROM orders o JOIN risk_decisions r"
+                    " ON r.intent_id = o.intent_id AND r.approved = 1 AND r.at_ms <= o.at_ms"
+                    " GROUP BY o.client_order_id"
                 ).fetchall()
             )
             since = int(self.world.disturbed_until * 1000)
@@ -194,7 +213,7 @@ class Monitor:
         if state is not None and state.trading is TradingState.HALTED:
             halted = state.detail or str(state.cause)
         return JournalView(
-            orders, fills, explained, decided, cycles_since, last_cycle, stopped[0] if stopped else None, halted
+            orders, fills, explained, decided, priced, cycles_since, last_cycle, stopped[0] if stopped else None, halted
         )
 
     def _band_check(self, history: VenueHistory, now: float) -> list[Violation]:

@@ -322,6 +322,30 @@ def test_limit_breaches_when_a_sell_is_created_then_short_measured_against_holdi
     assert len(limit_breaches(history, holdings, sim_config())) == problems
 
 
+@pytest.mark.parametrize(
+    ("priced_ms", "problems"),
+    [
+        pytest.param(None, 1, id="judged by the plan's mark"),
+        pytest.param({"hba": 1800.0}, 0, id="judged by the re-price's fresh mark"),
+    ],
+)
+def test_limit_breaches_when_an_order_was_re_priced_after_a_move_then_its_price_is_judged_by_the_fresh_mark(
+    priced_ms: dict[str, float] | None, problems: int
+) -> None:
+    # the mark was 200 when the cycle planned (ms 1000) and 190 when the re-price read its fresh book (ms 1800):
+    # a 2-contract sell re-priced at 190 is 500 bps from the first mark, none from the second
+    order = replace(venue_order("hba", 2000, qty="2"), price=D(190))
+    history = replace(
+        venue([order]),
+        mark=lambda symbol, ms: D(200) if ms < 1500 else D(190),
+        ticker_reads=(1000.0, 1800.0),
+    )
+    found = limit_breaches(
+        history, {"SOLUSDT": [(0, D(10))]}, sim_config(), decided_ms={"hba": 1000.0}, priced_ms=priced_ms
+    )
+    assert len([v for v in found if "from the mark" in v.detail]) == problems
+
+
 LAST_CYCLE = utc_from_ms(5000)
 
 

@@ -296,6 +296,7 @@ def limit_breaches(
     *,
     checked: Set[str] = frozenset(),
     decided_ms: Mapping[str, float] | None = None,
+    priced_ms: Mapping[str, float] | None = None,
 ) -> list[Violation]:
     """Every configured limit the venue's history shows broken, and the hard rules (post-only, reduce-only buys,
     never net long, leverage), checked at each order's creation and after each fill (but those ``checked`` before:
@@ -303,14 +304,16 @@ def limit_breaches(
 
     An order is judged by what its decision could know: its price against the mark the venue published when the
     bot last read it before deciding (``decided_ms``, by client id: when the risk gate approved it; default: its
-    creation), its short against the most held from then to its creation."""
+    creation), its short against the most held from then to its creation. A re-priced order's price is judged
+    against the mark read with its fresh book (``priced_ms``: when the gate re-checked it; default: ``decided_ms``)."""
     risk = config.risk
     problems: list[Violation] = []
     for order in venue.orders:
         if order.order_id in checked:
             continue
         decided = venue.read_before(min((decided_ms or {}).get(order.link_id, order.created_ms), order.created_ms))
-        problems += _order_breaches(venue, order, config, decided)
+        priced = venue.read_before(min((priced_ms or {}).get(order.link_id, decided), order.created_ms))
+        problems += _order_breaches(venue, order, config, max(decided, priced))
         if order.side is Side.SELL and _rested(order):
             problems += _exposure_breaches(venue, order, holdings, config, decided)
     for trade in venue.trades:
