@@ -76,6 +76,12 @@ class Sample:
         """The perpetuals with candles (ccxt symbols), recorded or synthetic, sorted."""
         return sorted(s.symbol for s in self.series if s.market == "perp" and s.kind == "ohlcv" and s.candles)
 
+    def spot_of(self, perpetual: str) -> Series | None:
+        """The spot candles a USDT perpetual (``BASE/USDT:USDT``) could be made from, if the sample has them."""
+        base, _, rest = perpetual.partition("/")
+        spot = self.find(f"{base}/USDT")
+        return spot if rest == "USDT:USDT" and spot is not None and spot.candles else None
+
     def synthetic_perpetuals(self) -> list[str]:
         """The perpetuals made up from spot (``with_synthetic_perpetuals``), sorted."""
         return sorted(s.symbol for s in self.series if s.market == "perp" and s.kind == "ohlcv" and s.synthetic)
@@ -94,12 +100,11 @@ def with_synthetic_perpetuals(sample: Sample, symbols: Iterable[str]) -> Sample:
     kept = tuple(s for s in sample.series if s.symbol not in missing)  # e.g. a funding file without its candles
     added: list[Series] = []
     for symbol in missing:
-        base, _, rest = symbol.partition("/")
-        spot = sample.find(f"{base}/USDT")
-        if rest != "USDT:USDT" or spot is None or not spot.candles:
+        spot = sample.spot_of(symbol)
+        if spot is None:
             raise MarketDataError(
-                f"cannot synthesize the perpetual {symbol}: the market data {sample.name} has no {base}/USDT spot "
-                "candles to make it from"
+                f"cannot synthesize the perpetual {symbol}: the market data {sample.name} has no USDT spot candles "
+                "of its asset to make it from"
             )
         origin = f"synthetic from {spot.symbol} spot (no basis, funding 0)"
         added.append(replace(spot, symbol=symbol, market="perp", source=origin, synthetic=True))

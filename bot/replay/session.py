@@ -9,13 +9,14 @@ folder (a fresh one each time), approves automatically, and trades only against 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_UP, Decimal
 from pathlib import Path
 
 from bot.config import AppConfig, parse_config
+from bot.core.cycle import hedge_policy
 from bot.domain import ZERO, MarketType
 from bot.errors import DataError, PreflightError
 from bot.execution.ids import run_id_for
@@ -27,7 +28,7 @@ from bot.replay.run import BotHedger, Progress, Recorder, replay
 from bot.settings import Settings
 from bot.settings.from_config import settings_for
 from hedgesim import MarketDataError, SimConfig, SimExchange
-from hedgesim.marketdata import Sample, available_samples, load_sample, load_window
+from hedgesim.marketdata import Sample, available_samples, load_sample, load_window, with_synthetic_perpetuals
 
 QUOTE = "USDT"
 IN_PROCESS = "http://hedgesim.invalid"  # the venue URL a replay writes into its own configuration: never connected to
@@ -49,6 +50,7 @@ class ReplayOptions:
     step: timedelta = timedelta(minutes=1)
     balances: Mapping[str, Decimal] | None = None  # the account; None: built from the holdings (see ``account``)
     out: Path | None = None  # where the journal goes; None: a temporary folder
+    synthetic: bool = True  # make up a configured perpetual the data lacks from its asset's spot (``synthesize``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class Prepared:
     balances: Mapping[str, Decimal]
     journal: Path
     notes: tuple[str, ...] = field(default_factory=tuple)
+    synthetic: tuple[str, ...] = ()  # perpetuals made up from spot (``synthesize``)
+    declined: tuple[str, ...] = ()  # perpetuals that could have been, had the user not refused (--no-synthetic)
 
 
 def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
@@ -186,7 +190,47 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
         }
     )
     settings = settings_for(safe, venue)
-    return Prepared(safe, venue, settings, sample, start, end, options.step, balances, journal, tuple(notes))
+    makeable = synthesizable(sample, hedge_policy(settings.core).instruments())
+    declined: list[str] = []
+    if options.synthetic:
+        sample = with_synthetic_perpetuals(sample, makeable)
+        notes.extend(synthetic_note(sample, symbol) for symbol in makeable)
+    else:
+        declined = makeable
+    return Prepared(
+        safe,
+        venue,
+        settings,
+        sample,
+        start,
+        end,
+        options.step,
+        balances,
+        journal,
+        tuple(notes),
+        synthetic=tuple(makeable if options.synthetic else ()),
+        declined=tuple(declined),
+    )
+
+
+def synthesizable(sample: Sample, instruments: Iterable[str]) -> list[str]:
+    """The perpetuals the configuration names (``instruments``: its hedges' instruments and proxies, and the default
+    proxy) that the market data lacks but could make up from their asset's spot candles, sorted.
+
+    Only named ones: a holding without a configured hedge is routed as in a live run (its own perpetual when listed,
+    else the proxy), so the replay never changes the hedge the configuration asks for."""
+    recorded = set(sample.perpetuals())
+    return sorted(s for s in instruments if s not in recorded and sample.spot_of(s) is not None)
+
+
+def synthetic_note(sample: Sample, symbol: str) -> str:
+    spot = sample.spot_of(symbol)
+    origin = spot.symbol if spot is not None else "its spot"
+    return (
+        f"{symbol} is synthetic: the market data {sample.name} has no such perpetual, so it trades at {origin} spot "
+        "prices (no basis) and pays no funding, with the venue's specs and a synthetic book as every instrument; "
+        "--no-synthetic refuses instead"
+    )
 
 
 class Session:
@@ -218,11 +262,16 @@ class Session:
             )
         except PreflightError as exc:
             perps = ", ".join(sorted(symbol for symbol, market in markets.items() if market.type is MarketType.PERP))
+            declined = (
+                f"; without --no-synthetic the replay would make {', '.join(prepared.declined)} up from spot"
+                if prepared.declined
+                else ""
+            )
             raise PreflightError(
                 f"{exc}. The market data {prepared.sample.name} lists the perpetuals {perps}: replay a configuration "
-                "hedging with those, other data (--data), or no configuration (the sample portfolio)"
+                f"hedging with those, other data (--data), or no configuration (the sample portfolio){declined}"
             ) from exc
-        return replace(recording, notes=(*prepared.notes, *recording.notes))
+        return replace(recording, notes=(*prepared.notes, *recording.notes), synthetic_perpetuals=prepared.synthetic)
 
     def close(self) -> None:
         self.journal.close()
