@@ -1,9 +1,10 @@
 """One replay from its options: the market data and window, the account, the configuration made safe to replay.
 
 ``prepare`` checks everything before anything runs (the data exists and covers the window, the step fits, there is
-something to hedge) and raises ``DataError`` or ``ConfigError`` with what to do instead; ``run`` replays it. The
-replay never touches the configuration's journal or kill-switch file: it writes its own journal into the output
-folder (a fresh one each time), approves automatically, and trades only against the in-process simulator.
+something to hedge) and raises ``UsageError`` (what was asked cannot be done), ``DataError`` or ``ConfigError``,
+saying what to do instead; ``run`` replays it. The replay never touches the configuration's journal or kill-switch
+file: it writes its own journal into the output folder (a fresh one each time), approves automatically, and trades
+only against the in-process simulator.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from bot.config import AppConfig, parse_config
 from bot.core.cycle import hedge_policy
 from bot.domain import ZERO, MarketType
-from bot.errors import DataError, PreflightError
+from bot.errors import DataError, PreflightError, UsageError
 from bot.execution.ids import run_id_for
 from bot.journal.writer import open_journal
 from bot.replay.observe import ObservedPort
@@ -75,8 +76,10 @@ def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
     """The market data and the window (``--from`` .. ``--to``, defaulting to the data's span)."""
     if options.data:
         if options.start is None:
-            raise DataError("--data needs --from: the start of the window to replay (e.g. --from 2025-10-10)")
+            raise UsageError("--data needs --from: the start of the window to replay (e.g. --from 2025-10-10)")
         end = options.end or options.start + DATA_WINDOW
+        if absent := [str(folder) for folder in options.data if not folder.is_dir()]:
+            raise UsageError(f"--data {', '.join(absent)}: no such folder")
         try:
             sample = load_window(list(options.data), options.start, end, history=HISTORY)
         except MarketDataError as exc:
@@ -87,7 +90,7 @@ def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
         try:
             sample = load_sample(name)
         except MarketDataError:
-            raise DataError(
+            raise UsageError(
                 f"no bundled sample {name!r}; bundled samples: {', '.join(available_samples())}. "
                 "Replay a folder of freqtrade-format files with --data DIR instead."
             ) from None
@@ -99,12 +102,12 @@ def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
 def check_window(sample: Sample, start: datetime, end: datetime, step: timedelta) -> None:
     span = f"{sample.start:%Y-%m-%d %H:%M} to {sample.end:%Y-%m-%d %H:%M} UTC"
     if not sample.start <= start < sample.end or end > sample.end:
-        raise DataError(
+        raise UsageError(
             f"the window {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC is outside the market data "
             f"{sample.name} ({span}): choose --from and --to inside it"
         )
     if end - start < step:
-        raise DataError(
+        raise UsageError(
             f"the window {start} to {end} is shorter than one step ({step}): widen it or use a finer --step"
         )
 
@@ -177,7 +180,7 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
         balances = account(config, sample, start, options.balances)
         venue = venue or next(iter(config.venues))
     if not config.holdings.static and not any(asset != QUOTE for asset in balances):
-        raise DataError(
+        raise UsageError(
             "nothing to hedge: give the account coins with --balance ASSET=QTY, or list [[holdings.static]] in the "
             "configuration"
         )

@@ -91,8 +91,10 @@ def test_sim_when_key_permissions_unreadable_then_usage_error_naming_the_word(
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
-def test_sim_when_host_is_not_loopback_then_refused_and_exits_1(capsys: pytest.CaptureFixture[str], host: str) -> None:
-    assert main(["sim", "--host", host, "--port", "0"]) == 1
+def test_sim_when_host_is_not_loopback_then_refused_as_a_usage_error(
+    capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    assert main(["sim", "--host", host, "--port", "0"]) == 2
     assert f"refusing --host {host}: not a loopback address" in capsys.readouterr().err
 
 

@@ -67,13 +67,13 @@ def test_replay_when_printed_as_a_table_then_the_questions_a_person_asks(
         (["--from", "2022-07-01", "--to", "2022-07-02"], "is outside the market data 2022-06-3ac-crash"),
         (["--from", "2022-06-12", "--to", "2022-06-12T00:00:30"], "is shorter than one step"),
         (["--data", "."], "--data needs --from"),
-        (["--data", "nowhere", "--from", "2022-06-12"], "market data folder nowhere does not exist"),
+        (["--data", "nowhere", "--from", "2022-06-12"], "--data nowhere: no such folder"),
     ],
 )
-def test_replay_when_the_data_or_window_is_wrong_then_exit_1_saying_what_to_do(
+def test_replay_when_the_data_or_window_asked_for_is_wrong_then_exit_2_saying_what_to_do(
     no_config_file: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    assert main(["replay", *argv]) == 1
+    assert main(["replay", *argv]) == 2  # a usage error, as argparse's own
     assert message in capsys.readouterr().err
 
 
