@@ -63,8 +63,9 @@ has it, else the proxy).
 Output: the report as a table (or --json), a PNG with --plot FILE, and with --out DIR the journal
 (replay-journal.sqlite: explore it with `hedgebot journal --journal DIR/replay-journal.sqlite cycles`), the
 report (report.json) and the plot (replay.png). A progress bar shows on a terminal; otherwise a line every
-10 %. Exit codes: 0 done, 1 failed (data, window), 2 bad configuration or usage, 4 an instrument the
-configuration hedges with is not in the data (and is not made up from spot).
+10 %. Exit codes: 0 done, 1 failed (market data unreadable), 2 bad configuration or command line (a
+sample, folder or window the data does not have), 4 an instrument the configuration hedges with is not in
+the data (and is not made up from spot).
 
 examples:
   hedgebot replay                                            the sample portfolio through June 2022
