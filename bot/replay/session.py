@@ -51,7 +51,7 @@ class ReplayOptions:
     step: timedelta = timedelta(minutes=1)
     balances: Mapping[str, Decimal] | None = None  # the account; None: built from the holdings (see ``account``)
     out: Path | None = None  # where the journal goes; None: a temporary folder
-    synthetic: bool = True  # make up a configured perpetual the data lacks from its asset's spot (``synthesize``)
+    synthetic: bool = True  # make up a configured perpetual the data lacks from its asset's spot (``synthesizable``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +68,12 @@ class Prepared:
     balances: Mapping[str, Decimal]
     journal: Path
     notes: tuple[str, ...] = field(default_factory=tuple)
-    synthetic: tuple[str, ...] = ()  # perpetuals made up from spot (``synthesize``)
-    declined: tuple[str, ...] = ()  # perpetuals that could have been, had the user not refused (--no-synthetic)
+    declined: tuple[str, ...] = ()  # perpetuals that could have been made up from spot, had --no-synthetic not refused
+
+    @property
+    def synthetic(self) -> tuple[str, ...]:
+        """The perpetuals made up from spot (``synthesizable``)."""
+        return tuple(self.sample.synthetic_perpetuals())
 
 
 def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
@@ -194,26 +198,11 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
     )
     settings = settings_for(safe, venue)
     makeable = synthesizable(sample, hedge_policy(settings.core).instruments())
-    declined: list[str] = []
     if options.synthetic:
         sample = with_synthetic_perpetuals(sample, makeable)
         notes.extend(synthetic_note(sample, symbol) for symbol in makeable)
-    else:
-        declined = makeable
-    return Prepared(
-        safe,
-        venue,
-        settings,
-        sample,
-        start,
-        end,
-        options.step,
-        balances,
-        journal,
-        tuple(notes),
-        synthetic=tuple(makeable if options.synthetic else ()),
-        declined=tuple(declined),
-    )
+    declined = () if options.synthetic else tuple(makeable)
+    return Prepared(safe, venue, settings, sample, start, end, options.step, balances, journal, tuple(notes), declined)
 
 
 def synthesizable(sample: Sample, instruments: Iterable[str]) -> list[str]:
