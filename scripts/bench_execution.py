@@ -4,7 +4,7 @@
 Each window (a crash) is replayed with ``hedgebot replay``'s machinery: the sample portfolio (about 5,000 USDT of
 every spot asset of the data, hedged at 75 % on its own perpetual, or on BTC's with an estimated beta when it has
 none; some windows put more holdings on the BTC proxy) is hedged by the real loop against the simulator engine on a
-stepped clock (one cycle per minute of market time). Then the three baselines of ``bench_baselines.py`` steer the
+stepped clock (one cycle per minute of market time, or per ``--step``). Then the three baselines of ``bench_baselines.py`` steer the
 same portfolio to the bot's own targets on fresh engines over the same window, and the replay's report module
 scores all four from the same recorded series:
 
@@ -22,7 +22,11 @@ Windows: the two bundled samples, each from its start and with the hedge built i
 LUNA May 2022, FTX November 2022, August 2024 and October 2025 crashes, altcoins on the BTC perpetual as proxy
 hedges beside direct ones; without that folder those windows are skipped, and the results say so.
 
-usage: scripts/bench_execution.py [--quick] [--data DIR] [--out bench/results.md]
+``--step`` replays at another cycle interval (bot and baselines alike; e.g. 20s, the simulator's finest straight
+leg of 1-minute candles: the bot then re-prices resting orders three times a minute), ``--window`` runs only the
+windows whose name contains the text given (repeatable): what re-pricing between cycles could gain, measured.
+
+usage: scripts/bench_execution.py [--quick] [--data DIR] [--out bench/results.md] [--step 1m] [--window TEXT]
 """
 
 from __future__ import annotations
@@ -105,13 +109,13 @@ class Window:
     end: datetime | None = None
     proxied: tuple[str, ...] = ()  # holdings hedged on the BTC perpetual although they have their own
 
-    def options(self, data: Path) -> ReplayOptions:
+    def options(self, data: Path, step: timedelta = STEP) -> ReplayOptions:
         return ReplayOptions(
             sample=self.sample,
             data=tuple(data / folder for folder in self.folders),
             start=self.start,
             end=self.end,
-            step=STEP,
+            step=step,
         )
 
 
@@ -173,11 +177,11 @@ CRASHES = (
 )
 
 
-def prepare_window(window: Window, data: Path, out: Path) -> Prepared:
+def prepare_window(window: Window, data: Path, out: Path, step: timedelta = STEP) -> Prepared:
     """The replay of ``window`` with the sample portfolio, its ``proxied`` holdings moved onto the BTC perpetual.
     Where that perpetual's candles are coarser than those the bot estimates betas from (hourly in 2021 and May
     2022), every proxy hedge takes a beta of 1 instead of an estimate."""
-    options = replace(window.options(data), out=out)
+    options = replace(window.options(data, step), out=out)
     sample, start, _ = load_market(options)
     config, balances = sample_portfolio(sample, start)
     coarse = any(
@@ -246,9 +250,9 @@ async def run_baseline(
     return await replay(engine, make(seat), recorder, until=prepared.end, step=prepared.step, band=execution.band)
 
 
-async def run_window(window: Window, data: Path, scratch: Path) -> Result:
+async def run_window(window: Window, data: Path, scratch: Path, step: timedelta = STEP) -> Result:
     started = time.monotonic()
-    prepared = prepare_window(window, data, scratch)
+    prepared = prepare_window(window, data, scratch, step)
     bot, probe = await run_bot(prepared)
     targets = targets_by_step(bot)
     band = prepared.config.execution.band
@@ -268,13 +272,19 @@ def tracking_since(recording: Recording, since: datetime) -> Decimal:
     return tracking_error([step for step in recording.steps if step.at >= since])
 
 
-def windows(quick: bool, data: Path) -> tuple[list[Window], str | None]:
-    """The windows to run, and why the crash windows are skipped when they are."""
+def windows(quick: bool, data: Path, only: Sequence[str] = ()) -> tuple[list[Window], str | None]:
+    """The windows to run (those whose name contains one of ``only``, if given), and why the crash windows are
+    skipped when they are."""
     if quick:
-        return list(BUNDLED), "--quick: the bundled windows only."
-    if not data.is_dir():
-        return list(BUNDLED), f"{data} is absent: the bundled windows only (the crash windows need that collection)."
-    return [*BUNDLED, *CRASHES], None
+        chosen, skipped = list(BUNDLED), "--quick: the bundled windows only."
+    elif not data.is_dir():
+        chosen = list(BUNDLED)
+        skipped = f"{data} is absent: the bundled windows only (the crash windows need that collection)."
+    else:
+        chosen, skipped = [*BUNDLED, *CRASHES], None
+    if only:
+        chosen = [w for w in chosen if any(text in w.name for text in only)]
+    return chosen, skipped
 
 
 async def main(argv: Sequence[str] | None = None) -> int:
@@ -282,14 +292,16 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the bundled windows only")
     parser.add_argument("--data", type=Path, default=DATA, help=f"the market data collection (default {DATA})")
     parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the results (default {OUT})")
+    parser.add_argument("--step", type=parse_duration, default=STEP, help="market time between cycles (default 1m)")
+    parser.add_argument("--window", action="append", default=[], metavar="TEXT", help="only windows named with TEXT")
     args = parser.parse_args(argv)
     configure_logging("error", "console")
-    chosen, skipped = windows(args.quick, args.data)
+    chosen, skipped = windows(args.quick, args.data, args.window)
     started = time.monotonic()
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-execution-") as scratch:
         for window in chosen:
-            result = await run_window(window, args.data, Path(scratch) / f"w{len(results)}")
+            result = await run_window(window, args.data, Path(scratch) / f"w{len(results)}", args.step)
             print(f"{window.name}: {verdict(result)} ({result.seconds:.0f} s)", flush=True)
             results.append(result)
     command = "scripts/bench_execution.py " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -110,7 +110,9 @@ def verdict(result: Result) -> str:
                 f"{_pct(taker_after)}"
                 + (
                     ", within the target: the miss is the time its post-only orders waited for the market to "
-                    "trade through them while building the hedge, which the taker's market orders built at once"
+                    "trade through them while building the hedge, which the taker's market orders built at once "
+                    "(the report sees a resting order's fill at the end of the step it falls in, a market order's at "
+                    "once: a maker building the hedge is out of band for one step at least)"
                     if within
                     else ""
                 )
@@ -135,8 +137,8 @@ def markdown(results: Sequence[Result], command: str, skipped: str | None, secon
         "The sample portfolio of each window (about 5,000 USDT of every spot asset, hedged at 75 %) steered by the "
         "bot, then to the bot's own targets by a taker (market orders for the whole gap when it leaves the same "
         "band), a marketable-limit hedger (Hummingbot's `hedge`: every minute, a limit at the touch +- 1 %, "
-        "cancelled after 100 s) and the ideal hedge (at target every step, at no cost), one cycle per minute of "
-        "market time on the simulator. Money in USDT. Cost = fees + slippage against the decision mid - funding "
+        "cancelled after 100 s) and the ideal hedge (at target every step, at no cost), one cycle per step of "
+        "market time on the simulator (a minute unless a window says otherwise). Money in USDT. Cost = fees + slippage against the decision mid - funding "
         "received; execution cost = fees + slippage. Target: the bot's execution cost at most half the taker's, at "
         "no more than 1.5x the taker's tracking error. Scripts: `scripts/bench_execution.py`, "
         "`scripts/bench_baselines.py`, `scripts/bench_results.py`.",
@@ -160,7 +162,9 @@ def _window_section(result: Result) -> list[str]:
     lines = [
         f"## {result.window}",
         "",
-        f"{bot.start:%Y-%m-%d %H:%M} to {bot.end:%Y-%m-%d %H:%M} UTC, {bot.steps - 1} cycles, portfolio "
+        f"{bot.start:%Y-%m-%d %H:%M} to {bot.end:%Y-%m-%d %H:%M} UTC, {bot.steps - 1} cycles"
+        + ("" if bot.step == timedelta(minutes=1) else f" (one every {bot.step.total_seconds():.0f} s)")
+        + ", portfolio "
         f"{_money(bot.unhedged_start)} ({_pct(bot.unhedged_return)} unhedged); {result.seconds:.0f} s.",
         "",
         "| hedger | cost | execution cost | fees | slippage | funding | tracking error | hedge effectiveness "

@@ -49,7 +49,7 @@ class CcxtExchange(CcxtReader, CcxtSwitch):
         super().__init__(venue, quirks, spot, perp, clock, retry=retry, quote=quote, margin_mode=margin_mode)
         self.cancel_switch = quirks.cancel_switch.switch if quirks.cancel_switch else None
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
         if request.amount <= 0 or request.price <= 0:
             raise ValueError(f"an order needs a positive amount and price: {request}")
         check_client_order_id(request.client_order_id)
@@ -86,10 +86,11 @@ class CcxtExchange(CcxtReader, CcxtSwitch):
             order_id=order.order_id,
             status=order.status,
         )
-        if raw.get("status") is not None:
+        if raw.get("status") is not None or not confirm:
             return order
         # The acknowledgement carries ids only (Bybit): read the order once to learn its state, e.g. a post-only
-        # order the venue has already cancelled. If that read fails, the order was still accepted: report it open.
+        # order the venue has already cancelled, unless the caller said it can tell nothing new (``confirm``). If
+        # that read fails, the order was still accepted: report it open.
         try:
             return await self.fetch_order(request.symbol, client_order_id=request.client_order_id) or order
         except (ExchangeError, DataError) as exc:

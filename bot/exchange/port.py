@@ -184,9 +184,11 @@ class ExchangePort(VenueReader, Protocol):
 
     cancel_switch: CancelSwitch | None  # the venue's own dead-man's switch, if ordinary accounts have one
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
         """Send one limit order. Never retried. A post-only order that would take liquidity either raises
-        ``PostOnlyWouldTake`` or comes back with status CANCELED and a reject reason, depending on the venue."""
+        ``PostOnlyWouldTake`` or comes back with status CANCELED and a reject reason, depending on the venue.
+        Where the venue's acknowledgement carries no state (Bybit), ``confirm`` reads the order once to learn it;
+        ``confirm=False`` takes the acknowledgement as open, unread (the next listing of open orders tells)."""
         ...
 
     async def cancel_order(

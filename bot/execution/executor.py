@@ -12,6 +12,9 @@ Rules it keeps:
   cancel-and-replace of resting orders counts against ``max_reprices_per_minute``); the instrument's later slices that cycle start from that fresh price;
   never beyond the price a person's approval covers (``OrderIntent.limit_price``): such an order is not sent, and
   the next cycle plans and asks again;
+- an order's state is read back with its acknowledgement where the venue's reply lacks it (Bybit), except a slice
+  that is not reduce-only priced at or behind one of this cycle's on its instrument and side read back resting (the
+  next listing of open orders tells); a reduce-only order is, as the venue may cut it to the position;
 - cancel-and-replace confirms the cancel (or the replaced order's final state) first and never re-orders more
   than what the replaced order had left;
 - after an ambiguous failure the symbol is frozen and the order looked up by client id before anything else on
@@ -123,6 +126,7 @@ class Executor:
         # this cycle's latest passive price after a re-price, with the ticker read with its book
         self._fresh: dict[tuple[str, Side], tuple[Decimal, PerpTicker]] = {}
         self._seen: dict[str, Order] = {}  # client id -> the latest state of each order of ours acted on this cycle
+        self._rested: dict[tuple[str, Side], Decimal] = {}  # this cycle's price read back resting, by symbol, side
 
     @property
     def seen(self) -> tuple[Order, ...]:
@@ -218,6 +222,7 @@ class Executor:
         self.margin_exhausted = False
         self._fresh.clear()
         self._seen.clear()
+        self._rested.clear()
         by_symbol: defaultdict[str, list[tuple[OrderIntent, int | None]]] = defaultdict(list)
         for intent, intent_id in intents:
             by_symbol[intent.symbol].append((intent, intent_id))
@@ -291,8 +296,10 @@ class Executor:
             price=request.price,
             reduce_only=request.reduce_only,
         )
+        rested = self._rested.get((intent.symbol, intent.side))
+        confirm = intent.reduce_only or rested is None or _would_cross(intent.price, rested, intent.side)
         try:
-            order = await self._port.place_order(ticket.request)
+            order = await self._port.place_order(ticket.request, confirm=confirm)
         except PostOnlyWouldTake as exc:
             self._rejected(ticket, str(exc))
             return await self._reprice(intent, intent_id, market, str(exc), recheck)
@@ -316,7 +323,9 @@ class Executor:
         self._seen[request.client_order_id] = order
         if order.post_only_rejected:
             return await self._reprice(intent, intent_id, market, order.reject_reason or "post-only cancelled", recheck)
-        log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status)
+        if confirm and order.status is OrderStatus.OPEN:
+            self._rested[(intent.symbol, intent.side)] = intent.price
+        log.info("order.acknowledged", client_order_id=request.client_order_id, status=order.status, confirmed=confirm)
         return Placement(intent, Outcome.PLACED, request.client_order_id, order)
 
     def _rejected(self, ticket: OrderTicket, reason: str) -> None:

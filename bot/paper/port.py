@@ -156,7 +156,7 @@ class PaperPort:
 
     # -- the paper venue's writes -------------------------------------------------------------------------------
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
         if request.amount <= 0 or request.price <= 0:
             raise ValueError(f"an order needs a positive amount and price: {request}")
         paper = await self._ready_to_trade(request.symbol)

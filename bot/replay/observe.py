@@ -66,7 +66,7 @@ class ObservedPort:
             self._first_mid[symbol] = (now, book.mid)
         return book
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
         self._new_moment()
         key = (request.symbol, request.side)
         seen = self._first_mid.get(request.symbol)
@@ -74,7 +74,7 @@ class ObservedPort:
             self._decided[request.client_order_id] = seen[1]
         self._sides[request.client_order_id] = key
         try:
-            order = await self.inner.place_order(request)
+            order = await self.inner.place_order(request, confirm=confirm)
         except PostOnlyWouldTake:
             self._rejected(key)
             raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -259,7 +260,7 @@ class SimPort:
                 return self._order(matching[0])
         return None
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
         if request.amount <= 0 or request.price <= 0:
             raise ValueError(f"an order needs a positive amount and price: {request}")
         check_client_order_id(request.client_order_id)
@@ -277,9 +278,11 @@ class SimPort:
             link_id=request.client_order_id,
         )
         await _request()
-        self._call(call, lambda: self.engine.place_order(new))
-        acknowledged = request.as_open()
-        # Bybit acknowledges with ids only: the adapter reads the order once to learn its state.
+        placed = self._call(call, lambda: self.engine.place_order(new))
+        acknowledged = replace(request.as_open(), order_id=placed.order_id)
+        # Bybit acknowledges with ids only: the adapter reads the order once to learn its state (when asked to).
+        if not confirm:
+            return acknowledged
         return await self.fetch_order(request.symbol, client_order_id=request.client_order_id) or acknowledged
 
     async def cancel_order(

@@ -204,3 +204,28 @@ def test_verdict_when_tracking_missed_then_the_building_is_named_the_cause_only_
     assert text.startswith("Target missed")
     assert f"{D(after[0]) * 100:.2f} % against 0.30 %" in text
     assert ("within the target: the miss is the time its post-only orders waited" in text) is named
+
+
+@pytest.mark.parametrize(
+    ("quick", "only", "expected"),
+    [
+        (True, (), [w.name for w in bench.BUNDLED]),
+        (
+            False,
+            ("into the crash", "2021-05"),
+            ["2025-10 cascade, hedge built into the crash (bundled)", "2021-05 crash"],
+        ),
+        (True, ("2021-05",), []),  # --quick leaves the crash windows out before --window picks
+    ],
+    ids=["quick", "named windows", "a crash window under --quick"],
+)
+def test_windows_when_named_then_only_those_whose_name_holds_the_text_run(
+    tmp_path: Path, quick: bool, only: tuple[str, ...], expected: list[str]
+) -> None:
+    chosen, _ = bench.windows(quick, tmp_path, only)  # tmp_path: an existing data folder, so the crashes count
+    assert [w.name for w in chosen] == expected
+
+
+def test_window_options_when_a_step_is_given_then_the_replay_cycles_at_it(tmp_path: Path) -> None:
+    assert bench.BUNDLED[0].options(tmp_path, timedelta(seconds=20)).step == timedelta(seconds=20)
+    assert bench.BUNDLED[0].options(tmp_path).step == timedelta(minutes=1)

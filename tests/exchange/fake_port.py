@@ -127,7 +127,7 @@ class FakePort:
         wanted = client_order_id or order_id
         return next((o for o in self.orders if getattr(o, key) == wanted), None)
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
         raise NotImplementedError("the snapshot reader and preflight never place orders")
 
     async def cancel_order(

@@ -123,6 +123,15 @@ async def test_place_order_when_bybit_cancels_it_for_taking_liquidity_then_the_o
     assert order.post_only_rejected is post_only_rejected
 
 
+async def test_place_order_when_not_asked_to_confirm_then_the_acknowledgement_is_taken_as_open_unread(
+    bybit: CcxtExchange, session: FakeSession
+) -> None:
+    accept(session, orderStatus="Cancelled", rejectReason="EC_PostOnlyWillTakeLiquidity")
+    order = await bybit.place_order(LTC_SELL, confirm=False)
+    assert session.made("GET", "/v5/order/realtime") == []  # no status read: the next listing of open orders tells
+    assert (order.status, order.client_order_id, order.order_id) == (OrderStatus.OPEN, CLIENT_ID, "5cf98b2e-0001")
+
+
 async def test_place_order_when_the_read_back_fails_then_the_accepted_order_is_reported_open(
     bybit: CcxtExchange, session: FakeSession
 ) -> None:

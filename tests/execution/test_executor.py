@@ -45,10 +45,12 @@ class ScriptedVenue(FakePort):
         super().__init__(markets=[sol_perp_market()], prices={SOL: "150"})
         self.answers = answers
         self.sent: list[OrderRequest] = []
+        self.confirmed: list[bool] = []  # per order sent: whether its state was to be read back with it
         self.cancelled: list[str] = []
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
         self.sent.append(request)
+        self.confirmed.append(confirm)
         answer = self.answers.pop(0)(request)
         if isinstance(answer, Exception):
             raise answer
@@ -108,6 +110,11 @@ def sell(amount: str = "10", price: str = "149.50", replaces: str | None = None)
     return OrderIntent(SOL, Side.SELL, D(amount), D(price), False, ReasonCode.REBALANCE, replaces=replaces)
 
 
+def buy_back(amount: str = "10", price: str = "149") -> OrderIntent:
+    """A reduce-only buy shrinking the short, as an unwind sends it."""
+    return OrderIntent(SOL, Side.BUY, D(amount), D(price), True, ReasonCode.UNWIND)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(NOW)
@@ -153,6 +160,44 @@ async def test_post_only_when_it_would_take_then_repriced_at_the_fresh_touch_and
     statuses = {o.client_order_id: o.status for o in journal.orders()}
     assert sorted(statuses.values()) == sorted([OrderStatus.OPEN, statuses[venue.sent[0].client_order_id]])
     assert statuses[venue.sent[0].client_order_id] in (OrderStatus.REJECTED, OrderStatus.CANCELED)
+
+
+@pytest.mark.parametrize(
+    ("slices", "confirmed"),
+    [
+        # the first is read back; the same price and a more passive one are not; a more aggressive one is again
+        (
+            [sell(price="150"), sell(price="150"), sell(price="150.10"), sell(price="149.90")],
+            [True, False, False, True],
+        ),
+        # reduce-only slices are always read back: the venue may cut each to what is left of the position
+        ([buy_back(price="149"), buy_back(price="149"), buy_back(price="148.90")], [True, True, True]),
+    ],
+    ids=["sells building the hedge", "reduce-only buys unwinding it"],
+)
+async def test_slices_when_an_earlier_one_rests_then_later_ones_at_its_price_or_behind_go_without_a_status_read(
+    journal: Journal, slices: list[OrderIntent], confirmed: list[bool]
+) -> None:
+    venue = ScriptedVenue([rests] * len(slices))
+    placements = await executor(venue, journal).execute(
+        [], [(s, None) for s in slices], {SOL: sol_perp_market()}, approve
+    )
+    assert [p.outcome for p in placements] == [Outcome.PLACED] * len(slices)
+    assert venue.confirmed == confirmed
+
+
+async def test_slices_when_the_first_was_refused_for_crossing_then_its_reprice_is_read_back_and_later_ones_not(
+    journal: Journal,
+) -> None:
+    venue = ScriptedVenue([cancelled_post_only, rests, rests])
+    venue.prices[SOL] = "150.20"  # the book the re-price reads: the market rose through 150
+    slices = [sell(price="150"), sell(price="150")]
+    placements = await executor(venue, journal).execute(
+        [], [(s, None) for s in slices], {SOL: sol_perp_market()}, approve
+    )
+    assert [p.outcome for p in placements] == [Outcome.PLACED] * 2
+    # the refused first slice rested nowhere: its re-price is read back; the second, sent at that fresh price, is not
+    assert venue.confirmed == [True, True, False]
 
 
 async def test_post_only_when_rejected_every_time_then_gives_up_within_the_per_minute_budget(journal: Journal) -> None:
@@ -386,10 +431,10 @@ async def test_reprice_when_the_fresh_book_cannot_be_read_then_the_order_is_skip
 class SlowOnBtc(ScriptedVenue):
     """Answers BTC orders a moment later than SOL ones."""
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
         if request.symbol == BTC:
             await asyncio.sleep(0.05)
-        return await super().place_order(request)
+        return await super().place_order(request, confirm=confirm)
 
 
 async def test_execute_when_one_symbol_fails_then_it_raises_only_once_every_other_symbol_is_done(

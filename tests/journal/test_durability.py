@@ -37,7 +37,7 @@ class VenueThatLooks:
         self.failure = failure
         self.seen: JournalOrder | None = None
 
-    async def place_order(self, request: OrderRequest) -> Order:
+    async def place_order(self, request: OrderRequest, *, confirm: bool = True) -> Order:
         with open_reader(self.path) as reader:
             self.seen = reader.order(request.client_order_id)
         if self.failure is not None:
