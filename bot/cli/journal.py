@@ -17,7 +17,7 @@ from bot.clock import SystemClock
 from bot.config import load_config
 from bot.durations import DURATION_FORMS, parse_duration
 from bot.errors import UsageError
-from bot.journal import HoldingDecisionRecord, JournalReader, WhyRow, open_reader
+from bot.journal import CycleRow, HoldingDecisionRecord, JournalReader, WhyRow, open_reader
 from bot.paper.store import dry_run_journal
 from bot.settings.from_config import journal_path
 
@@ -32,6 +32,13 @@ Read the journal the bot writes (safe while the bot runs; nothing is changed). V
   orders            the latest orders and their outcome (--open: only those not final or unknown)
   fills             the latest fills (--symbol, --since)
   funding           funding received and paid per instrument (--since)
+
+A cycle that sends and cancels nothing and decides what the cycle before it decided (the same reasons, positions
+and resting orders; only prices and the figures they move changed) is not written again: it extends that cycle's
+run of unchanged cycles, shown as one row: in `cycles`, "cycles 12-480 unchanged" with the first cycle's figures;
+in `why`, the last cycle's decision (a target drifting with prices inside the band included), "the same since" the
+first. A run ends at the end of each UTC hour and whenever anything else is journaled (an order, a fill, funding,
+an error, a trading-state change).
 
 --since WHEN takes an ISO 8601 time or date (UTC unless it says otherwise), or an age before now written as
 a duration, the same grammar as the configuration's: seconds (30), a number and a unit s/m/h/d (90s, 30m,
@@ -115,12 +122,20 @@ def _cycles(rows: Sequence[Any]) -> Table:
         table.add_column(name)
     for name in ("holdings", "hedge", "intents", "approved", "denied", "orders"):
         table.add_column(name, justify="right")
+    table.add_column("unchanged", overflow="fold")
     for r in rows:
         table.add_row(
             _time(r.at), r.run_id, str(r.number), r.trading_state, money(r.holdings_value), money(r.hedge_notional),
-            str(r.intents), str(r.approved), str(r.denied), str(r.orders),
+            str(r.intents), str(r.approved), str(r.denied), str(r.orders), _unchanged(r),
         )  # fmt: skip
     return table
+
+
+def _unchanged(row: CycleRow) -> str:
+    """The run of unchanged cycles a cycle row stands for, if any."""
+    if not row.repeats:
+        return "-"
+    return f"cycles {row.number}-{row.latest_number} unchanged, the last at {_time(row.latest_at)}"
 
 
 def _why(rows: Sequence[WhyRow]) -> Table:
@@ -133,7 +148,8 @@ def _why(rows: Sequence[WhyRow]) -> Table:
     for r in rows:
         d = r.decision
         value, ratio = (d.value, d.ratio) if isinstance(d, HoldingDecisionRecord) else (None, None)
-        notes = "\n".join(filter(None, [d.note, *(f"denied: {m}" for m in r.denials)]))
+        repeated = f"the same since {_time(r.since)} ({r.repeats + 1} cycles)" if r.since else ""
+        notes = "\n".join(filter(None, [d.note, *(f"denied: {m}" for m in r.denials), repeated]))
         table.add_row(
             _time(r.at), d.symbol or "-", d.reason.value, money(value), _num(ratio), _num(d.target),
             _num(d.current), _num(d.in_flight), _num(d.gap), notes or "-",

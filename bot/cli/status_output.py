@@ -16,6 +16,7 @@ from bot.cli.output import money, out, print_json, show
 from bot.core.status import HoldingStatus, InstrumentStatus, LegPnl, Pnl, Risk, StatusReport, StatusTotal
 from bot.domain import Order, Position
 from bot.execution.status import StatusView
+from bot.journal import CycleRow
 from bot.logging import redact
 from bot.plain import plain
 
@@ -41,7 +42,9 @@ def print_status(view: StatusView, mode: str, *, dry_run: bool) -> None:
     state = view.trading_state.value.upper() if view.trading_state else "ACTIVE (no journal yet)"
     detail = f" ({view.state_detail})" if view.state_detail and view.trading_state else ""
     cycle = view.last_cycle
-    last = f"; last cycle #{cycle.number} at {cycle.at:%Y-%m-%d %H:%M:%S} UTC" if cycle else ""
+    last = f"; last cycle #{cycle.latest_number} at {cycle.latest_at:%Y-%m-%d %H:%M:%S} UTC" if cycle else ""
+    if cycle and cycle.repeats:
+        last += f" (deciding the same since #{cycle.number} at {cycle.at:%H:%M:%S})"
     out.print(
         f"{view.venue} ({mode}) at {report.at:%Y-%m-%d %H:%M:%S} UTC; trading state: {state}{detail}{last}",
         markup=False,
@@ -177,7 +180,7 @@ def _status_json(view: StatusView, mode: str) -> dict[str, Any]:
             "run_ended": beat.stopped if beat else None,
             "exchange_switch": beat.switch if beat else None,
         },
-        "last_cycle": {"number": view.last_cycle.number, "at": view.last_cycle.at} if view.last_cycle else None,
+        "last_cycle": _last_cycle_json(view.last_cycle) if view.last_cycle else None,
         "holdings": [_holding_json(h) for h in report.holdings],
         "instruments": [_instrument_json(i, view) for i in report.instruments],
         "total": _total_json(report),
@@ -315,3 +318,12 @@ def _bps(value: Decimal | None) -> str:
 def _num(value: Decimal) -> str:
     text = f"{value.normalize():f}"
     return "0" if text in ("-0", "0") else text
+
+
+def _last_cycle_json(cycle: CycleRow) -> dict[str, object]:
+    """The newest cycle, and since when (and which cycle) the cycles have decided the same."""
+    return {
+        "number": cycle.latest_number,
+        "at": cycle.latest_at,
+        "unchanged_since": {"number": cycle.number, "at": cycle.at} if cycle.repeats else None,
+    }

@@ -7,7 +7,8 @@
    outcomes, fills and funding, the guards (``bot.execution.guards``: instruments whose data cannot be trusted
    are held), leverage kept, daily limits; HALTED stops here (our resting orders cancelled); then the hedge
    instruments' books and marks, read together and last, right before pricing;
-2. decide: the plan (the run's planner), new instruments set up, the risk gate on every intent, all journaled;
+2. decide: the plan (the run's planner), new instruments set up, the risk gate on every intent, all journaled (a
+   quiet cycle that decided what the one before it decided only extends its run: ``bot.journal.folding``);
 3. approve (``bot.execution.approving``): the approver's answers (a stop or halt rejects what it has not answered),
    journaled; what was approved re-validated (a stale plan is planned and asked again, unsent) and gated again;
 4. act: the executor sends what was approved; a re-priced order is checked again by the gate (``_recheck``);
@@ -84,7 +85,7 @@ class _Decided:
     lines: tuple[InstrumentLine, ...]
     holdings_value: Decimal
     hedge_notional: Decimal
-    cycle_id: int
+    cycle_id: int | None  # None: the cycle extended a run of unchanged cycles (it has no rows of its own)
 
 
 class CyclePipeline:
@@ -197,15 +198,14 @@ class CyclePipeline:
         risk = evaluate(intents, self._risk_context(snapshot, plan, now, history), run.settings.risk)
         blocked = blocked_symbols(risk)
         value, hedged, lines = holdings_value(plan), hedge_notional(plan, run.markets), instrument_lines(plan, blocked)
-        cycle_id = run.journal.record_cycle(
-            CycleRecord(
-                run_id=run.run_id, number=self.number, at=now, trading_state=run.risk_state.trading,
-                holdings_value=value, hedge_notional=hedged, summary={"instruments": lines, "notes": plan.notes},
-            )
+        cycle = CycleRecord(
+            run_id=run.run_id, number=self.number, at=now, trading_state=run.risk_state.trading,
+            holdings_value=value, hedge_notional=hedged, summary={"instruments": lines, "notes": plan.notes},
         )  # fmt: skip
-        run.journal.record_targets(cycle_id, plan.targets)
-        run.journal.record_decisions(cycle_id, decision_records(plan, blocked))
-        intent_ids = run.journal.record_intents(cycle_id, intents)
+        records = decision_records(plan, blocked)  # a quiet cycle that decided the same extends the last one's run
+        cycle_id, intent_ids = run.journal.record_decided(
+            cycle, plan.targets, records, intents, cancels=bool(plan.cancels)
+        )
         run.journal.record_risk_decisions(intent_ids, risk)
         self._denied.extend(d for d in risk if not d.approved)
         for denied in (d for d in risk if not d.approved):

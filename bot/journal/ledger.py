@@ -20,6 +20,22 @@ from bot.journal.records import Heartbeat
 OURS = "(client_order_id LIKE 'hb%' OR order_id IN (SELECT order_id FROM order_events WHERE order_id IS NOT NULL))"
 
 
+# The prices decisions were made at, with when (``at``): each cycle written in full, and the last cycle of each run
+# of unchanged cycles. Parameters: the decision key, then its price's path in a run's figures (``_price_path``).
+_PRICES = """
+SELECT at, price, cycle_id FROM (
+    SELECT c.at_ms AS at, d.price AS price, d.cycle_id AS cycle_id FROM decisions d
+    JOIN cycles c ON c.cycle_id = d.cycle_id WHERE d.asset = ? AND d.price IS NOT NULL
+    UNION ALL
+    SELECT u.last_ms, json_extract(u.figures, ?), u.cycle_id FROM unchanged_cycles u
+) WHERE price IS NOT NULL"""
+
+
+def _price_path(key: str) -> str:
+    """The JSON path of ``key``'s price in a run's figures (``bot.journal.folding.figures_of``)."""
+    return f'$."{key}".price'
+
+
 def fill_of(r: sqlite3.Row) -> Fill:
     return Fill(
         trade_id=r["trade_id"],
@@ -110,11 +126,11 @@ class LedgerQueries:
 
     def price_before(self, key: str, when: datetime) -> Decimal | None:
         """The price a decision for ``key`` (a holding's asset, or an instrument's symbol) was made at, in the last
-        cycle at or before ``when``."""
+        cycle at or before ``when`` whose price the journal keeps: a cycle written in full, or the last of a run of
+        unchanged cycles (``bot.journal.folding``; a moment inside such a run gets the price its run started at, in
+        the same UTC hour)."""
         rows = self._rows(
-            "SELECT d.price FROM decisions d JOIN cycles c ON c.cycle_id = d.cycle_id"
-            " WHERE d.asset = ? AND d.price IS NOT NULL AND c.at_ms <= ? ORDER BY c.at_ms DESC, d.cycle_id DESC LIMIT 1",
-            (key, ms(when)),
+            f"{_PRICES} AND at <= ? ORDER BY at DESC, cycle_id DESC LIMIT 1", (key, _price_path(key), ms(when))
         )
         return Decimal(rows[0]["price"]) if rows else None
 
@@ -123,11 +139,7 @@ class LedgerQueries:
         before = self.price_before(key, when)
         if before is not None:
             return before
-        rows = self._rows(
-            "SELECT d.price FROM decisions d JOIN cycles c ON c.cycle_id = d.cycle_id"
-            " WHERE d.asset = ? AND d.price IS NOT NULL AND c.at_ms > ? ORDER BY c.at_ms, d.cycle_id LIMIT 1",
-            (key, ms(when)),
-        )
+        rows = self._rows(f"{_PRICES} AND at > ? ORDER BY at, cycle_id LIMIT 1", (key, _price_path(key), ms(when)))
         return Decimal(rows[0]["price"]) if rows else None
 
     def last_reasons(self) -> dict[str, str]:
@@ -141,11 +153,9 @@ class LedgerQueries:
     def latest_heartbeat(self) -> Heartbeat | None:
         """The newest heartbeat, the switch state its run last reported, and whether that run has ended since."""
         rows = self._rows(
-            "SELECT h.run_id, h.at_ms,"
-            " (SELECT s.switch FROM heartbeats s WHERE s.run_id = h.run_id AND s.switch IS NOT NULL"
-            "  ORDER BY s.heartbeat_id DESC LIMIT 1) AS switch,"
+            "SELECT h.run_id, h.at_ms, h.switch,"
             " EXISTS (SELECT 1 FROM run_stops r WHERE r.run_id = h.run_id) AS stopped"
-            " FROM heartbeats h ORDER BY h.heartbeat_id DESC LIMIT 1"
+            " FROM heartbeats h ORDER BY h.at_ms DESC, h.rowid DESC LIMIT 1"
         )
         if not rows:
             return None

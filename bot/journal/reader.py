@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -74,7 +74,7 @@ class JournalReader(LedgerQueries):
         """The newest ``limit`` cycles, newest first, with counts of intents, gate verdicts and orders."""
         rows = self._rows(
             """
-            SELECT c.*,
+            SELECT c.*, u.repeats, u.last_number, u.last_ms,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id) AS n_intents,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id AND EXISTS (
                     SELECT 1 FROM risk_decisions r WHERE r.intent_id = i.intent_id AND r.approved = 1)) AS n_approved,
@@ -82,7 +82,7 @@ class JournalReader(LedgerQueries):
                     SELECT 1 FROM risk_decisions r WHERE r.intent_id = i.intent_id AND r.approved = 0)) AS n_denied,
                 (SELECT COUNT(*) FROM orders o JOIN intents i ON i.intent_id = o.intent_id
                     WHERE i.cycle_id = c.cycle_id) AS n_orders
-            FROM cycles c ORDER BY c.cycle_id DESC LIMIT ?
+            FROM cycles c LEFT JOIN unchanged_cycles u ON u.cycle_id = c.cycle_id ORDER BY c.cycle_id DESC LIMIT ?
             """,
             (limit,),
         )
@@ -100,24 +100,33 @@ class JournalReader(LedgerQueries):
                 denied=r["n_denied"],
                 orders=r["n_orders"],
                 summary=json.loads(r["summary"]),
+                repeats=r["repeats"] or 0,
+                last_number=r["last_number"],
+                last_at=moment(r["last_ms"]) if r["last_ms"] is not None else None,
             )
             for r in rows
         ]
 
     def why(self, asset: str, limit: int = 5) -> list[WhyRow]:
         """A holding's latest decisions (or, given a symbol, an instrument's), newest first, each with the gate's
-        denials on its instrument."""
+        denials on its instrument. A run of unchanged cycles reads as its last cycle's decision (its figures: a
+        target that drifted, the prices), saying since when and how often it repeated."""
+        key = asset.upper()
         rows = self._rows(
-            "SELECT d.*, c.at_ms FROM decisions d JOIN cycles c ON c.cycle_id = d.cycle_id"
+            "SELECT d.*, c.at_ms, u.repeats, u.last_ms, json_extract(u.figures, ?) AS last_figures"
+            " FROM decisions d JOIN cycles c ON c.cycle_id = d.cycle_id"
+            " LEFT JOIN unchanged_cycles u ON u.cycle_id = d.cycle_id"
             " WHERE d.asset = ? ORDER BY d.cycle_id DESC, d.decision_id DESC LIMIT ?",
-            (asset.upper(), limit),
+            (f'$."{key}"', key, limit),
         )
         return [
             WhyRow(
                 cycle_id=r["cycle_id"],
-                at=moment(r["at_ms"]),
-                decision=_decision(r),
+                at=moment(r["at_ms"] if r["last_ms"] is None else r["last_ms"]),
+                decision=_decision({**dict(r), **json.loads(r["last_figures"] or "{}")}),
                 denials=self._denials(r["cycle_id"], r["symbol"]),
+                repeats=r["repeats"] or 0,
+                since=moment(r["at_ms"]) if r["last_ms"] is not None else None,
             )
             for r in rows
         ]
@@ -316,12 +325,14 @@ def _where(
     return " AND ".join(clauses), tuple(params)
 
 
-def _decision(r: sqlite3.Row) -> DecisionRecord:
+def _decision(r: Mapping[str, Any]) -> DecisionRecord:
     """A row of ``decisions``: an instrument's is keyed by its own symbol (see ``Journal.record_decisions``)."""
-    target, current, in_flight, gap = (text_dec(r[name]) for name in ("target", "current", "in_flight", "gap"))
+    target, current, in_flight, gap, price = (
+        text_dec(r[name]) for name in ("target", "current", "in_flight", "gap", "price")
+    )
     reason = ReasonCode(r["reason"])
     if r["asset"] == r["symbol"]:
-        return InstrumentDecisionRecord(r["symbol"], reason, target, current, in_flight, gap, r["note"])
+        return InstrumentDecisionRecord(r["symbol"], reason, target, current, in_flight, gap, r["note"], price)
     return HoldingDecisionRecord(
         r["asset"],
         reason,
@@ -333,6 +344,8 @@ def _decision(r: sqlite3.Row) -> DecisionRecord:
         in_flight,
         gap,
         r["note"],
+        price,
+        text_dec(r["quantity"]),
     )
 
 

@@ -93,6 +93,9 @@ class OrderTicket:
 
 @dataclass(frozen=True, slots=True)
 class CycleRow:
+    """A cycle written in full, and the run of unchanged cycles after it that repeated what it decided (``repeats``:
+    how many; ``last_number`` and ``last_at``: the last of them; ``bot.journal.folding``)."""
+
     cycle_id: int
     run_id: str
     number: int
@@ -105,16 +108,32 @@ class CycleRow:
     denied: int
     orders: int
     summary: Mapping[str, Any]
+    repeats: int = 0
+    last_number: int | None = None
+    last_at: datetime | None = None
+
+    @property
+    def latest_number(self) -> int:
+        """The number of the newest cycle this row stands for (its own, or the last that repeated it)."""
+        return self.number if self.last_number is None else self.last_number
+
+    @property
+    def latest_at(self) -> datetime:
+        """When the newest cycle this row stands for started."""
+        return self.at if self.last_at is None else self.last_at
 
 
 @dataclass(frozen=True, slots=True)
 class WhyRow:
-    """One cycle's decision for a holding, with the gate's denials of that cycle's intents on its instrument."""
+    """One cycle's decision for a holding, with the gate's denials of that cycle's intents on its instrument; or a run
+    of unchanged cycles' (``bot.journal.folding``): the last cycle's decision, and since when it repeated."""
 
-    cycle_id: int
-    at: datetime
+    cycle_id: int  # the cycle written in full (a run's first)
+    at: datetime  # when the decision shown was made (a run's last cycle)
     decision: DecisionRecord
     denials: tuple[str, ...]
+    repeats: int = 0  # cycles after the first that decided the same (their prices and the figures they move aside)
+    since: datetime | None = None  # a run's first cycle
 
 
 @dataclass(frozen=True, slots=True)

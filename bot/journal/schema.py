@@ -1,8 +1,11 @@
 """The journal's SQLite schema: versioned migrations, append-only triggers, and connection settings.
 
-Every table is append-only (triggers refuse UPDATE and DELETE): events are rows, and current state (an order's
-status, a position the fills explain) comes from views and queries. Decimals are TEXT (exact), times are
-INTEGER milliseconds since the epoch, UTC. The schema version is ``PRAGMA user_version``.
+Every table of events is append-only (triggers refuse UPDATE and DELETE): events are rows, and current state (an
+order's status, a position the fills explain) comes from views and queries. Two tables are kept up to date in place
+instead, and never lose a row (triggers refuse DELETE): ``heartbeats`` (one row per run: its latest sign of life, a
+liveness signal, not history) and ``unchanged_cycles`` (one row per run of cycles that decided the same as the cycle
+it extends: ``bot.journal.folding``). Decimals are TEXT (exact), times are INTEGER milliseconds since the epoch,
+UTC. The schema version is ``PRAGMA user_version``.
 """
 
 from __future__ import annotations
@@ -265,10 +268,49 @@ CREATE TABLE heartbeats (
 CREATE INDEX heartbeats_by_time ON heartbeats (at_ms);
 """
 
+
+def _kept(tables: tuple[str, ...]) -> str:
+    return "".join(
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'the journal keeps every {table} row: updated in place, never deleted'); END;\n"
+        for table in tables
+    )
+
+
+# Version 3: the journal grows with activity, not with time. A quiet cycle that decides what the one before it
+# decided extends that cycle's run of unchanged cycles (a row updated in place) instead of writing its own rows, and
+# each run's heartbeat is one row updated in place (the history of beats is dropped: only the newest ever counted).
+_TABLES_V3 = """
+CREATE TABLE unchanged_cycles (
+    cycle_id INTEGER PRIMARY KEY REFERENCES cycles (cycle_id),
+    repeats INTEGER NOT NULL,
+    last_number INTEGER NOT NULL,
+    last_ms INTEGER NOT NULL,
+    figures TEXT NOT NULL
+);
+CREATE INDEX unchanged_cycles_by_time ON unchanged_cycles (last_ms);
+CREATE TABLE run_heartbeats (
+    run_id TEXT PRIMARY KEY REFERENCES runs (run_id),
+    at_ms INTEGER NOT NULL,
+    switch TEXT
+);
+INSERT INTO run_heartbeats (run_id, at_ms, switch)
+SELECT h.run_id, MAX(h.at_ms),
+    (SELECT s.switch FROM heartbeats s WHERE s.run_id = h.run_id AND s.switch IS NOT NULL
+     ORDER BY s.heartbeat_id DESC LIMIT 1)
+FROM heartbeats h GROUP BY h.run_id;
+DROP TRIGGER heartbeats_no_update;
+DROP TRIGGER heartbeats_no_delete;
+DROP TABLE heartbeats;
+ALTER TABLE run_heartbeats RENAME TO heartbeats;
+CREATE INDEX heartbeats_by_time ON heartbeats (at_ms);
+"""
+
 # MIGRATIONS[n] takes the schema from version n to n + 1. Never edit a released migration: append one.
 MIGRATIONS: tuple[str, ...] = (
     _TABLES_V1 + _append_only(APPEND_ONLY_TABLES_V1),
     _TABLES_V2 + _append_only(("heartbeats",)),
+    _TABLES_V3 + _kept(("unchanged_cycles", "heartbeats")),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,6 +17,10 @@ call was most of its cost. The order protocol, in the executor:
 
 A client order id can be journaled once only (a second ``record_order`` with it raises ``JournalError``),
 so no intent is ever sent twice under the same id.
+
+The journal grows with activity, not with time: a quiet cycle that decided what the cycle before it decided extends
+that cycle's run of unchanged cycles in place (``record_decided``; the rules in ``bot.journal.folding``), a policy
+state equal to the run's last one is not written again, and a heartbeat updates its run's one row.
 """
 
 from __future__ import annotations
@@ -36,22 +40,22 @@ from bot.domain import Fill, FundingPayment, HedgeTarget, Market, Order, OrderIn
 from bot.errors import JournalError
 from bot.exchange.port import OrderRequest
 from bot.journal.codec import dec_text, ms, to_json
+from bot.journal.folding import EXTEND, QuietRun, figures_of, fold_key
 from bot.journal.reader import JournalReader
 from bot.journal.records import (
     CycleRecord,
     DecisionRecord,
-    HoldingDecisionRecord,
     OrderEventKind,
     OrderOrigin,
     OrderTicket,
 )
+from bot.journal.rows import Row, cycle_row, decision_row, insert, intent_rows, order_row, target_rows
 from bot.journal.schema import SCHEMA_VERSION, connect_writer
 from bot.risk.decision import RiskDecision
 from bot.risk.state import Transition
 
 log = structlog.get_logger(__name__)
 
-Row = Mapping[str, object]
 COMMIT_EVERY = 1000  # records per commit in a journal that is not durable
 
 
@@ -71,6 +75,8 @@ class Journal(JournalReader):
         self._clock = clock
         self._durable = durable
         self._uncommitted = 0  # records since the last commit (not durable)
+        self._quiet: dict[str, QuietRun] = {}  # by run id: the run of unchanged cycles its next quiet cycle may extend
+        self._policy: tuple[str, str] | None = None  # the last policy state written: (run id, JSON)
 
     def close(self) -> None:
         if self._conn.in_transaction:
@@ -78,11 +84,15 @@ class Journal(JournalReader):
         super().close()
 
     @contextmanager
-    def _write(self, what: str, *, one_statement: bool = False) -> Iterator[sqlite3.Connection]:
+    def _write(
+        self, what: str, *, one_statement: bool = False, breaks_runs: bool = True
+    ) -> Iterator[sqlite3.Connection]:
         """One record, all of it or none of it if the block raises: its own transaction, on disk when the block
         ends; or, not durable, a savepoint in the open transaction (none for ``one_statement``: SQLite undoes a
-        failed statement by itself), committed with the next ``COMMIT_EVERY`` records or on ``close``."""
+        failed statement by itself), committed with the next ``COMMIT_EVERY`` records or on ``close``. A record
+        that changed a row ends the run of unchanged cycles, unless it is one that may not (``breaks_runs``)."""
         conn = self._conn
+        changes = conn.total_changes
         undo: tuple[str, ...]
         begin, end, undo = "BEGIN IMMEDIATE", "COMMIT", ("ROLLBACK",)
         if not self._durable:
@@ -104,6 +114,8 @@ class Journal(JournalReader):
             if isinstance(exc, sqlite3.Error):
                 raise JournalError(f"cannot record {what}: {exc}") from exc
             raise
+        if breaks_runs and conn.total_changes != changes:
+            self._quiet.clear()
         if not self._durable:
             self._uncommitted += 1
             if self._uncommitted >= COMMIT_EVERY:
@@ -117,7 +129,7 @@ class Journal(JournalReader):
         if not rows:
             return []
         with self._write(what, one_statement=len(rows) == 1) as conn:
-            return [_insert(conn, table, row, or_ignore=or_ignore) for row in rows]
+            return [insert(conn, table, row, or_ignore=or_ignore) for row in rows]
 
     def _now(self) -> int:
         return ms(self._clock.now())
@@ -137,42 +149,54 @@ class Journal(JournalReader):
         row = {"run_id": run_id, "stopped_ms": self._now(), "exit_code": exit_code, "reason": reason}
         self._append(f"the stop of run {run_id}", "run_stops", [row])
 
+    def record_decided(
+        self,
+        cycle: CycleRecord,
+        targets: Iterable[HedgeTarget],
+        decisions: Sequence[DecisionRecord],
+        intents: Sequence[OrderIntent],
+        *,
+        cancels: bool,
+    ) -> tuple[int | None, tuple[int, ...]]:
+        """A decided cycle, in one transaction: its summary, targets, decisions and intents (``cancels``: it cancels
+        resting orders too). A quiet cycle repeating the run of unchanged cycles before it extends the run instead
+        (``bot.journal.folding``). Returns its cycle id (None when it extended a run: it has no rows of its own) and
+        its intents' ids, in order."""
+        decided = [decision_row(0, d) for d in decisions]
+        key = None if intents or cancels else fold_key(cycle, decided)
+        run = self._quiet.pop(cycle.run_id, None)  # (several runs may share the journal: each has its own)
+        if key is not None and run is not None and run.extended_by(cycle, key):
+            with self._write(f"cycle {cycle.number} (unchanged)", one_statement=True, breaks_runs=False) as conn:
+                conn.execute(EXTEND, (run.cycle_id, cycle.number, ms(cycle.at), figures_of(decided)))
+            self._quiet[cycle.run_id] = run
+            return None, ()
+        with self._write(f"cycle {cycle.number} of run {cycle.run_id}", breaks_runs=False) as conn:
+            cycle_id = insert(conn, "cycles", cycle_row(cycle))
+            for row in target_rows(cycle_id, targets):
+                insert(conn, "targets", row)
+            for row in decided:
+                insert(conn, "decisions", {**row, "cycle_id": cycle_id})
+            intent_ids = tuple(insert(conn, "intents", row) for row in intent_rows(cycle_id, intents))
+        if key is not None:
+            self._quiet[cycle.run_id] = QuietRun.started(cycle, cycle_id, key)
+        return cycle_id, intent_ids
+
     def record_cycle(self, cycle: CycleRecord) -> int:
         """Append a cycle's summary; returns the cycle id the cycle's other rows refer to."""
-        row = {
-            "run_id": cycle.run_id,
-            "number": cycle.number,
-            "at_ms": ms(cycle.at),
-            "trading_state": cycle.trading_state.value,
-            "holdings_value": dec_text(cycle.holdings_value),
-            "hedge_notional": dec_text(cycle.hedge_notional),
-            "summary": to_json(cycle.summary),
-        }
-        return self._append(f"cycle {cycle.number} of run {cycle.run_id}", "cycles", [row])[0]
+        return self._append(f"cycle {cycle.number} of run {cycle.run_id}", "cycles", [cycle_row(cycle)])[0]
 
     def record_targets(self, cycle_id: int, targets: Iterable[HedgeTarget]) -> None:
-        rows = [
-            {"cycle_id": cycle_id, "symbol": t.symbol, "contracts": dec_text(t.contracts),
-             "notional": dec_text(t.notional), "components": to_json(t.components), "notes": to_json(t.notes)}
-            for t in targets
-        ]  # fmt: skip
-        self._append(f"the targets of cycle {cycle_id}", "targets", rows)
+        self._append(f"the targets of cycle {cycle_id}", "targets", target_rows(cycle_id, targets))
 
     def record_decisions(self, cycle_id: int, decisions: Iterable[DecisionRecord]) -> None:
         """Append a cycle's decisions. An instrument's row is keyed by its symbol in the ``asset`` column (so
         ``why`` finds it by symbol too), with no value or ratio: the stored format the reader tells apart."""
-        rows = [_decision_row(cycle_id, d) for d in decisions]
+        rows = [decision_row(cycle_id, d) for d in decisions]
         self._append(f"the decisions of cycle {cycle_id}", "decisions", rows)
 
     def record_intents(self, cycle_id: int, intents: Iterable[OrderIntent]) -> tuple[int, ...]:
         """Append the planner's intents; returns their ids, in order."""
-        rows = [
-            {"cycle_id": cycle_id, "symbol": i.symbol, "side": i.side.value, "amount": dec_text(i.amount),
-             "price": dec_text(i.price), "reduce_only": i.reduce_only, "post_only": i.post_only,
-             "reason": i.reason.value, "notional": dec_text(i.notional), "replaces": i.replaces, "note": i.note}
-            for i in intents
-        ]  # fmt: skip
-        return tuple(self._append(f"the intents of cycle {cycle_id}", "intents", rows))
+        return tuple(self._append(f"the intents of cycle {cycle_id}", "intents", intent_rows(cycle_id, intents)))
 
     def record_risk_decisions(
         self, intent_ids: Sequence[int], decisions: Sequence[RiskDecision], *, stage: str = "plan"
@@ -180,16 +204,18 @@ class Journal(JournalReader):
         """The gate's verdicts, one per intent id (``stage``: "plan", or a re-check: "approval", "reprice")."""
         if len(intent_ids) != len(decisions):
             raise JournalError(f"{len(intent_ids)} intent ids for {len(decisions)} risk decisions")
+        if not intent_ids:
+            return
         with self._write("risk decisions") as conn:
             for intent_id, decision in zip(intent_ids, decisions, strict=True):
                 row = {"intent_id": intent_id, "at_ms": self._now(), "stage": stage, "approved": decision.approved}
-                decision_id = _insert(conn, "risk_decisions", row)
+                decision_id = insert(conn, "risk_decisions", row)
                 for position, d in enumerate(decision.denials):
                     denial = {
                         "risk_decision_id": decision_id, "position": position, "code": d.code.value,
                         "message": d.message, "value": dec_text(d.value), "limit_value": dec_text(d.limit),
                     }  # fmt: skip
-                    _insert(conn, "risk_denials", denial)
+                    insert(conn, "risk_denials", denial)
 
     def record_approval(
         self, intent_id: int, *, approver: str, verdict: str, amount: Decimal, price: Decimal, note: str = ""
@@ -208,7 +234,7 @@ class Journal(JournalReader):
         self, venue: str, request: OrderRequest, *, run_id: str | None, intent_id: int | None = None
     ) -> OrderTicket:
         """Write an order request BEFORE it is sent; the returned ticket carries the request to send."""
-        row = _order_row(venue, run_id, intent_id, OrderOrigin.SENT, request.client_order_id, request)
+        row = order_row(venue, run_id, intent_id, OrderOrigin.SENT, request.client_order_id, request)
         self._append(f"order {request.client_order_id}", "orders", [{**row, "at_ms": self._now()}])
         return OrderTicket(venue, request)
 
@@ -238,10 +264,10 @@ class Journal(JournalReader):
         cid = order.client_order_id
         if not cid:
             raise JournalError(f"cannot adopt venue order {order.order_id}: it has no client order id")
-        row = _order_row(venue, run_id, None, OrderOrigin.ADOPTED, cid, order)
+        row = order_row(venue, run_id, None, OrderOrigin.ADOPTED, cid, order)
         with self._write(f"the adoption of order {cid}") as conn:
-            _insert(conn, "orders", {**row, "at_ms": self._now()}, or_ignore=True)
-            _insert(conn, "order_events", self._event_row(cid, OrderEventKind.ADOPTED, order.status, order, detail))
+            insert(conn, "orders", {**row, "at_ms": self._now()}, or_ignore=True)
+            insert(conn, "order_events", self._event_row(cid, OrderEventKind.ADOPTED, order.status, order, detail))
 
     def _event(
         self, cid: str, kind: OrderEventKind, status: OrderStatus | None, order: Order | None, detail: str | None
@@ -338,44 +364,23 @@ class Journal(JournalReader):
         self._append(f"an error ({kind})", "errors", [row])
 
     def record_policy_state(self, run_id: str, state: Mapping[str, Any], *, cycle_id: int | None = None) -> None:
-        """The planner's explicit state after a cycle, as JSON (Decimals become strings)."""
-        row = {"run_id": run_id, "cycle_id": cycle_id, "at_ms": self._now(), "state": to_json(state)}
-        self._append("the policy state", "policy_states", [row])
+        """The planner's explicit state after a cycle (``cycle_id``: None after one that extended a run of unchanged
+        cycles), as JSON (Decimals become strings); not written again while it stays what this run last wrote."""
+        text = to_json(state)
+        if self._policy == (run_id, text):
+            return
+        row = {"run_id": run_id, "cycle_id": cycle_id, "at_ms": self._now(), "state": text}
+        run = self._quiet.get(run_id)  # the state of the cycle that started a run is part of it; a later change ends it
+        with self._write("the policy state", one_statement=True, breaks_runs=run is None or run.cycle_id != cycle_id):
+            insert(self._conn, "policy_states", row)
+        self._policy = (run_id, text)
 
     def record_heartbeat(self, run_id: str, *, switch: str | None = None) -> None:
-        """The bot is alive now (what `hedgebot watchdog` watches); ``switch``: the venue's dead-man's switch state,
-        when it changed."""
-        row = {"run_id": run_id, "at_ms": self._now(), "switch": switch}
-        self._append("a heartbeat", "heartbeats", [row])
-
-
-def _decision_row(cycle_id: int, d: DecisionRecord) -> dict[str, Any]:
-    """A holding's row under its asset; an instrument's under its symbol, with no value, ratio or quantity."""
-    if isinstance(d, HoldingDecisionRecord):
-        asset, value, ratio, quantity = d.asset, d.value, d.ratio, d.quantity
-    else:
-        asset, value, ratio, quantity = d.symbol, None, None, None
-    return {
-        "cycle_id": cycle_id, "asset": asset, "symbol": d.symbol, "reason": d.reason.value, "note": d.note,
-        "value": dec_text(value), "ratio": dec_text(ratio), "target": dec_text(d.target),
-        "current": dec_text(d.current), "in_flight": dec_text(d.in_flight), "gap": dec_text(d.gap),
-        "price": dec_text(d.price), "quantity": dec_text(quantity),
-    }  # fmt: skip
-
-
-def _insert(conn: sqlite3.Connection, table: str, row: Row, *, or_ignore: bool = False) -> int:
-    """INSERT one row by column name (names come from this module, never from input); its id, 0 if ignored."""
-    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
-    sql = f"{verb} INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
-    cursor = conn.execute(sql, tuple(row.values()))
-    return (cursor.lastrowid or 0) if cursor.rowcount else 0
-
-
-def _order_row(
-    venue: str, run_id: str | None, intent_id: int | None, origin: OrderOrigin, cid: str, o: OrderRequest | Order
-) -> dict[str, object]:
-    return {
-        "client_order_id": cid, "venue": venue, "run_id": run_id, "intent_id": intent_id, "origin": origin.value,
-        "symbol": o.symbol, "side": o.side.value, "amount": dec_text(o.amount), "price": dec_text(o.price),
-        "reduce_only": o.reduce_only, "post_only": o.post_only,
-    }  # fmt: skip
+        """The bot is alive now (what `hedgebot watchdog` watches): its run's one row, updated in place; ``switch``:
+        the venue's dead-man's switch state, when it changed (else the run's last one is kept)."""
+        with self._write("a heartbeat", one_statement=True, breaks_runs=False) as conn:
+            conn.execute(
+                "INSERT INTO heartbeats (run_id, at_ms, switch) VALUES (?, ?, ?) ON CONFLICT (run_id) DO UPDATE"
+                " SET at_ms = excluded.at_ms, switch = COALESCE(excluded.switch, heartbeats.switch)",
+                (run_id, self._now(), switch),
+            )

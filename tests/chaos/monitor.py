@@ -173,8 +173,16 @@ class Monitor:
                 ).fetchall()
             )
             since = int(self.world.disturbed_until * 1000)
-            cycles_since = conn.execute("SELECT COUNT(*) FROM cycles WHERE at_ms > ?", (since,)).fetchone()[0]
-            last_cycle = conn.execute("SELECT MAX(at_ms) FROM cycles").fetchone()[0]
+            # Cycles since: each written in full, and at least the last of each run of unchanged cycles.
+            cycles_since = conn.execute(
+                "SELECT (SELECT COUNT(*) FROM cycles WHERE at_ms > ?) + (SELECT COUNT(*) FROM unchanged_cycles"
+                " WHERE last_ms > ?)",
+                (since, since),
+            ).fetchone()[0]
+            last_cycle = conn.execute(
+                "SELECT MAX(at) FROM (SELECT MAX(at_ms) AS at FROM cycles UNION ALL"
+                " SELECT MAX(last_ms) FROM unchanged_cycles)"
+            ).fetchone()[0]
             stopped = conn.execute(
                 "SELECT s.stopped_ms FROM runs r LEFT JOIN run_stops s ON s.run_id = r.run_id"
                 " ORDER BY r.started_ms DESC, r.rowid DESC LIMIT 1"

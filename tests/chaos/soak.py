@@ -85,7 +85,8 @@ DATED = {
     "state_changes": "SELECT at_ms FROM state_changes",
     "errors": "SELECT at_ms FROM errors",
     "policy_states": "SELECT at_ms FROM policy_states",
-    "heartbeats": "SELECT at_ms FROM heartbeats",
+    "heartbeats": "SELECT at_ms FROM heartbeats",  # one row per run, updated in place
+    "unchanged_cycles": "SELECT last_ms FROM unchanged_cycles",  # one row per run of unchanged cycles, likewise
 }
 
 

@@ -8,8 +8,8 @@ runs through those schedules without a violation, so it is the bug that fails th
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -66,32 +66,27 @@ def provoking() -> Schedule:
     return Schedule(lost.faults, transfers, 45.0, ((0.0, 18.0),))
 
 
-@pytest.mark.timeout(180)
-async def test_chaos_when_the_bot_is_sound_then_the_schedules_that_provoke_the_seeded_bugs_break_nothing(
+SEEDED = [  # bug, the schedule that provokes it, the bound, the invariant that must catch it
+    ("blind_retry", lost_creates, PATIENT, Invariant.ONE_ORDER_PER_INTENT),  # blind retry of a create
+    ("no_reduce_only", a_withdrawal, PATIENT, Invariant.REDUCE_ONLY),  # a reduction without reduce-only
+    ("half_hedge", calm, BOUND, Invariant.BACK_IN_BAND),  # a hedge that never reaches its band
+]
+
+
+@pytest.mark.timeout(240)
+async def test_chaos_when_a_bug_is_seeded_into_the_bot_then_the_run_fails_naming_its_invariant_and_the_sound_bot_does_not(
     tmp_path: Path,
 ) -> None:
-    summary = await run(Options(out=tmp_path, speed=120, schedule=provoking()))
+    """The sound bot under every provoking schedule at once, and each seeded bug under its own, side by side (each
+    run its own simulator, bot process and journal): their wall time is the longest run's, not the sum."""
+    sound = run(Options(out=tmp_path / "sound", speed=120, schedule=provoking()))
+    seeded = [
+        run(Options(out=tmp_path / bug, speed=120, schedule=schedule(), bound=bound, fail_fast=True,
+                    runner=("-m", "tests.chaos.seeded_bug", bug)))
+        for bug, schedule, bound, _ in SEEDED
+    ]  # fmt: skip
+    summary, *buggy = await asyncio.gather(sound, *seeded)
     assert summary.ok, "\n".join([summary.line(), *map(str, summary.violations)])
     assert summary.faults == {Kind.LOST_RESPONSE.value: len(lost_creates().faults)}
-
-
-@pytest.mark.timeout(180)
-@pytest.mark.parametrize(
-    ("bug", "schedule", "bound", "caught"),
-    [
-        pytest.param(
-            "blind_retry", lost_creates, PATIENT, Invariant.ONE_ORDER_PER_INTENT, id="blind retry of a create"
-        ),
-        pytest.param(
-            "no_reduce_only", a_withdrawal, PATIENT, Invariant.REDUCE_ONLY, id="reduction without reduce-only"
-        ),
-        pytest.param("half_hedge", calm, BOUND, Invariant.BACK_IN_BAND, id="a hedge that never reaches its band"),
-    ],
-)
-async def test_chaos_when_a_bug_is_seeded_into_the_bot_then_the_run_fails_naming_its_invariant(
-    tmp_path: Path, bug: str, schedule: Callable[[], Schedule], bound: float, caught: Invariant
-) -> None:
-    runner = ("-m", "tests.chaos.seeded_bug", bug)
-    options = Options(out=tmp_path, speed=120, schedule=schedule(), bound=bound, runner=runner, fail_fast=True)
-    summary = await run(options)
-    assert caught in {v.invariant for v in summary.violations}, summary.line()
+    for (bug, _, _, caught), found in zip(SEEDED, buggy, strict=True):
+        assert caught in {v.invariant for v in found.violations}, f"{bug}: {found.line()}"

@@ -125,7 +125,7 @@ async def _trial(
         orders = reader.orders(limit=1_000_000)
         fills = reader.fills(limit=1_000_000)
         explained = {venue_symbol(p.symbol): p.contracts for p in reader.explained_positions()}
-        last_cycle = reader.last_cycles(1)[0].at
+        last_cycle = reader.last_cycles(1)[0].latest_at
     problems = [
         *double_live_orders(history, orders),
         *limit_breaches(history, holdings, load_config(config_path)),

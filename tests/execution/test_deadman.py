@@ -15,16 +15,31 @@ from bot.errors import ExchangeUnavailable
 from bot.exchange.port import CancelSwitch, SwitchScope
 from bot.execution.deadman import DeadMan
 from bot.journal import Journal
+from bot.journal.schema import connect_writer
 from tests.exchange.fake_port import FakePort
-from tests.journal.factories import RUN, new_journal
+from tests.factories import NOW
+from tests.journal.factories import RUN
 from tests.risk.factories import SOL
 
 OKX_LIKE = CancelSwitch("cancel-all-after", SwitchScope.OUR_ORDERS, False, timedelta(seconds=10), timedelta(minutes=2))
 
 
+class BeatLog(Journal):
+    """The journal, remembering the switch state each heartbeat reported (the journal keeps its run's newest beat)."""
+
+    def __init__(self, path: Path, clock: ManualClock) -> None:
+        super().__init__(connect_writer(path), clock)
+        self.beats: list[str | None] = []
+
+    def record_heartbeat(self, run_id: str, *, switch: str | None = None) -> None:
+        self.beats.append(switch)
+        super().record_heartbeat(run_id, switch=switch)
+
+
 @pytest.fixture
-def journal(tmp_path: Path) -> tuple[Journal, ManualClock]:
-    journal, clock, _ = new_journal(tmp_path)
+def journal(tmp_path: Path) -> tuple[BeatLog, ManualClock]:
+    clock = ManualClock(NOW)
+    journal = BeatLog(tmp_path / "journal.sqlite", clock)
     journal.start_run(RUN, mode="demo", config_hash="c0ffee", version="0.1.0")
     return journal, clock
 
@@ -44,8 +59,9 @@ def deadman(
 
 
 def switch_states(journal: Journal) -> list[str | None]:
-    rows = journal._rows("SELECT switch FROM heartbeats ORDER BY heartbeat_id")
-    return [r["switch"] for r in rows]
+    """Each heartbeat's switch state as written (None: unchanged, the run's last one kept)."""
+    assert isinstance(journal, BeatLog)
+    return journal.beats
 
 
 async def test_beat_when_the_venue_has_a_switch_then_armed_to_fire_a_window_after_and_journaled_once(
@@ -58,6 +74,7 @@ async def test_beat_when_the_venue_has_a_switch_then_armed_to_fire_a_window_afte
     first, again = switch_states(journal[0])
     assert first == "cancel-all-after on main, fires 2m after the last beat (our tagged orders): armed"
     assert again is None  # unchanged: not written again
+    assert journal[0].latest_heartbeat().switch == first  # type: ignore[union-attr]
     assert man.every == timedelta(seconds=30)
 
 

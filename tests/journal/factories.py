@@ -10,14 +10,16 @@ from bot.clock import ManualClock
 from bot.domain import (
     Fill,
     FundingPayment,
+    HedgeTarget,
     Order,
+    OrderIntent,
     OrderStatus,
     ReasonCode,
     Side,
     TradingState,
 )
 from bot.exchange.port import OrderRequest
-from bot.journal import CycleRecord, HoldingDecisionRecord, Journal, open_journal
+from bot.journal import CycleRecord, HoldingDecisionRecord, InstrumentDecisionRecord, Journal, open_journal
 from bot.risk import Denial, DenialCode, RiskDecision
 from tests.factories import NOW, sol_perp_market
 from tests.risk.factories import SOL, buy_back, sell
@@ -26,6 +28,7 @@ D = Decimal
 VENUE = "main"
 RUN = "r1run1"
 MARKETS = {SOL: sol_perp_market()}
+HOUR = NOW.replace(minute=0, second=0, microsecond=0)  # the top of a UTC hour: a run of unchanged cycles from there
 
 
 def new_journal(tmp_path: Path, start: datetime = NOW) -> tuple[Journal, ManualClock, Path]:
@@ -136,3 +139,35 @@ def populate(journal: Journal, clock: ManualClock) -> None:
     journal.record_acknowledged(
         journal.record_order(VENUE, rest, run_id=RUN, intent_id=ids[1]), venue_order(rest, OrderStatus.OPEN)
     )
+
+
+def hedged_cycle(
+    journal: Journal,
+    clock: ManualClock,
+    number: int,
+    *,
+    sol: str = "150",
+    current: str = "-75",
+    target: str = "-75",
+    reason: ReasonCode = ReasonCode.HEDGED_WITHIN_BAND,
+    state: TradingState = TradingState.ACTIVE,
+    intents: tuple[OrderIntent, ...] = (),
+    cancels: bool = False,
+    run_id: str = RUN,
+) -> int | None:
+    """A cycle at the clock's time (then the clock moves on 30 s): 100 SOL worth ``sol`` each, hedged at 75 % on the
+    SOL perp (``current`` contracts, ``target`` wanted), marked at ``sol`` too; its cycle id (None: it extended a
+    run)."""
+    price, position, wanted = D(sol), D(current), D(target)
+    decisions = [
+        HoldingDecisionRecord(
+            "SOL", reason, SOL, D(100) * price, D("0.75"), wanted, position, D(0), wanted - position,
+            price=price, quantity=D(100), note=f"gap {wanted - position} contracts is within the band",
+        ),
+        InstrumentDecisionRecord(SOL, reason, wanted, position, D(0), wanted - position, price=price),
+    ]  # fmt: skip
+    target = HedgeTarget(SOL, D("-75.0003"), D(75) * price, full_contracts=D(-100))
+    cycle = CycleRecord(run_id, number, clock.now(), state, D(100) * price, -position * price)
+    cycle_id, _ = journal.record_decided(cycle, [target], decisions, intents, cancels=cancels)
+    clock.advance(timedelta(seconds=30))
+    return cycle_id

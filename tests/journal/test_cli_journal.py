@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from bot.cli.main import main
+from bot.domain import ReasonCode
 from bot.journal import Journal
-from tests.journal.factories import new_journal, populate
+from tests.journal.factories import HOUR, RUN, hedged_cycle, new_journal, populate
+from tests.risk.factories import sell
 
 
 @pytest.fixture
@@ -136,3 +138,38 @@ def test_journal_command_when_help_then_every_view_with_examples(capsys: pytest.
     text = capsys.readouterr().out
     for word in ("cycles", "why ASSET", "orders", "fills", "funding", "--json", "--journal", "examples:"):
         assert word in text
+
+
+@pytest.fixture
+def quiet_journal(tmp_path: Path) -> Path:
+    """A hedge that was rebuilt at 12:00:00 (cycle 11), then held for 40 cycles deciding the same (12:00:30-12:20:00)."""
+    journal, clock, path = new_journal(tmp_path, start=HOUR)
+    journal.start_run(RUN, mode="sim", config_hash="c0ffee", version="0.1.0")
+    hedged_cycle(journal, clock, 11, current="-70", reason=ReasonCode.REBALANCE, intents=(sell("5"),))
+    for number in range(12, 52):
+        hedged_cycle(journal, clock, number, sol=str(150 + number % 3))
+    journal.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["cycles"], ["cycles 12-51 unchanged, the last at 2025-10-10 12:20:00"],
+                     id="cycles"),
+        pytest.param(["why", "SOL"], ["hedged_within_band", "the same since 2025-10-10 12:00:30 (40 cycles)",
+                                      "rebalance"], id="why"),
+    ],
+)  # fmt: skip
+def test_journal_command_when_cycles_repeated_a_decision_then_one_row_names_the_run_of_unchanged_cycles(
+    quiet_journal: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: list[str]
+) -> None:
+    code, out, _ = run(capsys, *args, "--journal", str(quiet_journal))
+    assert code == 0
+    flat = " ".join(out.split())  # a long cell may wrap
+    for text in expected:
+        assert text in flat, out
+    code, out, _ = run(capsys, "cycles", "--json", "--journal", str(quiet_journal))
+    newest, first = json.loads(out)
+    assert (newest["number"], newest["repeats"], newest["last_number"]) == (12, 39, 51)
+    assert (first["number"], first["repeats"], first["last_number"]) == (11, 0, None)

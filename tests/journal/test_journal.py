@@ -316,14 +316,22 @@ def test_journal_when_rows_changed_or_deleted_then_sqlite_refuses(tmp_path: Path
     journal.record_state_change(RUN, transition(RiskState(), StateEvent(Trigger.OPERATOR_HALT)))
     journal.record_policy_state(RUN, {"armed": True}, cycle_id=1)
     journal.record_heartbeat(RUN, switch="none")
+    for number in (3, 4):  # a quiet cycle, and one deciding the same: a run of unchanged cycles
+        decision = HoldingDecisionRecord("SOL", ReasonCode.HEDGED_WITHIN_BAND, SOL, D(15000), D("0.7"), D(-70))
+        cycle = CycleRecord(RUN, number, clock.now(), TradingState.ACTIVE, D(15000), D(10500))
+        journal.record_decided(cycle, [], [decision], [], cancels=False)
     journal.stop_run(RUN, exit_code=0, reason="SIGTERM")
     raw = sqlite3.connect(path)
     tables = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    assert len(tables) == 18
+    assert len(tables) == 19
+    kept = {"heartbeats", "unchanged_cycles"}  # updated in place, never deleted: tests/journal/test_folding.py
     for table in tables:
         assert raw.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] > 0, table
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(sqlite3.DatabaseError, match="never deleted" if table in kept else "append-only"):
             raw.execute(f"DELETE FROM {table}")
+        if table not in kept:
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                raw.execute(f"UPDATE {table} SET rowid = rowid")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         raw.execute("UPDATE order_events SET status = 'filled'")
     assert raw.execute("SELECT approver, verdict, amount FROM approvals").fetchall() == [("auto", "approved", "10")]
