@@ -99,6 +99,9 @@ class HoldingsConfig(StrictModel):
     static: list[StaticHolding] = Field(default_factory=list)
     exclude: list[Asset] = Field(default_factory=lambda: ["USDT", "USDC"])
     price: Literal["mid", "last"] = "mid"
+    # How long a hedged coin must be missing from its wallet's replies before it counts as sold or moved and its
+    # hedge follows the wallet (until then the hedge is held: a reply can lose a row). bot.execution.vanished
+    vanished_confirm: PositiveDuration = timedelta(minutes=30)
 
 
 class HedgeConfig(StrictModel):

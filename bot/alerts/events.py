@@ -62,6 +62,7 @@ class AlertKind(StrEnum):
     VENUE_UNREACHABLE = "venue_unreachable"
     VENUE_REACHABLE = "venue_reachable"
     WATCHDOG_FIRED = "watchdog_fired"
+    HOLDING_VANISHED = "holding_vanished"
     DAILY_SUMMARY = "daily_summary"
     TEST = "test"
 
@@ -256,11 +257,16 @@ def deadman_arm_failed(venue: str, error: str, *, at: datetime) -> AlertEvent:
     )
 
 
+def venue_unreachable_key(venue: str) -> str:
+    """The condition "``venue`` has not answered for longer than risk.max_outage" (cleared when it answers)."""
+    return f"{AlertKind.VENUE_UNREACHABLE.value}:{venue}"
+
+
 def venue_unreachable(venue: str, since: datetime, error: str, *, at: datetime) -> AlertEvent:
     return AlertEvent(
         AlertKind.VENUE_UNREACHABLE,
         Severity.WARNING,
-        f"{AlertKind.VENUE_UNREACHABLE.value}:{venue}",
+        venue_unreachable_key(venue),
         f"{venue} cannot be read: trading paused",
         "The venue has not answered the bot's reads for longer than risk.max_outage. Nothing new is sent until it "
         "does; the bot cancels its resting orders as soon as the venue takes the cancels, and resumes by itself.",
@@ -270,7 +276,8 @@ def venue_unreachable(venue: str, since: datetime, error: str, *, at: datetime) 
     )
 
 
-def venue_reachable(venue: str, since: datetime, *, at: datetime) -> AlertEvent:
+def venue_reachable(venue: str, since: datetime | None, *, at: datetime) -> AlertEvent:
+    """``since``: when the venue stopped answering; None: unknown (it answered again while the bot was down)."""
     return AlertEvent(
         AlertKind.VENUE_REACHABLE,
         Severity.INFO,
@@ -279,7 +286,7 @@ def venue_reachable(venue: str, since: datetime, *, at: datetime) -> AlertEvent:
         "The bot reads the venue again and trades as before.",
         at,
         (AlertField("venue", venue), AlertField("unreadable since", since)),
-        clears=(f"{AlertKind.VENUE_UNREACHABLE.value}:{venue}",),
+        clears=(venue_unreachable_key(venue),),
     )
 
 
@@ -301,6 +308,34 @@ def watchdog_fired(venue: str, silent_seconds: int, cancelled: int, *, at: datet
             AlertField("venue", venue),
             AlertField("seconds without a heartbeat", silent_seconds),
             AlertField("orders cancelled", cancelled),
+        ),
+    )
+
+
+def holding_vanished_key(asset: str, source: str) -> str:
+    """The condition "a hedged ``asset`` is missing from the wallet ``source``'s replies" (cleared when it is listed
+    again or confirmed gone)."""
+    return f"{AlertKind.HOLDING_VANISHED.value}:{asset}:{source}"
+
+
+def holding_vanished(
+    asset: str, source: str, instrument: str, since: datetime, confirm_at: datetime, *, at: datetime
+) -> AlertEvent:
+    return AlertEvent(
+        AlertKind.HOLDING_VANISHED,
+        Severity.WARNING,
+        holding_vanished_key(asset, source),
+        f"{asset} is missing from the {source} wallet: its hedge is held",
+        f"The wallet's reply no longer lists {asset}, hedged on {instrument} until now. A reply can lose a row, so "
+        f"the hedge is kept as it is; if {asset} is still missing at {confirm_at:%Y-%m-%d %H:%M} UTC "
+        "(holdings.vanished_confirm), it counts as sold or moved and the hedge follows the wallet.",
+        at,
+        (
+            AlertField("asset", asset),
+            AlertField("wallet", source),
+            AlertField("instrument", instrument),
+            AlertField("missing since", since),
+            AlertField("hedge follows the wallet from", confirm_at),
         ),
     )
 

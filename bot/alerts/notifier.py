@@ -7,6 +7,10 @@ Rules, in order, for each ``notify(event)``:
 4. the event is queued for every destination; a full queue (a receiver down for long) drops it, logged.
 ``notify`` never blocks, never awaits and never raises: a trading decision never waits for an alert.
 
+With a ``ConditionStore`` (the bot's journal), the active conditions outlive the process: the notifier starts with
+the ones the store holds open, and records each condition it opens (rule 3) and each it clears, so a restart during
+an ongoing condition does not alert it again. A failure to record is logged, never raised.
+
 Each destination has its own queue and worker, so a dead receiver delays no other. A worker tries each alert up
 to ``RetryPolicy.attempts`` times with exponential backoff and jitter (at least the receiver's ``Retry-After``,
 at most ``max_wait``); final failures (a wrong URL or token) are not retried. Every attempt and outcome is logged
@@ -21,6 +25,7 @@ import random
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -45,6 +50,23 @@ class RetryPolicy:
     close_timeout: float = 5.0  # how long aclose() lets the workers finish
 
 
+class OpenCondition(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+class ConditionStore(Protocol):
+    """Where the notifier keeps the conditions it alerted and has not cleared (``bot.journal.Journal``)."""
+
+    def open_alert_conditions(self) -> Sequence[OpenCondition]:
+        """The conditions alerted and not cleared, as last recorded."""
+        ...
+
+    def record_alert_condition(self, key: str, kind: str | None) -> None:
+        """The condition ``key`` alerted (``kind``: the alert's) or, ``kind`` None, cleared."""
+        ...
+
+
 @dataclass(slots=True)
 class _Lane:
     sender: Sender
@@ -56,11 +78,18 @@ class _Lane:
 class Notifier:
     """Call ``notify`` from the event loop's thread; ``start()`` (or ``async with``) runs the workers."""
 
-    def __init__(self, settings: AlertSettings, senders: Sequence[Sender], policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        settings: AlertSettings,
+        senders: Sequence[Sender],
+        policy: RetryPolicy | None = None,
+        conditions: ConditionStore | None = None,
+    ) -> None:
         self._settings = settings
         self._policy = policy or RetryPolicy()
         self._lanes = [_Lane(sender, asyncio.Queue(maxsize=self._policy.queue_size)) for sender in senders]
-        self._active: set[str] = set()
+        self._conditions = conditions  # None: the active conditions live as long as the process
+        self._active: set[str] = {c.key for c in conditions.open_alert_conditions()} if conditions else set()
         self._closed = False
 
     async def __aenter__(self) -> Notifier:
@@ -86,6 +115,7 @@ class Notifier:
         if key in self._active:
             self._active.discard(key)
             log.info("alert.cleared", key=key)
+            self._record(key, None)
 
     def active(self) -> frozenset[str]:
         """The conditions alerted and not yet cleared."""
@@ -114,6 +144,17 @@ class Notifier:
                 log.warning("alert.dropped", destination=destination, reason="queue full", **about)
                 continue
             log.info("alert.queued", destination=destination, **about)
+        if event.key is not None:
+            self._record(event.key, event.kind.value)
+
+    def _record(self, key: str, kind: str | None) -> None:
+        """The condition ``key`` opened (``kind``) or cleared (None), in the store if there is one."""
+        if self._conditions is None:
+            return
+        try:
+            self._conditions.record_alert_condition(key, kind)
+        except Exception:  # the alert still goes; after a restart the condition may alert once more
+            log.exception("alert.condition_not_recorded", key=key, opened=kind is not None)
 
     async def _work(self, lane: _Lane) -> None:
         while True:
@@ -185,9 +226,15 @@ class Notifier:
 
 
 @asynccontextmanager
-async def alert_notifier(settings: AlertSettings, policy: RetryPolicy | None = None) -> AsyncIterator[Notifier]:
-    """A running notifier over the configured destinations; flushed (for a bounded time) and closed on exit."""
+async def alert_notifier(
+    settings: AlertSettings, policy: RetryPolicy | None = None, conditions: ConditionStore | None = None
+) -> AsyncIterator[Notifier]:
+    """A running notifier over the configured destinations (its open conditions kept in ``conditions``, if given);
+    flushed (for a bounded time) and closed on exit."""
     policy = policy or RetryPolicy()
     destinations = settings.destinations if settings.enabled else ()
-    async with open_senders(destinations, policy.request_timeout) as senders, Notifier(settings, senders, policy) as n:
-        yield n
+    async with (
+        open_senders(destinations, policy.request_timeout) as senders,
+        Notifier(settings, senders, policy, conditions) as notifier,
+    ):
+        yield notifier

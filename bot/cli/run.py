@@ -234,7 +234,7 @@ async def drive(
     tag = "DRY-RUN " if dry_run else ""
     try:
         async with (
-            alert_notifier(alerting) as notifier,
+            alert_notifier(alerting, conditions=journal) as notifier,  # open conditions outlive restarts
             connect(settings, config.credentials(venue), clock, paper=path if dry_run else None) as port,
             wallets(settings, config, clock) as other,
         ):

@@ -1,10 +1,10 @@
 """Start-up preflight: refuse to start, with a clear message, unless the venue account is set up as the bot needs.
 
 Fail closed: every check that cannot be completed raises ``PreflightError`` naming the venue, the instrument and
-what to do. Checks, in order: the credentials work (a private read); the clock agrees with the venue's; every hedge
-instrument is a listed, trading linear perpetual settled in the quote currency (a problem names the configuration
-key that asked for the instrument and the listed perpetuals closest to it) and every exchange holding has a spot
-market; then per instrument: one-way position mode, the configured margin mode, the configured leverage set
+what to do. Checks, in order, reads first (``read_account``: nothing is written before they pass): the credentials
+work (a private read); the clock agrees with the venue's; every hedge instrument is a listed, trading linear
+perpetual settled in the quote currency (a problem names the configuration key that asked for the instrument and
+the listed perpetuals closest to it) and every exchange holding has a spot market; then per instrument: one-way position mode, the configured margin mode, the configured leverage set
 and read back ("not modified" answers count as success). ``check_margin`` tells whether the margin wallet covers
 what a plan still needs.
 """
@@ -76,10 +76,20 @@ class PreflightReport:
     clock_skew: timedelta  # the venue's clock minus ours
 
 
-async def run_preflight(port: ExchangePort, plan: PreflightPlan, clock: Clock) -> PreflightReport:
+@dataclass(frozen=True, slots=True)
+class AccountReads:
+    """What the preflight's read-only first contact found: nothing at the venue has been written yet."""
+
+    margin_balances: Mapping[str, Balance]
+    markets: Mapping[str, Market]
+    clock_skew: timedelta  # the venue's clock minus ours
+
+
+async def read_account(port: ExchangePort, plan: PreflightPlan, clock: Clock) -> AccountReads:
+    """The preflight's reads, the first contact with the venue: credentials (a private read), the clock, the
+    markets. Sends no write, so a check that may refuse the key (``bot.execution.keys``) can run between this and
+    ``run_preflight``'s settings."""
     venue = port.venue
-    if not limits.MIN_LEVERAGE <= plan.leverage <= limits.MAX_LEVERAGE:
-        raise PreflightError(f"{venue}: leverage {plan.leverage} is outside the hard limits 1..{limits.MAX_LEVERAGE}")
     balances = await _step(f"{venue}: cannot read the account", port.fetch_margin_balances(), plan)
 
     server_time = await _step(f"{venue}: cannot read the venue's clock", port.server_time(), plan)
@@ -93,7 +103,18 @@ async def run_preflight(port: ExchangePort, plan: PreflightPlan, clock: Clock) -
 
     markets = await _step(f"{venue}: cannot load markets", port.load_markets(), plan)
     check_markets(venue, markets, plan)
+    return AccountReads(balances, markets, skew)
 
+
+async def run_preflight(
+    port: ExchangePort, plan: PreflightPlan, clock: Clock, reads: AccountReads | None = None
+) -> PreflightReport:
+    """The whole preflight: ``read_account`` (unless its ``reads`` are given), then per instrument one-way mode, margin
+    mode and leverage set and read back."""
+    venue = port.venue
+    if not limits.MIN_LEVERAGE <= plan.leverage <= limits.MAX_LEVERAGE:
+        raise PreflightError(f"{venue}: leverage {plan.leverage} is outside the hard limits 1..{limits.MAX_LEVERAGE}")
+    reads = reads if reads is not None else await read_account(port, plan, clock)
     leverage: dict[str, Decimal] = {}
     for symbol in plan.hedge_symbols:
         where = f"{venue} {symbol}"
@@ -118,9 +139,15 @@ async def run_preflight(port: ExchangePort, plan: PreflightPlan, clock: Clock) -
         instruments=list(plan.hedge_symbols),
         leverage=plan.leverage,
         margin_mode=plan.margin_mode,
-        clock_skew_seconds=skew.total_seconds(),
+        clock_skew_seconds=reads.clock_skew.total_seconds(),
     )
-    return PreflightReport(venue=venue, markets=markets, leverage=leverage, margin_balances=balances, clock_skew=skew)
+    return PreflightReport(
+        venue=venue,
+        markets=reads.markets,
+        leverage=leverage,
+        margin_balances=reads.margin_balances,
+        clock_skew=reads.clock_skew,
+    )
 
 
 def check_markets(venue: str, markets: Mapping[str, Market], plan: PreflightPlan) -> None:

@@ -7,6 +7,8 @@ and it hands events to the sink (the notifier queues them: nothing here awaits a
 - **reconciliation mismatch** when the venue holds what the journal cannot explain (a refused start, or a halt);
   cleared by the next reconciliation that passes;
 - **dead-man's switch failed to arm**; cleared when it arms again;
+- **holding vanished** (``bot.execution.vanished`` sends it through ``notify``): a hedged coin missing from a
+  wallet's reply, its hedge held; cleared when it is listed again or confirmed gone;
 - **venue unreachable** when the venue cannot be read for ``risk.max_outage`` (``bot.execution.outage`` sends it
   through ``notify``); **venue reachable**, which clears it, when reads succeed again;
 - each cycle that read the venue: **limit blocked**, **liquidation distance**, **margin low**, **funding cost** and
@@ -15,6 +17,11 @@ and it hands events to the sink (the notifier queues them: nothing here awaits a
   holds, so it alerts again if it comes back. A skipped or halted cycle changes no condition;
 - the **daily summary** at ``alerts.daily_summary_time`` (UTC), at the first cycle after it: the status report's
   figures (``bot.execution.status``) over the 24 hours before.
+
+Across restarts (``restarted``, at the end of start-up): the conditions an earlier run alerted and did not clear
+are in the journal (the notifier's ``ConditionStore``), so they are not alerted again while they last; one that
+ended while the bot was down is cleared: a halt lifted sends **resumed**, a venue outage over (the start-up read the
+venue) sends **venue reachable**, and a cycle condition is cleared by the first cycle in which it no longer holds.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import structlog
 
 from bot.alerts import events
 from bot.alerts.conditions import RejectionCounter, limits_blocked, position_conditions, summary_figures
-from bot.alerts.events import AlertEvent
+from bot.alerts.events import HALTED_KEY, AlertEvent, AlertKind
 from bot.alerts.schedule import SummarySchedule
 from bot.alerts.settings import AlertSettings
 from bot.alerts.sink import AlertSink, NoAlerts
@@ -40,6 +47,16 @@ from bot.risk.state import Transition
 from bot.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+# the families of conditions each cycle reports (``RunAlerts._report``), and the kinds of their alerts
+_LIMITS, _REJECTIONS, _POSITIONS = "limits", "rejections", "positions"
+_FAMILIES: dict[str, str] = {
+    AlertKind.LIMIT_BLOCKED: _LIMITS,
+    AlertKind.ORDERS_REJECTED_REPEATEDLY: _REJECTIONS,
+    AlertKind.LIQUIDATION_DISTANCE_LOW: _POSITIONS,
+    AlertKind.MARGIN_LOW: _POSITIONS,
+    AlertKind.FUNDING_COST_HIGH: _POSITIONS,
+}
 
 
 class RunAlerts:
@@ -110,6 +127,21 @@ class RunAlerts:
         else:
             self.notify(events.deadman_arm_failed(self._venue, error, at=self._clock.now()))
 
+    def restarted(self, trading: TradingState) -> None:
+        """At the end of start-up (the venue read, ``trading`` the state restored): the conditions an earlier run
+        alerted and did not clear, as they stand now (see the module's rules)."""
+        if self._settings is None:
+            return
+        now = self._clock.now()
+        for condition in self._journal.open_alert_conditions():
+            family = _FAMILIES.get(condition.kind)
+            if family is not None:  # the first cycle clears it unless it still holds
+                self._held[family] = self._held.get(family, frozenset()) | {condition.key}
+            elif condition.key == HALTED_KEY and trading is not TradingState.HALTED:
+                self.notify(events.resumed(at=now))
+            elif condition.key == events.venue_unreachable_key(self._venue):
+                self.notify(events.venue_reachable(self._venue, None, at=now))
+
     # -- a cycle's conditions --------------------------------------------------------------------------------
 
     def cycle(
@@ -125,9 +157,9 @@ class RunAlerts:
                 rejections.accepted(placement.intent.symbol)
             elif placement.outcome is Outcome.REJECTED:
                 rejections.rejected(placement.intent.symbol, placement.detail, at=now)
-        self._report("limits", limits_blocked(denied, at=now))
-        self._report("rejections", rejections.conditions(at=now))
-        self._report("positions", position_conditions(snapshot, plan, settings.levels, self._margin_mode, at=now))
+        self._report(_LIMITS, limits_blocked(denied, at=now))
+        self._report(_REJECTIONS, rejections.conditions(at=now))
+        self._report(_POSITIONS, position_conditions(snapshot, plan, settings.levels, self._margin_mode, at=now))
         if self._summary is not None and self._summary.due():
             self._send_summary(snapshot, plan)
             self._summary.sent()

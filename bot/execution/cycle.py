@@ -45,7 +45,7 @@ from bot.errors import DataError, HaltRequested, ReconciliationError
 from bot.execution.approval import Approver
 from bot.execution.approving import ApprovalStep
 from bot.execution.executor import Outcome, Placement
-from bot.execution.guards import MissingHoldings, merged, unread_wallets, vanished_positions
+from bot.execution.guards import merged, unread_wallets, vanished_positions
 from bot.execution.leverage import keep_leverage
 from bot.execution.outage import JOURNAL_DOWN, VENUE_DOWN
 from bot.execution.reading import QUOTE
@@ -61,6 +61,7 @@ from bot.execution.summary import (
     instrument_lines,
     reasons_by_holding,
 )
+from bot.execution.vanished import VanishedHoldings
 from bot.journal.records import CycleRecord
 from bot.risk.context import RiskContext, RiskHistory, full_hedge_of
 from bot.risk.decision import RiskDecision
@@ -99,7 +100,8 @@ class CyclePipeline:
         self.on_cycle: Callable[[CycleOutcome], None] | None = None  # e.g. the CLI's one line per cycle
         self._snapshot: Snapshot | None = None  # this cycle's, for re-checks while acting
         self._plan: Plan | None = None  # this cycle's (the last cycle's, until it plans)
-        self._missing_holdings = MissingHoldings()  # hedged wallet holdings the wallet reply stopped listing
+        # hedged wallet holdings their wallet's reply stopped listing: held for holdings.vanished_confirm
+        self._vanished = VanishedHoldings(run.journal, run.run_id, run.settings.core.holdings, run.alerts)
         self._denied: list[RiskDecision] = []  # this cycle's denials, at the plan and at re-prices (for alerts)
 
     async def run_cycle(self, *, reconcile_now: bool = False) -> CycleOutcome:
@@ -176,7 +178,7 @@ class CyclePipeline:
             snapshot.bad_data,
             synced.unreadable,
             vanished_positions(run.journal, run.venue, snapshot, run.hedge_symbols()),
-            self._missing_holdings.check(self._plan, snapshot),
+            self._vanished.check(self._plan, snapshot, run.wallets.unread, now),
             unread_wallets(self._plan, run.wallets, run.settings.core),
         )
         snapshot = replace(snapshot, open_orders=(*snapshot.open_orders, *unlisted), bad_data=bad_data)

@@ -8,8 +8,9 @@ contradicts what the bot knows, so that nothing is traded on them (``Snapshot.ba
   position row reads as flat, and trading on it would hedge twice. Only flat: a position that differs otherwise
   can be a fill landing between the position read and the fill sync, and reconciliation (every few cycles)
   decides what a lasting difference means;
-- a hedged wallet holding that the wallet reply no longer lists: its hedge is kept as it is, never shrunk on
-  missing data, until the wallet lists the holding again or the operator restarts the bot (after a real sale);
+- a hedged wallet holding that its wallet's reply no longer lists: its hedge is kept as it is, never shrunk on
+  missing data, until the wallet lists it again or it has been missing for ``holdings.vanished_confirm``
+  (``bot.execution.vanished``, per asset and wallet, across restarts);
 - the holdings of a holdings-only venue whose wallet could not be read this cycle (``unread_wallets``): counted at
   their last reading, and their hedges kept as they are, neither shrunk nor grown, until it reads again.
 
@@ -19,16 +20,13 @@ Orders the journal knows open and the venue's listing omits are the executor's (
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from bot.core.cycle import hedge_policy
 from bot.core.plan import Plan
-from bot.domain import ZERO, HoldingSource, ReasonCode, Snapshot, SourceKind
+from bot.domain import ZERO, HoldingSource, Snapshot
 from bot.execution.wallets import HoldingsWallets
 from bot.journal.writer import Journal
 from bot.settings import CoreSettings
-
-_NOT_HEDGED = (ReasonCode.EXCLUDED, ReasonCode.BETA_REFUSED, ReasonCode.NO_PERP_NO_PROXY)
 
 
 def vanished_positions(journal: Journal, venue: str, snapshot: Snapshot, symbols: Iterable[str]) -> dict[str, str]:
@@ -44,31 +42,6 @@ def vanished_positions(journal: Journal, venue: str, snapshot: Snapshot, symbols
                 "they agree (reconciliation decides)"
             )
     return found
-
-
-@dataclass
-class MissingHoldings:
-    """Wallet holdings that were hedged and are missing from the wallet reply, by asset, with their instrument."""
-
-    missing: dict[str, str] = field(default_factory=dict)
-
-    def check(self, last_plan: Plan | None, snapshot: Snapshot) -> dict[str, str]:
-        """Instruments to hold this cycle because a holding they hedged vanished from the wallet reply."""
-        listed = {h.asset for h in snapshot.holdings if h.source.kind is SourceKind.EXCHANGE}
-        for decision in last_plan.holdings if last_plan is not None else ():
-            asset, instrument = decision.holding.asset, decision.hedge.instrument
-            from_wallet = any(source.kind is SourceKind.EXCHANGE for source in decision.holding.sources)
-            if instrument is None or decision.hedge.reason in _NOT_HEDGED:  # held ones count: their hedge stands
-                continue
-            if from_wallet and asset not in listed:
-                self.missing.setdefault(asset, instrument)
-        for asset in [a for a in self.missing if a in listed]:
-            del self.missing[asset]
-        return {
-            instrument: f"{asset}, hedged until now, is missing from the wallet reply: the hedge is kept as it is "
-            f"(if {asset} was sold or moved, restart hedgebot to hedge what the wallet holds now)"
-            for asset, instrument in sorted(self.missing.items())
-        }
 
 
 def unread_wallets(last_plan: Plan | None, wallets: HoldingsWallets, core: CoreSettings) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The API key's permissions, checked at start-up: unattended, a key that could move funds off the account is
 refused, with why and how to make a trade-only key.
 
-Read through the port (``ExchangePort.fetch_key_permissions``) right after the preflight. ``judge_key`` decides:
+Read through the port (``ExchangePort.fetch_key_permissions``) after the preflight's reads and before any write (a
+refused key has changed no setting at the venue). ``judge_key`` decides:
 
 1. unattended (approval "auto"), a key that can withdraw or transfer is refused, unless the venue's
    ``allow_withdrawal_key = true`` accepts it (then a warning);

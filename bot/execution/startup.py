@@ -1,15 +1,17 @@
 """Start-up, failing closed: nothing is traded until ``start_run`` returns.
 
-1. preflight: credentials, markets (every configured instrument listed), one-way position mode, margin mode and
-   leverage set and read back on the instruments a hedge can use; the API key's permissions (``bot.execution.keys``:
-   unattended, a key that can withdraw or transfer is refused); every holdings-only venue's wallet read once
+1. preflight, reads before writes: credentials, clock and markets (every configured instrument listed), then the
+   API key's permissions (``bot.execution.keys``: unattended, a key that can withdraw or transfer is refused before
+   the venue has been asked to change anything), then one-way position mode, margin mode and leverage set and read
+   back on the instruments a hedge can use; every holdings-only venue's wallet read once
    (``bot.execution.wallets``);
 2. the run's start is journaled, and the state the last run left (the core's memory, the trading state) restored;
 3. an operator's resume (``--resume``) lifts a HALTED or REDUCING state, unless the kill-switch file is there;
 4. reconciliation with the venue (unknown outcomes, our orders, fills and funding made while down, positions the
    journal must explain);
 5. the margin wallet must cover what the targets still need;
-6. our resting orders older than ``execution.max_order_age`` (a past run's) are cancelled.
+6. our resting orders older than ``execution.max_order_age`` (a past run's) are cancelled;
+7. the alert conditions an earlier run left open, as they stand now (``RunAlerts.restarted``).
 A malformed venue reply in 4 to 6, or a venue that cannot be read then, refuses the start (``PreflightError``):
 nothing was sent.
 """
@@ -21,7 +23,7 @@ import structlog
 from bot.core.cycle import CoreState
 from bot.domain import TradingState
 from bot.errors import DataError, HaltRequested, PreflightError
-from bot.exchange.preflight import check_margin, run_preflight
+from bot.exchange.preflight import check_margin, read_account, run_preflight
 from bot.execution.keys import check_key
 from bot.execution.outage import VENUE_DOWN
 from bot.execution.reading import QUOTE, preflight_plan
@@ -38,8 +40,10 @@ log = structlog.get_logger(__name__)
 async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
     """Preflight, the run's first journal rows, the restored state, reconciliation and the margin check; raises
     (``PreflightError``, ``ReconciliationError``, ``HaltRequested``, ...) if the bot must not trade."""
-    preflight = await run_preflight(run.port, preflight_plan(run.settings), run.clock)
-    await check_key(run.port, run.settings.venue, run.clock, unattended=options.unattended)
+    plan = preflight_plan(run.settings)
+    reads = await read_account(run.port, plan, run.clock)  # read-only first contact: nothing written yet
+    await check_key(run.port, run.settings.venue, run.clock, unattended=options.unattended)  # before any write
+    preflight = await run_preflight(run.port, plan, run.clock, reads)
     await run.wallets.open()
     run.markets = dict(preflight.markets)
     run.leverage = dict(preflight.leverage)
@@ -68,6 +72,7 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
         raise PreflightError(f"{run.venue}: cannot start from the venue's replies: {exc}") from exc
     except VENUE_DOWN as exc:  # refuse to start (no halt): a supervisor's restart tries again
         raise PreflightError(f"{run.venue}: the venue cannot be read: {exc}") from exc
+    run.alerts.restarted(run.risk_state.trading)  # what an earlier run alerted, as it stands now
     return report
 
 

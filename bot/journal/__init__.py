@@ -6,18 +6,21 @@ reader = open_reader(path)             # `hedgebot journal`: read-only, while th
 
 from bot.journal.reader import JournalReader, open_reader
 from bot.journal.records import (
+    AlertCondition,
     CycleRecord,
     CycleRow,
     DecisionRecord,
     ExplainedPosition,
     FundingTotal,
     HoldingDecisionRecord,
+    HoldingWatch,
     InstrumentDecisionRecord,
     JournalFill,
     JournalOrder,
     OrderEventKind,
     OrderOrigin,
     OrderTicket,
+    WatchState,
     WhyRow,
 )
 from bot.journal.schema import SCHEMA_VERSION
@@ -25,12 +28,14 @@ from bot.journal.writer import Journal, open_journal
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AlertCondition",
     "CycleRecord",
     "CycleRow",
     "DecisionRecord",
     "ExplainedPosition",
     "FundingTotal",
     "HoldingDecisionRecord",
+    "HoldingWatch",
     "InstrumentDecisionRecord",
     "Journal",
     "JournalFill",
@@ -39,6 +44,7 @@ __all__ = [
     "OrderEventKind",
     "OrderOrigin",
     "OrderTicket",
+    "WatchState",
     "WhyRow",
     "open_journal",
     "open_reader",

@@ -17,16 +17,19 @@ from bot.errors import JournalError
 from bot.journal.codec import moment, ms, text_dec
 from bot.journal.ledger import OURS, LedgerQueries, fill_of
 from bot.journal.records import (
+    AlertCondition,
     CycleRow,
     DecisionRecord,
     ErrorRow,
     ExplainedPosition,
     FundingTotal,
     HoldingDecisionRecord,
+    HoldingWatch,
     InstrumentDecisionRecord,
     JournalFill,
     JournalOrder,
     OrderOrigin,
+    WatchState,
     WhyRow,
 )
 from bot.journal.schema import connect_reader
@@ -300,6 +303,33 @@ class JournalReader(LedgerQueries):
             ErrorRow(moment(r["at_ms"]), r["run_id"], r["kind"], r["message"], r["symbol"], r["client_order_id"])
             for r in rows
         ]
+
+    def holding_watches(self) -> list[HoldingWatch]:
+        """The wallet holdings watched (``WatchState.HEDGED`` or ``MISSING`` in their latest row), by asset and
+        source."""
+        rows = self._rows(
+            "SELECT * FROM holding_watches w WHERE watch_id = (SELECT MAX(watch_id) FROM holding_watches l "
+            "WHERE l.asset = w.asset AND l.source = w.source) AND state IN (?, ?) ORDER BY asset, source",
+            (WatchState.HEDGED.value, WatchState.MISSING.value),
+        )
+        return [
+            HoldingWatch(
+                r["asset"],
+                r["source"],
+                WatchState(r["state"]),
+                r["instrument"],
+                moment(r["since_ms"]) if r["since_ms"] is not None else None,
+            )
+            for r in rows
+        ]
+
+    def open_alert_conditions(self) -> list[AlertCondition]:
+        """The alert conditions alerted and not cleared since, oldest first."""
+        rows = self._rows(
+            "SELECT key, kind, at_ms FROM alert_conditions c WHERE active AND condition_id = "
+            "(SELECT MAX(condition_id) FROM alert_conditions l WHERE l.key = c.key) ORDER BY condition_id"
+        )
+        return [AlertCondition(r["key"], r["kind"], moment(r["at_ms"])) for r in rows]
 
     def latest_policy_state(self, run_id: str | None = None) -> dict[str, Any] | None:
         """The newest policy state blob (of ``run_id``, or of any run), as the JSON data it was saved as."""

@@ -234,3 +234,32 @@ class Heartbeat:
     at: datetime
     switch: str | None  # e.g. "armed: okx cancel-all-after, 60s"; None: the run never reported one
     stopped: bool  # the run has been recorded as ended since
+
+
+class WatchState(StrEnum):
+    """Where a watched wallet holding stands (``bot.execution.vanished``); the first two are watched."""
+
+    HEDGED = "hedged"  # listed in its wallet's reply and hedged (again, after a row of state MISSING)
+    MISSING = "missing"  # hedged, and missing from its wallet's replies since ``since``: its hedge held
+    CONFIRMED = "confirmed"  # missing for holdings.vanished_confirm: taken as gone, its hedge follows the wallet
+    RELEASED = "released"  # no longer hedged (excluded, disabled, or no instrument): no longer watched
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingWatch:
+    """One wallet holding of ``asset`` in ``source`` (``exchange:VENUE``) as the guard last recorded it."""
+
+    asset: str
+    source: str
+    state: WatchState
+    instrument: str | None  # the instrument it was hedged on
+    since: datetime | None = None  # MISSING: the first reading without it
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCondition:
+    """An alert condition alerted and not cleared: its key, the alert's kind, and when it was alerted."""
+
+    key: str
+    kind: str
+    since: datetime

@@ -306,11 +306,39 @@ ALTER TABLE run_heartbeats RENAME TO heartbeats;
 CREATE INDEX heartbeats_by_time ON heartbeats (at_ms);
 """
 
+# Version 4: what must outlive a restart of the bot. ``holding_watches``: the wallet holdings (per asset and wallet)
+# the guard watches, and when one went missing from its wallet's reply, was listed again or was confirmed gone
+# (bot.execution.vanished); a row per change. ``alert_conditions``: the alert conditions opened (alerted) and
+# closed (cleared), so that a restart neither alerts an ongoing one again nor forgets one that ended
+# (bot.alerts.notifier); a row per change, ``kind`` the alert's kind when opened, NULL when closed.
+_TABLES_V4 = """
+CREATE TABLE holding_watches (
+    watch_id INTEGER PRIMARY KEY,
+    run_id TEXT REFERENCES runs (run_id),
+    at_ms INTEGER NOT NULL,
+    asset TEXT NOT NULL,
+    source TEXT NOT NULL,
+    state TEXT NOT NULL,
+    instrument TEXT,
+    since_ms INTEGER
+);
+CREATE INDEX holding_watches_by_holding ON holding_watches (asset, source, watch_id);
+CREATE TABLE alert_conditions (
+    condition_id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    kind TEXT,
+    active INTEGER NOT NULL
+);
+CREATE INDEX alert_conditions_by_key ON alert_conditions (key, condition_id);
+"""
+
 # MIGRATIONS[n] takes the schema from version n to n + 1. Never edit a released migration: append one.
 MIGRATIONS: tuple[str, ...] = (
     _TABLES_V1 + _append_only(APPEND_ONLY_TABLES_V1),
     _TABLES_V2 + _append_only(("heartbeats",)),
     _TABLES_V3 + _kept(("unchanged_cycles", "heartbeats")),
+    _TABLES_V4 + _append_only(("holding_watches", "alert_conditions")),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

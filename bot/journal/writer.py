@@ -45,6 +45,7 @@ from bot.journal.reader import JournalReader
 from bot.journal.records import (
     CycleRecord,
     DecisionRecord,
+    HoldingWatch,
     OrderEventKind,
     OrderOrigin,
     OrderTicket,
@@ -384,3 +385,17 @@ class Journal(JournalReader):
                 " SET at_ms = excluded.at_ms, switch = COALESCE(excluded.switch, heartbeats.switch)",
                 (run_id, self._now(), switch),
             )
+
+    def record_holding_watch(self, run_id: str | None, watch: HoldingWatch) -> None:
+        """A watched wallet holding's new state (``bot.execution.vanished``)."""
+        since = ms(watch.since) if watch.since is not None else None
+        row = {
+            "run_id": run_id, "at_ms": self._now(), "asset": watch.asset, "source": watch.source,
+            "state": watch.state.value, "instrument": watch.instrument, "since_ms": since,
+        }  # fmt: skip
+        self._append("a watched holding's state", "holding_watches", [row])
+
+    def record_alert_condition(self, key: str, kind: str | None) -> None:
+        """The alert condition ``key`` alerted (``kind``: the alert's) or, ``kind`` None, cleared."""
+        row = {"at_ms": self._now(), "key": key, "kind": kind, "active": kind is not None}
+        self._append("an alert condition", "alert_conditions", [row])

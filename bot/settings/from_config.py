@@ -136,6 +136,7 @@ def holdings_settings(holdings: HoldingsConfig) -> HoldingsSettings:
         static=tuple(static_holding(s.asset, s.quantity, s.label) for s in holdings.static),
         exclude=frozenset(holdings.exclude),
         price_kind=holdings.price,
+        vanished_confirm=holdings.vanished_confirm,
     )
 
 

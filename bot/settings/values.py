@@ -105,6 +105,7 @@ class HoldingsSettings:
     static: tuple[Holding, ...]  # holdings kept off the exchange, as listed
     exclude: frozenset[str]  # assets never hedged
     price_kind: PriceKind
+    vanished_confirm: timedelta  # a hedged wallet coin missing this long counts as gone (bot.execution.vanished)
 
 
 @dataclass(frozen=True, slots=True)

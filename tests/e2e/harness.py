@@ -196,7 +196,7 @@ async def running_bot(
                 settings.venue, config.credentials("main"), clock, margin_mode=config.execution.margin_mode, retry=retry
             )
             stack.push_async_callback(port.close)
-        notifier = await stack.enter_async_context(alert_notifier(alert_settings(config), alert_policy))
+        notifier = await stack.enter_async_context(alert_notifier(alert_settings(config), alert_policy, journal))
         sink = alert_sink(notifier) if alert_sink else notifier
         pipeline = wire(config, port, journal, clock, "e2etst", planner, sink)
         harness = Harness(sim, engine, config, port, journal, pipeline, sink)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain import ReasonCode, TradingState
+from bot.domain import ReasonCode, Side, TradingState
 from bot.exchange.ccxt_adapter import CcxtExchange
 from tests.e2e.harness import SOL, Harness, running_bot
 from tests.e2e.tamper import Tamper, coins, rows
@@ -111,20 +111,43 @@ async def test_cycle_when_a_hedged_coin_vanishes_from_the_wallet_reply_then_its_
         position = await hedged(bot)
         orders = len(bot.journal.orders(limit=1000))
 
-        def unnamed_sol(reply: Any) -> None:  # ccxt drops a coin row without its name: "no SOL"
-            next(row for row in coins(reply) if row["coin"] == "SOL")["coin"] = None
-
         tamper.edit("/v5/account/wallet-balance", unnamed_sol)
         for _ in range(3):
             outcome = await bot.cycle()
             assert (outcome.state, outcome.intents, outcome.cancels) == (TradingState.ACTIVE, 0, 0)
             reason, note = latest_reason(bot)
-            assert (reason, "SOL, hedged until now, is missing from the wallet" in note) == (ReasonCode.BAD_DATA, True)
+            assert (reason, "SOL in the main wallet, hedged until now, is missing" in note) == (
+                ReasonCode.BAD_DATA,
+                True,
+            )
         assert bot.position() == position
         assert len(bot.journal.orders(limit=1000)) == orders
         tamper.clear()
         await bot.cycle()
         assert latest_reason(bot)[0] is ReasonCode.HEDGED_WITHIN_BAND
+
+
+async def test_cycle_when_a_hedged_coin_stays_missing_for_the_confirmation_window_then_across_a_restart_the_hedge_follows(
+    tmp_path: Path,
+) -> None:
+    async with tampered_bot(tmp_path) as (bot, tamper):
+        position = await hedged(bot)
+        tamper.edit("/v5/account/wallet-balance", unnamed_sol)  # SOL sold, or a reply that lost its row
+        assert (await bot.cycle(wait=timedelta(minutes=10))).intents == 0  # held: holdings.vanished_confirm = 30m
+        bot.restart("e2erst")  # the window goes on from its start in the journal, not from the restart
+        await bot.start()
+        assert (await bot.cycle(wait=timedelta(minutes=21))).intents == 0
+        assert latest_reason(bot)[0] is ReasonCode.BAD_DATA
+        assert bot.position() == position
+        outcome = await bot.cycle()  # 31 minutes after SOL went missing: it counts as gone
+        assert outcome.intents >= 1
+        newest = bot.journal.orders(limit=1)[0]
+        assert (newest.side, newest.reduce_only) == (Side.BUY, True)  # the hedge follows the wallet: bought back
+
+
+def unnamed_sol(reply: Any) -> None:
+    """ccxt drops a coin row without its name: the wallet reads as holding no SOL."""
+    next(row for row in coins(reply) if row["coin"] == "SOL")["coin"] = None
 
 
 @pytest.mark.parametrize(

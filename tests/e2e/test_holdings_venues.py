@@ -36,12 +36,12 @@ D = Decimal
 SOL = "SOLUSDT"
 
 
-def two_venue_config(spot_url: str, perp_url: str, tmp_path: Path) -> AppConfig:
+def two_venue_config(spot_url: str, perp_url: str, tmp_path: Path, holdings: tuple[str, ...] = ("spot",)) -> AppConfig:
     sim = {"exchange": "bybit", "mode": "sim", "client_rate_limit": False, "timeout_seconds": 2}
     return parse_config(
         {
             "venues": {"spot": {**sim, "url": spot_url}, "perp": {**sim, "url": perp_url}},
-            "holdings": {"venues": ["spot"]},
+            "holdings": {"venues": list(holdings)},
             "policy": {"ratio": 1},
             "execution": {"interval": "30s"},
             "approval": {"mode": "auto"},
@@ -72,11 +72,14 @@ class TwoVenues:
 
 
 @asynccontextmanager
-async def two_venues(tmp_path: Path, spot_sol: Decimal) -> AsyncIterator[TwoVenues]:
+async def two_venues(tmp_path: Path, spot_sol: Decimal, perp_sol: Decimal | None = None) -> AsyncIterator[TwoVenues]:
+    """SOL on "spot"; with ``perp_sol``, SOL in the trading venue's wallet too, which then counts as well."""
     spot_engine = SimExchange.deterministic(SimConfig(balances={"SOL": spot_sol, "USDT": D(10)}, rate_limits=False))
-    perp_engine = SimExchange.deterministic(SimConfig(balances={"USDT": D(60000)}, rate_limits=False))
+    perp_balances = {"USDT": D(60000)} | ({"SOL": perp_sol} if perp_sol is not None else {})
+    perp_engine = SimExchange.deterministic(SimConfig(balances=perp_balances, rate_limits=False))
     async with running_sim(engine=spot_engine) as spot, running_sim(engine=perp_engine) as perp:
-        config = two_venue_config(spot.url, perp.url, tmp_path)
+        holdings = ("spot", "perp") if perp_sol is not None else ("spot",)
+        config = two_venue_config(spot.url, perp.url, tmp_path, holdings)
         settings = settings_for(config, "perp")
         clock = perp_engine.clock
         journal = open_journal(tmp_path / "journal.sqlite", clock)
@@ -124,6 +127,30 @@ async def test_hedge_when_the_holdings_venue_stops_answering_then_kept_as_it_is_
         venues.spot.faults.clear()  # answering again: the deposit is hedged
         await venues.cycles(4)
         assert -150 <= venues.position() <= D("-142.5")
+
+
+async def test_hedge_when_a_coin_held_on_both_venues_leaves_one_then_held_for_the_confirmation_window_then_follows(
+    tmp_path: Path,
+) -> None:
+    async with two_venues(tmp_path, spot_sol=D(50), perp_sol=D(100)) as venues:
+        await start_run(venues.pipeline.run, RunOptions())
+        await venues.cycles(4)
+        assert -150 <= venues.position() <= D("-142.5")
+        before = venues.position()
+        venues.spot.engine.withdraw("SOL", D(50))  # gone from "spot"; SOL is still listed on "perp"
+        outcomes = await venues.cycles(3)
+        assert all(o.placed == 0 for o in outcomes)
+        assert venues.position() == before  # not read as a sale at once: a reply can lose a row
+        latest = venues.journal.why("SOL", limit=1)[0].decision
+        assert latest.reason is ReasonCode.BAD_DATA
+        assert "SOL in the spot wallet, hedged until now, is missing from its reply" in latest.note
+        venues.perp.advance(timedelta(minutes=30))  # holdings.vanished_confirm: still missing, so it counts as gone
+        (confirmed,) = await venues.cycles(1)
+        (line,) = confirmed.instruments
+        assert line.target == -100  # the hedge follows the wallets: the 100 SOL on "perp"
+        buys = venues.perp.engine.venue.orders.open_orders()
+        assert confirmed.placed >= 1
+        assert {(o.side.value, o.reduce_only) for o in buys} == {("buy", True)}  # bought back, reduce-only
 
 
 async def test_start_when_a_holdings_venue_cannot_be_read_then_refused_exit_1_to_retry_later(tmp_path: Path) -> None:

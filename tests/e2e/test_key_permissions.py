@@ -36,6 +36,17 @@ async def test_start_when_unattended_and_the_key_can_withdraw_then_refused_exit_
         assert [e.kind for e in bot.journal.errors()] == ["PreflightError"]
 
 
+async def test_start_when_the_key_is_refused_then_the_venue_saw_no_write_request_only_reads(tmp_path: Path) -> None:
+    configured = {"SOL": {"instrument": "SOL/USDT:USDT"}}  # set up (leverage, margin mode) by the preflight
+    async with running_bot(tmp_path, balances=BALANCES, start_loop=False, hedges=configured) as bot:
+        bot.engine.set_key(SimKey.parse("trade,withdraw"))
+        end = await bot.supervised(UNATTENDED)
+        assert end.code == EXIT_NEEDS_OPERATOR
+        seen = {(r.method, r.path) for r in bot.sim.requests}
+        assert ("GET", "/v5/user/query-api") in seen  # the key was read...
+        assert {path for method, path in seen if method != "GET"} == set()  # ...before anything was written
+
+
 async def test_start_when_the_key_can_withdraw_and_allow_withdrawal_key_then_it_trades(tmp_path: Path) -> None:
     async with running_bot(tmp_path, balances=BALANCES, start_loop=False, venue={"allow_withdrawal_key": True}) as bot:
         bot.engine.set_key(SimKey.parse("trade,transfer,withdraw"))

@@ -1,5 +1,6 @@
-"""Specification of the cycle guards: a hedged holding missing from the wallet reply keeps its hedge until it is
-listed again (or the bot restarts); a position the venue reports flat though the journal explains one is named."""
+"""Specification of the cycle guards: a position the venue reports flat though the journal explains one is named; a
+holdings-only venue's wallet that cannot be read holds the hedges of its holdings (the vanished-holdings guard:
+tests/execution/test_vanished.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from bot.core.plan import Plan
 from bot.domain import Balance, Holding, HoldingSource
 from bot.errors import AuthenticationFailed, DataError, ExchangeUnavailable, PreflightError
 from bot.exchange.convert import flat_position
-from bot.execution.guards import MissingHoldings, unread_wallets, vanished_positions
+from bot.execution.guards import unread_wallets, vanished_positions
 from bot.execution.wallets import HoldingsWallets
 from bot.exit_codes import EXIT_NEEDS_OPERATOR, refusal_code
 from bot.journal.writer import open_journal
@@ -28,33 +29,6 @@ from tests.exchange.fake_port import FakePort
 from tests.factories import NOW
 
 D = Decimal
-
-
-def sol_plan() -> Plan:
-    config = parse_config(tomllib.loads(VENUE + "[policy]\nratio = 1\n"), env={})
-    plan, _ = plan_cycle(core_settings(config), sol_and_btc(), CoreState(), NOW)
-    assert plan.holding("SOL").hedge.instrument == SOL
-    return plan
-
-
-def test_missing_holdings_when_a_hedged_coin_vanishes_then_its_instrument_is_held_until_listed_again() -> None:
-    guard = MissingHoldings()
-    without_sol = replace(sol_and_btc(), holdings=())
-    held = guard.check(sol_plan(), without_sol)
-    assert list(held) == [SOL]
-    assert "SOL, hedged until now, is missing from the wallet reply" in held[SOL]
-    assert list(guard.check(None, without_sol)) == [SOL]  # a cycle later still held: no plan lists SOL now
-    assert guard.check(None, sol_and_btc()) == {}  # listed again: released
-
-
-def test_missing_holdings_when_the_coin_is_kept_off_the_exchange_too_then_the_wallet_part_still_counts() -> None:
-    guard = MissingHoldings()
-    static_only = replace(sol_and_btc(), holdings=(Holding("SOL", D(40), HoldingSource.static("cold wallet")),))
-    assert list(guard.check(sol_plan(), static_only)) == [SOL]
-
-
-def test_missing_holdings_when_the_bot_restarts_then_the_wallet_is_taken_as_it_reads() -> None:
-    assert MissingHoldings().check(None, replace(sol_and_btc(), holdings=())) == {}
 
 
 def test_vanished_positions_when_the_venue_reads_flat_but_the_journal_explains_a_short_then_named(

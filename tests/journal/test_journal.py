@@ -24,7 +24,7 @@ from bot.journal import (
     open_journal,
     open_reader,
 )
-from bot.journal.records import OrderTicket
+from bot.journal.records import HoldingWatch, OrderTicket, WatchState
 from bot.risk import RiskState, StateEvent, Trigger, apply_events, transition
 from tests.factories import NOW, btc_perp_market
 from tests.journal.factories import (
@@ -306,6 +306,36 @@ def test_journal_when_errors_recorded_then_read_back_newest_first_and_by_kind(jo
     assert journal.errors(kind="leverage_changed") == journal.errors(limit=1) == [newest]
 
 
+def test_holding_watches_when_states_recorded_then_the_latest_per_asset_and_wallet_that_is_watched(
+    journal: Journal,
+) -> None:
+    missing = HoldingWatch("SOL", "exchange:main", WatchState.MISSING, SOL, NOW)
+    journal.record_holding_watch(RUN, HoldingWatch("SOL", "exchange:main", WatchState.HEDGED, SOL))
+    journal.record_holding_watch(RUN, HoldingWatch("SOL", "exchange:cold", WatchState.HEDGED, SOL))
+    journal.record_holding_watch(RUN, missing)
+    journal.record_holding_watch(RUN, HoldingWatch("ETH", "exchange:main", WatchState.HEDGED, "ETH/USDT:USDT"))
+    journal.record_holding_watch(RUN, HoldingWatch("ETH", "exchange:main", WatchState.CONFIRMED, "ETH/USDT:USDT"))
+    assert journal.holding_watches() == [
+        HoldingWatch("SOL", "exchange:cold", WatchState.HEDGED, SOL),
+        missing,  # ETH, confirmed gone, is watched no more
+    ]
+
+
+def test_open_alert_conditions_when_alerted_and_cleared_then_only_those_alerted_since_their_last_clearing(
+    journal: Journal,
+) -> None:
+    journal.record_alert_condition("halted", "halted")
+    journal.record_alert_condition("margin_low:SOL", "margin_low")
+    journal.record_alert_condition("halted", None)
+    journal.record_alert_condition("funding_cost_high", "funding_cost_high")
+    journal.record_alert_condition("funding_cost_high", None)
+    journal.record_alert_condition("funding_cost_high", "funding_cost_high")
+    assert [(c.key, c.kind, c.since) for c in journal.open_alert_conditions()] == [
+        ("margin_low:SOL", "margin_low", NOW),
+        ("funding_cost_high", "funding_cost_high", NOW),
+    ]
+
+
 def test_journal_when_rows_changed_or_deleted_then_sqlite_refuses(tmp_path: Path) -> None:
     journal, clock, path = new_journal(tmp_path)
     populate(journal, clock)
@@ -320,10 +350,12 @@ def test_journal_when_rows_changed_or_deleted_then_sqlite_refuses(tmp_path: Path
         decision = HoldingDecisionRecord("SOL", ReasonCode.HEDGED_WITHIN_BAND, SOL, D(15000), D("0.7"), D(-70))
         cycle = CycleRecord(RUN, number, clock.now(), TradingState.ACTIVE, D(15000), D(10500))
         journal.record_decided(cycle, [], [decision], [], cancels=False)
+    journal.record_holding_watch(RUN, HoldingWatch("SOL", "exchange:main", WatchState.HEDGED, SOL))
+    journal.record_alert_condition("halted", "halted")
     journal.stop_run(RUN, exit_code=0, reason="SIGTERM")
     raw = sqlite3.connect(path)
     tables = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    assert len(tables) == 19
+    assert len(tables) == 21
     kept = {"heartbeats", "unchanged_cycles"}  # updated in place, never deleted: tests/journal/test_folding.py
     for table in tables:
         assert raw.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] > 0, table
