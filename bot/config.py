@@ -107,8 +107,8 @@ class HoldingsConfig(StrictModel):
 class HedgeConfig(StrictModel):
     """How one holding is hedged: its own perpetual (direct) or a correlated one (proxy)."""
 
-    # The venue trading this hedge: required when several are configured. Hedging on several venues at once is not
-    # supported yet: a run refuses a hedge naming a venue other than its own (bot.settings.from_config). Holdings
+    # The venue trading this hedge: required when several are configured. `hedgebot run` trades every venue a hedge
+    # names, each asset on its own venue's desk (bot.settings.from_config.desks_for, bot.execution.desks); holdings
     # are read from every venue in holdings.venues (bot.execution.wallets) whichever venue trades.
     venue: str | None = None
     instrument: PerpSymbol | None = None  # direct hedge; default <ASSET>/USDT:USDT

@@ -113,8 +113,10 @@ def round_to_step(value: Decimal, step: Decimal, mode: Rounding = Rounding.DOWN)
     """Round ``value`` onto a multiple of ``step``; DOWN/UP are toward/away from zero, whatever the sign."""
     if step <= 0:
         raise ValueError(f"step must be positive, got {step}")
-    rounding = {Rounding.DOWN: ROUND_DOWN, Rounding.UP: ROUND_UP, Rounding.NEAREST: ROUND_HALF_EVEN}[mode]
-    return (value / step).quantize(ONE, rounding=rounding) * step
+    return (value / step).quantize(ONE, rounding=_ROUNDING[mode]) * step
+
+
+_ROUNDING = {Rounding.DOWN: ROUND_DOWN, Rounding.UP: ROUND_UP, Rounding.NEAREST: ROUND_HALF_EVEN}
 
 
 def round_price_passive(price: Decimal, tick: Decimal, side: Side) -> Decimal:

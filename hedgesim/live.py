@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from typing import Any, TypeVar
 
 from hedgesim.book import Level
@@ -153,6 +154,9 @@ class LiveMarket:
     def levels(self, instrument: Instrument, exchange_ms: int, buy_side: bool) -> Iterator[Level]:
         book = self._book(instrument)
         return iter(book.bids if buy_side else book.asks)
+
+    def top_levels(self, instrument: Instrument, exchange_ms: int, buy_side: bool, count: int) -> list[Level]:
+        return list(islice(self.levels(instrument, exchange_ms, buy_side), count))
 
     def range(self, category: Category, base: str, ms0: int, ms1: int) -> tuple[Decimal, Decimal]:
         prices = [t.price for t in self._between(category, base, ms0, ms1)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
+from itertools import islice
 
 from hedgesim import book
 from hedgesim.book import Level
@@ -133,6 +134,8 @@ class Market:
                 self._funding[base] = FundingSchedule(sample.find(symbol, "funding"), self.end_ms)
         self._shocks: dict[str, Decimal] = {}
         self._frozen: dict[str | None, int] = {}  # base (None: every asset) -> exchange ms the data froze at
+        # (category, name, bid side) -> the price and the levels last shown around it: a moment's book is read often
+        self._shown: dict[tuple[Category, str, bool], tuple[Decimal, list[Level]]] = {}
 
     def listed(self, category: Category) -> list[str]:
         """Base assets with a price series in ``category``, sorted."""
@@ -179,6 +182,15 @@ class Market:
     def levels(self, instrument: Instrument, exchange_ms: int, buy_side: bool) -> Iterator[Level]:
         """The synthetic book's levels of one side around the replayed price, best first."""
         return book.levels(self.last(instrument.category, instrument.base, exchange_ms), instrument, buy_side)
+
+    def top_levels(self, instrument: Instrument, exchange_ms: int, buy_side: bool, count: int) -> list[Level]:
+        """The first ``count`` of ``levels``, made once per price (the book of a moment is read many times)."""
+        price = self.last(instrument.category, instrument.base, exchange_ms)
+        key = (instrument.category, instrument.name, buy_side)
+        shown = self._shown.get(key)
+        if shown is None or shown[0] != price or len(shown[1]) < count:
+            shown = self._shown[key] = (price, list(islice(book.levels(price, instrument, buy_side), count)))
+        return shown[1][:count]
 
     def range(self, category: Category, base: str, ms0: int, ms1: int) -> tuple[Decimal, Decimal]:
         path = self._paths[(category, base)]

@@ -39,6 +39,10 @@ class MarketSource(Protocol):
         """One side of the book, best first: bids (``buy_side``) or asks."""
         ...
 
+    def top_levels(self, instrument: Instrument, exchange_ms: int, buy_side: bool, count: int) -> list[Level]:
+        """The first ``count`` of ``levels`` (what a book view shows)."""
+        ...
+
     def range(self, category: Category, base: str, ms0: int, ms1: int) -> tuple[Decimal, Decimal]:
         """Lowest and highest traded price between two moments."""
         ...

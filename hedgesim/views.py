@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from itertools import islice
 
 from hedgesim.account import Position
 from hedgesim.book import Level, with_resting
@@ -97,17 +96,12 @@ def quote(venue: Venue, instrument: Instrument, now_ms: int) -> QuoteView:
     """The ticker's prices without its 24 h figures, as of now (or the freeze moment when the data is stale)."""
     at = venue.market.public_ms(instrument.base, now_ms)
     top = book(venue, instrument, at, 1)
-    view = QuoteView(instrument, at, instrument.on_tick(venue.last(instrument, at)), top.bids[0], top.asks[0])
+    last = instrument.on_tick(venue.last(instrument, at))
     if instrument.category is Category.SPOT:
-        return view
+        return QuoteView(instrument, at, last, top.bids[0], top.asks[0])
     next_ms, rate = venue.market.next_funding(instrument.base, at)
-    return replace(
-        view,
-        mark=venue.mark(instrument, at),
-        index=venue.index(instrument, at),
-        funding_rate=rate,
-        next_funding_ms=next_ms,
-    )
+    mark, index = venue.mark(instrument, at), venue.index(instrument, at)
+    return QuoteView(instrument, at, last, top.bids[0], top.asks[0], mark, index, rate, next_ms)
 
 
 def ticker(venue: Venue, market: Market, instrument: Instrument, now_ms: int) -> TickerView:
@@ -133,7 +127,7 @@ def ticker(venue: Venue, market: Market, instrument: Instrument, now_ms: int) ->
 def book(venue: Venue, instrument: Instrument, now_ms: int, count: int) -> BookView:
     """``count`` levels a side: the market's book, less liquidity takers already took, plus our resting orders."""
     at = venue.market.public_ms(instrument.base, now_ms)
-    bids, asks = (list(islice(venue.market.levels(instrument, at, buy_side), count)) for buy_side in (True, False))
+    bids, asks = (venue.market.top_levels(instrument, at, buy_side, count) for buy_side in (True, False))
     resting: dict[bool, dict[Decimal, Decimal]] = {True: {}, False: {}}
     for order in venue.orders.open_orders(instrument.category, instrument.name):
         side = resting[order.side is Side.BUY]

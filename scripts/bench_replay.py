@@ -94,7 +94,7 @@ def measure(window: Window, profile: Path | None) -> Result:
             profiler.enable()
         prepared = prepare(config, None, options)
         recording = asyncio.run(run(prepared))
-        if profiler:
+        if profiler and profile:
             profiler.disable()
             profiler.dump_stats(profile)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

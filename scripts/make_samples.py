@@ -18,12 +18,13 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "hedgesim" / "data" / "samples"
 
 # name -> window, and per series: (symbol, market, kind, folder, repo, commit, original path, file)
-SAMPLES: dict[str, dict[str, object]] = {
+SAMPLES: dict[str, dict[str, Any]] = {  # literal data, read only here
     "2025-10-liquidation-cascade": {
         "title": "10 Oct 2025 liquidation cascade (BTC -17%, SOL perp 17% below spot, SOL funding -0.3%/8h)",
         "start": "2025-10-09T00:00:00+00:00",
@@ -108,9 +109,9 @@ def make(data_dir: Path) -> None:
         out = OUT / name
         out.mkdir(parents=True, exist_ok=True)
         start, end = _ms(str(spec["start"])), _ms(str(spec["end"]))
-        parts = spec.get("parts") or [spec]
+        parts: list[dict[str, Any]] = spec.get("parts") or [spec]
         manifest: list[dict[str, object]] = []
-        for part in parts:  # type: ignore[union-attr]
+        for part in parts:
             for symbol, market, kind, original, file_name in part["series"]:
                 source = data_dir / part["folder"] / file_name
                 with gzip.open(source) as handle:

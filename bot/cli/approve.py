@@ -42,7 +42,7 @@ class TerminalApprover:
         self._timeout = timeout.total_seconds()
 
     async def review(self, review: Review) -> list[Approval]:
-        if not review.intents:
+        if not review.intents or review.what_if is None:
             return []  # nothing to do this cycle: nothing to show
         show(orders_table(review), err)
         show(what_if_table(review.what_if), err)

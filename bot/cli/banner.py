@@ -50,11 +50,17 @@ def banner_for(
     approval: str,
     protection: str,
     journal: Path,
+    default_venue: str | None = None,
 ) -> Banner:
-    """The banner of a run with ``settings`` (``config``'s, for its venue)."""
+    """The banner of a run with ``settings`` (``config``'s, for its venue: with hedges on several venues, that
+    venue's desk, ``default_venue`` being the one that hedges the holdings whose hedge names no venue)."""
     venue = settings.venue
     named = configured_instruments(settings.core)
     instruments = tuple(f"{symbol} ({keys})" for symbol, keys in sorted(named.items()))
+    own = sorted(a for a, h in settings.core.hedges.items() if h.enabled and not (h.instrument or h.proxy))
+    instruments += tuple(f"{asset}/USDT:USDT (hedges.{asset}: its own perpetual, where listed)" for asset in own)
+    if default_venue in (None, venue.name):
+        instruments += ("each other holding (wallet or holdings.static): its own <ASSET>/USDT:USDT, where listed",)
     return Banner(
         command=command,
         dry_run=dry_run,
@@ -62,10 +68,7 @@ def banner_for(
         venue=venue.name,
         exchange=venue.exchange,
         account=_account(config, venue.name),
-        instruments=(
-            *instruments,
-            "each other holding (wallet or holdings.static): its own <ASSET>/USDT:USDT, where listed",
-        ),
+        instruments=instruments,
         leverage=settings.execution.leverage,
         margin_mode=settings.execution.margin_mode.value,
         risk=tuple((key, _shown(value)) for key, value in config.risk.model_dump().items()),

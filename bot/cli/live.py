@@ -2,7 +2,8 @@
 
 `hedgebot run` and `hedgebot unwind` on a venue in mode "live" refuse to start unless the command line says
 ``--live`` and the venue's name is then typed at the prompt, or, with no terminal (a service), the environment
-variable ``HEDGEBOT_CONFIRM_LIVE`` holds the venue's name. The refusal names what is missing; nothing has been sent
+variable ``HEDGEBOT_CONFIRM_LIVE`` holds the venue's name (with hedges on several live venues, each is asked for in
+turn, or the variable lists them all, separated by commas). The refusal names what is missing; nothing has been sent
 or even connected to when it comes. A dry run (``--dry-run``) sends nothing and needs none of this.
 """
 
@@ -46,5 +47,5 @@ def confirm_live(
             f"--live given, but not confirmed: with no terminal to type the venue's name at, set {CONFIRM_VARIABLE}="
             f"{venue} in the environment"
         )
-    if given != venue:
+    if venue not in given.split(","):
         raise PreflightError(f"--live given, but {CONFIRM_VARIABLE} is {given!r}, not the venue's name {venue!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from pathlib import Path
 from rich.table import Table
 
 from bot.cli.output import money, out, print_json, show
-from bot.cli.venue import connect, pick_venue, read_once, wallets
+from bot.cli.venue import open_desks, pick_venue, read_once
 from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
@@ -22,7 +23,7 @@ from bot.domain import ZERO, Snapshot
 from bot.exchange.preflight import check_markets
 from bot.execution.reading import preflight_plan
 from bot.settings import CoreSettings, Settings
-from bot.settings.from_config import core_settings, settings_for
+from bot.settings.from_config import core_settings, desks_for
 from bot.snapshot_file import read_snapshot_file
 from policies.base import HedgeKind
 
@@ -36,7 +37,8 @@ It reads the configured venue (wallet, quotes, tickers, books, positions, open o
 exits 4 if the venue does not list an instrument the configuration names (as `hedgebot run` refuses to start),
 or it reads a snapshot file (--snapshot FILE) with the same data as JSON (the format is described in
 bot/snapshot_file.py). Static holdings come from the configuration ([[holdings.static]]) and replace any the
-file recorded.
+file recorded. With hedges on several venues (hedges.ASSET.venue), each venue a hedge trades on is read and
+planned in turn, with the holdings it hedges (--json: {{"venues": [...]}}, one plan per venue).
 
 examples (with `hedgebot sim` running, the first reads the simulator; the example snapshot ships with the repository: BTC, ETH and SOL with perpetuals, AVAX hedged with
 the ETH perpetual at a beta estimated from its price history, LINK with no perpetual, from the bundled June 2022
@@ -56,7 +58,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--snapshot", type=Path, metavar="FILE", help="snapshot JSON file to plan from (default: read the venue)"
     )
-    parser.add_argument("--venue", metavar="NAME", help="the [venues.NAME] to read (default: the only one)")
+    parser.add_argument(
+        "--venue", metavar="NAME", help="the default [venues.NAME], as given to `hedgebot run` (default: the only one)"
+    )
     parser.add_argument(
         "--at", type=_moment, metavar="TIME", help="decide as of this ISO 8601 time (default: the snapshot's)"
     )
@@ -66,34 +70,35 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
-    if args.snapshot is None:
-        settings = settings_for(config, pick_venue(config, args.venue))
-        venue = settings.venue.name
-        snapshot, source = asyncio.run(_read_venue(settings, config)), f"venue {venue}"
-        core = settings.core
+    plans: list[tuple[Plan, str]] = []
+    if args.snapshot is None:  # every venue a hedge trades on, each planning the holdings it hedges
+        for settings, snapshot in asyncio.run(_read_venues(desks_for(config, pick_venue(config, args.venue)), config)):
+            plan, _ = plan_cycle(settings.core, snapshot, CoreState(), args.at or snapshot.taken_at)
+            plans.append((plan, f"venue {settings.venue.name}"))
     else:
         core = core_settings(config)
-        snapshot, source = _with_config_holdings(read_snapshot_file(args.snapshot), core), str(args.snapshot)
-    now = args.at or snapshot.taken_at
-    plan, _ = plan_cycle(core, snapshot, CoreState(), now)
+        snapshot = _with_config_holdings(read_snapshot_file(args.snapshot), core)
+        plans.append((plan_cycle(core, snapshot, CoreState(), args.at or snapshot.taken_at)[0], str(args.snapshot)))
     if args.json:
-        print_json({"snapshot": source, **plan.to_dict()})
+        documents = [{"snapshot": source, **plan.to_dict()} for plan, source in plans]
+        print_json(documents[0] if len(documents) == 1 else {"venues": documents})
     else:
-        print_plan(plan, source)
+        for plan, source in plans:
+            print_plan(plan, source)
     return 0
 
 
-async def _read_venue(settings: Settings, config: AppConfig) -> Snapshot:
-    """One snapshot of the venue (with the other venues' wallets that count); ``PreflightError`` if it does not list
-    an instrument the configuration names."""
+async def _read_venues(desks: Sequence[Settings], config: AppConfig) -> list[tuple[Settings, Snapshot]]:
+    """One snapshot of each venue (with the other venues' wallets that count); ``PreflightError`` if one does not
+    list an instrument the configuration names for it."""
     clock = SystemClock()
-    async with (
-        connect(settings, config.credentials(settings.venue.name), clock) as port,
-        wallets(settings, config, clock) as others,
-    ):
-        snapshot, markets = await read_once(settings, port, clock, others=others)
-    check_markets(settings.venue.name, markets, preflight_plan(settings))
-    return snapshot
+    read = []
+    async with open_desks(config, desks, clock) as opened:
+        for desk in opened:
+            snapshot, markets = await read_once(desk.settings, desk.port, clock, others=desk.wallets)
+            check_markets(desk.settings.venue.name, markets, preflight_plan(desk.settings))
+            read.append((desk.settings, snapshot))
+    return read
 
 
 def _with_config_holdings(snapshot: Snapshot, core: CoreSettings) -> Snapshot:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from bot.cli.sim import parse_balance
 from bot.cli.venue import pick_venue
 from bot.config import AppConfig, load_config
 from bot.durations import DURATION_FORMS, parse_duration
+from bot.errors import DataError
 from bot.replay.record import Recording
 from bot.replay.report import Report, build_report
 from bot.replay.run import Progress as ReplayProgress
@@ -31,7 +33,8 @@ Runs the real hedging loop (the same policy, planner, risk gate, executor and jo
 approving every order automatically) against the built-in exchange simulator replaying real market data,
 one cycle every --step of market time, as fast as the machine allows. Nothing is sent anywhere: the venue
 in the configuration is replaced by the simulator, and the configuration's journal and kill-switch file are
-never touched (the replay writes its own journal, fresh each time, into --out).
+never touched (the replay writes its own journal, fresh each time, into --out, or without --out into a
+temporary folder removed at the end).
 
 Then it reports how the hedge did: the portfolio's value with and without it, max drawdown both ways, hedge
 effectiveness (1 - variance of hedged / unhedged step returns), tracking error against the policy's target,
@@ -51,6 +54,9 @@ the USDT the hedge needs as margin. Without a configuration file (no --config, n
 ./hedgebot.toml) it replays a sample portfolio: about 5,000 USDT of every spot asset of the data, each
 hedged at 75 % on its own perpetual, or on BTC's with an estimated beta when it has none.
 
+Every holding needs a spot price in the data: the replay stops before the first cycle naming any that has
+none (the 2025 sample has BTC, ETH and SOL, spot and perpetual).
+
 A perpetual the configuration names (a hedge's instrument or proxy, or policy.proxy.default_instrument) that
 the data lacks is made up from its asset's spot candles when the data has them (e.g. SOL/USDT:USDT on the
 2022 sample, which has BTC and ETH perpetuals only): it trades at the spot price (no basis), pays no
@@ -63,9 +69,10 @@ has it, else the proxy).
 Output: the report as a table (or --json), a PNG with --plot FILE, and with --out DIR the journal
 (replay-journal.sqlite: explore it with `hedgebot journal --journal DIR/replay-journal.sqlite cycles`), the
 report (report.json) and the plot (replay.png). A progress bar shows on a terminal; otherwise a line every
-10 %. Exit codes: 0 done, 1 failed (market data unreadable), 2 bad configuration or command line (a
-sample, folder or window the data does not have), 4 an instrument the configuration hedges with is not in
-the data (and is not made up from spot).
+10 %. Exit codes: 0 done, 1 failed (market data unreadable, nothing to hedge or a holding without a spot
+price in the data, a --plot or --out that cannot be written: checked before the replay), 2 bad configuration
+or command line (a sample, folder or window the data does not have), 4 an instrument the configuration hedges
+with is not in the data (and is not made up from spot).
 
 examples:
   hedgebot replay                                            the sample portfolio through June 2022
@@ -120,23 +127,31 @@ def replay(args: argparse.Namespace) -> int:
         out=args.out,
         synthetic=args.synthetic,
     )
+    _check_outputs(args.out, args.plot)
     prepared = prepare(config, pick_venue(config, args.venue) if config else None, options)
-    err.print(_announce(prepared), markup=False)
+    err.print(_announce(prepared, kept=args.out is not None), markup=False)
     for symbol in prepared.synthetic:
         err.print(f"hedgebot replay: {synthetic_note(prepared.sample, symbol)}", markup=False)
     started = time.monotonic()
-    with _progress(prepared) as on_step:
-        recording = asyncio.run(run(prepared, on_step))
+    try:
+        with _progress(prepared) as on_step:
+            recording = asyncio.run(run(prepared, on_step))
+    finally:
+        if args.out is None:  # the journal went to a temporary folder of its own
+            shutil.rmtree(prepared.journal.parent, ignore_errors=True)
     report = build_report(recording)
     elapsed = time.monotonic() - started
     err.print(f"replayed {report.steps - 1} cycles in {elapsed:.1f} s", markup=False)
-    _write(recording, report, args)
     if args.json:
         print_json(report.to_dict())
     else:
         show(report_table(report))
         for note in report.notes:
             out.print(f"note: {note}", markup=False)
+    try:
+        _write(recording, report, args)
+    except OSError as exc:
+        raise DataError(f"the report is above, but it could not be written: {exc}") from exc
     return 0
 
 
@@ -150,12 +165,27 @@ def _config(path: Path | None) -> AppConfig | None:
     return None
 
 
-def _announce(prepared: Prepared) -> str:
+def _check_outputs(folder: Path | None, plot: Path | None) -> None:
+    """--out and --plot can be written: found out before the replay, not after it."""
+    if plot is not None and plot.is_dir():
+        raise DataError(f"--plot {plot} is a folder: name the PNG file to write, e.g. {plot / 'replay.png'}")
+    for option, path in (("--out", folder), ("--plot", plot.parent if plot else None)):
+        if path is None:
+            continue
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataError(f"{option}: cannot make the folder {path} ({exc.strerror}): choose another") from exc
+
+
+def _announce(prepared: Prepared, *, kept: bool) -> str:
     balances = ", ".join(f"{qty.normalize():f} {asset}" for asset, qty in sorted(prepared.balances.items()))
+    journal = (
+        f"journal {prepared.journal}" if kept else "journal in a temporary folder, removed at the end (--out keeps it)"
+    )
     return (
         f"hedgebot replay: {prepared.sample.name} from {prepared.start:%Y-%m-%d %H:%M} to "
-        f"{prepared.end:%Y-%m-%d %H:%M} UTC, a cycle every {prepared.step}; account {balances}; "
-        f"journal {prepared.journal}"
+        f"{prepared.end:%Y-%m-%d %H:%M} UTC, a cycle every {prepared.step}; account {balances}; {journal}"
     )
 
 
@@ -284,6 +314,8 @@ def _moment(text: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time: write 2022-06-13 or 2022-06-13T18:00") from None
+    if not 1970 <= moment.year <= 9998:  # room for the history before and the week after a --from
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: a time from 1970 to 9998")
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from bot.alerts.factory import alert_settings
@@ -19,23 +20,24 @@ from bot.cli.approve import TerminalApprover
 from bot.cli.banner import NO_PROTECTION_NEEDED, banner_for, render
 from bot.cli.live import CONFIRM_VARIABLE, confirm_live
 from bot.cli.output import err, out
-from bot.cli.venue import connect, journal_for, pick_venue, wallets
-from bot.clock import SystemClock
+from bot.cli.venue import journal_for, open_desks, pick_venue
+from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import plan_cycle
-from bot.execution.approval import Approver, AutoApprover
+from bot.execution.approval import Approval, Approver, AutoApprover, Review
 from bot.execution.cycle import CyclePipeline
+from bot.execution.desks import exit_code, supervise_desks
 from bot.execution.ids import run_id_for
 from bot.execution.interrupts import Interrupts
 from bot.execution.loop import run_cycles
 from bot.execution.run import PlanFunction, Run, RunOptions
 from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
-from bot.execution.supervisor import Ending, RunEnd, supervise
+from bot.execution.supervisor import Ending, RunEnd
 from bot.journal import open_journal
 from bot.logging import mark_dry_run
 from bot.risk.kill_switch import check_kill_switch
-from bot.settings.from_config import settings_for
+from bot.settings.from_config import desks_for, trading_venues
 
 # What a command runs between start-up and the end of the run, e.g. `hedgebot unwind`'s cycles until flat.
 Body = Callable[[CyclePipeline], Awaitable[int]]
@@ -108,8 +110,15 @@ in <journal>.dry-run.venue.json); `hedgebot status --dry-run` and `hedgebot jour
 next dry run resumes from them. The paper margin wallet starts with the venue's USDT. Every log line and the
 banner say DRY-RUN.
 
+Several venues: with hedges.ASSET.venue naming other venues, this one process trades each of them too, side by side,
+each hedge on its own venue (a holding with no [hedges] entry on --venue's, the default venue): each venue has its
+own banner, start-up checks, reconciliation, account limits, dead-man's switch and outage pauses, and the cycle
+lines and the end of the run name it. A venue refused at start-up or unreadable later trades nothing while the
+others go on (the exit code is the most urgent of theirs); a signal or the kill switch stops or halts them all.
+
 Live: a venue in mode "live" trades real money, so run refuses it unless the command line says --live and you then
-type the venue's name at the prompt; with no terminal (a service), set HEDGEBOT_CONFIRM_LIVE to the venue's name.
+type the venue's name at the prompt; with no terminal (a service), set HEDGEBOT_CONFIRM_LIVE to the venue's name
+(several live venues: each is asked in turn, or the variable lists them, comma-separated).
 A dry run needs neither. The banner (stderr) says what is about to trade: mode, venue, exchange, account, hedge
 instruments, leverage and margin mode, every risk limit, the approval mode and timeout, and the protection.
 
@@ -152,7 +161,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def add_venue_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--venue", metavar="NAME", help="the [venues.NAME] to use (default: the only one)")
+    parser.add_argument(
+        "--venue",
+        metavar="NAME",
+        help="the default [venues.NAME]: it hedges the holdings no [hedges] entry routes (default: the only one)",
+    )
     parser.add_argument(
         "--approve", choices=["ask", "auto"], help="override approval.mode: 'ask' at the terminal, or 'auto'"
     )
@@ -169,18 +182,19 @@ def add_venue_options(parser: argparse.ArgumentParser) -> None:
 
 
 def trading_mode(args: argparse.Namespace, config: AppConfig, venue: str) -> bool:
-    """Whether this run is a dry run (``--dry-run`` or ``[execution] dry_run``); refuses a venue in mode "live" that
-    the command line and a person have not both confirmed (``bot.cli.live``), before anything is contacted."""
+    """Whether this run is a dry run (``--dry-run`` or ``[execution] dry_run``); refuses a trading venue in mode "live"
+    that the command line and a person have not both confirmed (``bot.cli.live``), before anything is contacted."""
     dry_run = bool(args.dry_run or config.execution.dry_run)
-    confirm_live(
-        venue,
-        config.venues[venue].mode,
-        live=args.live,
-        dry_run=dry_run,
-        terminal=sys.stdin.isatty(),
-        ask=_ask,
-        environ=os.environ,
-    )
+    for name in trading_venues(config, venue):  # each venue a hedge trades on
+        confirm_live(
+            name,
+            config.venues[name].mode,
+            live=args.live,
+            dry_run=dry_run,
+            terminal=sys.stdin.isatty(),
+            ask=_ask,
+            environ=os.environ,
+        )
     if dry_run:
         mark_dry_run()
     return dry_run
@@ -220,75 +234,107 @@ async def drive(
     body: Body | None = None,
     dry_run: bool = False,
 ) -> int:
-    """Open the venue (a dry run: its read half and the paper venue) and the journal, print the banner, start the
-    run (fail closed) and run ``body`` (default: the loop) under the error policy (``bot.execution.supervisor``),
-    then tell the operator how it ended; returns the exit code."""
-    settings = settings_for(config, venue)
+    """Open every trading venue (``venue``, the default, and those a hedge names: ``desks_for``; a dry run: each
+    one's read half and its paper venue) and the journal, print each venue's banner, start each venue's run (fail
+    closed) and run ``body`` (default: the loop) on each, side by side, under the error policy
+    (``bot.execution.desks``), then tell the operator how each ended; returns the exit code."""
+    desks = desks_for(config, venue)
     alerting = alert_settings(config)
     if dry_run:
         alerting = replace(alerting, destinations=())
     clock = SystemClock()
     path = journal_for(config, dry_run)
     journal = open_journal(path, clock)
-    run_id = run_id_for(clock.now(), venue)
-    tag = "DRY-RUN " if dry_run else ""
+    started = clock.now()
+    several = len(desks) > 1
+    interrupts = Interrupts(config.risk.kill_switch_file)
+    turns = asyncio.Lock()  # a person answers one venue's table at a time
     try:
         async with (
             alert_notifier(alerting, conditions=journal) as notifier,  # open conditions outlive restarts
-            connect(settings, config.credentials(venue), clock, paper=path if dry_run else None) as port,
-            wallets(settings, config, clock) as other,
+            open_desks(config, desks, clock, paper=path if dry_run else None) as opened,
         ):
-            run = Run(
-                settings, port, journal, clock, run_id=run_id, planner=planner, alerts=notifier,
-                alert_settings=alerting, wallets=other,
-            )  # fmt: skip
-            pipeline = CyclePipeline(run, approver)
-            pipeline.on_cycle = lambda outcome: out.print(tag + cycle_line(outcome, clock.now()), markup=False)
-            _install_signals(run.interrupts)
-            protection = NO_PROTECTION_NEEDED if dry_run else run.deadman.describe().removeprefix("protection: ")
-            banner = banner_for(
-                config, settings, _command_name(options.command), dry_run=dry_run, approval=approver.name,
-                protection=protection, journal=path,
-            )  # fmt: skip
-            for line in render(banner):
-                err.print(line, markup=False)
+            pipelines = []
+            for desk in opened:
+                name = desk.settings.venue.name
+                run = Run(
+                    desk.settings, desk.port, journal, clock, run_id=run_id_for(started, name), planner=planner,
+                    alerts=notifier, alert_settings=alerting, wallets=desk.wallets, interrupts=interrupts,
+                )  # fmt: skip
+                pipeline = CyclePipeline(run, OneAtATime(approver, name, turns) if several else approver)
+                tag = ("DRY-RUN " if dry_run else "") + (f"{name}: " if several else "")
+                pipeline.on_cycle = partial(_print_cycle, tag, clock)
+                pipelines.append(pipeline)
+                protection = NO_PROTECTION_NEEDED if dry_run else run.deadman.describe().removeprefix("protection: ")
+                banner = banner_for(
+                    config, desk.settings, _command_name(options.command), dry_run=dry_run, approval=approver.name,
+                    protection=protection, journal=path, default_venue=venue if several else None,
+                )  # fmt: skip
+                for line in render(banner):
+                    err.print(line, markup=False)
+            _install_signals(interrupts)
 
-            async def work() -> int:
+            async def work(pipeline: CyclePipeline) -> int:
+                run = pipeline.run
+                tag = "DRY-RUN " if dry_run else ""
                 report = await start_run(run, options)
                 out.print(
-                    f"{tag}hedgebot run {run_id} on {venue} ({settings.venue.mode.value}): reconciled "
+                    f"{tag}hedgebot run {run.run_id} on {run.venue} ({run.settings.venue.mode.value}): reconciled "
                     f"({report.new_fills} fills, {report.new_funding} funding payments recorded; "
                     f"{len(report.adopted_orders)} orders adopted)",
                     markup=False,
                 )
                 # A dry run's orders rest on paper: no heartbeat for a watchdog, no switch at the venue to arm; and
                 # no alert, which would read as if about real positions.
-                out.print(f"{tag}protection: {NO_PROTECTION_NEEDED}" if dry_run else await run.protect(), markup=False)
+                protection = f"protection: {NO_PROTECTION_NEEDED}" if dry_run else await run.protect()
+                out.print(f"{tag}{f'{run.venue}: ' if several else ''}{protection}", markup=False)
                 out.print(f"{tag}alerts: {NO_ALERTS}" if dry_run else run.alerts.describe(), markup=False)
                 return await (body(pipeline) if body else run_cycles(pipeline, options))
 
-            end = await supervise(run, work)
+            ends = await supervise_desks(pipelines, work)
     finally:
         journal.close()
-    _tell(end, resume_hint(options.command, run.kill_switch))
-    return end.code
+    for pipeline, end in zip(pipelines, ends, strict=True):
+        prefix = f"{pipeline.run.venue}: " if several else ""
+        _tell(end, resume_hint(options.command, interrupts.kill_switch), prefix)
+    return exit_code(ends)
 
 
-def _tell(end: RunEnd, hint: str) -> None:
-    """How the run ended, in words, for the operator."""
+class OneAtATime:
+    """The approver of one venue's desk when several trade: one table at a time, headed by its venue."""
+
+    def __init__(self, inner: Approver, venue: str, turns: asyncio.Lock) -> None:
+        self.name = inner.name
+        self._inner, self._venue, self._turns = inner, venue, turns
+
+    async def review(self, review: Review) -> list[Approval]:
+        if not review.intents:
+            return await self._inner.review(review)
+        async with self._turns:
+            if self.name != AutoApprover.name:
+                err.print(f"venue {self._venue}:", markup=False)
+            return await self._inner.review(review)
+
+
+def _print_cycle(tag: str, clock: Clock, outcome: CycleOutcome) -> None:
+    out.print(tag + cycle_line(outcome, clock.now()), markup=False)
+
+
+def _tell(end: RunEnd, hint: str, prefix: str = "") -> None:
+    """How the run ended, in words, for the operator (``prefix``: the venue's name, when several trade)."""
     left = f"{LEFT_ON_THE_BOOK} ({end.orders_left})" if end.orders_left else ""
     if end.ending is Ending.STOPPED and left:
-        err.print(f"stopped, but {left}; positions kept", markup=False)
+        err.print(f"{prefix}stopped, but {left}; positions kept", markup=False)
     elif end.ending is Ending.STOPPED:
-        out.print(f"stopped: {end.cancelled} resting order(s) cancelled; positions kept", markup=False)
+        out.print(f"{prefix}stopped: {end.cancelled} resting order(s) cancelled; positions kept", markup=False)
     elif end.ending is Ending.HALTED:
         orders = left.capitalize() if left else "Resting orders cancelled"
-        err.print(f"HALTED: {end.detail}. {orders}, positions kept. {hint}", markup=False)
+        err.print(f"{prefix}HALTED: {end.detail}. {orders}, positions kept. {hint}", markup=False)
     elif end.ending is Ending.REFUSED:
-        err.print(f"hedgebot: refusing to trade: {end.detail}", markup=False)
+        err.print(f"{prefix}hedgebot: refusing to trade: {end.detail}", markup=False)
     elif end.ending is Ending.CRASHED:
         orders = left or "resting orders cancelled"
-        err.print(f"hedgebot: {end.detail}. HALTED: {orders}, positions kept.", markup=False)
+        err.print(f"{prefix}hedgebot: {end.detail}. HALTED: {orders}, positions kept.", markup=False)
 
 
 def cycle_line(outcome: CycleOutcome, now: datetime) -> str:

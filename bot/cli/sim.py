@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from bot.cli.output import err, out
+from bot.config_types import MAX_NUMBER
 from bot.errors import DataError, UsageError
 from hedgesim import MarketDataError, SimConfig, SimExchange, SimServer
 from hedgesim.account import Fees
@@ -88,7 +89,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--margin-mode", choices=["cross", "isolated"], default="cross", help="account margin mode (default cross)"
     )
-    parser.add_argument("--leverage", type=Decimal, default=Decimal(10), help="default leverage per symbol (10)")
+    parser.add_argument("--leverage", type=_positive, default=Decimal(10), help="default leverage per symbol (10)")
     parser.add_argument(
         "--key-permissions",
         type=_key,
@@ -176,11 +177,19 @@ def _moment(text: str) -> datetime:
     return moment
 
 
-def _speed(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("speed must be positive")
+def _positive(text: str) -> Decimal:
+    """A finite number above zero and at most 10^15 (--speed, --leverage)."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or not 0 < value <= MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number above 0")
     return value
+
+
+def _speed(text: str) -> float:
+    return float(_positive(text))
 
 
 def _key(text: str) -> KeyPermissions:
@@ -197,8 +206,8 @@ def parse_balance(text: str) -> tuple[str, Decimal]:
         value = Decimal(qty)
     except InvalidOperation as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: expected ASSET=QTY, e.g. USDT=10000") from exc
-    if not asset or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected ASSET=QTY with QTY >= 0")
+    if not asset or not value.is_finite() or not 0 <= value <= MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected ASSET=QTY with QTY from 0 to {MAX_NUMBER:,.0f}")
     return asset.strip().upper(), value
 
 
@@ -209,5 +218,7 @@ def _fees(text: str) -> Fees:
         raise argparse.ArgumentTypeError(f"{text!r}: expected MAKER,TAKER[,SPOT], e.g. 0.0002,0.00055,0.001") from exc
     if len(rates) not in (2, 3):
         raise argparse.ArgumentTypeError(f"{text!r}: expected two or three rates")
+    if not all(rate.is_finite() and -1 < rate < 1 for rate in rates):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected rates between -1 and 1, e.g. 0.0002,0.00055,0.001")
     spot = rates[2] if len(rates) == 3 else Fees().spot_taker
     return Fees(linear_maker=rates[0], linear_taker=rates[1], spot_maker=spot, spot_taker=spot)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.cli.output import err, out
 from bot.cli.status_output import print_status, print_status_json
-from bot.cli.venue import connect, journal_for, pick_venue, read_once, wallets
+from bot.cli.venue import journal_for, open_desks, pick_venue, read_once
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
@@ -19,7 +19,7 @@ from bot.exchange.port import ExchangePort, VenueReader
 from bot.execution.status import StatusView, status_view
 from bot.journal import JournalReader, open_reader
 from bot.settings import Settings
-from bot.settings.from_config import settings_for
+from bot.settings.from_config import desks_for
 
 HELP = "where the hedge stands: both legs' PnL, funding, fees, basis, liquidation, orders, protection"
 DESCRIPTION = """\
@@ -45,8 +45,11 @@ What the figures mean:
 
 --json prints, per holding and in total, spot_pnl, hedge_pnl, funding, fees, combined_pnl (since the hedge
 opened; the same under "today"), basis_bps, liquidation_distance and more; other_positions lists the positions
-outside the hedge. --watch N shows it again every N
-seconds until Ctrl-C (with --json: one JSON document per line).
+outside the hedge. --watch N shows it again every N seconds until Ctrl-C (with --json: one JSON document
+per line).
+
+With hedges on several venues (hedges.ASSET.venue), each venue's hedge is shown in turn, and --json prints
+{"venues": [...]}, one document as above per venue.
 
 --dry-run shows the dry run's paper hedge instead (`hedgebot run --dry-run`): its paper positions, orders and
 journal as last saved, valued at the venue's prices now. It has no dead-man's switch to show: a dry run's orders
@@ -64,7 +67,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "status", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--venue", metavar="NAME", help="the [venues.NAME] to read (default: the only one)")
+    parser.add_argument(
+        "--venue", metavar="NAME", help="the default [venues.NAME], as given to `hedgebot run` (default: the only one)"
+    )
     parser.add_argument("--json", action="store_true", help="print the status as JSON")
     parser.add_argument(
         "--watch", type=_seconds, metavar="N", help="show the status again every N seconds, until Ctrl-C"
@@ -81,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     venue = pick_venue(config, args.venue)
     try:
-        settings = settings_for(config, venue)
-        return asyncio.run(_status(config, settings, args.json, args.watch, SystemClock(), dry_run=args.dry_run))
+        desks = desks_for(config, venue)
+        return asyncio.run(_status(config, desks, args.json, args.watch, SystemClock(), dry_run=args.dry_run))
     except KeyboardInterrupt:
         if args.watch is None:
             raise
@@ -90,29 +95,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _status(
-    config: AppConfig, settings: Settings, as_json: bool, watch: float | None, clock: Clock, *, dry_run: bool = False
+    config: AppConfig,
+    desks: Sequence[Settings],
+    as_json: bool,
+    watch: float | None,
+    clock: Clock,
+    *,
+    dry_run: bool = False,
 ) -> int:
-    mode = settings.venue.mode.value + (" DRY-RUN" if dry_run else "")
     path = journal_for(config, dry_run)
-    credentials = config.credentials(settings.venue.name)
-    async with (
-        connect(settings, credentials, clock, paper=path if dry_run else None, looking=True) as port,
-        wallets(settings, config, clock) as others,
-    ):
+    async with open_desks(config, desks, clock, paper=path if dry_run else None, looking=True) as opened:
         while True:
             try:
-                view = await read_status(settings, path, port, clock, others)
+                views = [await read_status(d.settings, path, d.port, clock, d.wallets) for d in opened]
             except HedgebotError as exc:
                 if watch is None:
                     raise
                 err.print(f"hedgebot status: {exc} (trying again in {watch:g}s)", markup=False)
             else:
+                modes = [d.settings.venue.mode.value + (" DRY-RUN" if dry_run else "") for d in opened]
                 if as_json:
-                    print_status_json(view, mode, one_line=watch is not None)
+                    print_status_json(views, modes, one_line=watch is not None)
                 else:
                     if watch is not None and out.is_terminal:
                         out.clear()
-                    print_status(view, mode, dry_run=dry_run)
+                    for view, mode in zip(views, modes, strict=True):
+                        print_status(view, mode, dry_run=dry_run)
             if watch is None:
                 return 0
             await asyncio.sleep(watch)
@@ -125,7 +133,7 @@ async def read_status(
     and the journal at ``path``'s history (if there is a journal)."""
     reader = _open_reader(path)
     try:
-        saved = reader.latest_policy_state() if reader is not None else None
+        saved = reader.latest_policy_state(venue=settings.venue.name) if reader is not None else None
         state = CoreState.from_dict(saved) if saved else CoreState()
         snapshot, markets = await read_once(settings, port, clock, state.planner.managed, others)
         plan, _ = plan_cycle(settings.core, snapshot, state, clock.now())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -153,9 +153,11 @@ def _pnl_cells(pnl: Pnl) -> list[str]:
 # -- JSON --------------------------------------------------------------------------------------------------------
 
 
-def print_status_json(view: StatusView, mode: str, *, one_line: bool = False) -> None:
-    """The status as JSON on stdout (``one_line``: one compact line, as `--watch` prints one per refresh)."""
-    data = _status_json(view, mode)
+def print_status_json(views: Sequence[StatusView], modes: Sequence[str], *, one_line: bool = False) -> None:
+    """The status as JSON on stdout (``one_line``: one compact line, as `--watch` prints one per refresh): one venue's
+    document, or with hedges on several venues ``{"venues": [...]}``, one per venue."""
+    documents = [_status_json(view, mode) for view, mode in zip(views, modes, strict=True)]
+    data = documents[0] if len(documents) == 1 else {"venues": documents}
     if one_line:
         sys.stdout.write(json.dumps(redact(plain(data)), separators=(",", ":")) + "\n")
         sys.stdout.flush()

@@ -34,6 +34,9 @@ error, in this run or an earlier one) refuses it with exit code 3, naming the ca
 halt on its own. --resume lifts it first, journaled as the operator's resume exactly as `hedgebot run --resume`
 does (remove the kill-switch file first); trading stays resumed afterwards.
 
+With hedges on several venues (hedges.ASSET.venue), every venue is unwound, side by side, each its own hedge
+(--symbol: the ones it lists); the exit code is the most urgent of theirs.
+
 --dry-run unwinds the dry run's paper hedge (`hedgebot run --dry-run`) the same way, sending nothing to the venue.
 A venue in mode "live" needs --live and a confirmation, as `hedgebot run --help` says.
 
@@ -87,6 +90,12 @@ def run(args: argparse.Namespace) -> int:
 async def _until_flat(pipeline: CyclePipeline, *, symbols: list[str] | None, max_cycles: int, interval: float) -> int:
     run = pipeline.run
     stop = run.interrupts.stop
+    if symbols is not None and run.settings.core.holdings.shared:
+        # hedges on several venues: each venue's desk unwinds the --symbol perpetuals it lists
+        symbols = [s for s in symbols if s in run.markets]
+        if not symbols:
+            out.print(f"{run.venue}: lists none of the --symbol perpetuals: nothing to unwind there", markup=False)
+            return EXIT_OK
     for _ in range(max_cycles):
         outcome = await pipeline.run_cycle()
         if outcome.state is TradingState.HALTED:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.clock import Clock
@@ -21,7 +22,8 @@ from bot.settings.from_config import journal_path
 
 
 def pick_venue(config: AppConfig, name: str | None) -> str:
-    """The venue to act on: ``--venue``, else the only one configured."""
+    """The venue to act on (for `run`, `unwind` and `status`: the default venue, which hedges the holdings whose
+    hedge names no venue): ``--venue``, else the only one configured."""
     if name is not None:
         if name not in config.venues:
             raise ConfigError([("--venue", f"{name!r} is not configured (configured: {', '.join(config.venues)})")])
@@ -52,12 +54,46 @@ async def wallets(settings: Settings, config: AppConfig, clock: Clock) -> AsyncI
         yield readers
 
 
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """One trading venue's connections: its settings (``desks_for``), its port (or a dry run's paper port), and the
+    read halves of the other venues whose wallets count."""
+
+    settings: Settings
+    port: ExchangePort
+    wallets: dict[str, VenueReader]
+
+
+@asynccontextmanager
+async def open_desks(
+    config: AppConfig, desks: Sequence[Settings], clock: Clock, *, paper: Path | None = None, looking: bool = False
+) -> AsyncIterator[list[Desk]]:
+    """``connect`` and ``wallets`` for each trading venue; with several, each dry run's paper venue in its own file."""
+    async with AsyncExitStack() as stack:
+        opened = []
+        for settings in desks:
+            name = settings.venue.name if len(desks) > 1 else None
+            port = await stack.enter_async_context(
+                connect(settings, config.credentials(settings.venue.name), clock, paper=paper, looking=looking,
+                        paper_venue=name)
+            )  # fmt: skip
+            opened.append(Desk(settings, port, await stack.enter_async_context(wallets(settings, config, clock))))
+        yield opened
+
+
 @asynccontextmanager
 async def connect(
-    settings: Settings, credentials: Credentials, clock: Clock, *, paper: Path | None = None, looking: bool = False
+    settings: Settings,
+    credentials: Credentials,
+    clock: Clock,
+    *,
+    paper: Path | None = None,
+    looking: bool = False,
+    paper_venue: str | None = None,
 ) -> AsyncIterator[ExchangePort]:
     """The port of the settings' venue. With ``paper``, a dry run's journal: a paper port holding the venue's read
-    half alone (``bot.paper``), trading on the paper venue beside that journal (``looking``: only reading it)."""
+    half alone (``bot.paper``), trading on the paper venue beside that journal (``looking``: only reading it); with
+    ``paper_venue``, that venue's own paper file (``venue_file``: a dry run on several venues)."""
     # Imported here: ccxt takes about a second to import, and most commands (--help among them) never need it.
     from bot.exchange.factory import build_exchange, build_reader
     from bot.paper.port import PaperPort
@@ -66,7 +102,7 @@ async def connect(
     port: ExchangePort
     if paper is not None:
         reader = build_reader(settings.venue, credentials, clock, margin_mode=margin_mode)
-        port = PaperPort(reader, venue_file(paper), clock, margin_mode=margin_mode, read_only=looking)
+        port = PaperPort(reader, venue_file(paper, paper_venue), clock, margin_mode=margin_mode, read_only=looking)
     else:
         port = build_exchange(settings.venue, credentials, clock, margin_mode=margin_mode)
     try:

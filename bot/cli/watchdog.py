@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from contextlib import AsyncExitStack
 from datetime import timedelta
 
 from bot.alerts.factory import alert_settings
@@ -16,7 +17,7 @@ from bot.config import MIN_WATCHDOG_WINDOW, AppConfig
 from bot.durations import DURATION_FORMS, parse_duration
 from bot.execution.reading import configured_instruments
 from bot.execution.watchdog import Watchdog
-from bot.settings.from_config import journal_path, settings_for
+from bot.settings.from_config import desks_for, journal_path
 
 HELP = "beside `hedgebot run`: cancel the bot's resting orders when its heartbeat stops"
 DESCRIPTION = """\
@@ -34,6 +35,8 @@ never outlive the bot. It gives the bot one whole window from its own start, so 
 
 Stop it with Ctrl-C or SIGTERM (exit 0). It needs the venue's API key (it cancels orders) and read access to
 the journal: run it as the same user, on the same machine or volume. See the README for systemd and Docker.
+With hedges on several venues (hedges.ASSET.venue), one watchdog watches them all: it sweeps each venue a hedge
+trades on, as `hedgebot run` trades them (--venue: the default venue, as given to `hedgebot run`).
 
 examples:
   hedgebot watchdog --config my.toml
@@ -45,7 +48,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "watchdog", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--venue", metavar="NAME", help="the [venues.NAME] the bot trades on (default: the only one)")
+    parser.add_argument(
+        "--venue", metavar="NAME", help="the default [venues.NAME], as given to `hedgebot run` (default: the only one)"
+    )
     parser.add_argument("--window", type=_window, metavar="DURATION", help="override watchdog.window (e.g. 90s, 2m)")
     parser.set_defaults(handler=run, needs_config=True)
 
@@ -63,24 +68,28 @@ async def _watch(config: AppConfig, venue: str, window: timedelta) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     path = journal_path(config)
-    settings = settings_for(config, venue)
-    credentials = config.credentials(venue)
-    async with connect(settings, credentials, clock) as port, alert_notifier(alert_settings(config)) as notifier:
-        dog = Watchdog(
-            port,
-            path,
-            clock,
-            window=window,
-            configured=configured_instruments(settings.core),
-            notify=notifier.notify,
-            clear=notifier.clear,
-        )
-        out.print(
-            f"hedgebot watchdog on {venue}: cancels the bot's resting orders when its heartbeat in {path} stops for "
-            f"longer than {window.total_seconds():g}s (checked every {dog.every.total_seconds():g}s)",
-            markup=False,
-        )
-        await dog.run(stop)
+    async with AsyncExitStack() as stack:
+        notifier = await stack.enter_async_context(alert_notifier(alert_settings(config)))
+        dogs = []
+        for settings in desks_for(config, venue):  # every venue a hedge trades on
+            name = settings.venue.name
+            port = await stack.enter_async_context(connect(settings, config.credentials(name), clock))
+            dog = Watchdog(
+                port,
+                path,
+                clock,
+                window=window,
+                configured=configured_instruments(settings.core),
+                notify=notifier.notify,
+                clear=notifier.clear,
+            )
+            out.print(
+                f"hedgebot watchdog on {name}: cancels the bot's resting orders when its heartbeat in {path} stops "
+                f"for longer than {window.total_seconds():g}s (checked every {dog.every.total_seconds():g}s)",
+                markup=False,
+            )
+            dogs.append(dog)
+        await asyncio.gather(*(dog.run(stop) for dog in dogs))
     out.print("hedgebot watchdog: stopped", markup=False)
     return 0
 

@@ -42,8 +42,20 @@ class CoreState:
 
 
 def hedge_policy(settings: CoreSettings) -> HedgePolicy:
-    """The composed policy the settings describe: ``[policy]`` with every ``[hedges.ASSET]`` as an override."""
-    return build_policy(settings.policy, settings.hedges.values())
+    """The composed policy the settings describe: ``[policy]`` with every ``[hedges.ASSET]`` as an override.
+
+    Built once per settings value (a cycle asks for it several times, and settings never change): both are frozen,
+    so the one built before is the one that would be built again."""
+    built = _BUILT.get(id(settings))
+    if built is None or built[0] is not settings:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        built = _BUILT[id(settings)] = (settings, build_policy(settings.policy, settings.hedges.values()))
+    return built[1]
+
+
+_BUILT: dict[int, tuple[CoreSettings, HedgePolicy]] = {}  # id -> the settings (kept, so the id is theirs) and policy
+_BUILT_MAX = 16
 
 
 def plan_cycle(settings: CoreSettings, snapshot: Snapshot, state: CoreState, now: datetime) -> tuple[Plan, CoreState]:

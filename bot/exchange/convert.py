@@ -45,6 +45,7 @@ Raw = Mapping[str, Any]
 
 # No real price, size, balance or fee comes near this: a reply carrying a larger number is garbage.
 MAX_MAGNITUDE = Decimal("1e18")
+_MAX_FLOAT = float(MAX_MAGNITUDE)  # exactly 1e18: a float below it never reads as a Decimal at or above it
 # A funding rate beyond 100% per interval is garbage too (venues cap it at a few percent).
 MAX_FUNDING_RATE = ONE
 
@@ -59,6 +60,8 @@ _STATUSES = {
 
 def dec(value: Any, what: str = "a number") -> Decimal | None:
     """A venue number as a finite Decimal; ``None`` for missing or empty values; ``DataError`` for anything else."""
+    if type(value) is float and -_MAX_FLOAT < value < _MAX_FLOAT:  # ccxt's usual number: finite and usable
+        return Decimal(repr(value))  # as Decimal(str(value)) below, without the checks it passes
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):

@@ -46,6 +46,7 @@ class SnapshotRequest:
     static_holdings: tuple[Holding, ...] = ()
     read_wallet: bool = True  # the venue's spot wallet counts as holdings
     exclude: frozenset[str] = field(default=DEFAULT_EXCLUDED)  # assets never counted as holdings
+    only: frozenset[str] | None = None  # the only assets counted as holdings (None: all but the excluded)
     quote: str = "USDT"
     history: HistoryRequest | None = None
 
@@ -88,7 +89,8 @@ async def read_venue_snapshot(
         wallet_balances: Mapping[str, Balance] = {}
     else:
         wallet_balances = wallet.result() if wallet else margin.result()
-    holdings = (*wallet_holdings(port.venue, wallet_balances, request.exclude, request.quote), *request.static_holdings)
+    wallet_counted = wallet_holdings(port.venue, wallet_balances, request.exclude, request.quote)
+    holdings = (*(h for h in wallet_counted if _counts(h.asset, request)), *request.static_holdings)
     spot = dict(quotes.result())
     unpriced = _countable([h.asset for h in holdings], request) - spot.keys()
     later_quotes = asyncio.ensure_future(port.fetch_spot_quotes(sorted(unpriced))) if unpriced else None
@@ -153,7 +155,7 @@ async def _orders_then_positions(
 
 
 def _counts(asset: str, request: SnapshotRequest) -> bool:
-    return asset != request.quote and asset not in request.exclude
+    return asset != request.quote and asset not in request.exclude and (request.only is None or asset in request.only)
 
 
 def _countable(assets: Iterable[str], request: SnapshotRequest) -> set[str]:

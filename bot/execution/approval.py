@@ -43,7 +43,7 @@ class Review:
     cycle: int
     intents: tuple[OrderIntent, ...]
     limits: tuple[Decimal, ...]  # one per intent (``covered_limit``)
-    what_if: WhatIf
+    what_if: WhatIf | None  # None when there is nothing to show (``intents`` empty)
     markets: Mapping[str, Market]  # the intents' instruments: lot steps and minimum sizes for an edit
     shown_at: datetime
     timeout_seconds: Decimal  # each answer is awaited this long

@@ -77,8 +77,9 @@ class ApprovalStep:
                             f"re-price within the limit approved earlier: {prior.limit_price}")
             for index, prior in covered.items() if prior is not None
         }  # fmt: skip
-        context = self._context_for(snapshot, plan, shown_at)  # every cycle: an approver may have nothing to answer
-        review = await self._review(number, [allowed[i][0] for i in asked], [a for a, _ in allowed], context, snapshot)
+        # Every cycle, even with nothing to answer (the approver may want to know); the what-if only when it is shown.
+        review = await self._review(number, [allowed[i][0] for i in asked], [a for a, _ in allowed], snapshot, plan,
+                                    shown_at)  # fmt: skip
         answers |= dict(zip(asked, await self._ask(review), strict=True))
         ordered = [answers[index] for index in range(len(allowed))]
         ids = [intent_id for _, intent_id in allowed]
@@ -142,18 +143,24 @@ class ApprovalStep:
         number: int,
         shown: list[OrderIntent],
         everything: list[OrderIntent],
-        context: RiskContext,
         snapshot: Snapshot,
+        plan: Plan,
+        shown_at: datetime,
     ) -> Review:
+        """What the approver is shown; nothing to show: no what-if (its risk view and history are not made)."""
         settings = self.run.settings.approval
         markets = {i.symbol: self.run.markets.get(i.symbol) or snapshot.markets[i.symbol] for i in shown}
+        change = None
+        if shown:
+            fees = await self._fee_rates({i.symbol for i in shown})
+            change = what_if(everything, self._context_for(snapshot, plan, shown_at), fees)
         return Review(
             cycle=number,
             intents=tuple(shown),
             limits=tuple(covered_limit(i, settings.max_price_move_bps, markets[i.symbol].tick_size) for i in shown),
-            what_if=what_if(everything, context, await self._fee_rates({i.symbol for i in shown})),
+            what_if=change,
             markets=markets,
-            shown_at=context.now,
+            shown_at=shown_at,
             timeout_seconds=Decimal(str(settings.timeout.total_seconds())),
             max_plan_age_seconds=Decimal(str(settings.max_plan_age.total_seconds())),
         )

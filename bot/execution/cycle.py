@@ -186,7 +186,7 @@ class CyclePipeline:
         prepared = {symbol: p for symbol, p in snapshot.positions.items() if symbol in run.leverage}
         held = await keep_leverage(run.port, run.journal, run.run_id, prepared, run.settings.execution.leverage)
         run.leverage.update(held.leverage)
-        history = run.journal.risk_history(now)
+        history = run.journal.risk_history(now, run.venue)
         run.apply([*events, *held.halts, *daily_limit_events(history, run.settings.risk)])
         return snapshot, history
 
@@ -281,7 +281,7 @@ class CyclePipeline:
 
     def _fresh_context(self, snapshot: Snapshot, plan: Plan, now: datetime) -> RiskContext:
         """The gate's view of ``snapshot`` at ``now``, with the journal's history as of ``now``."""
-        return self._risk_context(snapshot, plan, now, self.run.journal.risk_history(now))
+        return self._risk_context(snapshot, plan, now, self.run.journal.risk_history(now, self.run.venue))
 
     def _risk_context(self, snapshot: Snapshot, plan: Plan, now: datetime, history: RiskHistory) -> RiskContext:
         run = self.run

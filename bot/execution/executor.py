@@ -10,6 +10,8 @@ Rules it keeps:
   orders sent since count) and the re-check journaled like the cycle's, within
   ``execution.max_post_only_retries_per_minute`` fresh books per instrument (a budget of its own: the planner's
   cancel-and-replace of resting orders counts against ``max_reprices_per_minute``); the instrument's later slices that cycle start from that fresh price;
+  when the fresh book quotes no better than the refused price, the book is behind the venue: nothing more is sent
+  on that instrument and side at that price or worse this cycle (re-sending it would only be refused again);
   never beyond the price a person's approval covers (``OrderIntent.limit_price``): such an order is not sent, and
   the next cycle plans and asks again;
 - an order's state is read back with its acknowledgement where the venue's reply lacks it (Bybit), except a slice
@@ -127,6 +129,8 @@ class Executor:
         self._fresh: dict[tuple[str, Side], tuple[Decimal, PerpTicker]] = {}
         self._seen: dict[str, Order] = {}  # client id -> the latest state of each order of ours acted on this cycle
         self._rested: dict[tuple[str, Side], Decimal] = {}  # this cycle's price read back resting, by symbol, side
+        # this cycle's price refused for crossing that a fresh book could not better: the book is behind the venue
+        self._behind: dict[tuple[str, Side], Decimal] = {}
 
     @property
     def seen(self) -> tuple[Order, ...]:
@@ -223,6 +227,7 @@ class Executor:
         self._fresh.clear()
         self._seen.clear()
         self._rested.clear()
+        self._behind.clear()
         by_symbol: defaultdict[str, list[tuple[OrderIntent, int | None]]] = defaultdict(list)
         for intent, intent_id in intents:
             by_symbol[intent.symbol].append((intent, intent_id))
@@ -259,6 +264,9 @@ class Executor:
             intent = adjusted
         if self.margin_exhausted and not intent.reduce_only:
             return Placement(intent, Outcome.SKIPPED, detail="the venue refused an order for margin this cycle")
+        behind = self._behind.get((intent.symbol, intent.side))
+        if behind is not None and not _would_cross(behind, intent.price, intent.side):
+            return Placement(intent, Outcome.SKIPPED, detail=_behind_detail(behind))
         fresh = self._fresh.get((intent.symbol, intent.side))
         if fresh is not None and _would_cross(intent.price, fresh[0], intent.side):
             return await self._send_repriced(intent, intent_id, market, *fresh, recheck)
@@ -369,6 +377,12 @@ class Executor:
         if ticker is None:
             return Placement(intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); no fresh mark price")
         price = passive_price(touch.price, intent.side, market.tick_size, self._offset)
+        if not _would_cross(intent.price, price, intent.side):  # the fresh book quotes no better than the refused price
+            self._behind[(intent.symbol, intent.side)] = intent.price
+            log.info("order.reprice_book_behind", symbol=intent.symbol, refused=intent.price, price=price)
+            return Placement(
+                intent, Outcome.SKIPPED, detail=f"post-only rejected ({why}); {_behind_detail(intent.price)}"
+            )
         self._fresh[(intent.symbol, intent.side)] = (price, ticker)
         return await self._send_repriced(intent, intent_id, market, price, ticker, recheck)
 
@@ -401,6 +415,13 @@ class Executor:
             return Placement(repriced, Outcome.DENIED, detail=decision.summary)
         log.info("order.repriced", symbol=intent.symbol, old_price=intent.price, price=price)
         return await self._send(repriced, intent_id, market, recheck)
+
+
+def _behind_detail(refused: Decimal) -> str:
+    return (
+        f"{refused} was refused for taking liquidity and a fresh book quotes no better: the book is behind the "
+        "venue, so nothing more is sent at that price or worse this cycle"
+    )
 
 
 def _would_cross(price: Decimal, passive: Decimal, side: Side) -> bool:

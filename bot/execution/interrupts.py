@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable
 from contextlib import suppress
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.risk.kill_switch import check_kill_switch
 
@@ -56,8 +56,11 @@ class Interrupts:
         loop = asyncio.get_running_loop()
         deadline = None if seconds is None else loop.time() + seconds
         task = None if work is None else asyncio.ensure_future(work)
-        watchers = [asyncio.ensure_future(self.stop.wait()), asyncio.ensure_future(self.halt.wait())]
+        watchers: list[asyncio.Future[Any]] = []
         try:
+            self.poll_kill_switch()
+            if task is not None and self.reason is None:  # work done at its first step (an automatic approver)
+                await asyncio.sleep(0)  # needs no watchers
             while True:
                 self.poll_kill_switch()
                 if self.reason is not None:
@@ -69,7 +72,9 @@ class Interrupts:
                     if loop.time() >= deadline:
                         return None
                     timeout = min(timeout, deadline - loop.time())
-                pending = [*watchers, *([task] if task is not None else [])]
+                if not watchers:
+                    watchers = [asyncio.ensure_future(self.stop.wait()), asyncio.ensure_future(self.halt.wait())]
+                pending: list[asyncio.Future[Any]] = [*watchers, *([task] if task is not None else [])]
                 await asyncio.wait(pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for watcher in watchers:

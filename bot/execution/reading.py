@@ -21,8 +21,10 @@ HISTORY_TIMEFRAME = "5m"
 
 
 def holding_assets(core: CoreSettings, wallet_assets: Iterable[str]) -> set[str]:
-    """Assets to value: those in the venue's wallet (as last read) and the static holdings."""
-    return set(wallet_assets) | {h.asset for h in core.holdings.static}
+    """Assets to value: those in the venue's wallet (as last read) and the static holdings that this venue's desk
+    hedges (``HoldingsSettings.hedged_here``)."""
+    assets = set(wallet_assets) | {h.asset for h in core.holdings.static}
+    return {asset for asset in assets if core.holdings.hedged_here(asset)}
 
 
 def instruments_to_read(core: CoreSettings, assets: Iterable[str], managed: Iterable[str] = ()) -> frozenset[str]:
@@ -61,8 +63,10 @@ def snapshot_request(
     with_history: bool,
     elsewhere: tuple[Holding, ...] = (),
 ) -> SnapshotRequest:
-    """What to read from the trading venue. ``elsewhere``: the holdings other venues' wallets hold (valued here)."""
+    """What to read from the trading venue. ``elsewhere``: the holdings other venues' wallets hold (valued here).
+    Only the holdings this venue's desk hedges are counted (``HoldingsSettings.hedged_here``)."""
     core = settings.core
+    elsewhere = tuple(h for h in elsewhere if core.holdings.hedged_here(h.asset))
     wallet_assets = {*wallet_assets, *(h.asset for h in elsewhere)}
     history = None
     if with_history and needs_history(core):
@@ -70,9 +74,10 @@ def snapshot_request(
     return SnapshotRequest(
         assets=tuple(sorted(holding_assets(core, wallet_assets))),
         hedge_symbols=hedge_symbols(core, wallet_assets, managed, markets),
-        static_holdings=(*elsewhere, *core.holdings.static),
+        static_holdings=(*elsewhere, *(h for h in core.holdings.static if core.holdings.hedged_here(h.asset))),
         read_wallet=settings.venue.name in core.holdings.wallet_venues,
-        exclude=core.holdings.exclude,
+        exclude=core.holdings.exclude | core.holdings.elsewhere,
+        only=core.holdings.only,
         quote=QUOTE,
         history=history,
     )

@@ -73,6 +73,7 @@ class Run:
         alerts: AlertSink | None = None,
         alert_settings: AlertSettings | None = None,
         wallets: Mapping[str, VenueReader] | None = None,
+        interrupts: Interrupts | None = None,
     ) -> None:
         self.settings = settings
         self.venue = settings.venue.name
@@ -103,7 +104,8 @@ class Run:
         self.core_state = CoreState()
         self.risk_state = RiskState()
         self.started = False  # the run's start is journaled (after the preflight passed)
-        self.interrupts = Interrupts(self.kill_switch)  # stop and halt requests (signals, the kill-switch file)
+        # stop and halt requests (signals, the kill-switch file); one for every venue's desk in a process
+        self.interrupts = interrupts if interrupts is not None else Interrupts(self.kill_switch)
         watchdog = settings.watchdog
         self.deadman = DeadMan(
             port,

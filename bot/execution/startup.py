@@ -77,11 +77,12 @@ async def start_run(run: Run, options: RunOptions) -> ReconcileReport:
 
 
 def _restore(run: Run) -> None:
-    """The core's memory and the trading state as the journal last recorded them (a halt survives restarts)."""
-    saved = run.journal.latest_policy_state()
+    """The core's memory and the trading state as the journal last recorded them for this venue (a halt survives
+    restarts; with several venues, each venue's desk restores its own)."""
+    saved = run.journal.latest_policy_state(venue=run.venue)
     if saved is not None:
         run.core_state = CoreState.from_dict(saved)
-    previous = run.journal.latest_risk_state()
+    previous = run.journal.latest_risk_state(run.venue)
     if previous is not None:
         run.risk_state = previous
 

@@ -63,7 +63,7 @@ def status_view(
     report = status_report(
         plan, snapshot, legs, spot, day_start=day_start, margin_mode=margin_mode, reasons=reader.last_reasons()
     )
-    risk = reader.latest_risk_state()
+    risk = reader.latest_risk_state(venue)
     cycles = reader.last_cycles(1)
     return StatusView(
         venue=venue,

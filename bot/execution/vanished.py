@@ -53,7 +53,8 @@ class VanishedHoldings:
         self._holdings = holdings
         self._confirm = holdings.vanished_confirm
         self._alerts = alerts
-        self._watched = {(w.asset, w.source): w for w in journal.holding_watches()}
+        # this venue's desk watches the holdings it hedges (with hedges on several venues, each desk its own)
+        self._watched = {(w.asset, w.source): w for w in journal.holding_watches() if holdings.hedged_here(w.asset)}
 
     def check(
         self, last_plan: Plan | None, snapshot: Snapshot, unread: Collection[str], now: datetime

@@ -29,6 +29,9 @@ def moment(milliseconds: int) -> datetime:
     return utc_from_ms(milliseconds)
 
 
+_JSON = json.JSONEncoder(sort_keys=True)  # what json.dumps(..., sort_keys=True) builds at every call
+
+
 def to_json(data: Any) -> str:
     """JSON the project's way (Decimals as strings, times ISO 8601), keys sorted so equal data is equal text."""
-    return json.dumps(plain(data), sort_keys=True)
+    return _JSON.encode(plain(data))

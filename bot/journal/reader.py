@@ -170,10 +170,12 @@ class JournalReader(LedgerQueries):
         )
         return [_order(r) for r in rows]
 
-    def orders_sent_since(self, since: datetime) -> int:
-        """Order requests the bot wrote (to send) at or after ``since``: the order-rate input."""
+    def orders_sent_since(self, since: datetime, venue: str | None = None) -> int:
+        """Order requests the bot wrote (to send) at or after ``since`` (to ``venue``, if given): the order-rate input."""
+        where, params = _where(venue=venue)
         rows = self._rows(
-            "SELECT COUNT(*) AS n FROM orders WHERE origin = ? AND at_ms >= ?", (OrderOrigin.SENT.value, ms(since))
+            f"SELECT COUNT(*) AS n FROM orders WHERE {where} AND origin = ? AND at_ms >= ?",
+            (*params, OrderOrigin.SENT.value, ms(since)),
         )
         return int(rows[0]["n"])
 
@@ -278,18 +280,23 @@ class JournalReader(LedgerQueries):
             )
         return result
 
-    def risk_history(self, now: datetime) -> RiskHistory:
-        """The gate's history inputs at ``now``: orders in the last minute, today's turnover and funding cost."""
+    def risk_history(self, now: datetime, venue: str | None = None) -> RiskHistory:
+        """The gate's history inputs at ``now``: orders in the last minute (sent to ``venue``, if given: each venue's
+        account has its own pace), today's turnover and funding cost (of every venue: the portfolio's)."""
         today = utc_day_start(now)
         return RiskHistory(
-            orders_last_minute=self.orders_sent_since(now - timedelta(minutes=1)),
+            orders_last_minute=self.orders_sent_since(now - timedelta(minutes=1), venue),
             turnover_today=self.turnover_since(today),
             funding_cost_today=self.funding_cost_since(today),
         )
 
-    def latest_risk_state(self) -> RiskState | None:
-        """The trading state the last recorded change left the bot in (to resume a halt after a restart)."""
-        rows = self._rows("SELECT to_state, trigger, detail FROM state_changes ORDER BY change_id DESC LIMIT 1")
+    def latest_risk_state(self, venue: str | None = None) -> RiskState | None:
+        """The trading state the last recorded change left the bot in (to resume a halt after a restart); with
+        ``venue``, the last change a run on that venue recorded, or one recorded outside any run."""
+        where, params = _of_venue(venue, outside_runs=True)
+        rows = self._rows(
+            f"SELECT to_state, trigger, detail FROM state_changes WHERE {where} ORDER BY change_id DESC LIMIT 1", params
+        )
         if not rows:
             return None
         r = rows[0]
@@ -331,13 +338,22 @@ class JournalReader(LedgerQueries):
         )
         return [AlertCondition(r["key"], r["kind"], moment(r["at_ms"])) for r in rows]
 
-    def latest_policy_state(self, run_id: str | None = None) -> dict[str, Any] | None:
-        """The newest policy state blob (of ``run_id``, or of any run), as the JSON data it was saved as."""
-        where, params = ("run_id = ?", (run_id,)) if run_id is not None else ("1 = 1", ())
+    def latest_policy_state(self, run_id: str | None = None, venue: str | None = None) -> dict[str, Any] | None:
+        """The newest policy state blob (of ``run_id``, or of any run on ``venue``, or of any run), as the JSON data it
+        was saved as."""
+        where, params = ("run_id = ?", (run_id,)) if run_id is not None else _of_venue(venue)
         rows = self._rows(
             f"SELECT state FROM policy_states WHERE {where} ORDER BY policy_state_id DESC LIMIT 1", params
         )
         return dict(json.loads(rows[0]["state"])) if rows else None
+
+
+def _of_venue(venue: str | None, *, outside_runs: bool = False) -> tuple[str, tuple[Any, ...]]:
+    """Rows of the runs on ``venue`` (journaled in the run's start row), and with ``outside_runs`` those of no run."""
+    if venue is None:
+        return "1 = 1", ()
+    ours = "run_id IN (SELECT run_id FROM runs WHERE json_extract(detail, '$.venue') = ?)"
+    return (f"({ours} OR run_id IS NULL)" if outside_runs else ours), (venue,)
 
 
 def _where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from bot.domain import HedgeTarget, Order, OrderIntent
@@ -69,7 +70,12 @@ def order_row(
 
 def insert(conn: sqlite3.Connection, table: str, row: Row, *, or_ignore: bool = False) -> int:
     """INSERT one row by column name (names come from this package, never from input); its id, 0 if ignored."""
-    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
-    sql = f"{verb} INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
-    cursor = conn.execute(sql, tuple(row.values()))
+    cursor = conn.execute(_insert_sql(table, tuple(row), or_ignore), tuple(row.values()))
     return (cursor.lastrowid or 0) if cursor.rowcount else 0
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...], or_ignore: bool) -> str:
+    """The INSERT statement for these columns, written once (SQLite's own cache then finds it prepared)."""
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"

@@ -26,12 +26,13 @@ state equal to the run's last one is not written again, and a heartbeat updates 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -45,7 +46,9 @@ from bot.journal.reader import JournalReader
 from bot.journal.records import (
     CycleRecord,
     DecisionRecord,
+    ExplainedPosition,
     HoldingWatch,
+    JournalOrder,
     OrderEventKind,
     OrderOrigin,
     OrderTicket,
@@ -57,7 +60,10 @@ from bot.risk.state import Transition
 
 log = structlog.get_logger(__name__)
 
+T = TypeVar("T")
 COMMIT_EVERY = 1000  # records per commit in a journal that is not durable
+ORDER_TABLES = ("orders", "order_events")  # what an order's outcome is read from
+POSITION_TABLES = ("fills", "position_baselines")  # what explains a position
 
 
 def open_journal(path: Path, clock: Clock, *, durable: bool = True) -> Journal:
@@ -76,6 +82,13 @@ class Journal(JournalReader):
         self._clock = clock
         self._durable = durable
         self._uncommitted = 0  # records since the last commit (not durable)
+        # Fills and funding payments known to be in the journal (recorded, or found there): the venue's replies
+        # repeat them cycle after cycle, and an append-only journal never loses one, so they are not offered again.
+        self._recorded: set[tuple[str, str, str | int]] = set()
+        # Reads the loop repeats every cycle, remembered with the writes to their tables they were made after: this
+        # is the journal's one writer, so until it writes to one of those tables again they are what a read would say.
+        self._writes: Counter[str] = Counter()  # appends per table
+        self._remembered: dict[tuple[str, str | None], tuple[tuple[int, ...], list[Any]]] = {}
         self._quiet: dict[str, QuietRun] = {}  # by run id: the run of unchanged cycles its next quiet cycle may extend
         self._policy: tuple[str, str] | None = None  # the last policy state written: (run id, JSON)
 
@@ -129,11 +142,27 @@ class Journal(JournalReader):
         rows = list(rows)
         if not rows:
             return []
+        self._writes[table] += 1
         with self._write(what, one_statement=len(rows) == 1) as conn:
             return [insert(conn, table, row, or_ignore=or_ignore) for row in rows]
 
     def _now(self) -> int:
         return ms(self._clock.now())
+
+    def unresolved_orders(self, venue: str | None = None) -> list[JournalOrder]:
+        """As the reader's, read again only after an order or order event was written (a cycle asks three times)."""
+        return self._remember(("unresolved", venue), ORDER_TABLES, lambda: JournalReader.unresolved_orders(self, venue))
+
+    def explained_positions(self) -> list[ExplainedPosition]:
+        """As the reader's, read again only after a fill or a position baseline was written (asked every cycle)."""
+        return self._remember(("explained", None), POSITION_TABLES, lambda: JournalReader.explained_positions(self))
+
+    def _remember(self, key: tuple[str, str | None], tables: tuple[str, ...], read: Callable[[], list[T]]) -> list[T]:
+        stamp = tuple(self._writes[table] for table in tables)
+        known = self._remembered.get(key)
+        if known is None or known[0] != stamp:
+            known = self._remembered[key] = (stamp, read())
+        return list(known[1])
 
     # -- runs and cycles ---------------------------------------------------------------------------------
 
@@ -266,6 +295,7 @@ class Journal(JournalReader):
         if not cid:
             raise JournalError(f"cannot adopt venue order {order.order_id}: it has no client order id")
         row = order_row(venue, run_id, None, OrderOrigin.ADOPTED, cid, order)
+        self._writes.update(ORDER_TABLES)
         with self._write(f"the adoption of order {cid}") as conn:
             insert(conn, "orders", {**row, "at_ms": self._now()}, or_ignore=True)
             insert(conn, "order_events", self._event_row(cid, OrderEventKind.ADOPTED, order.status, order, detail))
@@ -296,6 +326,7 @@ class Journal(JournalReader):
         missing = sorted({f.symbol for f in fills} - set(markets))
         if missing:
             raise JournalError(f"cannot record fills on {', '.join(missing)}: no market specification")
+        fills = [f for f in fills if (venue, f.symbol, f.trade_id) not in self._recorded]
         rows = [
             {"venue": venue, "symbol": f.symbol, "trade_id": f.trade_id, "client_order_id": f.client_order_id,
              "order_id": f.order_id, "side": f.side.value, "amount": dec_text(f.amount), "price": dec_text(f.price),
@@ -303,22 +334,25 @@ class Journal(JournalReader):
              "fee_currency": f.fee_currency, "maker": f.maker, "at_ms": ms(f.timestamp), "recorded_ms": self._now()}
             for f in fills
         ]  # fmt: skip
-        return sum(1 for rowid in self._append(f"{len(rows)} fills", "fills", rows, or_ignore=True) if rowid)
+        ids = self._append(f"{len(rows)} fills", "fills", rows, or_ignore=True)
+        self._recorded.update((venue, f.symbol, f.trade_id) for f in fills)
+        return sum(1 for rowid in ids if rowid)
 
     def record_funding(self, venue: str, payments: Iterable[FundingPayment]) -> int:
         """Append funding settlements not seen before; returns how many were new.
 
         Keyed by (venue, symbol, settlement time): a one-way position settles once per instrument per funding
         time, whatever id the venue gives the payment (kept for reference)."""
+        payments = [p for p in payments if (venue, p.symbol, ms(p.timestamp)) not in self._recorded]
         rows = [
             {"venue": venue, "symbol": p.symbol, "at_ms": ms(p.timestamp), "payment_id": p.payment_id,
              "amount": dec_text(p.amount), "currency": p.currency, "rate": dec_text(p.rate),
              "position_contracts": dec_text(p.position_contracts), "recorded_ms": self._now()}
             for p in payments
         ]  # fmt: skip
-        return sum(
-            1 for rowid in self._append(f"{len(rows)} funding payments", "funding", rows, or_ignore=True) if rowid
-        )
+        ids = self._append(f"{len(rows)} funding payments", "funding", rows, or_ignore=True)
+        self._recorded.update((venue, p.symbol, ms(p.timestamp)) for p in payments)
+        return sum(1 for rowid in ids if rowid)
 
     def record_position_baseline(
         self,

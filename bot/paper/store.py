@@ -1,7 +1,8 @@
 """Where a dry run keeps its state: the file names beside the journal, the paper venue's file and its lock.
 
 A dry run never shares a file with a real run: its journal is ``<journal>.dry-run.sqlite`` and its paper venue
-``<journal>.dry-run.venue.json`` (``<journal>`` being ``[journal] path`` without its suffix). The venue file is
+``<journal>.dry-run.venue.json`` (``<journal>`` being ``[journal] path`` without its suffix; with hedges on several
+venues, one per venue: ``<journal>.dry-run.<venue>.venue.json``). The venue file is
 written whole and renamed into place after every change, so a crash leaves the last complete state; one process at
 a time may change it (``lock``).
 """
@@ -26,9 +27,10 @@ def dry_run_journal(journal: Path) -> Path:
     return journal.with_name(f"{journal.stem}{SUFFIX}{journal.suffix or '.sqlite'}")
 
 
-def venue_file(journal: Path) -> Path:
-    """The paper venue's file for the dry-run journal ``journal``."""
-    return journal.with_name(f"{journal.stem}.venue.json")
+def venue_file(journal: Path, venue: str | None = None) -> Path:
+    """The paper venue's file for the dry-run journal ``journal``; with ``venue`` (a dry run trading several venues),
+    that venue's: ``<journal>.dry-run.<venue>.venue.json``."""
+    return journal.with_name(f"{journal.stem}{'' if venue is None else '.' + venue}.venue.json")
 
 
 def load(path: Path) -> dict[str, Any] | None:

@@ -25,7 +25,6 @@ from bot import limits
 from bot.clock import to_ms, utc_from_ms
 from bot.domain import (
     Balance,
-    BookLevel,
     FeeRates,
     Fill,
     FundingPayment,
@@ -169,11 +168,9 @@ class SimPort:
             Call("fetch_order_book", symbol),
             lambda: self.engine.order_book(instrument.category, instrument.name, depth),
         )
-
-        def levels(side: list[Any]) -> tuple[BookLevel, ...]:
-            return tuple(BookLevel(rows.exact(level.price), rows.exact(level.size)) for level in side[:depth])
-
-        return OrderBook(symbol, levels(view.bids), levels(view.asks), utc_from_ms(view.time_ms))
+        return OrderBook(
+            symbol, rows.book_side(view.bids[:depth]), rows.book_side(view.asks[:depth]), utc_from_ms(view.time_ms)
+        )
 
     async def fetch_fee_rates(self, symbol: str) -> FeeRates:
         instrument = await self._instrument(symbol, Call("fetch_fee_rates", symbol))

@@ -3,14 +3,16 @@ ccxt parses them (every number a float) and the adapter converts them (``bot.exc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 
 from bot import limits
 from bot.clock import utc_from_ms
-from bot.domain import ONE, Fill, FundingPayment, Market, MarketType
+from bot.domain import ONE, BookLevel, Fill, FundingPayment, Market, MarketType
 from bot.exchange import convert
 from bot.exchange.quirks import quirks_for
+from hedgesim.book import Level
 from hedgesim.bybit import wire as bybit
 from hedgesim.bybit.wire import num
 from hedgesim.instruments import Category, Instrument
@@ -48,6 +50,16 @@ def exact(value: Decimal) -> Decimal:
     if isinstance(exponent, int) and exponent >= -10:  # Bybit's text is the same number: skip writing it
         return Decimal(repr(float(value)))
     return Decimal(repr(float(num(value))))
+
+
+def book_side(levels: Sequence[Level]) -> tuple[BookLevel, ...]:
+    """One side of a book as the adapter reads it: each price and size ``exact``, at the speed of the float alone.
+
+    A displayed level's price and size are positive and on the instrument's tick and lot (the simulator's book is
+    built so), never finer than Bybit's ten decimals: for them ``exact`` is the float's round trip, nothing more."""
+    prices = map(Decimal, map(repr, map(float, [level.price for level in levels])))
+    sizes = map(Decimal, map(repr, map(float, [level.size for level in levels])))
+    return tuple(map(BookLevel, prices, sizes))
 
 
 def to_precision(value: Decimal, step: Decimal, rounding: str) -> Decimal:

@@ -20,7 +20,9 @@ from bot.config import AppConfig, parse_config
 from bot.core.cycle import hedge_policy
 from bot.domain import ZERO, MarketType
 from bot.errors import DataError, PreflightError, UsageError
+from bot.exchange.preflight import market_problems
 from bot.execution.ids import run_id_for
+from bot.execution.reading import preflight_plan
 from bot.journal.writer import open_journal
 from bot.replay.observe import ObservedPort
 from bot.replay.port import SimPort
@@ -183,11 +185,13 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
     else:
         balances = account(config, sample, start, options.balances)
         venue = venue or next(iter(config.venues))
-    if not config.holdings.static and not any(asset != QUOTE for asset in balances):
-        raise UsageError(
-            "nothing to hedge: give the account coins with --balance ASSET=QTY, or list [[holdings.static]] in the "
-            "configuration"
+    held = held_assets(config, venue, balances)
+    if not held:
+        raise DataError(
+            f"nothing to hedge: give the account coins with --balance ASSET=QTY (they count when [holdings] venues "
+            f"lists {venue!r}), or list [[holdings.static]] in the configuration"
         )
+    check_priced(held, sample, start)
     out = options.out or Path(tempfile.mkdtemp(prefix="hedgebot-replay-"))
     journal = out / JOURNAL
     safe = config.model_copy(
@@ -225,6 +229,28 @@ def synthetic_note(sample: Sample, symbol: str) -> str:
     )
 
 
+def held_assets(config: AppConfig, venue: str, balances: Mapping[str, Decimal]) -> set[str]:
+    """The assets the portfolio holds (as ``holdings`` reads them, from the account about to be funded): the static
+    holdings, and the account's coins when the venue's wallet counts, less the quote and excluded assets."""
+    held = {h.asset for h in config.holdings.static}
+    if venue in config.holdings.venues:
+        held |= {asset for asset, quantity in balances.items() if quantity > 0}
+    return held - set(config.holdings.exclude) - {QUOTE}
+
+
+def check_priced(held: set[str], sample: Sample, start: datetime) -> None:
+    """Every holding has a spot price in the data: one without would be valued at nothing, a loss that never
+    happened."""
+    priced = prices_at(sample, start)
+    if unpriced := sorted(held - priced.keys()):
+        raise DataError(
+            f"the market data {sample.name} has no spot price for {', '.join(unpriced)}, which the portfolio holds, "
+            f"so neither the bot nor the report could value it. Spot prices in the data: "
+            f"{', '.join(sorted(priced)) or 'none'}. Leave it out (--balance, [[holdings.static]]), exclude it "
+            "([holdings] exclude), or replay data that has it"
+        )
+
+
 class Session:
     """One replay's simulator, ports and journal (a fresh journal each time): ``run`` it once, then ``close``."""
 
@@ -253,6 +279,8 @@ class Session:
                 on_step=on_step,
             )
         except PreflightError as exc:
+            if not market_problems(markets, preflight_plan(prepared.settings)):
+                raise  # not about the data's instruments (e.g. too little margin): as it is
             perps = ", ".join(sorted(symbol for symbol, market in markets.items() if market.type is MarketType.PERP))
             declined = (
                 f"; without --no-synthetic the replay would make {', '.join(prepared.declined)} up from spot"

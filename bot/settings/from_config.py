@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from bot.config import AppConfig, ExecutionConfig, HedgeConfig, HoldingsConfig, RiskConfig, VenueConfig
@@ -35,9 +36,9 @@ from bot.settings.values import (
 
 
 def settings_for(config: AppConfig, venue: str) -> Settings:
-    """Everything a run on ``venue`` takes from ``config``. Raises ``ConfigError`` for a hedge configured on
-    another venue: hedging on several venues at once is not supported yet, and such a hedge is refused rather than
-    traded on the wrong venue or silently dropped."""
+    """Everything a run on ``venue`` alone takes from ``config`` (a replay, the watchdog). Raises ``ConfigError``
+    for a hedge configured on another venue: a run of one venue refuses it rather than trade it on the wrong venue
+    or silently drop it (`hedgebot run` trades every venue at once: ``desks_for``)."""
     elsewhere = [
         (f"hedges.{asset}.venue", _other_venue(hedge.venue, venue))
         for asset, hedge in config.hedges.items()
@@ -45,10 +46,46 @@ def settings_for(config: AppConfig, venue: str) -> Settings:
     ]
     if elsewhere:
         raise ConfigError(elsewhere)
+    return _settings(config, venue, core_settings(config))
+
+
+def trading_venues(config: AppConfig, default: str) -> tuple[str, ...]:
+    """The venues hedges trade on: ``default`` (for holdings whose hedge names no venue), then every other venue a
+    ``hedges.ASSET.venue`` names."""
+    named = {hedge.venue for hedge in config.hedges.values() if hedge.venue is not None} - {default}
+    return (default, *sorted(named))
+
+
+def desks_for(config: AppConfig, default: str) -> tuple[Settings, ...]:
+    """One ``Settings`` per trading venue (``trading_venues``), each a desk of the one portfolio: it counts and hedges
+    only the holdings routed to it (``HoldingsSettings.only`` / ``elsewhere``), so each asset is hedged on one
+    instrument of one venue, never twice; the default venue also takes ``policy.proxy.default_instrument``."""
+    venues = trading_venues(config, default)
+    if len(venues) == 1:
+        return (_settings(config, default, core_settings(config)),)
+    core = core_settings(config)
+    routed = {asset: hedge.venue or default for asset, hedge in config.hedges.items()}
+    desks = []
+    for venue in venues:
+        here = frozenset(asset for asset, named in routed.items() if named == venue)
+        holdings = replace(
+            core.holdings,
+            only=None if venue == default else here,
+            elsewhere=frozenset(routed) - here if venue == default else frozenset(),
+        )
+        policy = core.policy
+        if venue != default:
+            policy = replace(policy, proxy=replace(policy.proxy, default_instrument=None))
+        hedges = {asset: hedge for asset, hedge in core.hedges.items() if asset in here}
+        desks.append(_settings(config, venue, replace(core, policy=policy, hedges=hedges, holdings=holdings)))
+    return tuple(desks)
+
+
+def _settings(config: AppConfig, venue: str, core: CoreSettings) -> Settings:
     execution = config.execution
     return Settings(
         venue=venue_settings(venue, config.venues[venue]),
-        core=core_settings(config),
+        core=core,
         risk=risk_limits(config.risk),
         execution=ExecutionSettings(
             leverage=execution.leverage,
@@ -200,6 +237,6 @@ def config_hash(config: AppConfig) -> str:
 
 def _other_venue(named: str, trading: str) -> str:
     return (
-        f"names venue {named!r}, but this run trades on {trading!r}: a hedge on another venue is not supported "
-        f"yet; run on {named!r} (--venue {named}) or remove the key"
+        f"names venue {named!r}, but this command uses {trading!r} alone: run it on {named!r} (--venue {named}), "
+        "or remove the key"
     )

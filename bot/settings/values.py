@@ -106,6 +106,20 @@ class HoldingsSettings:
     exclude: frozenset[str]  # assets never hedged
     price_kind: PriceKind
     vanished_confirm: timedelta  # a hedged wallet coin missing this long counts as gone (bot.execution.vanished)
+    # With hedges on several venues, each venue's desk (``bot.settings.from_config.desks_for``) counts only the
+    # holdings it hedges: those whose [hedges] entry names it (``only``), or on the default venue every holding but
+    # those whose entry names another venue (``elsewhere``). One venue: None and empty, every holding counts.
+    only: frozenset[str] | None = None
+    elsewhere: frozenset[str] = frozenset()
+
+    @property
+    def shared(self) -> bool:
+        """Whether other venues' desks hedge part of the holdings (hedges on several venues)."""
+        return self.only is not None or bool(self.elsewhere)
+
+    def hedged_here(self, asset: str) -> bool:
+        """Whether this venue's desk hedges ``asset`` (another venue's desk hedges it otherwise)."""
+        return (self.only is None or asset in self.only) and asset not in self.elsewhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +228,8 @@ class WatchdogSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """One run on one venue: everything the loop, the executor and the exchange adapter take from the configuration."""
+    """One run on one venue (a desk, when hedges trade on several): everything the loop, the executor and the exchange
+    adapter take from the configuration."""
 
     venue: VenueSettings
     core: CoreSettings

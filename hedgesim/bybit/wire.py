@@ -11,6 +11,7 @@ evidence of types.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Any
 
 from hedgesim.balances import AccountTotals, CoinBalance
@@ -23,8 +24,10 @@ TEN_PLACES = Decimal("1e-10")
 MARGIN_MODES = {MarginMode.ISOLATED: "ISOLATED_MARGIN", MarginMode.CROSS: "REGULAR_MARGIN"}
 
 
+@lru_cache(maxsize=65_536, typed=True)
 def num(value: Decimal | int | None) -> str:
-    """A number as Bybit writes it: plain decimal notation, no exponent, at most ten decimals; None is ""."""
+    """A number as Bybit writes it: plain decimal notation, no exponent, at most ten decimals; None is "".
+    Remembered: prices on the tick, sizes on the lot and settings repeat from reply to reply."""
     if value is None:
         return ""
     if isinstance(value, int):

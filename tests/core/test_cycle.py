@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bot.clock import ManualClock
 from bot.config import AppConfig, parse_config
-from bot.core.cycle import CoreState, plan_cycle
+from bot.core.cycle import CoreState, hedge_policy, plan_cycle
 from bot.core.planner.state import InstrumentState, PlannerState
 from bot.domain import Holding, HoldingSource, Market, OrderStatus, ReasonCode, Side, Snapshot, SpotQuote
 from bot.execution.reading import instruments_to_read
@@ -301,3 +301,15 @@ def test_instruments_to_read_when_config_holdings_and_state_then_named_own_and_m
         SOL,  # SOL's own perp: its hedge is not configured
         "DOGE/USDT:USDT",  # still managed from an earlier cycle
     }  # not AVAX's, LINK's nor ADA's own perp: their hedges are configured (or off), so nothing trades there
+
+
+def test_hedge_policy_when_asked_again_for_the_same_settings_then_the_same_policy_and_other_settings_their_own() -> (
+    None
+):
+    """Built once per settings value (a cycle asks several times); settings that differ never share one."""
+    seventy = core_settings(config("[policy]\nratio = 0.7\n"))
+    fifty = core_settings(config("[policy]\nratio = 0.5\n"))
+    assert hedge_policy(seventy) is hedge_policy(seventy)
+    assert hedge_policy(fifty).ratio_policy.ratio("SOL", NOW)[0] == Decimal("0.5")
+    assert hedge_policy(seventy).ratio_policy.ratio("SOL", NOW)[0] == Decimal("0.7")
+    assert hedge_policy(replace(seventy)) == hedge_policy(seventy)  # an equal value: an equal policy

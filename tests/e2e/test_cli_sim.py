@@ -90,6 +90,27 @@ def test_sim_when_key_permissions_unreadable_then_usage_error_naming_the_word(
     assert "'teleport': expected read-only, trade" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--speed", "nan"], "argument --speed: 'nan': expected a number above 0"),
+        (["--speed", "0"], "argument --speed: '0': expected a number above 0"),
+        (["--leverage", "NaN"], "argument --leverage: 'NaN': expected a number above 0"),
+        (["--leverage", "-2"], "argument --leverage: '-2': expected a number above 0"),
+        (["--fees", "nan,0.00055"], "argument --fees: 'nan,0.00055': expected rates between -1 and 1"),
+        (["--fees", "0.0002,Infinity"], "argument --fees: '0.0002,Infinity': expected rates between -1 and 1"),
+        (["--balance", "USDT=1e400"], "argument --balance: 'USDT=1e400': expected ASSET=QTY with QTY from 0 to"),
+    ],
+)
+def test_sim_when_a_number_is_not_finite_or_out_of_range_then_usage_error_naming_the_option(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["sim", "--port", "0", *argv])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
 def test_sim_when_host_is_not_loopback_then_refused_as_a_usage_error(
     capsys: pytest.CaptureFixture[str], host: str

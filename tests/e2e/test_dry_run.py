@@ -53,7 +53,7 @@ async def test_dry_run_when_a_portfolio_needs_a_hedge_for_12_cycles_then_no_writ
         paper = (await bot.port.fetch_positions([SOL]))[SOL].contracts
         capsys.readouterr()
         settings = settings_for(bot.config, "main")
-        assert await status_command(bot.config, settings, True, None, bot.engine.clock, dry_run=True) == 0
+        assert await status_command(bot.config, [settings], True, None, bot.engine.clock, dry_run=True) == 0
         printed = capsys.readouterr().out
         requests = bot.sim.requests
         fills = bot.journal.fills(limit=10_000)
@@ -102,7 +102,7 @@ async def test_status_when_dry_run_then_says_no_dead_mans_switch_is_needed_rathe
         await bot.cycles(2)
         capsys.readouterr()
         settings = settings_for(bot.config, "main")
-        assert await status_command(bot.config, settings, False, None, bot.engine.clock, dry_run=True) == 0
+        assert await status_command(bot.config, [settings], False, None, bot.engine.clock, dry_run=True) == 0
         printed = capsys.readouterr().out
     assert "dead-man's switch: none needed: a dry run's orders rest on paper, never at the venue" in printed
     assert "no heartbeat journaled" not in printed

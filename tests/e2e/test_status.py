@@ -53,8 +53,8 @@ async def test_status_json_when_hedged_through_fills_buy_back_and_funding_then_a
         await bot.pipeline.run_cycle()  # journals the fills and funding up to now, as a running bot does every cycle
         capsys.readouterr()
         print_status_json(
-            await read_status(settings_for(bot.config, "main"), journal_path(bot.config), bot.port, bot.engine.clock),
-            "sim",
+            [await read_status(settings_for(bot.config, "main"), journal_path(bot.config), bot.port, bot.engine.clock)],
+            ["sim"],
         )
         printed = capsys.readouterr().out
         status = json.loads(printed[printed.index('{\n  "venue"') :])  # after any log lines printed in tests
@@ -129,7 +129,7 @@ async def test_status_watch_when_json_then_one_document_a_line_every_refresh(
         await bot.cycle()
         capsys.readouterr()
         watch = asyncio.create_task(
-            status_command(bot.config, settings_for(bot.config, "main"), True, 0.5, bot.engine.clock)
+            status_command(bot.config, [settings_for(bot.config, "main")], True, 0.5, bot.engine.clock)
         )
         documents: list[dict[str, Any]] = []
         for _ in range(400):  # until three refreshes printed, however slow the machine
@@ -156,7 +156,7 @@ async def test_status_when_a_short_on_a_perpetual_the_bot_does_not_hedge_then_sh
         capsys.readouterr()
         print_status(view, "sim", dry_run=False)
         printed = capsys.readouterr().out
-        print_status_json(view, "sim")
+        print_status_json([view], ["sim"])
         status = json.loads(capsys.readouterr().out)
     assert "Other positions on the account, not this bot's hedge" in printed
     assert "ETH/USDT:USDT: -1.5 contracts, entry " in printed

@@ -10,6 +10,7 @@ import pytest
 from bot.domain import Balance, OrderStatus
 from bot.errors import DataError
 from bot.exchange.convert import (
+    dec,
     order_status,
     to_balances,
     to_book,
@@ -203,3 +204,29 @@ def test_to_position_when_a_position_has_no_side_then_data_error_never_a_long(si
 def test_to_position_when_the_size_is_missing_or_malformed_then_data_error_never_flat(contracts: Any) -> None:
     with pytest.raises(DataError, match="size of the SOL/USDT:USDT position"):
         to_position({"symbol": "SOL/USDT:USDT", "contracts": contracts, "side": "short"}, NOW)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (150.25, "150.25"),
+        (100.0, "100.0"),  # as ccxt's float prints it
+        (-0.0, "-0.0"),
+        (1e-20, "1E-20"),
+        (0.1 + 0.2, "0.30000000000000004"),  # the float's own shortest text
+        (9.999999999999999e17, "9.999999999999999E+17"),  # just below the magnitude limit
+        ("0.10", "0.10"),  # text: as written
+        (7, "7"),
+        (D("2.50"), "2.50"),
+    ],
+)
+def test_dec_when_a_usable_number_then_its_decimal_as_text_reads_it(value: Any, expected: str) -> None:
+    number = dec(value)
+    assert number is not None
+    assert str(number) == expected
+
+
+@pytest.mark.parametrize("value", [1e18, -1e18, float("nan"), float("inf"), float("-inf"), True, "abc", [1.0]])
+def test_dec_when_not_a_finite_usable_number_then_data_error(value: Any) -> None:
+    with pytest.raises(DataError, match="the venue sent"):
+        dec(value)

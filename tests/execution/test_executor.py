@@ -201,10 +201,52 @@ async def test_slices_when_the_first_was_refused_for_crossing_then_its_reprice_i
 
 
 async def test_post_only_when_rejected_every_time_then_gives_up_within_the_per_minute_budget(journal: Journal) -> None:
-    venue = ScriptedVenue([cancelled_post_only] * 10)
+    venue = ScriptedVenue([])
+
+    def refused_as_the_market_rises(request: OrderRequest) -> Answer:
+        venue.prices[SOL] = str(request.price + 1)  # each fresh book quotes better than the refused price
+        return cancelled_post_only(request)
+
+    venue.answers = [refused_as_the_market_rises] * 10
     placement = await executor(venue, journal, reprices=2).place(sell(), None, sol_perp_market(), approve)
     assert placement.outcome is Outcome.SKIPPED
-    assert len(venue.sent) == 3  # the first try and two re-prices
+    assert "re-pricing limit reached" in placement.detail
+    assert [r.price for r in venue.sent] == [D("149.50"), D("150.50"), D("151.50")]  # the first try, two re-prices
+
+
+@pytest.mark.parametrize(
+    ("slices", "book"),
+    [
+        ([sell(price="150"), sell(price="150"), sell(price="149.90")], "150"),  # the fresh ask: the refused price
+        ([sell(price="150"), sell(price="150")], "149.80"),  # the fresh ask is worse than the refused price
+        ([buy_back(price="150"), buy_back(price="150")], "150"),  # a buy: the fresh bid is the refused price
+    ],
+    ids=["same price", "worse price", "reduce-only buy"],
+)
+async def test_reprice_when_the_fresh_book_quotes_no_better_than_the_refused_price_then_nothing_more_sent_this_cycle(
+    journal: Journal, slices: list[OrderIntent], book: str
+) -> None:
+    venue = ScriptedVenue([cancelled_post_only] * 10)  # the venue's real book is ahead of the one it serves
+    venue.prices[SOL] = book
+    placements = await executor(venue, journal, reprices=5).execute(
+        [], [(s, None) for s in slices], {SOL: sol_perp_market()}, approve
+    )
+    assert len(venue.sent) == 1  # the refused order alone: neither its re-price nor a later slice is sent
+    assert [p.outcome for p in placements] == [Outcome.SKIPPED] * len(slices)
+    assert all("the book is behind the venue" in p.detail for p in placements)
+    assert len(venue.called("fetch_order_book")) == 1
+
+
+async def test_reprice_when_the_book_was_behind_last_cycle_then_the_next_cycle_tries_again(journal: Journal) -> None:
+    venue = ScriptedVenue([cancelled_post_only, cancelled_post_only, rests])
+    venue.prices[SOL] = "150"
+    run = executor(venue, journal, reprices=5)
+    first = await run.execute([], [(sell(price="150"), None)], {SOL: sol_perp_market()}, approve)
+    venue.prices[SOL] = "150.20"  # the book served has caught up with the venue's
+    second = await run.execute([], [(sell(price="150"), None)], {SOL: sol_perp_market()}, approve)
+    assert [p.outcome for p in first] == [Outcome.SKIPPED]
+    assert [p.outcome for p in second] == [Outcome.PLACED]
+    assert [r.price for r in venue.sent] == [D("150"), D("150"), D("150.20")]  # sent again, then re-priced to rest
 
 
 @pytest.mark.parametrize(
@@ -219,7 +261,8 @@ async def test_reprice_when_an_offset_is_set_then_the_planner_s_passive_price_be
     journal: Journal, side: Side, offset_ticks: int, price: str
 ) -> None:
     venue = ScriptedVenue([cancelled_post_only, rests])
-    intent = replace(sell(), side=side, reduce_only=side is Side.BUY)
+    refused = "150.10" if side is Side.BUY else "149.50"  # a price beyond the touch the re-price reads
+    intent = replace(sell(price=refused), side=side, reduce_only=side is Side.BUY)
     await executor(venue, journal, offset_ticks=offset_ticks).place(intent, None, sol_perp_market(), approve)
     assert venue.sent[-1].price == D(price)
 

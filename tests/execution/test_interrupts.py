@@ -55,6 +55,29 @@ async def test_wait_when_the_work_finishes_first_then_its_result() -> None:
     [(stop, "stop requested"), (halt, HALT_SIGNAL), (kill_switch, "hedgebot.halt exists")],
     ids=["stop", "halt signal", "kill-switch file"],
 )
+async def test_wait_when_interrupted_before_quick_work_then_none_and_the_work_never_starts(
+    tmp_path: Path, interrupt: Callable[[Interrupts, Path], None], reason: str
+) -> None:
+    """Work that would be done at its first step (an automatic approver) is not even started once a stop or halt
+    was asked for: nothing is decided after it."""
+    started: list[str] = []
+
+    async def quick() -> str:
+        started.append("quick")
+        return "yes"
+
+    interrupts = Interrupts(tmp_path / "hedgebot.halt")
+    interrupt(interrupts, tmp_path)
+    assert await interrupts.wait(quick()) is None
+    assert started == []
+    assert reason in (interrupts.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("interrupt", "reason"),
+    [(stop, "stop requested"), (halt, HALT_SIGNAL), (kill_switch, "hedgebot.halt exists")],
+    ids=["stop", "halt signal", "kill-switch file"],
+)
 async def test_wait_when_interrupted_during_slow_work_then_none_at_once_and_the_work_cancelled(
     tmp_path: Path, interrupt: Callable[[Interrupts, Path], None], reason: str
 ) -> None:

@@ -160,6 +160,40 @@ def test_order_when_events_recorded_then_outcome_and_reconciliation_queue_follow
     ]
 
 
+def test_unresolved_orders_when_read_between_order_writes_then_each_read_is_what_a_fresh_reader_reads(
+    tmp_path: Path,
+) -> None:
+    """The writer remembers its last read until it writes an order or an order event: never a stale answer."""
+    journal, _, path = new_journal(tmp_path)
+    journal.start_run(RUN, mode="sim", config_hash="c0ffee", version="0.1.0")
+    first = journal.record_order(VENUE, order_request(), run_id=RUN)
+    steps: list[Callable[[], object]] = [
+        lambda: _ack(journal, first),
+        lambda: journal.record_order(VENUE, order_request("hbr1run11x1"), run_id=RUN),
+        lambda: journal.adopt_order(VENUE, venue_order(order_request("hbold1xx1x0"), OrderStatus.OPEN), run_id=RUN),
+        lambda: _filled(journal, first),
+        lambda: journal.record_error(RUN, "bad_data", "not an order: the last read still holds"),
+    ]
+    for step in steps:
+        journal.unresolved_orders(VENUE)
+        step()
+        with open_reader(path) as reader:
+            fresh = [o.client_order_id for o in reader.unresolved_orders(VENUE)]
+        assert [o.client_order_id for o in journal.unresolved_orders(VENUE)] == fresh
+    assert fresh == ["hbold1xx1x0", "hbr1run11x1"]
+
+
+def test_record_fills_when_a_trade_id_repeats_on_another_instrument_or_venue_then_it_is_new(journal: Journal) -> None:
+    """Fills already recorded are not offered again, keyed as the table is: venue, instrument and trade id."""
+    sol = sol_fill("t1", Side.SELL, "4", "150", NOW)
+    btc = replace(sol, symbol=btc_perp_market().symbol)
+    markets = {**MARKETS, btc.symbol: btc_perp_market()}
+    assert journal.record_fills(VENUE, [sol], markets) == 1
+    assert journal.record_fills(VENUE, [sol, btc], markets) == 1
+    assert journal.record_fills("other", [sol, btc], markets) == 2
+    assert journal.record_fills("other", [btc, sol], markets) == 0
+
+
 def test_record_order_when_client_id_already_journaled_then_refused_and_first_kept(journal: Journal) -> None:
     journal.record_order(VENUE, order_request(), run_id=RUN)
     with pytest.raises(JournalError, match="hbr1run11x0"):
@@ -258,6 +292,28 @@ def test_explained_positions_when_baseline_and_fills_then_baseline_plus_later_fi
     )
 
 
+def test_explained_positions_when_read_between_fills_and_baselines_then_each_read_is_what_a_fresh_reader_reads(
+    tmp_path: Path,
+) -> None:
+    """The writer remembers its last read until it writes a fill or a baseline: never a stale position."""
+    journal, _, path = new_journal(tmp_path)
+    t0 = NOW - timedelta(hours=1)
+    steps: list[Callable[[], object]] = [
+        lambda: journal.record_fills(VENUE, [sol_fill("s1", Side.SELL, "10", "150", t0)], MARKETS),
+        lambda: journal.record_fills(VENUE, [sol_fill("s1", Side.SELL, "10", "150", t0)], MARKETS),  # known: no row
+        lambda: journal.record_position_baseline(VENUE, SOL, D(-4), as_of=t0, reason="adopted", run_id=None),
+        lambda: journal.record_fills(VENUE, [sol_fill("b1", Side.BUY, "1", "149", NOW)], MARKETS),
+        lambda: journal.record_error(None, "bad_data", "not a fill: the last read still holds"),
+    ]
+    for step in steps:
+        journal.explained_positions()
+        step()
+        with open_reader(path) as reader:
+            fresh = reader.explained_positions()
+        assert journal.explained_positions() == fresh
+    assert [p.contracts for p in fresh] == [D(-3)]
+
+
 def test_explained_positions_when_a_foreign_fill_then_it_explains_nothing_and_is_no_turnover(
     journal: Journal,
 ) -> None:
@@ -294,6 +350,24 @@ def test_latest_policy_state_when_saved_then_newest_per_run_with_decimals_as_tex
     assert journal.latest_policy_state() == {"low": "118.25", "armed": False}
     assert journal.latest_policy_state("r2run2") == {"low": "99"}
     assert journal.latest_policy_state("none") is None
+
+
+def test_journal_when_two_venues_run_side_by_side_then_each_restores_its_own_state_and_counts_its_own_orders(
+    tmp_path: Path,
+) -> None:
+    journal, _, _ = new_journal(tmp_path)
+    for run, venue in (("runaaa", "a"), ("runbbb", "b")):
+        journal.start_run(run, mode="sim", config_hash="c", version="v", detail={"venue": venue, "exchange": "bybit"})
+    journal.record_policy_state("runaaa", {"desk": "a"})
+    journal.record_state_change("runaaa", transition(RiskState(), StateEvent(Trigger.KILL_SWITCH, "a's")))
+    journal.record_policy_state("runbbb", {"desk": "b"})
+    journal.record_order("b", order_request("hbrunbbb1x0"), run_id="runbbb")
+    assert journal.latest_policy_state(venue="a") == {"desk": "a"}  # not b's, though b saved last
+    assert journal.latest_policy_state(venue="b") == {"desk": "b"}
+    assert journal.latest_risk_state("a") == RiskState(TradingState.HALTED, Trigger.KILL_SWITCH, "a's")
+    assert journal.latest_risk_state("b") is None  # a's halt is a's: b's desk goes on
+    assert journal.risk_history(NOW, "a").orders_last_minute == 0  # each account has its own order rate
+    assert journal.risk_history(NOW, "b").orders_last_minute == 1
 
 
 def test_journal_when_errors_recorded_then_read_back_newest_first_and_by_kind(journal: Journal) -> None:

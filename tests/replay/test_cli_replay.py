@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 from contextlib import closing
 from pathlib import Path
 
@@ -60,6 +61,17 @@ def test_replay_when_printed_as_a_table_then_the_questions_a_person_asks(
         assert row in table
 
 
+def test_replay_when_no_out_folder_then_its_temporary_journal_is_removed_at_the_end(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temporary = no_config_file / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    assert main(["replay", "--to", "2022-06-10T00:10", "--step", "5m", "--json"]) == 0
+    assert "journal in a temporary folder, removed at the end (--out keeps it)" in capsys.readouterr().err
+    assert list(temporary.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -75,6 +87,37 @@ def test_replay_when_the_data_or_window_asked_for_is_wrong_then_exit_2_saying_wh
 ) -> None:
     assert main(["replay", *argv]) == 2  # a usage error, as argparse's own
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "target", "message"),
+    [
+        ("--out", "a-file", "--out: cannot make the folder {tmp}/a-file (File exists)"),
+        ("--plot", "a-file/replay.png", "--plot: cannot make the folder {tmp}/a-file (File exists)"),
+        ("--plot", "a-folder", "--plot {tmp}/a-folder is a folder: name the PNG file to write"),
+    ],
+)
+def test_replay_when_an_output_cannot_be_written_then_exit_1_before_replaying(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], option: str, target: str, message: str
+) -> None:
+    (no_config_file / "a-file").write_text("not a folder")
+    (no_config_file / "a-folder").mkdir()
+    argv = ["replay", "--to", "2022-06-10T00:10", "--step", "5m", option, str(no_config_file / target)]
+    assert main(argv) == 1
+    error = capsys.readouterr().err
+    assert message.format(tmp=no_config_file) in error
+    assert "replayed" not in error, "refused before the replay, not after it"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no file can be made")
+def test_replay_when_the_plot_fails_to_write_then_the_report_is_printed_and_exit_1_without_a_traceback(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["replay", "--to", "2022-06-10T00:10", "--step", "5m", "--json", "--plot", "/proc/hedgebot-replay.png"]
+    assert main(argv) == 1
+    printed = capsys.readouterr()
+    assert json.loads(printed.out)["steps"] == 3
+    assert "the report is above, but it could not be written" in printed.err
 
 
 @pytest.mark.parametrize(
@@ -123,6 +166,51 @@ def test_replay_when_no_synthetic_and_the_data_lacks_a_configured_perpetual_then
     error = capsys.readouterr().err
     assert "hedges.SOL.instrument: SOL/USDT:USDT is not listed" in error
     assert "without --no-synthetic the replay would make SOL/USDT:USDT up from spot" in error
+
+
+def test_replay_when_a_holding_has_no_spot_price_in_the_data_then_exit_1_naming_it_rather_than_valuing_it_at_zero(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The 2025 sample has BTC, ETH and SOL spot prices: 100 AVAX would be left out of the portfolio's value.
+    argv = ["replay", "--config", str(EXAMPLE_CONFIG), "--sample", "2025-10-liquidation-cascade"]
+    window = ["--from", "2025-10-10T20:00", "--to", "2025-10-10T20:10", "--step", "5m"]
+    assert main([*argv, *window, "--balance", "USDT=20000", "--balance", "AVAX=100", "--json"]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == "", "no report"
+    assert "has no spot price for AVAX" in printed.err
+    assert "Spot prices in the data: BTC, ETH, SOL" in printed.err
+
+
+@pytest.mark.parametrize("argv", [["--from", "0001-01-01"], ["--from", "9999-12-31T23:00"], ["--to", "0001-01-01"]])
+def test_replay_when_a_time_is_out_of_range_then_exit_2_saying_so(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["replay", "--data", str(no_config_file), *argv])
+    assert info.value.code == 2
+    assert f"{argv[1]!r} is out of range: a time from 1970 to 9998" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("balance", ["SOL=nan", "SOL=Infinity", "SOL=1e400", "SOL=-5", "=5"])
+def test_replay_when_a_balance_is_not_a_finite_quantity_then_exit_2_saying_what_is_expected(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], balance: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["replay", "--balance", balance])
+    assert info.value.code == 2
+    assert f"{balance!r}: expected ASSET=QTY with QTY from 0 to 1,000,000,000,000,000" in capsys.readouterr().err
+
+
+def test_replay_when_the_account_cannot_margin_the_hedge_then_exit_4_saying_so_without_blaming_the_data(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The demo configuration hedges BTC, ETH and SOL, all in the 2025 sample: only the 100 USDT falls short.
+    argv = ["replay", "--config", str(ROOT / "scripts" / "demo.toml"), "--sample", "2025-10-liquidation-cascade"]
+    window = ["--from", "2025-10-10T20:00", "--to", "2025-10-10T20:10", "--step", "5m"]
+    assert main([*argv, *window, "--balance", "USDT=100", "--balance", "SOL=150"]) == 4
+    error = capsys.readouterr().err
+    assert "100.0 USDT is available for margin but the plan needs" in error
+    assert "replay a configuration hedging with those" not in error
 
 
 def test_replay_when_the_demo_configuration_on_its_crash_then_hedged_on_its_own_instruments(

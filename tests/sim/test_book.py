@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from hedgesim.book import Level, Take, depth, touch, walk, with_resting
-from hedgesim.instruments import DEEP_BOOK, THIN_BOOK, perp_instrument
-from tests.sim.factories import D
+from hedgesim.instruments import DEEP_BOOK, THIN_BOOK, Category, perp_instrument
+from tests.sim.factories import D, exchange, flat_sample
 
 SOL = perp_instrument("SOL", D(100))  # tick 0.01, lot 0.1, medium book: 1 bp spread, 25 000 USDT at the touch
 
@@ -69,3 +69,22 @@ def test_with_resting_when_own_order_inside_the_spread_then_it_becomes_the_best_
 def test_profiles_when_compared_then_btc_like_books_are_deeper_than_altcoin_like_ones() -> None:
     assert DEEP_BOOK.touch_notional > THIN_BOOK.touch_notional * 50
     assert DEEP_BOOK.spread_bps < THIN_BOOK.spread_bps
+
+
+def test_order_book_when_the_top_was_read_then_a_deeper_book_and_a_gap_at_the_same_moment_then_the_market_s_levels():
+    """A book's levels are made once per price and reused (a moment's book is read by quotes, tickers and the book):
+    a deeper read, or a price that gapped without the clock moving, still shows the synthetic book of that price."""
+    ex = exchange(flat_sample(), sol="10")
+    instrument = ex.venue.instrument(Category.LINEAR, "SOLUSDT")
+
+    def market_levels(count: int) -> tuple[list[Level], list[Level]]:
+        return depth(ex.venue.market.last(Category.LINEAR, "SOL", ex.now_ms()), instrument, count)
+
+    top = ex.quote(Category.LINEAR, "SOLUSDT")
+    book = ex.order_book(Category.LINEAR, "SOLUSDT", 20)
+    assert (top.bid, top.ask) == (book.bids[0], book.asks[0])
+    assert (book.bids, book.asks) == market_levels(20)
+    ex.gap("SOL", D("-0.1"))
+    gapped = ex.order_book(Category.LINEAR, "SOLUSDT", 20)
+    assert (gapped.bids, gapped.asks) == market_levels(20)
+    assert gapped.asks[0].price < book.bids[0].price

@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli.banner import banner_for, render
 from bot.config import AppConfig, parse_config
-from bot.settings.from_config import settings_for
+from bot.settings.from_config import desks_for, settings_for
 
 LIVE = {"LIVE_API_KEY": "k" * 18, "LIVE_API_SECRET": "s" * 36}
 
@@ -71,3 +71,29 @@ def test_banner_when_a_dry_run_then_every_line_says_dry_run() -> None:
     assert all(line.startswith("DRY-RUN") for line in lines)
     assert any("no order, cancel or setting is sent to the venue" in line for line in lines)
     assert any("auto: orders within the risk limits go out on their own" in line for line in lines)
+
+
+def test_banner_when_hedges_trade_on_two_venues_then_each_venues_banner_lists_only_its_own_instruments() -> None:
+    sim = {"exchange": "bybit", "mode": "sim", "url": "http://127.0.0.1:8765"}
+    config = parse_config(
+        {
+            "venues": {"a": sim, "b": {**sim, "url": "http://127.0.0.1:8766"}},
+            "hedges": {"SOL": {"venue": "a", "instrument": "SOL/USDT:USDT"}, "ETH": {"venue": "b"}},
+        },
+        env={},
+    )
+    texts = {
+        desk.venue.name: "\n".join(
+            render(banner_for(config, desk, "run", dry_run=False, approval="auto", protection="-",
+                              journal=Path("j.db"), default_venue="a"))
+        )
+        for desk in desks_for(config, "a")
+    }  # fmt: skip
+    assert "hedgebot run on venue a" in texts["a"]
+    assert "SOL/USDT:USDT (hedges.SOL.instrument)" in texts["a"]
+    assert "each other holding" in texts["a"]  # the default venue hedges the holdings no entry routes
+    assert "ETH" not in texts["a"]
+    assert "hedgebot run on venue b" in texts["b"]
+    assert "ETH/USDT:USDT (hedges.ETH: its own perpetual, where listed)" in texts["b"]
+    assert "SOL" not in texts["b"]
+    assert "each other holding" not in texts["b"]

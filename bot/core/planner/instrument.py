@@ -150,7 +150,7 @@ class _Planner:
         needed = target - inp.position
         # What orders may do this cycle: all of it, except that a stray long is only closed (the short comes next).
         reach = max(needed, -inp.position) if inp.position > ZERO else needed
-        keep, drop = _split(inp.orders, self._room(target, cap))
+        keep, drop = _split(inp.orders, self._room(target, cap)) if inp.orders else ((), ())  # mostly none rest
         if drop:
             actions = self._cancel_misfits(drop, target)
             next_state = InstrumentState(rebalancing=True, reprices=state.reprices)
@@ -343,7 +343,7 @@ def _split(orders: tuple[Order, ...], room: Mapping[Side, Decimal]) -> tuple[tup
     """Resting orders to keep (oldest first, each side's in total at most its ``room``) and the rest."""
     keep: list[Order] = []
     drop: list[Order] = []
-    covered = dict.fromkeys(Side, ZERO)
+    covered = {Side.BUY: ZERO, Side.SELL: ZERO}
     for order in sorted(orders, key=lambda o: o.timestamp or _NEVER):
         if covered[order.side] + order.remaining <= room[order.side]:
             keep.append(order)
