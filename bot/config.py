@@ -200,6 +200,8 @@ class AppConfig(BaseSettings):
     _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
     _alert_destinations: tuple[Destination, ...] = PrivateAttr(default=())
     _source: Path | None = PrivateAttr(default=None)
+    _base_dir: Path | None = PrivateAttr(default=None)  # where a relative secrets_file is found
+    _secrets_read: bool = PrivateAttr(default=False)
 
     @classmethod
     def settings_customise_sources(
@@ -217,11 +219,17 @@ class AppConfig(BaseSettings):
         return (env_settings, init_settings)
 
     def credentials(self, venue: str) -> Credentials:
+        self._require_secrets()
         return self._credentials[venue]
 
     def alert_destinations(self) -> tuple[Destination, ...]:
         """``[alerts.destinations]`` with their secrets resolved, in the configured order."""
+        self._require_secrets()
         return self._alert_destinations
+
+    def _require_secrets(self) -> None:
+        if not self._secrets_read:  # a command that uses secrets loads them (load_config(..., secrets=True))
+            raise LookupError("the configuration was loaded without its secrets: load it with secrets=True")
 
     @property
     def source(self) -> Path | None:
@@ -246,8 +254,13 @@ class AppConfig(BaseSettings):
         return data
 
 
-def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> AppConfig:
-    """Read, validate and cross-check a configuration file. Raises ``ConfigError`` listing every problem."""
+def load_config(path: Path | str, env: Mapping[str, str] | None = None, *, secrets: bool = True) -> AppConfig:
+    """Read, validate and cross-check a configuration file. Raises ``ConfigError`` listing every problem.
+
+    ``secrets``: also resolve the venues' credentials and the alert destinations' secrets (a missing one is a
+    problem); only the commands that use them ask (run, unwind, status, plan against a venue, watchdog,
+    alert-test), so a replay or scenario works on a machine without the keys.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -257,15 +270,15 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> AppCo
         raise ConfigError([(str(path), f"cannot read the file: {exc}")]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([(str(path), f"not valid TOML: {exc}")]) from exc
-    config = parse_config(data, env=env, base_dir=path.parent)
+    config = parse_config(data, env=env, base_dir=path.parent, secrets=secrets)
     config._source = path
     return config
 
 
 def parse_config(
-    data: Mapping[str, Any], env: Mapping[str, str] | None = None, base_dir: Path | None = None
+    data: Mapping[str, Any], env: Mapping[str, str] | None = None, base_dir: Path | None = None, *, secrets: bool = True
 ) -> AppConfig:
-    """Validate configuration data (as read from TOML) together with the environment."""
+    """Validate configuration data (as read from TOML) together with the environment (secrets: see load_config)."""
     environ = dict(os.environ if env is None else env)
     _reject_inline_secrets(data)
     if problems := environment_problems(AppConfig, environ, data):
@@ -279,26 +292,46 @@ def parse_config(
         raise ConfigError([("environment", f"{exc}; see {ENV_HELP}")]) from None
     finally:
         _ENVIRON.reset(token)
+    config._base_dir = base_dir
     problems = cross_check(config)
-    secrets, secrets_file_problems = read_secrets_file(config.secrets_file, base_dir)
+    if secrets:
+        problems.extend(secret_problems(config, environ))
+    if problems:
+        raise ConfigError(attribute_to_environment(problems, environ))
+    return config
+
+
+def secret_problems(config: AppConfig, env: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """Resolve the configuration's secrets (venue credentials, alert destinations) from the environment and
+    ``secrets_file``; (key path, message) for each that cannot be found. Without problems the configuration
+    holds them from then on (and the logs redact them)."""
+    environ = dict(os.environ if env is None else env)
+    secrets, secrets_file_problems = read_secrets_file(config.secrets_file, config._base_dir)
     needs = {
         name: CredentialNeed(venue.credentials, venue.mode is VenueMode.SIM, QUIRKS[venue.exchange].passphrase)
         for name, venue in config.venues.items()
     }
     credentials, credential_problems = resolve_credentials(needs, environ, secrets)
     destinations, destination_problems = resolve_destinations(config.alerts, environ, secrets)
-    problems.extend([*secrets_file_problems, *credential_problems, *destination_problems])
+    problems = [*secrets_file_problems, *credential_problems, *destination_problems]
     if problems:
-        raise ConfigError(attribute_to_environment(problems, environ))
+        return problems
     config._credentials = credentials
     config._alert_destinations = destinations
+    config._secrets_read = True
     from bot.logging import register_secrets
 
     for creds in credentials.values():
         register_secrets(creds.secret_values())
     for destination in destinations:
         register_secrets(destination.secret_values())
-    return config
+    return []
+
+
+def require_secrets(config: AppConfig) -> None:
+    """Resolve the configuration's secrets, or raise ``ConfigError`` naming every one missing (exit 2)."""
+    if problems := secret_problems(config):
+        raise ConfigError(attribute_to_environment(problems, dict(os.environ)))
 
 
 _SECRET_KEYS = {"api_key", "apikey", "secret", "api_secret", "password", "passphrase", "private_key"}

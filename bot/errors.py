@@ -2,7 +2,7 @@
 
     HedgebotError
     ├── ConfigError .................. refuse to start; the CLI prints the errors and exits 2
-    ├── UsageError ................... the command line asks for what cannot be done: nothing done; exit 2
+    │   └── UsageError ............... (same) the command line, not the file, is wrong or asks the impossible
     ├── DataError .................... skip this cycle for the affected instrument; decide again next cycle
     ├── ExchangeError ................ raised only by the exchange adapter, translated from ccxt
     │   ├── ExchangeUnavailable ...... reads and cancels retry with backoff; a create is ambiguous (below)
@@ -55,10 +55,10 @@ class ConfigError(HedgebotError):
         super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
 
 
-class UsageError(HedgebotError):
-    """The command line is incomplete or asks for what cannot be done (an argument missing, options at odds with
-    each other or with the data named). Response: do nothing, say what to type instead, exit 2 (as argparse does
-    for an unknown option)."""
+class UsageError(ConfigError):
+    """A command-line argument is wrong or missing, or asks for what cannot be done (e.g. an instrument no venue
+    lists, `journal why` without the holding, a replay window outside the data); ``problems`` name the option.
+    Response: nothing is done, exit 2 (as argparse does for an unknown option)."""
 
 
 class DataError(HedgebotError):

@@ -16,20 +16,16 @@
 
 from __future__ import annotations
 
-from bot.errors import UsageError, needs_operator
+from bot.errors import needs_operator
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
-EXIT_USAGE = EXIT_CONFIG  # a bad command line: fix what was typed, as for a bad configuration
 EXIT_HALTED = 3
 EXIT_NEEDS_OPERATOR = 4
 EXIT_INTERRUPTED = 130
 
 
 def refusal_code(error: BaseException) -> int:
-    """The exit code of a refusal to start or an error of ours: 2 for a usage error, 4 when a person must act,
-    else 1."""
-    if isinstance(error, UsageError):
-        return EXIT_USAGE
+    """The exit code of a refusal to start or an error of ours: 4 when a person must act, else 1."""
     return EXIT_NEEDS_OPERATOR if needs_operator(error) else EXIT_FAILED

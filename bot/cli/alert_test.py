@@ -46,8 +46,13 @@ def run(args: argparse.Namespace) -> int:
     destinations = config.alert_destinations()
     if not destinations:
         raise UsageError(
-            "no alert destinations are configured; add one under [alerts.destinations.NAME] "
-            "(see config.example.toml). Nothing was sent."
+            [
+                (
+                    "alerts.destinations",
+                    "no alert destinations are configured; add one under [alerts.destinations.NAME] "
+                    "(see config.example.toml). Nothing was sent",
+                )
+            ]
         )
     event = alert_test_event(at=SystemClock().now())
     results = asyncio.run(send_once_to_each(destinations, event, RetryPolicy().request_timeout))

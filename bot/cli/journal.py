@@ -27,7 +27,7 @@ HELP = "query the journal: cycles, why a holding was not hedged, orders, fills, 
 DESCRIPTION = """\
 Read the journal the bot writes (safe while the bot runs; nothing is changed). VIEW is one of:
 
-  cycles            the latest cycles: trading state, holdings value, hedge, intents approved/denied, orders
+  cycles            the latest cycles: venue, trading state, holdings value, hedge, intents approved/denied, orders
   why ASSET         a holding's latest decisions with their reason codes and the risk gate's denials
   orders            the latest orders and their outcome (--open: only those not final or unknown)
   fills             the latest fills (--symbol, --since)
@@ -80,7 +80,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     if args.view == "why" and not args.asset:
-        raise UsageError("name the holding, e.g. `hedgebot journal why SOL`")
+        raise UsageError([("why", "name the holding, e.g. `hedgebot journal why SOL`")])
     with open_reader(_path(args)) as reader:
         rows = _query(reader, args)
     if args.json:
@@ -98,7 +98,7 @@ def _path(args: argparse.Namespace) -> Path:
         path = Path(args.journal)
     else:
         config_path = getattr(args, "config", None) or Path(os.environ.get("HEDGEBOT_CONFIG", "hedgebot.toml"))
-        path = journal_path(load_config(config_path))
+        path = journal_path(load_config(config_path, secrets=False))
     return dry_run_journal(path) if args.dry_run else path
 
 
@@ -118,15 +118,15 @@ def _query(reader: JournalReader, args: argparse.Namespace) -> Sequence[Any]:
 
 def _cycles(rows: Sequence[Any]) -> Table:
     table = Table(title="Latest cycles (newest first)")
-    for name in ("time (UTC)", "run", "cycle", "state"):
+    for name in ("time (UTC)", "venue", "run", "cycle", "state"):
         table.add_column(name)
     for name in ("holdings", "hedge", "intents", "approved", "denied", "orders"):
         table.add_column(name, justify="right")
     table.add_column("unchanged", overflow="fold")
     for r in rows:
         table.add_row(
-            _time(r.at), r.run_id, str(r.number), r.trading_state, money(r.holdings_value), money(r.hedge_notional),
-            str(r.intents), str(r.approved), str(r.denied), str(r.orders), _unchanged(r),
+            _time(r.at), r.venue or "-", r.run_id, str(r.number), r.trading_state, money(r.holdings_value),
+            money(r.hedge_notional), str(r.intents), str(r.approved), str(r.denied), str(r.orders), _unchanged(r),
         )  # fmt: skip
     return table
 

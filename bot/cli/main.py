@@ -13,7 +13,7 @@ import structlog
 from bot.cli import alert_test, check_config, journal, plan, replay, run, scenario, sim, status, unwind, watchdog
 from bot.cli.output import err, report_config_error
 from bot.config import load_config
-from bot.errors import ConfigError, HedgebotError
+from bot.errors import ConfigError, HedgebotError, UsageError
 from bot.exit_codes import EXIT_CONFIG, EXIT_INTERRUPTED, refusal_code
 from bot.logging import configure_logging
 from bot.version import package_version
@@ -78,10 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_path = args.config or Path(os.environ.get("HEDGEBOT_CONFIG", "hedgebot.toml"))
     try:
         if getattr(args, "needs_config", False):
-            args.config = load_config(config_path)
+            # Secrets are resolved only by the commands that use them (needs_secrets, True unless a command says not).
+            args.config = load_config(config_path, secrets=getattr(args, "needs_secrets", True))
             logging_config = args.config.logging
             configure_logging(args.log_level or logging_config.level, args.log_format or logging_config.format)
         return int(args.handler(args))
+    except UsageError as exc:
+        for path, message in exc.problems:
+            err.print(f"hedgebot {args.command}: {path}: {message}; nothing was done", markup=False)
+        return EXIT_CONFIG
     except ConfigError as exc:
         report_config_error(exc, str(getattr(args, "file", None) or config_path))
         return EXIT_CONFIG

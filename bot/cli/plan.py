@@ -15,7 +15,7 @@ from rich.table import Table
 from bot.cli.output import money, out, print_json, show
 from bot.cli.venue import open_desks, pick_venue, read_once
 from bot.clock import SystemClock
-from bot.config import AppConfig
+from bot.config import AppConfig, require_secrets
 from bot.core.cycle import CoreState, plan_cycle
 from bot.core.plan import HoldingDecision, InstrumentDecision, Plan
 from bot.core.valuation import with_static_holdings
@@ -65,13 +65,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--at", type=_moment, metavar="TIME", help="decide as of this ISO 8601 time (default: the snapshot's)"
     )
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
-    parser.set_defaults(handler=run, needs_config=True)
+    parser.set_defaults(handler=run, needs_config=True, needs_secrets=False)  # a venue's: read below
 
 
 def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     plans: list[tuple[Plan, str]] = []
     if args.snapshot is None:  # every venue a hedge trades on, each planning the holdings it hedges
+        require_secrets(config)  # a snapshot file needs no keys; the venues do
         for settings, snapshot in asyncio.run(_read_venues(desks_for(config, pick_venue(config, args.venue)), config)):
             plan, _ = plan_cycle(settings.core, snapshot, CoreState(), args.at or snapshot.taken_at)
             plans.append((plan, f"venue {settings.venue.name}"))

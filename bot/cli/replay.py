@@ -158,10 +158,10 @@ def replay(args: argparse.Namespace) -> int:
 def _config(path: Path | None) -> AppConfig | None:
     """The configuration from --config, $HEDGEBOT_CONFIG or ./hedgebot.toml; None when none of them exists."""
     if path is not None:
-        return load_config(path)
+        return load_config(path, secrets=False)  # the replay connects to no venue
     implicit = Path(os.environ.get("HEDGEBOT_CONFIG", "hedgebot.toml"))
     if "HEDGEBOT_CONFIG" in os.environ or implicit.is_file():
-        return load_config(implicit)
+        return load_config(implicit, secrets=False)
     return None
 
 

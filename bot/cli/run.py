@@ -8,7 +8,7 @@ import os
 import shlex
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -20,7 +20,7 @@ from bot.cli.approve import TerminalApprover
 from bot.cli.banner import NO_PROTECTION_NEEDED, banner_for, render
 from bot.cli.live import CONFIRM_VARIABLE, confirm_live
 from bot.cli.output import err, out
-from bot.cli.venue import journal_for, open_desks, pick_venue
+from bot.cli.venue import Desk, journal_for, open_desks, pick_venue
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import plan_cycle
@@ -30,6 +30,7 @@ from bot.execution.desks import exit_code, supervise_desks
 from bot.execution.ids import run_id_for
 from bot.execution.interrupts import Interrupts
 from bot.execution.loop import run_cycles
+from bot.execution.portfolio import Portfolio
 from bot.execution.run import PlanFunction, Run, RunOptions
 from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
@@ -41,6 +42,8 @@ from bot.settings.from_config import desks_for, trading_venues
 
 # What a command runs between start-up and the end of the run, e.g. `hedgebot unwind`'s cycles until flat.
 Body = Callable[[CyclePipeline], Awaitable[int]]
+# What a command checks of the opened venues before any run starts (``UsageError``: exit 2).
+Check = Callable[[Sequence[Desk]], Awaitable[None]]
 LEFT_ON_THE_BOOK = "the venue cannot be read to cancel our resting orders: they are left on the book"
 
 NO_ALERTS = "none sent by a dry run: its hedge is on paper (`hedgebot alert-test` tries the destinations)"
@@ -232,12 +235,14 @@ async def drive(
     *,
     planner: PlanFunction = plan_cycle,
     body: Body | None = None,
+    check: Check | None = None,
     dry_run: bool = False,
 ) -> int:
     """Open every trading venue (``venue``, the default, and those a hedge names: ``desks_for``; a dry run: each
     one's read half and its paper venue) and the journal, print each venue's banner, start each venue's run (fail
     closed) and run ``body`` (default: the loop) on each, side by side, under the error policy
-    (``bot.execution.desks``), then tell the operator how each ended; returns the exit code."""
+    (``bot.execution.desks``), then tell the operator how each ended; returns the exit code. ``check``: what the
+    command checks of the opened venues first."""
     desks = desks_for(config, venue)
     alerting = alert_settings(config)
     if dry_run:
@@ -248,18 +253,22 @@ async def drive(
     started = clock.now()
     several = len(desks) > 1
     interrupts = Interrupts(config.risk.kill_switch_file)
+    portfolio = Portfolio(desk.venue.name for desk in desks)  # what each desk's gate counts of the others
     turns = asyncio.Lock()  # a person answers one venue's table at a time
     try:
         async with (
             alert_notifier(alerting, conditions=journal) as notifier,  # open conditions outlive restarts
             open_desks(config, desks, clock, paper=path if dry_run else None) as opened,
         ):
+            if check is not None:
+                await check(opened)
             pipelines = []
             for desk in opened:
                 name = desk.settings.venue.name
                 run = Run(
                     desk.settings, desk.port, journal, clock, run_id=run_id_for(started, name), planner=planner,
                     alerts=notifier, alert_settings=alerting, wallets=desk.wallets, interrupts=interrupts,
+                    portfolio=portfolio,
                 )  # fmt: skip
                 pipeline = CyclePipeline(run, OneAtATime(approver, name, turns) if several else approver)
                 tag = ("DRY-RUN " if dry_run else "") + (f"{name}: " if several else "")

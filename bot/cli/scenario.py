@@ -74,7 +74,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--collateral", type=_decimal, metavar="USDT", help="cross margin: USDT backing the hedge (default: its margin)"
     )
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
-    parser.set_defaults(handler=run, needs_config=True)
+    parser.set_defaults(handler=run, needs_config=True, needs_secrets=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     quantities = _quantities(config, dict(args.holding))
     if not quantities:
         raise UsageError(
-            "no holdings: add [[holdings.static]] entries to the configuration or pass --holding ASSET=QTY"
+            [("--holding", "no holdings: add [[holdings.static]] entries to the configuration or pass --holding")]
         )
     prices, price_source = _prices(set(quantities), dict(args.price))
     exposures = [
@@ -106,7 +106,7 @@ def _margin(config: AppConfig, args: argparse.Namespace) -> HedgeMargin:
     try:
         return HedgeMargin(execution.leverage, execution.margin_mode, args.maintenance_rate, args.collateral)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError([("--collateral", str(exc))]) from None
 
 
 def _quantities(config: AppConfig, extra: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -139,7 +139,7 @@ def _prices(assets: set[str], given: dict[str, Decimal]) -> tuple[dict[str, Deci
             sources.append(f"sample {sample.name} (Binance closes at {sample.end:%Y-%m-%d %H:%M} UTC)")
     missing = assets - prices.keys()
     if missing:
-        raise UsageError(f"no price for {', '.join(sorted(missing))}: pass --price ASSET=PRICE")
+        raise UsageError([("--price", f"no price for {', '.join(sorted(missing))}: pass --price ASSET=PRICE")])
     return prices, "; ".join(sources)
 
 

@@ -120,8 +120,13 @@ def run(args: argparse.Namespace) -> int:
     )
     if not args.allow_remote and not is_loopback(args.host):
         raise UsageError(
-            f"refusing --host {args.host}: not a loopback address; the simulator's key, secret and control API are "
-            "not for a network (--allow-remote overrides)"
+            [
+                (
+                    "--host",
+                    f"refusing {args.host}: not a loopback address; the simulator's key, secret and control API are "
+                    "not for a network (--allow-remote overrides)",
+                )
+            ]
         )
     try:
         engine = SimExchange.realtime(config)

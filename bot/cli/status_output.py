@@ -14,7 +14,7 @@ from rich.table import Table
 from bot.cli.banner import NO_PROTECTION_NEEDED
 from bot.cli.output import money, out, print_json, show
 from bot.core.status import HoldingStatus, InstrumentStatus, LegPnl, Pnl, Risk, StatusReport, StatusTotal
-from bot.domain import Order, Position
+from bot.domain import Order, Position, ReasonCode
 from bot.execution.status import StatusView
 from bot.journal import CycleRow
 from bot.logging import redact
@@ -82,7 +82,7 @@ def _holdings_table(report: StatusReport) -> Table:
         table.add_row(
             h.asset, _num(h.quantity), money(h.price, 4), money(h.spot_value), h.instrument or "-",
             money(h.hedge_notional), _ratio(h.ratio, h.target_ratio), _bps(h.risk.basis_bps),
-            _share(h.risk.liquidation_distance), h.reason,
+            _share(h.risk.liquidation_distance), _reason(h.reason),
         )  # fmt: skip
     total = report.total
     table.add_row(
@@ -90,6 +90,14 @@ def _holdings_table(report: StatusReport) -> Table:
         _ratio(total.ratio, total.target_ratio), "", "", "", style="bold",
     )  # fmt: skip
     return table
+
+
+def _reason(reason: str) -> str:
+    """The last reason, said plainly where its code alone would mislead."""
+    return UNWOUND if reason == ReasonCode.UNWIND else reason
+
+
+UNWOUND = "unwind: unwound, not hedged (`hedgebot run` hedges again)"
 
 
 def _pnl_table(report: StatusReport) -> Table:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import partial
 
 from bot.cli.output import err, out
 from bot.cli.run import add_venue_options, command_line, drive, make_approver, trading_mode, unattended
-from bot.cli.venue import pick_venue
+from bot.cli.venue import Desk, pick_venue
 from bot.config import AppConfig
 from bot.core.unwind import plan_unwind
-from bot.domain import MarketType, ReasonCode, TradingState
-from bot.errors import HaltRequested
+from bot.domain import Market, MarketType, ReasonCode, TradingState
+from bot.errors import HaltRequested, HedgebotError, UsageError
+from bot.exchange.preflight import closest_listed
 from bot.execution.cycle import CyclePipeline
+from bot.execution.reading import QUOTE
 from bot.execution.run import Run, RunOptions
 from bot.execution.summary import CycleOutcome
 from bot.execution.supervisor import EXIT_FAILED, EXIT_OK
@@ -45,7 +48,7 @@ limit, repeated rejections, the liquidation distance, margin or funding warnings
 
 exit codes: 0 flat (read back from the venue), 1 a position is left (not flat after --max-cycles, stopped, only
 dust left, or a position outside the hedge; resting orders cancelled; or the venue unreachable), 2 bad
-configuration, 3 halted, 4 refused until a person acts (as for `hedgebot run`).
+configuration, or a --symbol that is no perpetual any venue lists (nothing is sent), 3 halted, 4 refused until a person acts (as for `hedgebot run`).
 
 examples:
   hedgebot unwind --config my.toml                       everything, asking before each order
@@ -84,7 +87,30 @@ def run(args: argparse.Namespace) -> int:
     options = RunOptions(
         adopt=args.adopt, resume=args.resume, command=command_line(args), unattended=unattended(config, args.approve)
     )
-    return asyncio.run(drive(config, venue, approver, options, planner=planner, body=body, dry_run=dry_run))
+    check = partial(_listed_somewhere, args.symbol) if args.symbol else None
+    return asyncio.run(
+        drive(config, venue, approver, options, planner=planner, body=body, check=check, dry_run=dry_run)
+    )
+
+
+async def _listed_somewhere(symbols: list[str], desks: Sequence[Desk]) -> None:
+    """Every --symbol must be a perpetual that some venue unwound lists: a mistyped one is a usage error (exit 2),
+    before anything is sent. A venue whose markets cannot be read leaves the question to each venue's start-up."""
+    listed: dict[str, Market] = {}
+    for desk in desks:
+        try:
+            listed.update(await desk.port.load_markets())
+        except HedgebotError:
+            return
+    perps = {s: m for s, m in listed.items() if m.type is MarketType.PERP}
+    venues = ", ".join(desk.settings.venue.name for desk in desks)
+    problems = [
+        ("--symbol", f"{symbol} is not a perpetual that {venues} lists{closest_listed(symbol, perps, QUOTE)}")
+        for symbol in symbols
+        if symbol not in perps
+    ]
+    if problems:
+        raise UsageError(problems)
 
 
 async def _until_flat(pipeline: CyclePipeline, *, symbols: list[str] | None, max_cycles: int, interval: float) -> int:

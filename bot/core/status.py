@@ -17,7 +17,10 @@ Definitions (the README's "hedgebot status" says the same):
 5. An instrument several holdings share (a proxy) splits its figures between them in proportion to their shares
    of its target contracts (equally when those are all zero). Figures of an instrument no holding names any more
    count in the total only.
-6. **Achieved ratio** = the short held / the short that hedges its holdings fully (ratio 1, x beta for a proxy).
+6. **Achieved ratio** = the short held / the short that hedges its holdings fully (ratio 1, x beta for a proxy),
+   in contracts, so neither the basis nor the proxy's price enters it. The total's achieved and target ratios are
+   the holdings' own, weighted by their spot values (a holding without a hedge counts as 0); an instrument no
+   holding names counts in the total's hedge notional and PnL, not in its ratio.
    **Basis** = the perpetual's mark against its base asset's spot price (its valuation price if it is a holding,
    else its spot quote, else the venue's index), in bps. **Liquidation distance** = |liquidation price - mark| / mark. **Margin ratio** (isolated
    margin: as the venue reports the position, else as configured) = maintenance margin / (position margin +
@@ -277,12 +280,14 @@ def _total(holdings: Sequence[HoldingStatus], instruments: Sequence[InstrumentSt
     """Every holding's spot leg and every instrument's hedge leg, shared out or not (rule 5)."""
     value = sum_known(h.spot_value for h in holdings)
     hedged = sum((i.hedge_notional for i in instruments), ZERO)
-    weighted = sum_known(_times(h.spot_value, h.target_ratio) for h in holdings if h.target_ratio is not None)
+    hedging = [h for h in holdings if h.target_ratio is not None]  # the rest count as ratio 0, achieved and target
+    achieved = sum_known(_times(h.spot_value, h.ratio) for h in hedging)
+    weighted = sum_known(_times(h.spot_value, h.target_ratio) for h in hedging)
     return StatusTotal(
         spot_value=value,
         value_at_open=sum_known(h.value_at_open for h in holdings if h.opened_at is not None),
         hedge_notional=hedged,
-        ratio=fraction(hedged, value),
+        ratio=fraction(achieved, value),
         target_ratio=fraction(weighted, value),
         since_open=Pnl(sum_known(h.since_open.spot for h in holdings), _legs(i.since_open for i in instruments)),
         today=Pnl(sum_known(h.today.spot for h in holdings), _legs(i.today for i in instruments)),

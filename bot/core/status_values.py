@@ -154,7 +154,7 @@ class StatusTotal:
     spot_value: Decimal | None
     value_at_open: Decimal | None
     hedge_notional: Decimal
-    ratio: Decimal | None  # hedge notional / spot value
+    ratio: Decimal | None  # the holdings' achieved ratios weighted by spot value (rule 6)
     target_ratio: Decimal | None  # the value-weighted target ratio
     since_open: Pnl
     today: Pnl

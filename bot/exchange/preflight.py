@@ -177,9 +177,9 @@ def market_problems(markets: Mapping[str, Market], plan: PreflightPlan) -> list[
         market = markets.get(symbol)
         what = f"{plan.keys[symbol]}: {symbol}" if symbol in plan.keys else f"hedge instrument {symbol}"
         if market is None:
-            problems.append(f"{what} is not listed{_closest(symbol, markets, plan.quote)}")
+            problems.append(f"{what} is not listed{closest_listed(symbol, markets, plan.quote)}")
         elif market.type is not MarketType.PERP:
-            problems.append(f"{what} is not a linear perpetual{_closest(symbol, markets, plan.quote)}")
+            problems.append(f"{what} is not a linear perpetual{closest_listed(symbol, markets, plan.quote)}")
         elif not market.active:
             problems.append(f"{what} is not trading")
         elif market.settle != plan.quote:
@@ -195,7 +195,7 @@ def market_problems(markets: Mapping[str, Market], plan: PreflightPlan) -> list[
     return problems
 
 
-def _closest(symbol: str, markets: Mapping[str, Market], quote: str, count: int = 3) -> str:
+def closest_listed(symbol: str, markets: Mapping[str, Market], quote: str, count: int = 3) -> str:
     """The listed, trading perpetuals settled in ``quote`` whose names are closest to ``symbol``, as a clause."""
     perps = [s for s, m in markets.items() if m.type is MarketType.PERP and m.active and m.settle == quote]
     closest = difflib.get_close_matches(symbol, perps, n=count, cutoff=0)

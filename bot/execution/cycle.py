@@ -197,7 +197,9 @@ class CyclePipeline:
         self._plan = plan
         intents = plan.intents
         await run.prepare_instruments({intent.symbol for intent in intents})
-        risk = evaluate(intents, self._risk_context(snapshot, plan, now, history), run.settings.risk)
+        context = self._risk_context(snapshot, plan, now, history)
+        risk = evaluate(intents, context, run.settings.risk)
+        run.portfolio.publish(run.venue, context, risk)  # what the other desks' gates count of this one
         blocked = blocked_symbols(risk)
         value, hedged, lines = holdings_value(plan), hedge_notional(plan, run.markets), instrument_lines(plan, blocked)
         cycle = CycleRecord(
@@ -248,6 +250,7 @@ class CyclePipeline:
     async def _paused(self, failure: Exception) -> CycleOutcome:
         """The venue cannot be read: the cycle ends here, nothing more is sent (journaled and logged once per outage
         by ``Run.outage``); past risk.max_outage our resting orders are cancelled."""
+        self.run.portfolio.withdraw(self.run.venue, "its venue cannot be read")
         outage = await self.run.outage.down(self.run.clock.now(), failure, self.run.cancel_our_orders)
         return self._skipped(JOURNAL_DOWN, f"venue unreadable: {outage.error}")
 
@@ -296,4 +299,5 @@ class CyclePipeline:
             margin_mode=run.settings.execution.margin_mode,
             leverage=run.leverage,
             history=history,
+            elsewhere=run.portfolio.others(run.venue, run.journal),
         )

@@ -7,10 +7,11 @@
 
 A desk is the one-venue machinery as it is: its port, preflight (leverage, margin mode), key check, reconciliation,
 start-up sweep, executor, dead-man's switch, outage watch and trading state, and the risk gate on its own account
-(margin, leverage and liquidation distance are per account). The desks share the journal (every order, fill,
-funding and baseline row names its venue, and each run's start row too), the approver, and the stop and halt
-requests (a signal or the kill-switch file stops or halts them all). A venue that fails ends or pauses its own desk
-only: refused at start-up (a key refused, unreachable), unreadable later (its cycles pause), or halted by its own
+(margin, leverage, liquidation distance and the order rate are per account), which adds the other desks' hedges
+for the portfolio's limits (``bot.execution.portfolio``: total hedge notional, daily turnover). The desks share the
+journal (every order, fill, funding and baseline row names its venue, and each run's start row too), the approver,
+and the stop and halt requests (a signal or the kill-switch file stops or halts them all). A venue that fails ends or
+pauses its own desk only: refused at start-up (a key refused, unreachable), unreadable later (its cycles pause), or halted by its own
 reconciliation, while the other desks go on; no asset is hedged on two desks, so none trades on another's data. An
 error that is not a venue's (a bug: ``supervise`` re-raises it) stops every desk, then is raised.
 """
@@ -34,11 +35,16 @@ async def supervise_desks(pipelines: Sequence[CyclePipeline], work: Work) -> lis
     """Each desk's ``work`` under the error policy (``bot.execution.supervisor``), concurrently; how each ended."""
 
     async def desk(pipeline: CyclePipeline) -> RunEnd:
+        run = pipeline.run
         try:
-            return await supervise(pipeline.run, lambda: work(pipeline))
+            end = await supervise(run, lambda: work(pipeline))
         except BaseException:
-            pipeline.run.interrupts.request_stop()  # not a venue's failure: the other desks stop too
+            run.interrupts.request_stop()  # not a venue's failure: the other desks stop too
             raise
+        run.portfolio.withdraw(
+            run.venue, f"its desk ended ({end.ending.value})"
+        )  # the others count the journal's account
+        return end
 
     ends = await asyncio.gather(*(desk(p) for p in pipelines), return_exceptions=True)
     for end in ends:

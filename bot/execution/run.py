@@ -34,6 +34,7 @@ from bot.execution.executor import Executor
 from bot.execution.ids import ClientOrderIds
 from bot.execution.interrupts import Interrupts
 from bot.execution.outage import VENUE_DOWN, OutageWatch
+from bot.execution.portfolio import Portfolio
 from bot.execution.reading import QUOTE, SnapshotReader, hedge_symbols, preflight_plan
 from bot.execution.reconcile import ReconcileReport, reconcile, sync_history
 from bot.execution.wallets import HoldingsWallets
@@ -74,6 +75,7 @@ class Run:
         alert_settings: AlertSettings | None = None,
         wallets: Mapping[str, VenueReader] | None = None,
         interrupts: Interrupts | None = None,
+        portfolio: Portfolio | None = None,
     ) -> None:
         self.settings = settings
         self.venue = settings.venue.name
@@ -106,6 +108,8 @@ class Run:
         self.started = False  # the run's start is journaled (after the preflight passed)
         # stop and halt requests (signals, the kill-switch file); one for every venue's desk in a process
         self.interrupts = interrupts if interrupts is not None else Interrupts(self.kill_switch)
+        # every desk's hedge, for the limits that hold for the whole portfolio; one for every desk in a process
+        self.portfolio = portfolio if portfolio is not None else Portfolio((self.venue,))
         watchdog = settings.watchdog
         self.deadman = DeadMan(
             port,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.core.status import LegHistory, SpotHistory
-from bot.domain import Fill, FundingPayment, Side
+from bot.domain import Fill, FundingPayment, ReasonCode, Side
 from bot.journal.codec import moment, ms, text_dec
 from bot.journal.records import Heartbeat
 
@@ -143,10 +143,15 @@ class LedgerQueries:
         return Decimal(rows[0]["price"]) if rows else None
 
     def last_reasons(self) -> dict[str, str]:
-        """Each holding's reason in the newest cycle that decided for it."""
+        """Each holding's reason in the newest cycle that decided for it, or ``unwind`` when a later cycle unwound
+        its hedge instrument (`hedgebot unwind` decides for instruments, not holdings: the holding's reason
+        before it, e.g. hedged within band, is no longer true of a flat hedge)."""
         rows = self._rows(
-            "SELECT asset, reason FROM decisions WHERE decision_id IN"
-            " (SELECT MAX(decision_id) FROM decisions WHERE asset IS NOT symbol GROUP BY asset)"  # holdings only
+            "SELECT d.asset, CASE WHEN EXISTS (SELECT 1 FROM decisions u WHERE u.asset = d.symbol"
+            " AND u.symbol = d.symbol AND u.reason = ? AND u.cycle_id > d.cycle_id) THEN ? ELSE d.reason END AS reason"
+            " FROM decisions d WHERE d.decision_id IN"
+            " (SELECT MAX(decision_id) FROM decisions WHERE asset IS NOT symbol GROUP BY asset)",  # holdings only
+            (ReasonCode.UNWIND.value, ReasonCode.UNWIND.value),
         )
         return {r["asset"]: r["reason"] for r in rows}
 

@@ -78,6 +78,7 @@ class JournalReader(LedgerQueries):
         rows = self._rows(
             """
             SELECT c.*, u.repeats, u.last_number, u.last_ms,
+                (SELECT json_extract(r.detail, '$.venue') FROM runs r WHERE r.run_id = c.run_id) AS venue,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id) AS n_intents,
                 (SELECT COUNT(*) FROM intents i WHERE i.cycle_id = c.cycle_id AND EXISTS (
                     SELECT 1 FROM risk_decisions r WHERE r.intent_id = i.intent_id AND r.approved = 1)) AS n_approved,
@@ -93,6 +94,7 @@ class JournalReader(LedgerQueries):
             CycleRow(
                 cycle_id=r["cycle_id"],
                 run_id=r["run_id"],
+                venue=r["venue"],
                 number=r["number"],
                 at=moment(r["at_ms"]),
                 trading_state=r["trading_state"],
@@ -212,6 +214,13 @@ class JournalReader(LedgerQueries):
         """Filled notional (quote currency) of the bot's own fills executed at or after ``since``."""
         rows = self._rows(f"SELECT notional FROM fills WHERE at_ms >= ? AND {OURS}", (ms(since),))
         return sum((Decimal(r["notional"]) for r in rows), ZERO)
+
+    def contract_prices(self, venue: str) -> dict[str, Decimal]:
+        """Per instrument on ``venue``, the quote value of one contract at the price of our latest fill there."""
+        rows = self._rows(
+            f"SELECT symbol, amount, notional FROM fills WHERE venue = ? AND {OURS} ORDER BY at_ms, rowid", (venue,)
+        )
+        return {r["symbol"]: Decimal(r["notional"]) / Decimal(r["amount"]) for r in rows if Decimal(r["amount"])}
 
     def first_run_at(self, venue: str) -> datetime | None:
         """When the journal started watching ``venue`` (its first run there): fills before it explain nothing."""

@@ -98,6 +98,7 @@ class CycleRow:
 
     cycle_id: int
     run_id: str
+    venue: str | None  # the venue its run traded on (None: a run journaled without one)
     number: int
     at: datetime
     trading_state: str

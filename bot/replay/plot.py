@@ -3,10 +3,11 @@ costs over time, as a PNG (matplotlib, headless). Floats from here on: they only
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from bot.replay.record import Recording
-from bot.replay.report import Report
+from bot.replay.report import CENT, Report
 
 
 def write_plot(recording: Recording, report: Report, path: Path) -> None:
@@ -53,11 +54,7 @@ def write_plot(recording: Recording, report: Report, path: Path) -> None:
     costs.plot(times, [float(s.fees) for s in steps], label="fees paid", color="tab:orange", linewidth=1.2)
     costs.plot(times, [float(-s.funding) for s in steps], label="funding paid", color="tab:purple", linewidth=1.2)
     costs.axhline(0, color="black", linewidth=0.5)
-    costs.set_title(
-        f"cumulative costs (USDT): fees {report.fees:,.2f} paid, funding {report.funding:+,.2f} received, "
-        f"slippage {report.slippage:+,.2f}",
-        fontsize=9,
-    )
+    costs.set_title(costs_title(report), fontsize=9)
     costs.legend(loc="best", fontsize=8)
     costs.grid(alpha=0.3)
     figure.autofmt_xdate()
@@ -67,6 +64,22 @@ def write_plot(recording: Recording, report: Report, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110, format="png")
     pyplot.close(figure)
+
+
+def costs_title(report: Report) -> str:
+    """The costs panel's title: each figure in words, never a signed number beside a word that contradicts it."""
+    return (
+        f"cumulative costs (USDT): fees {_signed_words(report.fees, 'paid', 'rebated')}, "
+        f"funding {_signed_words(report.funding, 'received', 'paid')}, "
+        f"slippage {_signed_words(report.slippage, 'worse than the decision mid', 'better than the decision mid')}"
+    )
+
+
+def _signed_words(amount: Decimal, positive: str, negative: str) -> str:
+    """``amount``'s size and what its sign means: 61.08 paid, not -61.08 received."""
+    if amount.quantize(CENT) == 0:
+        return "0.00"
+    return f"{abs(amount):,.2f} {positive if amount > 0 else negative}"
 
 
 def _step(report: Report) -> str:

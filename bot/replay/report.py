@@ -36,6 +36,15 @@ CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
 
 
+SIGNS = {  # what a money figure's sign means, in the JSON as in the table and the plot
+    "fees": "+ paid, - a maker rebate received",
+    "funding": "+ received by the hedge, - paid by it",
+    "slippage": "+ filled worse than the mid when the order was decided, - better",
+    "cost": "fees + slippage - funding: + a cost",
+    "hedged_loss": "- a loss against the start",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Episode:
     """A stretch out of band: when it began, and how long until the hedge was back in band (None: it never was)."""
@@ -157,6 +166,7 @@ class Report:
             },
             "synthetic_perpetuals": list(self.synthetic_perpetuals),
             "notes": list(self.notes),
+            "signs": SIGNS,
         }
         result: dict[str, Any] = plain(data)
         return result

@@ -231,6 +231,11 @@ async def replay(
     if on_step is not None:
         on_step(Progress(total, total, engine.market_time(), recorder.fill_count, recorded))
     await hedger.stop()
+    if (short := until - engine.market_time()) > timedelta(0):  # the window is not a whole number of steps
+        notes.append(
+            f"the replay ended at {engine.market_time():%Y-%m-%d %H:%M} UTC, {short} before --to "
+            f"({until:%Y-%m-%d %H:%M}): the window is not a whole number of steps ({step})"
+        )
     return Recording(
         steps=tuple(recorder.steps),
         trades=recorder.trades(),

@@ -82,10 +82,10 @@ def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
     """The market data and the window (``--from`` .. ``--to``, defaulting to the data's span)."""
     if options.data:
         if options.start is None:
-            raise UsageError("--data needs --from: the start of the window to replay (e.g. --from 2025-10-10)")
+            raise UsageError([("--data", "needs --from: the start of the window to replay (e.g. --from 2025-10-10)")])
         end = options.end or options.start + DATA_WINDOW
         if absent := [str(folder) for folder in options.data if not folder.is_dir()]:
-            raise UsageError(f"--data {', '.join(absent)}: no such folder")
+            raise UsageError([("--data", f"{', '.join(absent)}: no such folder")])
         try:
             sample = load_window(list(options.data), options.start, end, history=HISTORY)
         except MarketDataError as exc:
@@ -97,8 +97,13 @@ def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
             sample = load_sample(name)
         except MarketDataError:
             raise UsageError(
-                f"no bundled sample {name!r}; bundled samples: {', '.join(available_samples())}. "
-                "Replay a folder of freqtrade-format files with --data DIR instead."
+                [
+                    (
+                        "--sample",
+                        f"no bundled sample {name!r}; bundled samples: {', '.join(available_samples())}. "
+                        "Replay a folder of freqtrade-format files with --data DIR instead",
+                    )
+                ]
             ) from None
         end = options.end or sample.end
     start = options.start or sample.start
@@ -107,14 +112,28 @@ def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
 
 def check_window(sample: Sample, start: datetime, end: datetime, step: timedelta) -> None:
     span = f"{sample.start:%Y-%m-%d %H:%M} to {sample.end:%Y-%m-%d %H:%M} UTC"
+    if end <= start:
+        raise UsageError(
+            [("--to", f"--to {end:%Y-%m-%d %H:%M} is not after --from {start:%Y-%m-%d %H:%M} UTC: swap them")]
+        )
     if not sample.start <= start < sample.end or end > sample.end:
         raise UsageError(
-            f"the window {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC is outside the market data "
-            f"{sample.name} ({span}): choose --from and --to inside it"
+            [
+                (
+                    "--from/--to",
+                    f"the window {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC is outside the market data "
+                    f"{sample.name} ({span}): choose --from and --to inside it",
+                )
+            ]
         )
     if end - start < step:
         raise UsageError(
-            f"the window {start} to {end} is shorter than one step ({step}): widen it or use a finer --step"
+            [
+                (
+                    "--step",
+                    f"the window {start} to {end} is shorter than one step ({step}): widen it or use a finer --step",
+                )
+            ]
         )
 
 

@@ -147,14 +147,28 @@ def check_net_long(intent: OrderIntent, ctx: RiskContext, limits: RiskLimits) ->
 
 
 def check_total_notional(intent: OrderIntent, ctx: RiskContext, limits: RiskLimits) -> Denial | None:
+    """The limit holds for the portfolio: this account's worst case plus every other venue's (``ctx.elsewhere``); an
+    other venue's hedge that cannot be known blocks growth rather than count as zero."""
     if not ctx.increases(intent):
         return None
-    total = ctx.exposure_notional(intent)
+    unknown = [e for e in ctx.elsewhere if e.notional is None]
+    if unknown:
+        return Denial(
+            DenialCode.MAX_TOTAL_HEDGE_NOTIONAL,
+            f"the hedge is {'; '.join(e.describe() for e in unknown)}: risk.max_total_hedge_notional = "
+            f"{limits.max_total_hedge_notional} holds for the whole portfolio, so no hedge grows until it is known",
+            None,
+            limits.max_total_hedge_notional,
+        )
+    here = ctx.exposure_notional(intent)
+    total = here + sum((e.notional or ZERO for e in ctx.elsewhere), ZERO)
     if total > limits.max_total_hedge_notional:
+        others = "".join(f", {e.describe()}" for e in ctx.elsewhere)
         return Denial(
             DenialCode.MAX_TOTAL_HEDGE_NOTIONAL,
             f"hedge notional after the order could reach {_money(total)} (positions + our resting orders + this "
-            f"order), above risk.max_total_hedge_notional = {limits.max_total_hedge_notional}",
+            f"order: {_money(here)} here{others}), above risk.max_total_hedge_notional = "
+            f"{limits.max_total_hedge_notional}",
             total,
             limits.max_total_hedge_notional,
         )
@@ -287,14 +301,18 @@ def _others_maintenance(symbol: str, ctx: RiskContext) -> Decimal:
 def check_daily_turnover(intent: OrderIntent, ctx: RiskContext, limits: RiskLimits) -> Denial | None:
     if not ctx.increases(intent):
         return None
+    elsewhere = sum((e.resting for e in ctx.elsewhere), ZERO)  # the other venues' resting orders: one portfolio
     projected = (
-        ctx.history.turnover_today + ctx.resting_notional(intent) + order_notional(intent, ctx.market(intent.symbol))
+        ctx.history.turnover_today
+        + ctx.resting_notional(intent)
+        + elsewhere
+        + order_notional(intent, ctx.market(intent.symbol))
     )
     if projected > limits.max_daily_turnover:
         return Denial(
             DenialCode.MAX_DAILY_TURNOVER,
-            f"turnover today could reach {_money(projected)} (filled + our resting orders + this order), above "
-            f"risk.max_daily_turnover = {limits.max_daily_turnover}",
+            f"turnover today could reach {_money(projected)} (filled + our resting orders on every venue + this "
+            f"order), above risk.max_daily_turnover = {limits.max_daily_turnover}",
             projected,
             limits.max_daily_turnover,
         )

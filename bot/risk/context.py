@@ -22,6 +22,7 @@ from bot.domain import (
     TradingState,
 )
 from bot.errors import DataError
+from bot.risk.portfolio import VenueExposure
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,8 @@ class RiskContext:
     to spot (17 % on 10 Oct 2025): a notional comparison would let the short grow past the holdings' quantity.
     ``collateral`` is the settle-currency equity backing the hedges (wallet balance plus unrealised PnL);
     ``leverage`` is the leverage set on each instrument at the venue, as last read back (at preflight, from each
-    cycle's positions, after setting it back).
+    cycle's positions, after setting it back). ``elsewhere`` is the hedge on every other venue of the process
+    (``bot.risk.portfolio``): portfolio-wide limits add it to this account's.
     """
 
     now: datetime
@@ -79,6 +81,7 @@ class RiskContext:
     margin_mode: MarginMode
     leverage: Mapping[str, Decimal]
     history: RiskHistory = field(default_factory=RiskHistory)
+    elsewhere: tuple[VenueExposure, ...] = ()
 
     @classmethod
     def from_snapshot(
@@ -93,6 +96,7 @@ class RiskContext:
         margin_mode: MarginMode,
         leverage: Mapping[str, Decimal],
         history: RiskHistory,
+        elsewhere: Iterable[VenueExposure] = (),
     ) -> RiskContext:
         return cls(
             now=now,
@@ -106,6 +110,7 @@ class RiskContext:
             margin_mode=margin_mode,
             leverage=leverage,
             history=history,
+            elsewhere=tuple(elsewhere),
         )
 
     def market(self, symbol: str) -> Market:

@@ -133,7 +133,7 @@ def test_status_when_a_direct_hedge_then_ratio_basis_liquidation_and_margin_by_h
     assert sol.risk.liquidation_price == D(290)
     assert sol.risk.liquidation_distance == D(139) / D(151)
     assert sol.risk.margin_ratio == D("90.6") / (D(11742) + D(2682))
-    assert report.total.ratio == D(9060) / D(15000)
+    assert report.total.ratio == sol.ratio  # by contracts, as the holding's: not 9060 / 15000 by notional at mark
     assert report.total.target_ratio == D("0.7")
 
 
@@ -244,6 +244,7 @@ def test_status_when_two_holdings_share_a_proxy_then_its_figures_split_by_their_
     assert (avax.since_open.hedge, link.since_open.hedge) == (D(150), D(50))
     assert (avax.since_open.spot, link.since_open.spot) == (D(200) * D(-3), D(100) * D(-2))
     assert avax.ratio == link.ratio == D("0.5")  # the short held / the full short (2 of 4 ETH)
+    assert proxy_report().total.ratio == D("0.5")  # every holding's, whatever the betas and the ETH price
     assert avax.risk.basis_bps == (D(2000) - D(1990)) / D(1990) * D(10000)  # the proxy's own basis
 
 

@@ -116,7 +116,7 @@ def test_sim_when_host_is_not_loopback_then_refused_as_a_usage_error(
     capsys: pytest.CaptureFixture[str], host: str
 ) -> None:
     assert main(["sim", "--host", host, "--port", "0"]) == 2
-    assert f"refusing --host {host}: not a loopback address" in capsys.readouterr().err
+    assert f"--host: refusing {host}: not a loopback address" in capsys.readouterr().err
 
 
 def test_sim_when_port_is_taken_then_says_so_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:

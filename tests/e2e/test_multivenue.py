@@ -29,6 +29,7 @@ from bot.domain import ReasonCode
 from bot.execution.approval import AutoApprover
 from bot.execution.cycle import CyclePipeline
 from bot.execution.interrupts import Interrupts
+from bot.execution.portfolio import Portfolio
 from bot.execution.run import PlanFunction, Run, RunOptions
 from bot.execution.startup import start_run
 from bot.execution.summary import CycleOutcome
@@ -44,7 +45,7 @@ pytestmark = pytest.mark.e2e
 D = Decimal
 
 
-def two_venue_config(a_url: str, b_url: str, tmp_path: Path) -> AppConfig:
+def two_venue_config(a_url: str, b_url: str, tmp_path: Path, **risk: str) -> AppConfig:
     sim = {"exchange": "bybit", "mode": "sim", "client_rate_limit": False, "timeout_seconds": 2}
     return parse_config(
         {
@@ -55,7 +56,7 @@ def two_venue_config(a_url: str, b_url: str, tmp_path: Path) -> AppConfig:
             "execution": {"interval": "30s"},
             "approval": {"mode": "auto"},
             "journal": {"path": str(tmp_path / "journal.sqlite")},
-            "risk": {"kill_switch_file": str(tmp_path / "hedgebot.halt")},
+            "risk": {"kill_switch_file": str(tmp_path / "hedgebot.halt"), **risk},
         },
         env={},
     )
@@ -72,6 +73,7 @@ class TwoDesks:
     def wire(self, planner: PlanFunction, tag: str) -> None:
         """Each venue's run, as `hedgebot run` (``plan_cycle``) or `hedgebot unwind` (``plan_unwind``) wires it."""
         interrupts = Interrupts(self.desks[0].settings.kill_switch_file)
+        portfolio = Portfolio(desk.settings.venue.name for desk in self.desks)
         self.pipelines = [
             CyclePipeline(
                 Run(
@@ -83,6 +85,7 @@ class TwoDesks:
                     planner=planner,
                     wallets=desk.wallets,
                     interrupts=interrupts,
+                    portfolio=portfolio,
                 ),
                 AutoApprover(),
             )
@@ -109,13 +112,13 @@ class TwoDesks:
 
 
 @asynccontextmanager
-async def two_desks(tmp_path: Path) -> AsyncIterator[TwoDesks]:
+async def two_desks(tmp_path: Path, eth: str = "4", **risk: str) -> AsyncIterator[TwoDesks]:
     a_engine = SimExchange.deterministic(
-        SimConfig(balances={"SOL": D(100), "ETH": D(4), "USDT": D(60000)}, rate_limits=False)
+        SimConfig(balances={"SOL": D(100), "ETH": D(eth), "USDT": D(60000)}, rate_limits=False)
     )
     b_engine = SimExchange.deterministic(SimConfig(balances={"USDT": D(60000)}, rate_limits=False))
     async with running_sim(engine=a_engine) as a, running_sim(engine=b_engine) as b:
-        config = two_venue_config(a.url, b.url, tmp_path)
+        config = two_venue_config(a.url, b.url, tmp_path, **risk)
         clock = a_engine.clock  # the two manual clocks start together and move together
         journal = open_journal(tmp_path / "journal.sqlite", clock)
         try:
@@ -156,7 +159,8 @@ async def test_run_when_two_hedges_trade_on_two_venues_then_each_reaches_its_tar
 async def test_run_when_the_trading_venue_of_one_hedge_stops_answering_then_only_its_desk_pauses(
     tmp_path: Path,
 ) -> None:
-    async with two_desks(tmp_path) as venues:
+    # b's hedge, unread, still counts (from the journal) toward the portfolio's total: a limit with room for both
+    async with two_desks(tmp_path, max_total_hedge_notional="100000") as venues:
         await hedged(venues)
         eth = venues.position(venues.b, "ETHUSDT")
         venues.b.fault("maintenance")
@@ -187,6 +191,27 @@ async def test_run_when_the_venue_holding_the_coins_stops_answering_then_the_oth
         venues.a.faults.clear()
         await venues.cycles(8)
         assert D("-6") <= venues.position(venues.b, "ETHUSDT") <= D("-5.7")
+
+
+async def test_run_when_one_venue_holds_most_of_the_total_notional_limit_then_the_other_venues_growth_is_denied(
+    tmp_path: Path,
+) -> None:
+    """risk.max_total_hedge_notional holds for the portfolio: SOL's hedge on a (about 22,900 USDT) leaves less than a
+    slice of ETH's (up to 2,000 USDT) under 24,000, so b sends nothing and says why."""
+    async with two_desks(tmp_path, eth="0", max_total_hedge_notional="24000") as venues:
+        await venues.start()
+        await venues.cycles(4)
+        assert -100 <= venues.position(venues.a, "SOLUSDT") <= -95
+        venues.a.engine.deposit("ETH", D(4))  # on a, hedged on b
+        outcomes = await venues.cycles(3)
+        assert venues.position(venues.b, "ETHUSDT") == 0
+        assert all(o.placed == 0 for o in outcomes["b"])
+        assert all(o.denied > 0 for o in outcomes["b"])
+        assert venues.journal.denied_on("max_total_hedge_notional") > 0
+        (message,) = venues.journal.why("ETH", limit=1)[0].denials
+        assert "above risk.max_total_hedge_notional = 24000" in message
+        assert "here, 22," in message  # this order, then a's SOL hedge as its desk last saw it
+        assert " on a)" in message
 
 
 async def test_unwind_when_hedges_trade_on_two_venues_then_both_are_flattened(tmp_path: Path) -> None:

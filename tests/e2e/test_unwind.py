@@ -46,6 +46,7 @@ async def test_unwind_when_hedged_then_position_reaches_zero_with_reduce_only_po
         trades = [e for e in bot.engine.executions if e.exec_type is ExecType.TRADE]
         assert all(e.is_maker for e in trades)
         assert outcome.instruments[0].target == 0
+        assert bot.journal.last_reasons() == {"SOL": "unwind"}  # what status shows: not its last run's reason
 
 
 async def test_unwind_when_one_symbol_chosen_then_others_untouched(tmp_path: Path) -> None:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.cli.main import main
-from bot.domain import ReasonCode
-from bot.journal import Journal
+from bot.domain import ReasonCode, TradingState
+from bot.journal import CycleRecord, Journal, open_reader
 from tests.journal.factories import HOUR, RUN, hedged_cycle, new_journal, populate
 from tests.risk.factories import sell
+
+D = Decimal
 
 
 @pytest.fixture
@@ -173,3 +177,25 @@ def test_journal_command_when_cycles_repeated_a_decision_then_one_row_names_the_
     newest, first = json.loads(out)
     assert (newest["number"], newest["repeats"], newest["last_number"]) == (12, 39, 51)
     assert (first["number"], first["repeats"], first["last_number"]) == (11, 0, None)
+
+
+def test_journal_command_when_runs_on_two_venues_interleave_then_each_cycle_names_its_venue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal, clock, path = new_journal(tmp_path)
+    for run_id, venue in (("r1runa", "main"), ("r1runb", "okx")):
+        journal.start_run(run_id, mode="sim", config_hash="c0ffee", version="0.1.0", detail={"venue": venue})
+    for number in (1, 2):
+        for run_id, hedged in (("r1runa", "9000"), ("r1runb", "4000")):
+            journal.record_cycle(CycleRecord(run_id, number, clock.now(), TradingState.ACTIVE, D(15000), D(hedged)))
+        clock.advance(timedelta(seconds=30))
+    journal.close()
+    with open_reader(path) as reader:
+        cycles = reader.last_cycles()
+    assert [(r.venue, r.number) for r in cycles] == [("okx", 2), ("main", 2), ("okx", 1), ("main", 1)]
+    code, out, _ = run(capsys, "cycles", "--journal", str(path))
+    assert code == 0
+    rows = [line for line in out.splitlines() if "r1run" in line]
+    assert [("okx" in row, "main" in row) for row in rows] == [(True, False), (False, True)] * 2
+    code, out, _ = run(capsys, "cycles", "--json", "--journal", str(path))
+    assert [row["venue"] for row in json.loads(out)] == ["okx", "main", "okx", "main"]

@@ -123,6 +123,34 @@ def test_last_reasons_when_several_cycles_then_each_holdings_newest(journal: tup
     assert j.last_reasons() == {"SOL": "hedged_within_band"}
 
 
+def unwind_cycle(journal: Journal, clock: ManualClock, number: int, reason: ReasonCode) -> None:
+    """A `hedgebot unwind` cycle: it decides for the SOL perp only, never for a holding."""
+    cycle_id = journal.record_cycle(CycleRecord(RUN, number, clock.now(), TradingState.ACTIVE, D(0), D(0)))
+    journal.record_decisions(cycle_id, [InstrumentDecisionRecord(SOL, reason, price=D(150))])
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ("unwind", "unwind"),  # `hedgebot unwind` bought the hedge back: no longer hedged within band
+        ("unwind then run", "rebalance"),  # the next run's own reason wins again
+        ("nothing", "hedged_within_band"),
+    ],
+)
+def test_last_reasons_when_the_hedge_instrument_is_unwound_later_then_unwind(
+    journal: tuple[Journal, ManualClock], after: str, expected: str
+) -> None:
+    j, clock = journal
+    cycle(j, clock, 1, "200", "201", ReasonCode.HEDGED_WITHIN_BAND)
+    if after != "nothing":
+        clock.advance(timedelta(seconds=30))
+        unwind_cycle(j, clock, 2, ReasonCode.UNWIND)
+    if after == "unwind then run":
+        clock.advance(timedelta(seconds=30))
+        cycle(j, clock, 3, "200", "201", ReasonCode.REBALANCE)
+    assert j.last_reasons() == {"SOL": expected}
+
+
 def test_latest_heartbeat_when_beats_then_the_newest_the_runs_last_switch_state_and_whether_it_ended(
     journal: tuple[Journal, ManualClock],
 ) -> None:

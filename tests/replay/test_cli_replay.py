@@ -72,14 +72,25 @@ def test_replay_when_no_out_folder_then_its_temporary_journal_is_removed_at_the_
     assert list(temporary.iterdir()) == []
 
 
+def test_replay_when_the_window_is_not_a_whole_number_of_steps_then_a_note_says_where_it_ended(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["replay", "--to", "2022-06-10T00:10", "--step", "3m", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["end"] == "2022-06-10T00:09:00+00:00"
+    expected = "the replay ended at 2022-06-10 00:09 UTC, 0:01:00 before --to (2022-06-10 00:10)"
+    assert any(note.startswith(expected) for note in report["notes"]), report["notes"]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--sample", "2021-05-no-such-crash"], "no bundled sample '2021-05-no-such-crash'; bundled samples: "),
         (["--from", "2022-07-01", "--to", "2022-07-02"], "is outside the market data 2022-06-3ac-crash"),
         (["--from", "2022-06-12", "--to", "2022-06-12T00:00:30"], "is shorter than one step"),
-        (["--data", "."], "--data needs --from"),
-        (["--data", "nowhere", "--from", "2022-06-12"], "--data nowhere: no such folder"),
+        (["--from", "2022-06-12", "--to", "2022-06-11"], "--to 2022-06-11 00:00 is not after --from 2022-06-12 00:00"),
+        (["--data", "."], "--data: needs --from"),
+        (["--data", "nowhere", "--from", "2022-06-12"], "--data: nowhere: no such folder"),
     ],
 )
 def test_replay_when_the_data_or_window_asked_for_is_wrong_then_exit_2_saying_what_to_do(

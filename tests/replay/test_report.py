@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from bot.domain import Side
+from bot.replay.plot import costs_title
 from bot.replay.record import InstrumentStep, OrderCounts, Recording, Step, Trade
 from bot.replay.report import Episode, build_report, hedge_effectiveness, max_drawdown, tracking_error
 
@@ -140,3 +142,30 @@ def test_report_when_hedge_reenters_the_band_after_a_shock_then_its_time_to_reen
 def test_report_when_no_steps_then_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         build_report(Recording(steps=()))
+
+
+@pytest.mark.parametrize(
+    ("fees", "funding", "slippage", "words"),
+    [
+        ("10.15", "-61.08", "-0.16", "fees 10.15 paid, funding 61.08 paid, slippage 0.16 better than the decision mid"),
+        (
+            "-0.50",
+            "0.31",
+            "1.20",
+            "fees 0.50 rebated, funding 0.31 received, slippage 1.20 worse than the decision mid",
+        ),
+        ("0", "0.001", "0", "fees 0.00, funding 0.00, slippage 0.00"),
+    ],
+    ids=["funding paid", "funding received", "nothing"],
+)
+def test_costs_title_when_signed_figures_then_each_in_words_its_sign_means(
+    fees: str, funding: str, slippage: str, words: str
+) -> None:
+    report = replace(build_report(crash_and_rebound()), fees=D(fees), funding=D(funding), slippage=D(slippage))
+    assert costs_title(report) == f"cumulative costs (USDT): {words}"
+
+
+def test_report_json_when_written_then_it_says_what_each_sign_means() -> None:
+    signs = build_report(crash_and_rebound()).to_dict()["signs"]
+    assert signs["funding"] == "+ received by the hedge, - paid by it"
+    assert {"fees", "funding", "slippage", "cost"} <= signs.keys()

@@ -19,13 +19,11 @@ BAD_CONFIGS = {
     "unknown key": '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:1"\nlevrage = 1\n',
     "negative ratio": '[venues.main]\nexchange = "bybit"\nmode = "sim"\nurl = "http://127.0.0.1:1"\n'
     "[policy]\nratio = -0.5\n",
-    "missing credentials": '[venues.main]\nexchange = "bybit"\nmode = "testnet"\ncredentials = "NOPE_TEST"\n',
 }
 EXPECTED_KEY = {
     "leverage": "execution.leverage",
     "unknown key": "venues.main.levrage",
     "negative ratio": "policy.ratio",
-    "missing credentials": "venues.main.credentials",
 }
 
 
@@ -100,11 +98,14 @@ def exit_code(argv: list[str]) -> int:
     ("argv", "message"),
     [
         (["journal", "nonsense"], "invalid choice: 'nonsense'"),  # argparse's own
-        (["journal", "why", "--journal", "unused.sqlite"], "hedgebot journal: name the holding"),
-        (["scenario", "--config", str(EXAMPLE_CONFIG), "--holding", "ZZZ=5"], "hedgebot scenario: no price for ZZZ"),
-        (["replay", "--data", "."], "hedgebot replay: --data needs --from"),
+        (["journal", "why", "--journal", "unused.sqlite"], "hedgebot journal: why: name the holding"),
+        (
+            ["scenario", "--config", str(EXAMPLE_CONFIG), "--holding", "ZZZ=5"],
+            "hedgebot scenario: --price: no price for ZZZ",
+        ),
+        (["replay", "--data", "."], "hedgebot replay: --data: needs --from"),
         (["replay", "--from", "2022-07-01", "--to", "2022-07-02"], "is outside the market data"),
-        (["sim", "--host", "0.0.0.0"], "hedgebot sim: refusing --host 0.0.0.0: not a loopback address"),
+        (["sim", "--host", "0.0.0.0"], "hedgebot sim: --host: refusing 0.0.0.0: not a loopback address"),
     ],
     ids=["argparse", "journal why", "scenario", "replay --data", "replay window", "sim --host"],
 )

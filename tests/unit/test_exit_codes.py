@@ -16,10 +16,9 @@ from bot.errors import (
     RateLimited,
     ReconciliationError,
     RequestTimedOut,
-    UsageError,
     VenueUnsupported,
 )
-from bot.exit_codes import EXIT_FAILED, EXIT_NEEDS_OPERATOR, EXIT_USAGE, refusal_code
+from bot.exit_codes import EXIT_FAILED, EXIT_NEEDS_OPERATOR, refusal_code
 
 
 def caused(error: HedgebotError, cause: BaseException) -> HedgebotError:
@@ -53,8 +52,6 @@ def caused(error: HedgebotError, cause: BaseException) -> HedgebotError:
         (AuthenticationFailed("bad signature"), EXIT_NEEDS_OPERATOR),
         (PermissionDenied("no derivatives permission"), EXIT_NEEDS_OPERATOR),
         (VenueUnsupported("binance cannot run in mode 'testnet'"), EXIT_NEEDS_OPERATOR),
-        # the command line: fix what was typed, as argparse says for an unknown option
-        (UsageError("name the holding"), EXIT_USAGE),
     ],
     ids=lambda value: value if isinstance(value, int) else f"{type(value).__name__}: {value}",
 )
