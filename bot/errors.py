@@ -2,7 +2,7 @@
 
     HedgebotError
     ├── ConfigError .................. refuse to start; the CLI prints the errors and exits 2
-    │   └── UsageError ............... (same) a command-line argument, not the file, is wrong
+    │   └── UsageError ............... (same) the command line, not the file, is wrong or asks the impossible
     ├── DataError .................... skip this cycle for the affected instrument; decide again next cycle
     ├── ExchangeError ................ raised only by the exchange adapter, translated from ccxt
     │   ├── ExchangeUnavailable ...... reads and cancels retry with backoff; a create is ambiguous (below)
@@ -56,7 +56,9 @@ class ConfigError(HedgebotError):
 
 
 class UsageError(ConfigError):
-    """A command-line argument is wrong (e.g. an instrument no venue lists). Response: nothing is done, exit 2."""
+    """A command-line argument is wrong or missing, or asks for what cannot be done (e.g. an instrument no venue
+    lists, `journal why` without the holding, a replay window outside the data); ``problems`` name the option.
+    Response: nothing is done, exit 2 (as argparse does for an unknown option)."""
 
 
 class DataError(HedgebotError):

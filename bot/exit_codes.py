@@ -5,7 +5,8 @@
      throttled, a malformed reply, this machine's clock refused by
      the venue, an unexpected error (which halts
      first: the restarted run stays HALTED and exits 3)
-2    invalid configuration                                             never restart: fix the keys it lists
+2    invalid configuration, or a usage error on the command line       never restart: fix the keys it lists,
+     (argparse's own code; ``UsageError`` for what it cannot check)   or what was typed
 3    HALTED (kill switch, failed reconciliation, a crash)              never restart: look, then --resume
 4    refused until a person acts: the API key refused, able to         never restart: the message says what
      withdraw or of unknown permissions, an instrument not listed,     to do

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -17,6 +17,9 @@ from hedgesim.errors import MarketDataError
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "data" / "samples"
 DEFAULT_SAMPLE = "2025-10-liquidation-cascade"
+FUNDING_INTERVAL = timedelta(hours=8)  # a synthetic perpetual's settlements (00:00, 08:00, 16:00 UTC)
+ZERO = Decimal(0)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 SeriesKind = Literal["ohlcv", "funding", "mark"]
 MarketKind = Literal["spot", "perp"]
@@ -41,6 +44,7 @@ class Series:
     kind: SeriesKind
     candles: tuple[Candle, ...]
     source: str  # where the numbers come from
+    synthetic: bool = False  # made up from another series (``with_synthetic_perpetuals``), not recorded
 
     @property
     def base(self) -> str:
@@ -67,6 +71,51 @@ class Sample:
 
     def spot_assets(self) -> list[str]:
         return [s.base for s in self.series if s.market == "spot" and s.kind == "ohlcv"]
+
+    def perpetuals(self) -> list[str]:
+        """The perpetuals with candles (ccxt symbols), recorded or synthetic, sorted."""
+        return sorted(s.symbol for s in self.series if s.market == "perp" and s.kind == "ohlcv" and s.candles)
+
+    def spot_of(self, perpetual: str) -> Series | None:
+        """The spot candles a USDT perpetual (``BASE/USDT:USDT``) could be made from, if the sample has them."""
+        base, _, rest = perpetual.partition("/")
+        spot = self.find(f"{base}/USDT")
+        return spot if rest == "USDT:USDT" and spot is not None and spot.candles else None
+
+    def synthetic_perpetuals(self) -> list[str]:
+        """The perpetuals made up from spot (``with_synthetic_perpetuals``), sorted."""
+        return sorted(s.symbol for s in self.series if s.market == "perp" and s.kind == "ohlcv" and s.synthetic)
+
+
+def with_synthetic_perpetuals(sample: Sample, symbols: Iterable[str]) -> Sample:
+    """``sample`` with a perpetual made up from spot for each of ``symbols`` (``BASE/USDT:USDT``) it lacks.
+
+    A synthetic perpetual trades at its asset's spot candles (no basis: its mark is that price too) and pays funding
+    0 at every settlement (a funding series of zeros, every 8 hours over the sample, in place of any funding or mark
+    series the sample has for it); the venue lists it with its usual instrument specs and book. Its series are marked
+    ``synthetic``. Raises ``MarketDataError`` for a symbol
+    that is not a USDT perpetual or whose asset has no spot candles in the sample.
+    """
+    missing = sorted(set(symbols) - set(sample.perpetuals()))
+    kept = tuple(s for s in sample.series if s.symbol not in missing)  # e.g. a funding file without its candles
+    added: list[Series] = []
+    for symbol in missing:
+        spot = sample.spot_of(symbol)
+        if spot is None:
+            raise MarketDataError(
+                f"cannot synthesize the perpetual {symbol}: the market data {sample.name} has no USDT spot candles "
+                "of its asset to make it from"
+            )
+        origin = f"synthetic from {spot.symbol} spot (no basis, funding 0)"
+        added.append(replace(spot, symbol=symbol, market="perp", source=origin, synthetic=True))
+        first = spot.candles[0].open_time
+        settlement = first - (first - _EPOCH) % FUNDING_INTERVAL
+        zeros = []
+        while settlement < sample.end:
+            zeros.append(Candle(settlement, ZERO, ZERO, ZERO, ZERO, ZERO))
+            settlement += FUNDING_INTERVAL
+        added.append(Series(symbol, "perp", "funding", tuple(zeros), origin, synthetic=True))
+    return replace(sample, series=(*kept, *added))
 
 
 def read_candles(path: Path, since: datetime | None = None, until: datetime | None = None) -> tuple[Candle, ...]:

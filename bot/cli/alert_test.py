@@ -13,6 +13,7 @@ from bot.alerts.senders import send_once_to_each
 from bot.cli.output import err, print_json, show
 from bot.clock import SystemClock
 from bot.config import AppConfig
+from bot.errors import UsageError
 
 HELP = "send a test alert to every configured alert destination and say which received it"
 DESCRIPTION = """\
@@ -44,12 +45,15 @@ def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     destinations = config.alert_destinations()
     if not destinations:
-        err.print(
-            "hedgebot alert-test: no alert destinations are configured; add one under [alerts.destinations.NAME] "
-            "(see config.example.toml). Nothing was sent.",
-            markup=False,
+        raise UsageError(
+            [
+                (
+                    "alerts.destinations",
+                    "no alert destinations are configured; add one under [alerts.destinations.NAME] "
+                    "(see config.example.toml). Nothing was sent",
+                )
+            ]
         )
-        return 1
     event = alert_test_event(at=SystemClock().now())
     results = asyncio.run(send_once_to_each(destinations, event, RetryPolicy().request_timeout))
     if args.json:

@@ -12,10 +12,11 @@ from typing import Any
 
 from rich.table import Table
 
-from bot.cli.output import err, money, out, print_json, show
+from bot.cli.output import money, out, print_json, show
 from bot.clock import SystemClock
 from bot.config import load_config
 from bot.durations import DURATION_FORMS, parse_duration
+from bot.errors import UsageError
 from bot.journal import CycleRow, HoldingDecisionRecord, JournalReader, WhyRow, open_reader
 from bot.paper.store import dry_run_journal
 from bot.settings.from_config import journal_path
@@ -79,8 +80,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     if args.view == "why" and not args.asset:
-        err.print("hedgebot journal why: name the holding, e.g. `hedgebot journal why SOL`", markup=False)
-        return 1
+        raise UsageError([("why", "name the holding, e.g. `hedgebot journal why SOL`")])
     with open_reader(_path(args)) as reader:
         rows = _query(reader, args)
     if args.json:

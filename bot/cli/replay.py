@@ -24,7 +24,7 @@ from bot.errors import DataError
 from bot.replay.record import Recording
 from bot.replay.report import Report, build_report
 from bot.replay.run import Progress as ReplayProgress
-from bot.replay.session import Prepared, ReplayOptions, prepare, run
+from bot.replay.session import Prepared, ReplayOptions, prepare, run, synthetic_note
 from hedgesim.marketdata import available_samples
 
 HELP = "replay past market data through the bot at full speed: how well the hedge protected you, at what cost"
@@ -54,19 +54,30 @@ the USDT the hedge needs as margin. Without a configuration file (no --config, n
 ./hedgebot.toml) it replays a sample portfolio: about 5,000 USDT of every spot asset of the data, each
 hedged at 75 % on its own perpetual, or on BTC's with an estimated beta when it has none.
 
-Every instrument the configuration hedges with must be in the data, and so must a spot price for every
-holding: the replay stops before the first cycle naming any that is missing (e.g. the 2022 sample has BTC and
-ETH perpetuals only; the 2025 sample has BTC, ETH and SOL, spot and perpetual).
+Every holding needs a spot price in the data: the replay stops before the first cycle naming any that has
+none (the 2025 sample has BTC, ETH and SOL, spot and perpetual).
+
+A perpetual the configuration names (a hedge's instrument or proxy, or policy.proxy.default_instrument) that
+the data lacks is made up from its asset's spot candles when the data has them (e.g. SOL/USDT:USDT on the
+2022 sample, which has BTC and ETH perpetuals only): it trades at the spot price (no basis), pays no
+funding, and has the venue's instrument specs and a synthetic book like every instrument. The replay says
+so before it runs, in the report (a note; the JSON's synthetic_perpetuals) and on the plot. --no-synthetic
+refuses such a configuration instead. Any other missing instrument stops the replay before the first cycle,
+naming it. Holdings without a configured hedge are routed as in a live run (their own perpetual if the data
+has it, else the proxy).
 
 Output: the report as a table (or --json), a PNG with --plot FILE, and with --out DIR the journal
 (replay-journal.sqlite: explore it with `hedgebot journal --journal DIR/replay-journal.sqlite cycles`), the
 report (report.json) and the plot (replay.png). A progress bar shows on a terminal; otherwise a line every
-10 %. Exit codes: 0 done, 1 failed (data, window, a --plot or --out that cannot be written: checked before
-the replay), 2 bad configuration, 4 an instrument the configuration hedges with is not in the data.
+10 %. Exit codes: 0 done, 1 failed (market data unreadable, nothing to hedge or a holding without a spot
+price in the data, a --plot or --out that cannot be written: checked before the replay), 2 bad configuration
+or command line (a sample, folder or window the data does not have), 4 an instrument the configuration hedges
+with is not in the data (and is not made up from spot).
 
 examples:
   hedgebot replay                                            the sample portfolio through June 2022
   hedgebot replay --sample 2022-06-3ac-crash --json --plot out.png
+  hedgebot replay --config config.example.toml --sample 2022-06-3ac-crash --plot out.png
   hedgebot replay --config scripts/demo.toml --sample 2025-10-liquidation-cascade \\
       --balance USDT=60000 --balance SOL=150 --balance ETH=4 --from 2025-10-10T18:00 --to 2025-10-11T06:00
   hedgebot replay --config my.toml --data ~/freqtrade/user_data/data --from 2025-10-01 --to 2025-11-01 --step 5m --out run1
@@ -92,6 +103,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--balance", action="append", default=[], type=parse_balance, metavar="ASSET=QTY", help="account (repeat)"
     )
     parser.add_argument("--venue", metavar="NAME", help="the [venues.NAME] to replay (default: the only one)")
+    parser.add_argument(
+        "--no-synthetic",
+        dest="synthetic",
+        action="store_false",
+        help="refuse a configured perpetual the data lacks instead of making it up from spot (no basis, no funding)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the replay into a PNG")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write the journal, report.json and replay.png here")
@@ -108,10 +125,13 @@ def replay(args: argparse.Namespace) -> int:
         step=args.step,
         balances=dict(args.balance) if args.balance else None,
         out=args.out,
+        synthetic=args.synthetic,
     )
     _check_outputs(args.out, args.plot)
     prepared = prepare(config, pick_venue(config, args.venue) if config else None, options)
     err.print(_announce(prepared, kept=args.out is not None), markup=False)
+    for symbol in prepared.synthetic:
+        err.print(f"hedgebot replay: {synthetic_note(prepared.sample, symbol)}", markup=False)
     started = time.monotonic()
     try:
         with _progress(prepared) as on_step:
@@ -231,7 +251,10 @@ def _write(recording: Recording, report: Report, args: argparse.Namespace) -> No
 
 
 def report_table(report: Report) -> Table:
-    table = Table(title=f"Will it protect me? {report.start:%Y-%m-%d %H:%M} to {report.end:%Y-%m-%d %H:%M} UTC")
+    table = Table(
+        title=f"Will it protect me? {report.start:%Y-%m-%d %H:%M} to {report.end:%Y-%m-%d %H:%M} UTC",
+        caption=report.synthetic_caption,
+    )
     table.add_column("", no_wrap=True)
     table.add_column("unhedged", justify="right")
     table.add_column("hedged", justify="right")

@@ -11,7 +11,7 @@ from rich.table import Table
 from bot.cli.output import money, out, percent, print_json, show
 from bot.config import AppConfig
 from bot.domain import DEFAULT_MAINTENANCE_MARGIN_RATE
-from bot.errors import DataError
+from bot.errors import DataError, UsageError
 from bot.scenario import (
     DEFAULT_MOVES,
     DEFAULT_RATIOS,
@@ -81,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
     config: AppConfig = args.config
     quantities = _quantities(config, dict(args.holding))
     if not quantities:
-        raise DataError("no holdings: add [[holdings.static]] entries to the configuration or pass --holding ASSET=QTY")
+        raise UsageError(
+            [("--holding", "no holdings: add [[holdings.static]] entries to the configuration or pass --holding")]
+        )
     prices, price_source = _prices(set(quantities), dict(args.price))
     exposures = [
         Exposure(asset, qty * prices[asset], config.hedge_for(asset).ratio or config.policy.ratio)
@@ -104,7 +106,7 @@ def _margin(config: AppConfig, args: argparse.Namespace) -> HedgeMargin:
     try:
         return HedgeMargin(execution.leverage, execution.margin_mode, args.maintenance_rate, args.collateral)
     except ValueError as exc:
-        raise DataError(str(exc)) from None
+        raise UsageError([("--collateral", str(exc))]) from None
 
 
 def _quantities(config: AppConfig, extra: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -137,7 +139,7 @@ def _prices(assets: set[str], given: dict[str, Decimal]) -> tuple[dict[str, Deci
             sources.append(f"sample {sample.name} (Binance closes at {sample.end:%Y-%m-%d %H:%M} UTC)")
     missing = assets - prices.keys()
     if missing:
-        raise DataError(f"no price for {', '.join(sorted(missing))}: pass --price ASSET=PRICE")
+        raise UsageError([("--price", f"no price for {', '.join(sorted(missing))}: pass --price ASSET=PRICE")])
     return prices, "; ".join(sources)
 
 

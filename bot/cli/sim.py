@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.cli.output import err, out
 from bot.config_types import MAX_NUMBER
-from bot.errors import DataError
+from bot.errors import DataError, UsageError
 from hedgesim import MarketDataError, SimConfig, SimExchange, SimServer
 from hedgesim.account import Fees
 from hedgesim.config import DEFAULT_HOLDING_VALUE, DEFAULT_USDT
@@ -119,12 +119,15 @@ def run(args: argparse.Namespace) -> int:
         key=args.key_permissions,
     )
     if not args.allow_remote and not is_loopback(args.host):
-        err.print(
-            f"hedgebot sim: refusing --host {args.host}: not a loopback address; the simulator's key, secret and "
-            "control API are not for a network (--allow-remote overrides)",
-            markup=False,
+        raise UsageError(
+            [
+                (
+                    "--host",
+                    f"refusing {args.host}: not a loopback address; the simulator's key, secret and control API are "
+                    "not for a network (--allow-remote overrides)",
+                )
+            ]
         )
-        return 1
     try:
         engine = SimExchange.realtime(config)
     except MarketDataError as exc:

@@ -13,6 +13,7 @@ from bot.cli.venue import journal_for, open_desks, pick_venue, read_once
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.core.cycle import CoreState, plan_cycle
+from bot.domain import MarketType
 from bot.errors import HedgebotError
 from bot.exchange.port import ExchangePort, VenueReader
 from bot.execution.status import StatusView, status_view
@@ -28,7 +29,9 @@ hedge ratio achieved against the target, and the profit or loss of each leg sinc
 fees, and the combined result. Then per hedge instrument: the position, entry, mark, liquidation price and
 distance, margin ratio, leverage and basis; the bot's resting orders; the last reason journaled per holding; the
 trading state (ACTIVE, REDUCING, HALTED); and the dead-man's switch (the running bot's last heartbeat, and the
-venue's own switch). Nothing is changed or sent.
+venue's own switch). Every other open position on the account's perpetuals (someone else's, or left over from
+an earlier configuration) is listed apart as not the bot's hedge: never touched, and in none of the figures.
+Nothing is changed or sent.
 
 What the figures mean:
   a hedge opens at the bot's first fill on its instrument in the journal (an --adopt'ed position starts again
@@ -41,8 +44,9 @@ What the figures mean:
   "unknown" means the journal lacks a price the figure needs (e.g. no cycle before 00:00 UTC).
 
 --json prints, per holding and in total, spot_pnl, hedge_pnl, funding, fees, combined_pnl (since the hedge
-opened; the same under "today"), basis_bps, liquidation_distance and more. --watch N shows it again every N
-seconds until Ctrl-C (with --json: one JSON document per line).
+opened; the same under "today"), basis_bps, liquidation_distance and more; other_positions lists the positions
+outside the hedge. --watch N shows it again every N seconds until Ctrl-C (with --json: one JSON document
+per line).
 
 With hedges on several venues (hedges.ASSET.venue), each venue's hedge is shown in turn, and --json prints
 {"venues": [...]}, one document as above per venue.
@@ -131,9 +135,11 @@ async def read_status(
     try:
         saved = reader.latest_policy_state(venue=settings.venue.name) if reader is not None else None
         state = CoreState.from_dict(saved) if saved else CoreState()
-        snapshot, _ = await read_once(settings, port, clock, state.planner.managed, others)
+        snapshot, markets = await read_once(settings, port, clock, state.planner.managed, others)
         plan, _ = plan_cycle(settings.core, snapshot, state, clock.now())
-        return status_view(settings.venue.name, snapshot, plan, reader, settings.execution.margin_mode)
+        account = await port.fetch_positions(s for s, market in markets.items() if market.type is MarketType.PERP)
+        margin_mode = settings.execution.margin_mode
+        return status_view(settings.venue.name, snapshot, plan, reader, margin_mode, account=account)
     finally:
         if reader is not None:
             reader.close()

@@ -14,7 +14,7 @@ from rich.table import Table
 from bot.cli.banner import NO_PROTECTION_NEEDED
 from bot.cli.output import money, out, print_json, show
 from bot.core.status import HoldingStatus, InstrumentStatus, LegPnl, Pnl, Risk, StatusReport, StatusTotal
-from bot.domain import Order, ReasonCode
+from bot.domain import Order, Position, ReasonCode
 from bot.execution.status import StatusView
 from bot.journal import CycleRow
 from bot.logging import redact
@@ -56,6 +56,14 @@ def print_status(view: StatusView, mode: str, *, dry_run: bool) -> None:
     if change:
         out.print(change, markup=False)
     show(_instruments_table(view))
+    if view.other_positions:
+        out.print(
+            "Other positions on the account, not this bot's hedge (someone else's, or left over from an earlier "
+            "configuration; never touched):",
+            markup=False,
+        )
+        for position in view.other_positions.values():
+            out.print(f"  {_position_line(position)}", markup=False)
     ours = [order for i in report.instruments for order in i.resting]
     out.print(f"{len(ours)} resting order(s) of ours; {len(view.foreign_orders)} foreign (never touched)", markup=False)
     for order in ours:
@@ -129,6 +137,15 @@ def _instruments_table(view: StatusView) -> Table:
     return table
 
 
+def _position_line(position: Position) -> str:
+    leverage = f"{position.leverage}x" if position.leverage is not None else "leverage unknown"
+    return (
+        f"{position.symbol}: {_num(position.contracts)} contracts, entry {money(position.entry_price, 4)}, "
+        f"mark {money(position.mark_price, 4)}, liquidation {money(position.liquidation_price, 4)}, {leverage}, "
+        f"unrealised PnL {_signed(position.unrealized_pnl)}"
+    )
+
+
 def _order_line(order: Order, now: datetime) -> str:
     age = f"{(now - order.timestamp).total_seconds():.0f}s old" if order.timestamp else "age unknown"
     return (
@@ -179,7 +196,21 @@ def _status_json(view: StatusView, mode: str) -> dict[str, Any]:
         "total": _total_json(report),
         "our_orders": [order for i in report.instruments for order in i.resting],
         "foreign_orders": len(view.foreign_orders),
+        "other_positions": [_position_json(p) for p in view.other_positions.values()],
         "notes": list(report.notes),
+    }
+
+
+def _position_json(position: Position) -> dict[str, Any]:
+    """A position outside the hedge (contracts < 0: a short)."""
+    return {
+        "symbol": position.symbol,
+        "contracts": position.contracts,
+        "entry_price": position.entry_price,
+        "mark_price": position.mark_price,
+        "liquidation_price": position.liquidation_price,
+        "leverage": position.leverage,
+        "unrealized_pnl": position.unrealized_pnl,
     }
 
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -31,6 +31,9 @@ class StatusView:
     last_cycle: CycleRow | None
     positions: Mapping[str, Position]  # the venue's open hedge positions
     foreign_orders: tuple[Order, ...]
+    # open positions on perpetuals this bot does not hedge: someone else's, or left over from an earlier
+    # configuration (shown so that every position on the account is seen; never touched)
+    other_positions: Mapping[str, Position] = field(default_factory=dict)
 
 
 def status_view(
@@ -41,15 +44,18 @@ def status_view(
     margin_mode: MarginMode,
     *,
     day_start: datetime | None = None,
+    account: Mapping[str, Position] | None = None,
 ) -> StatusView:
     """The status at ``plan.at``: this snapshot and plan, and what the journal (if there is one yet) holds;
     ``margin_mode``: the configured one (``execution.margin_mode``). The "today" figures count from ``day_start``
-    (default: 00:00 UTC of ``plan.at``; the daily summary's: 24 hours before)."""
+    (default: 00:00 UTC of ``plan.at``; the daily summary's: 24 hours before). ``account``: positions read on
+    every perpetual of the venue, the ones on instruments outside the hedge shown apart (``other_positions``)."""
     day_start = day_start or utc_day_start(plan.at)
     legs: dict[str, LegHistory] = {}
     if reader is None:
         report = status_report(plan, snapshot, legs, {}, day_start=day_start, margin_mode=margin_mode)
-        return StatusView(venue, report, None, "", None, None, _open(snapshot), _foreign(snapshot))
+        others = _others(report, snapshot, account)
+        return StatusView(venue, report, None, "", None, None, _open(snapshot), _foreign(snapshot), others)
     for symbol in sorted({d.symbol for d in plan.instruments} | set(reader.hedged_symbols(venue))):
         size = _contract_size(snapshot.markets, symbol)
         legs[symbol] = reader.leg_history(venue, symbol, size, day_start=day_start, quote=QUOTE)
@@ -68,11 +74,19 @@ def status_view(
         last_cycle=cycles[0] if cycles else None,
         positions=_open(snapshot),
         foreign_orders=_foreign(snapshot),
+        other_positions=_others(report, snapshot, account),
     )
 
 
 def _open(snapshot: Snapshot) -> dict[str, Position]:
     return {symbol: p for symbol, p in sorted(snapshot.positions.items()) if not p.is_flat}
+
+
+def _others(report: StatusReport, snapshot: Snapshot, account: Mapping[str, Position] | None) -> dict[str, Position]:
+    """Open positions on instruments the report does not cover (not the bot's hedge)."""
+    hedged = {i.symbol for i in report.instruments}
+    read = {**(account or {}), **snapshot.positions}
+    return {s: p for s, p in sorted(read.items()) if s not in hedged and not p.is_flat}
 
 
 def _foreign(snapshot: Snapshot) -> tuple[Order, ...]:

@@ -58,7 +58,9 @@ def write_plot(recording: Recording, report: Report, path: Path) -> None:
     costs.legend(loc="best", fontsize=8)
     costs.grid(alpha=0.3)
     figure.autofmt_xdate()
-    figure.tight_layout()
+    if report.synthetic_caption is not None:
+        figure.text(0.5, 0.005, report.synthetic_caption, ha="center", va="bottom", fontsize=9, color="tab:red")
+    figure.tight_layout(rect=(0, 0.02 if report.synthetic_caption else 0, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110, format="png")
     pyplot.close(figure)

@@ -115,3 +115,4 @@ class Recording:
     band: Decimal = Decimal("0.05")
     step: timedelta = timedelta(minutes=1)
     notes: tuple[str, ...] = ()
+    synthetic_perpetuals: tuple[str, ...] = ()  # instruments replayed at spot with no funding (no such data)

@@ -92,6 +92,7 @@ class Report:
     worst: Moment | None
     min_liquidation_distance: Moment | None
     notes: tuple[str, ...] = ()
+    synthetic_perpetuals: tuple[str, ...] = ()  # made up from spot: no basis, no funding (the notes say so)
 
     @property
     def duration(self) -> timedelta:
@@ -104,6 +105,13 @@ class Report:
     @property
     def hedged_return(self) -> Decimal:
         return _ratio(self.hedged_end - self.unhedged_start, self.unhedged_start)
+
+    @property
+    def synthetic_caption(self) -> str | None:
+        """What a table or plot says when perpetuals were made up from spot (None when none were)."""
+        if not self.synthetic_perpetuals:
+            return None
+        return f"synthetic perpetuals (spot price, no basis, no funding): {', '.join(self.synthetic_perpetuals)}"
 
     @property
     def cost(self) -> Decimal:
@@ -156,6 +164,7 @@ class Report:
                 "symbol": self.min_liquidation_distance.symbol,
                 "distance": _fraction(self.min_liquidation_distance.value),
             },
+            "synthetic_perpetuals": list(self.synthetic_perpetuals),
             "notes": list(self.notes),
             "signs": SIGNS,
         }
@@ -206,6 +215,7 @@ def build_report(recording: Recording) -> Report:
         worst=_worst(steps),
         min_liquidation_distance=_closest_liquidation(steps),
         notes=recording.notes,
+        synthetic_perpetuals=recording.synthetic_perpetuals,
     )
 
 

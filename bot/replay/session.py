@@ -1,23 +1,25 @@
 """One replay from its options: the market data and window, the account, the configuration made safe to replay.
 
 ``prepare`` checks everything before anything runs (the data exists and covers the window, the step fits, there is
-something to hedge) and raises ``DataError`` or ``ConfigError`` with what to do instead; ``run`` replays it. The
-replay never touches the configuration's journal or kill-switch file: it writes its own journal into the output
-folder (a fresh one each time), approves automatically, and trades only against the in-process simulator.
+something to hedge) and raises ``UsageError`` (what was asked cannot be done), ``DataError`` or ``ConfigError``,
+saying what to do instead; ``run`` replays it. The replay never touches the configuration's journal or kill-switch
+file: it writes its own journal into the output folder (a fresh one each time), approves automatically, and trades
+only against the in-process simulator.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_UP, Decimal
 from pathlib import Path
 
 from bot.config import AppConfig, parse_config
+from bot.core.cycle import hedge_policy
 from bot.domain import ZERO, MarketType
-from bot.errors import DataError, PreflightError
+from bot.errors import DataError, PreflightError, UsageError
 from bot.exchange.preflight import market_problems
 from bot.execution.ids import run_id_for
 from bot.execution.reading import preflight_plan
@@ -29,7 +31,7 @@ from bot.replay.run import BotHedger, Progress, Recorder, replay
 from bot.settings import Settings
 from bot.settings.from_config import settings_for
 from hedgesim import MarketDataError, SimConfig, SimExchange
-from hedgesim.marketdata import Sample, available_samples, load_sample, load_window
+from hedgesim.marketdata import Sample, available_samples, load_sample, load_window, with_synthetic_perpetuals
 
 QUOTE = "USDT"
 IN_PROCESS = "http://hedgesim.invalid"  # the venue URL a replay writes into its own configuration: never connected to
@@ -51,6 +53,7 @@ class ReplayOptions:
     step: timedelta = timedelta(minutes=1)
     balances: Mapping[str, Decimal] | None = None  # the account; None: built from the holdings (see ``account``)
     out: Path | None = None  # where the journal goes; None: a temporary folder
+    synthetic: bool = True  # make up a configured perpetual the data lacks from its asset's spot (``synthesizable``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +70,22 @@ class Prepared:
     balances: Mapping[str, Decimal]
     journal: Path
     notes: tuple[str, ...] = field(default_factory=tuple)
+    declined: tuple[str, ...] = ()  # perpetuals that could have been made up from spot, had --no-synthetic not refused
+
+    @property
+    def synthetic(self) -> tuple[str, ...]:
+        """The perpetuals made up from spot (``synthesizable``)."""
+        return tuple(self.sample.synthetic_perpetuals())
 
 
 def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
     """The market data and the window (``--from`` .. ``--to``, defaulting to the data's span)."""
     if options.data:
         if options.start is None:
-            raise DataError("--data needs --from: the start of the window to replay (e.g. --from 2025-10-10)")
+            raise UsageError([("--data", "needs --from: the start of the window to replay (e.g. --from 2025-10-10)")])
         end = options.end or options.start + DATA_WINDOW
+        if absent := [str(folder) for folder in options.data if not folder.is_dir()]:
+            raise UsageError([("--data", f"{', '.join(absent)}: no such folder")])
         try:
             sample = load_window(list(options.data), options.start, end, history=HISTORY)
         except MarketDataError as exc:
@@ -85,9 +96,14 @@ def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
         try:
             sample = load_sample(name)
         except MarketDataError:
-            raise DataError(
-                f"no bundled sample {name!r}; bundled samples: {', '.join(available_samples())}. "
-                "Replay a folder of freqtrade-format files with --data DIR instead."
+            raise UsageError(
+                [
+                    (
+                        "--sample",
+                        f"no bundled sample {name!r}; bundled samples: {', '.join(available_samples())}. "
+                        "Replay a folder of freqtrade-format files with --data DIR instead",
+                    )
+                ]
             ) from None
         end = options.end or sample.end
     start = options.start or sample.start
@@ -97,15 +113,27 @@ def load_market(options: ReplayOptions) -> tuple[Sample, datetime, datetime]:
 def check_window(sample: Sample, start: datetime, end: datetime, step: timedelta) -> None:
     span = f"{sample.start:%Y-%m-%d %H:%M} to {sample.end:%Y-%m-%d %H:%M} UTC"
     if end <= start:
-        raise DataError(f"--to {end:%Y-%m-%d %H:%M} is not after --from {start:%Y-%m-%d %H:%M} UTC: swap them")
+        raise UsageError(
+            [("--to", f"--to {end:%Y-%m-%d %H:%M} is not after --from {start:%Y-%m-%d %H:%M} UTC: swap them")]
+        )
     if not sample.start <= start < sample.end or end > sample.end:
-        raise DataError(
-            f"the window {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC is outside the market data "
-            f"{sample.name} ({span}): choose --from and --to inside it"
+        raise UsageError(
+            [
+                (
+                    "--from/--to",
+                    f"the window {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC is outside the market data "
+                    f"{sample.name} ({span}): choose --from and --to inside it",
+                )
+            ]
         )
     if end - start < step:
-        raise DataError(
-            f"the window {start} to {end} is shorter than one step ({step}): widen it or use a finer --step"
+        raise UsageError(
+            [
+                (
+                    "--step",
+                    f"the window {start} to {end} is shorter than one step ({step}): widen it or use a finer --step",
+                )
+            ]
         )
 
 
@@ -192,7 +220,32 @@ def prepare(config: AppConfig | None, venue: str | None, options: ReplayOptions)
         }
     )
     settings = settings_for(safe, venue)
-    return Prepared(safe, venue, settings, sample, start, end, options.step, balances, journal, tuple(notes))
+    makeable = synthesizable(sample, hedge_policy(settings.core).instruments())
+    if options.synthetic:
+        sample = with_synthetic_perpetuals(sample, makeable)
+        notes.extend(synthetic_note(sample, symbol) for symbol in makeable)
+    declined = () if options.synthetic else tuple(makeable)
+    return Prepared(safe, venue, settings, sample, start, end, options.step, balances, journal, tuple(notes), declined)
+
+
+def synthesizable(sample: Sample, instruments: Iterable[str]) -> list[str]:
+    """The perpetuals the configuration names (``instruments``: its hedges' instruments and proxies, and the default
+    proxy) that the market data lacks but could make up from their asset's spot candles, sorted.
+
+    Only named ones: a holding without a configured hedge is routed as in a live run (its own perpetual when listed,
+    else the proxy), so the replay never changes the hedge the configuration asks for."""
+    recorded = set(sample.perpetuals())
+    return sorted(s for s in instruments if s not in recorded and sample.spot_of(s) is not None)
+
+
+def synthetic_note(sample: Sample, symbol: str) -> str:
+    spot = sample.spot_of(symbol)
+    origin = spot.symbol if spot is not None else "its spot"
+    return (
+        f"{symbol} is synthetic: the market data {sample.name} has no such perpetual, so it trades at {origin} spot "
+        "prices (no basis) and pays no funding, with the venue's specs and a synthetic book as every instrument; "
+        "--no-synthetic refuses instead"
+    )
 
 
 def held_assets(config: AppConfig, venue: str, balances: Mapping[str, Decimal]) -> set[str]:
@@ -248,11 +301,16 @@ class Session:
             if not market_problems(markets, preflight_plan(prepared.settings)):
                 raise  # not about the data's instruments (e.g. too little margin): as it is
             perps = ", ".join(sorted(symbol for symbol, market in markets.items() if market.type is MarketType.PERP))
+            declined = (
+                f"; without --no-synthetic the replay would make {', '.join(prepared.declined)} up from spot"
+                if prepared.declined
+                else ""
+            )
             raise PreflightError(
                 f"{exc}. The market data {prepared.sample.name} lists the perpetuals {perps}: replay a configuration "
-                "hedging with those, other data (--data), or no configuration (the sample portfolio)"
+                f"hedging with those, other data (--data), or no configuration (the sample portfolio){declined}"
             ) from exc
-        return replace(recording, notes=(*prepared.notes, *recording.notes))
+        return replace(recording, notes=(*prepared.notes, *recording.notes), synthetic_perpetuals=prepared.synthetic)
 
     def close(self) -> None:
         self.journal.close()

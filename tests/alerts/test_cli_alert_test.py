@@ -84,10 +84,10 @@ def test_alert_test_when_a_destination_fails_then_says_why_exits_1_and_prints_no
         assert secret not in captured.out + captured.err
 
 
-def test_alert_test_when_no_destination_is_configured_then_says_so_and_exits_1(
+def test_alert_test_when_no_destination_is_configured_then_says_so_and_exits_2(
     write_config, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["alert-test", "--config", str(write_config(SIM_VENUE))]) == 1
+    assert main(["alert-test", "--config", str(write_config(SIM_VENUE))]) == 2  # nothing to test: usage
     assert "no alert destinations are configured" in capsys.readouterr().err
 
 

@@ -112,9 +112,11 @@ def test_sim_when_a_number_is_not_finite_or_out_of_range_then_usage_error_naming
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
-def test_sim_when_host_is_not_loopback_then_refused_and_exits_1(capsys: pytest.CaptureFixture[str], host: str) -> None:
-    assert main(["sim", "--host", host, "--port", "0"]) == 1
-    assert f"refusing --host {host}: not a loopback address" in capsys.readouterr().err
+def test_sim_when_host_is_not_loopback_then_refused_as_a_usage_error(
+    capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    assert main(["sim", "--host", host, "--port", "0"]) == 2
+    assert f"--host: refusing {host}: not a loopback address" in capsys.readouterr().err
 
 
 def test_sim_when_port_is_taken_then_says_so_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:

@@ -143,3 +143,23 @@ async def test_status_watch_when_json_then_one_document_a_line_every_refresh(
             await watch
     assert len(documents) >= 3
     assert all(d["venue"] == "main" and d["holdings"][0]["asset"] == "SOL" for d in documents)
+
+
+async def test_status_when_a_short_on_a_perpetual_the_bot_does_not_hedge_then_shown_apart_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_bot(tmp_path, balances={"USDT": D(60000), "SOL": D(100)}, start=START) as bot:
+        await bot.cycle(timedelta(minutes=1))
+        bot.engine.trade(Category.LINEAR, "ETHUSDT", "sell", D("1.5"))  # someone else's short: no ETH is held
+        settings, path = settings_for(bot.config, "main"), journal_path(bot.config)
+        view = await read_status(settings, path, bot.port, bot.engine.clock)
+        capsys.readouterr()
+        print_status(view, "sim", dry_run=False)
+        printed = capsys.readouterr().out
+        print_status_json([view], ["sim"])
+        status = json.loads(capsys.readouterr().out)
+    assert "Other positions on the account, not this bot's hedge" in printed
+    assert "ETH/USDT:USDT: -1.5 contracts, entry " in printed
+    (other,) = status["other_positions"]
+    assert (other["symbol"], D(other["contracts"])) == ("ETH/USDT:USDT", D("-1.5"))
+    assert [i["symbol"] for i in status["instruments"]] == ["SOL/USDT:USDT"]

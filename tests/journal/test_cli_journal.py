@@ -106,22 +106,23 @@ def test_journal_command_when_config_names_a_relative_path_then_relative_to_the_
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "exit_code"),
     [
-        pytest.param(["--journal", "missing.sqlite"], "does not exist", id="no such file"),
-        pytest.param(["why", "--journal", "missing.sqlite"], "name the holding", id="why without asset"),
+        pytest.param(["--journal", "missing.sqlite"], "does not exist", 1, id="no such file"),
+        pytest.param(["why", "--journal", "missing.sqlite"], "name the holding", 2, id="why without asset: usage"),
     ],
 )
-def test_journal_command_when_it_cannot_answer_then_exit_1_with_the_reason(
+def test_journal_command_when_it_cannot_answer_then_exit_1_or_2_for_usage_with_the_reason(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
     message: str,
+    exit_code: int,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, *args)
-    assert code == 1
+    assert code == exit_code
     assert message in err
     assert "Traceback" not in out + err
     assert not (tmp_path / "missing.sqlite").exists()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from bot.cli.main import main
 from tests.conftest import EXAMPLE_CONFIG, ROOT
 
 pytestmark = pytest.mark.e2e
+
+DEMO_CONFIG = ROOT / "scripts" / "demo.toml"
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ACCEPTANCE_FIELDS = {
@@ -45,6 +49,7 @@ def test_replay_when_a_bundled_crash_with_json_and_plot_then_the_report_a_png_an
     assert json.loads((out / "report.json").read_text()) == report
     assert (out / "replay-journal.sqlite").is_file()
     assert "sample portfolio" in " ".join(report["notes"])
+    assert report["synthetic_perpetuals"] == [], "holdings without a configured hedge are proxied, as in a live run"
 
 
 def test_replay_when_printed_as_a_table_then_the_questions_a_person_asks(
@@ -84,14 +89,14 @@ def test_replay_when_the_window_is_not_a_whole_number_of_steps_then_a_note_says_
         (["--from", "2022-07-01", "--to", "2022-07-02"], "is outside the market data 2022-06-3ac-crash"),
         (["--from", "2022-06-12", "--to", "2022-06-12T00:00:30"], "is shorter than one step"),
         (["--from", "2022-06-12", "--to", "2022-06-11"], "--to 2022-06-11 00:00 is not after --from 2022-06-12 00:00"),
-        (["--data", "."], "--data needs --from"),
-        (["--data", "nowhere", "--from", "2022-06-12"], "market data folder nowhere does not exist"),
+        (["--data", "."], "--data: needs --from"),
+        (["--data", "nowhere", "--from", "2022-06-12"], "--data: nowhere: no such folder"),
     ],
 )
-def test_replay_when_the_data_or_window_is_wrong_then_exit_1_saying_what_to_do(
+def test_replay_when_the_data_or_window_asked_for_is_wrong_then_exit_2_saying_what_to_do(
     no_config_file: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    assert main(["replay", *argv]) == 1
+    assert main(["replay", *argv]) == 2  # a usage error, as argparse's own
     assert message in capsys.readouterr().err
 
 
@@ -126,14 +131,52 @@ def test_replay_when_the_plot_fails_to_write_then_the_report_is_printed_and_exit
     assert "the report is above, but it could not be written" in printed.err
 
 
-def test_replay_when_the_configuration_hedges_with_an_instrument_the_data_lacks_then_exit_4_naming_it(
+@pytest.mark.parametrize(
+    ("config", "account"),
+    [
+        (EXAMPLE_CONFIG, []),  # its static holdings: 0.25 BTC and 40 SOL
+        (DEMO_CONFIG, ["--balance", "USDT=60000", "--balance", "SOL=150"]),  # the demo's SOL is on the exchange
+    ],
+    ids=["example", "demo"],
+)
+def test_replay_when_a_configured_perpetual_is_not_in_the_data_then_made_up_from_spot_and_said_everywhere(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str], config: Path, account: list[str]
+) -> None:
+    # Both configurations hedge SOL on SOL/USDT:USDT; the June 2022 sample has BTC and ETH perpetuals only.
+    png, out = no_config_file / "out.png", no_config_file / "run"
+    argv = ["replay", "--config", str(config), "--sample", "2022-06-3ac-crash", "--to", "2022-06-10T03:00", *account]
+    code = main([*argv, "--step", "5m", "--json", "--plot", str(png), "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    report = json.loads(printed.out)
+    assert report.keys() >= ACCEPTANCE_FIELDS
+    assert report["synthetic_perpetuals"] == ["SOL/USDT:USDT"]
+    assert any("SOL/USDT:USDT is synthetic" in note and "no basis" in note for note in report["notes"])
+    before_the_run = printed.err.split("replay: 2022-06-10 00:00 UTC")[0]
+    assert "SOL/USDT:USDT is synthetic" in before_the_run
+    assert png.read_bytes().startswith(PNG_SIGNATURE)
+    with closing(sqlite3.connect(out / "replay-journal.sqlite")) as journal:
+        hedged = {symbol for (symbol,) in journal.execute("SELECT DISTINCT symbol FROM fills")}
+    assert "SOL/USDT:USDT" in hedged, "the configuration's own hedge, unchanged"
+
+
+def test_replay_when_synthetic_perpetuals_then_the_table_says_so(
     no_config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The example configuration hedges SOL on SOL/USDT:USDT; the June 2022 sample has BTC and ETH perpetuals only.
-    assert main(["replay", "--config", str(EXAMPLE_CONFIG), "--sample", "2022-06-3ac-crash"]) == 4  # a person acts
+    argv = ["replay", "--config", str(EXAMPLE_CONFIG), "--to", "2022-06-10T01:00", "--step", "10m"]
+    assert main(argv) == 0
+    table = capsys.readouterr().out
+    assert "synthetic perpetuals (spot price, no basis, no funding): SOL/USDT:USDT" in table
+
+
+def test_replay_when_no_synthetic_and_the_data_lacks_a_configured_perpetual_then_exit_4_naming_it(
+    no_config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["replay", "--config", str(EXAMPLE_CONFIG), "--sample", "2022-06-3ac-crash", "--no-synthetic"]
+    assert main(argv) == 4  # a person acts
     error = capsys.readouterr().err
-    assert "SOL/USDT:USDT" in error
-    assert "hedges.SOL.instrument" in error
+    assert "hedges.SOL.instrument: SOL/USDT:USDT is not listed" in error
+    assert "without --no-synthetic the replay would make SOL/USDT:USDT up from spot" in error
 
 
 def test_replay_when_a_holding_has_no_spot_price_in_the_data_then_exit_1_naming_it_rather_than_valuing_it_at_zero(
@@ -184,7 +227,7 @@ def test_replay_when_the_account_cannot_margin_the_hedge_then_exit_4_saying_so_w
 def test_replay_when_the_demo_configuration_on_its_crash_then_hedged_on_its_own_instruments(
     no_config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["replay", "--config", str(ROOT / "scripts" / "demo.toml"), "--sample", "2025-10-liquidation-cascade"]
+    argv = ["replay", "--config", str(DEMO_CONFIG), "--sample", "2025-10-liquidation-cascade"]
     window = ["--from", "2025-10-10T19:45", "--to", "2025-10-10T21:45", "--step", "2m"]
     account = ["--balance", "USDT=60000", "--balance", "SOL=150", "--balance", "ETH=4", "--json"]
     assert main([*argv, *window, *account]) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -11,10 +12,14 @@ from pathlib import Path
 import pytest
 
 from hedgesim import SimConfig, SimExchange
+from hedgesim.enums import Side
 from hedgesim.errors import MarketDataError
-from hedgesim.instruments import Category
-from hedgesim.marketdata import available_samples, load_sample, load_window
+from hedgesim.instruments import Category, perp_instrument
+from hedgesim.marketdata import Sample, Series, available_samples, load_sample, load_window, with_synthetic_perpetuals
+from hedgesim.orders import ExecType, NewOrder, OrderType
+from hedgesim.views import ticker
 from tests.conftest import SHARED
+from tests.sim.factories import FIVE_MINUTES, T0, D, candles, exchange, flat, funding_rows, sol_sample
 
 MS = 1_735_689_600_000  # 2025-01-01 00:00 UTC
 
@@ -109,3 +114,46 @@ def test_load_window_when_no_file_covers_the_window_then_market_data_error(tmp_p
     start = datetime(2025, 2, 1, tzinfo=UTC)
     with pytest.raises(MarketDataError, match="has data from"):
         load_window([tmp_path], start, start + timedelta(days=1))
+
+
+def spot_only_sample() -> Sample:
+    """SOL spot alone (no perpetual, no funding): 100 for an hour, then 90 for a day."""
+    bars = [*flat("100", 12), *flat("90", 288)]
+    spot = Series("SOL/USDT", "spot", "ohlcv", candles(bars), "test")
+    return Sample("test-spot-only", "SOL spot only", T0, T0 + len(bars) * FIVE_MINUTES, (spot,))
+
+
+def test_with_synthetic_perpetuals_when_only_spot_then_a_perpetual_at_spot_with_its_specs_and_zero_funding() -> None:
+    sample = with_synthetic_perpetuals(spot_only_sample(), ["SOL/USDT:USDT"])
+    ex = exchange(sample)
+    perp = ex.instrument(Category.LINEAR, "SOLUSDT")
+    assert (perp.tick_size, perp.qty_step, perp.book) == (D("0.010"), D("0.1"), perp_instrument("SOL", D(100)).book)
+    ex.place_order(NewOrder(Category.LINEAR, "SOLUSDT", Side.SELL, OrderType.MARKET, D(10)))
+    ex.advance(timedelta(hours=17))  # past the 08:00 and 16:00 settlements
+    view = ticker(ex.venue, ex.market, perp, ex.now_ms())
+    spot = ticker(ex.venue, ex.market, ex.instrument(Category.SPOT, "SOLUSDT"), ex.now_ms())
+    funding = [e.fee for e in ex.executions if e.exec_type is ExecType.FUNDING]
+    assert (view.last, view.mark, spot.last) == (D(90), D(90), D(90))
+    assert funding == [D(0), D(0)]
+    assert sample.synthetic_perpetuals() == ["SOL/USDT:USDT"]
+
+
+def test_with_synthetic_perpetuals_when_the_perpetual_is_recorded_then_it_is_kept_and_not_synthetic() -> None:
+    recorded = sol_sample(flat("100", 12), spot=flat("99", 12), funding=["0.0001"])
+    sample = with_synthetic_perpetuals(recorded, ["SOL/USDT:USDT"])
+    assert (sample.series, sample.synthetic_perpetuals()) == (recorded.series, [])
+
+
+@pytest.mark.parametrize("symbol", ["ETH/USDT:USDT", "SOL/USDC:USDC"])
+def test_with_synthetic_perpetuals_when_no_usdt_spot_to_make_it_from_then_market_data_error(symbol: str) -> None:
+    with pytest.raises(MarketDataError, match=f"cannot synthesize the perpetual {symbol}"):
+        with_synthetic_perpetuals(spot_only_sample(), [symbol])
+
+
+def test_with_synthetic_perpetuals_when_funding_recorded_without_candles_then_replaced_by_zero_funding() -> None:
+    spot_only = spot_only_sample()
+    funding = Series("SOL/USDT:USDT", "perp", "funding", funding_rows(["0.0001", "0.0001"]), "test")
+    sample = with_synthetic_perpetuals(replace(spot_only, series=(*spot_only.series, funding)), ["SOL/USDT:USDT"])
+    used = sample.find("SOL/USDT:USDT", "funding")
+    assert used is not None
+    assert (used.synthetic, {c.open for c in used.candles}) == (True, {D(0)})

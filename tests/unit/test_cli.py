@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,39 @@ def test_check_config_when_json_then_prints_the_effective_configuration(
     data = json.loads(capsys.readouterr().out)
     assert data["execution"]["leverage"] == "1"
     assert set(data["credentials"]["main"]["secret"]) == {"*"}  # masked, whatever the mask's length
+
+
+def exit_code(argv: list[str]) -> int:
+    """``main``'s exit code, whether it returns it or argparse exits with it."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["journal", "nonsense"], "invalid choice: 'nonsense'"),  # argparse's own
+        (["journal", "why", "--journal", "unused.sqlite"], "hedgebot journal: why: name the holding"),
+        (
+            ["scenario", "--config", str(EXAMPLE_CONFIG), "--holding", "ZZZ=5"],
+            "hedgebot scenario: --price: no price for ZZZ",
+        ),
+        (["replay", "--data", "."], "hedgebot replay: --data: needs --from"),
+        (["replay", "--from", "2022-07-01", "--to", "2022-07-02"], "is outside the market data"),
+        (["sim", "--host", "0.0.0.0"], "hedgebot sim: --host: refusing 0.0.0.0: not a loopback address"),
+    ],
+    ids=["argparse", "journal why", "scenario", "replay --data", "replay window", "sim --host"],
+)
+def test_cli_when_a_usage_error_in_any_subcommand_then_exit_2_saying_what_to_type(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./hedgebot.toml: replay's sample portfolio
+    monkeypatch.delenv("HEDGEBOT_CONFIG", raising=False)
+    assert exit_code(argv) == 2
+    assert message in capsys.readouterr().err

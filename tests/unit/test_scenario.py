@@ -170,7 +170,7 @@ def test_scenario_cli_when_table_then_shows_where_the_short_is_liquidated(
 
 def test_scenario_cli_when_collateral_given_in_isolated_margin_then_refused(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["scenario", "--config", str(EXAMPLE_CONFIG), "--price", "BTC=60000", "--price", "SOL=150"]
-    assert main([*argv, "--collateral", "5000"]) == 1
+    assert main([*argv, "--collateral", "5000"]) == 2  # a usage error
     assert "a collateral applies to cross margin only: in isolated margin" in capsys.readouterr().err
 
 
@@ -196,6 +196,6 @@ def test_scenario_cli_when_moves_start_negative_then_parsed_as_moves(
     assert [D(r["move"]) * 100 for r in rows] == [D(m) for m in moves[-1].split("=")[-1].split(",")]
 
 
-def test_scenario_cli_when_price_unknown_then_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["scenario", "--config", str(EXAMPLE_CONFIG), "--holding", "ZZZ=5"]) == 1
+def test_scenario_cli_when_price_unknown_then_clear_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenario", "--config", str(EXAMPLE_CONFIG), "--holding", "ZZZ=5"]) == 2  # pass --price
     assert "no price for ZZZ" in capsys.readouterr().err
