@@ -254,6 +254,9 @@ async def test_alerts_when_the_receiver_never_answers_then_no_cycle_waits_for_it
         assert receiver.requests[0].at < cycles[-1][0]  # later cycles ran while the delivery hung
     assert sink.calls >= 6
     assert sink.events[0].kind.value == "limit_blocked"
-    for _, took, in_sink in cycles:
-        assert took < 30.0
-        assert in_sink < 0.10 * took, (in_sink, took)
+    # The sink's share of the cycles' time together stays under 10 %; no single call comes near what waiting on the
+    # receiver would cost (its 30 s request timeout). Summed, not per cycle: on a loaded machine one call may be
+    # pre-empted for a few milliseconds, which says nothing about the receiver.
+    assert all(took < 30.0 and in_sink < 1.0 for _, took, in_sink in cycles), cycles
+    total_in_sink, total_took = sum(c[2] for c in cycles), sum(c[1] for c in cycles)
+    assert total_in_sink < 0.10 * total_took, cycles
