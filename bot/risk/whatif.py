@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.core.status_values import sum_known
 from bot.domain import ZERO, FeeRates, OrderIntent, Side
 from bot.errors import DataError
 from bot.risk.checks import estimate_liquidation
@@ -85,23 +86,23 @@ def what_if(intents: Sequence[OrderIntent], ctx: RiskContext, fees: Mapping[str,
         _instrument(symbol, [i for i in intents if i.symbol == symbol], ctx, after, fees.get(symbol))
         for symbol in symbols
     )
-    full = _total(_known(lambda s: _value(ctx, s, ctx.full_hedge.get(s, ZERO)), symbols))
-    shorts_now = _total(_known(lambda s: _value(ctx, s, -ctx.position(s).contracts), symbols))
-    shorts_after = _total(_known(lambda s: _value(ctx, s, -_landing(after, s)), symbols))
+    full = sum_known(_known(lambda s: _value(ctx, s, ctx.full_hedge.get(s, ZERO)), symbols))
+    shorts_now = sum_known(_known(lambda s: _value(ctx, s, -ctx.position(s).contracts), symbols))
+    shorts_after = sum_known(_known(lambda s: _value(ctx, s, -_landing(after, s)), symbols))
     exposure = _known(lambda _: after.exposure_notional(), ["total"])[0]
     distances = [r.liquidation_distance_after for r in rows if r.liquidation_distance_after is not None]
     return WhatIf(
         instruments=rows,
         ratio_now=_ratio(shorts_now, full),
         ratio_after=_ratio(shorts_after, full),
-        net_exposure_now=_total([r.net_exposure_now for r in rows]),
-        net_exposure_after=_total([r.net_exposure_after for r in rows]),
-        margin_after=_total([r.margin_after for r in rows]),
+        net_exposure_now=sum_known([r.net_exposure_now for r in rows]),
+        net_exposure_after=sum_known([r.net_exposure_after for r in rows]),
+        margin_after=sum_known([r.margin_after for r in rows]),
         leverage_after=exposure / ctx.collateral if exposure is not None and ctx.collateral > 0 else None,
         nearest_liquidation_distance_after=min(distances) if distances else None,
-        funding_per_day_after=_total([r.funding_per_day_after for r in rows]),
-        fee_maker=_total([r.fee_maker for r in rows]),
-        fee_taker=_total([r.fee_taker for r in rows]),
+        funding_per_day_after=sum_known([r.funding_per_day_after for r in rows]),
+        fee_maker=sum_known([r.fee_maker for r in rows]),
+        fee_taker=sum_known([r.fee_taker for r in rows]),
     )
 
 
@@ -172,16 +173,6 @@ def _known(compute: _Compute, keys: Iterable[str]) -> list[Decimal | None]:
         except (DataError, ValueError, ArithmeticError):
             results.append(None)
     return results
-
-
-def _total(values: Iterable[Decimal | None]) -> Decimal | None:
-    """The sum, or None if any part is unknown."""
-    total = ZERO
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
 
 
 def _ratio(shorts: Decimal | None, full: Decimal | None) -> Decimal | None:
