@@ -95,17 +95,7 @@ class Monitor:
         """Check what is new; returns the violations not seen before (also kept in ``violations``)."""
         history = self._history()
         view = self._journal_view()
-        found = [
-            *double_live_orders(history, view.orders),
-            *limit_breaches(
-                history,
-                self.world.holdings,
-                self.config,
-                checked=self._checked,
-                decided_ms=view.decided_ms,
-                priced_ms=view.priced_ms,
-            ),
-        ]
+        found = self._order_checks(history, view)
         self._checked.update(o.order_id for o in history.orders)
         self._checked.update(t.exec_id for t in history.trades)
         if view.halted is not None:
@@ -115,11 +105,9 @@ class Monitor:
         found += self._band_check(history, now)
         return self._new(found)
 
-    def final(self, now: float) -> list[Violation]:
-        """After the bot stopped (its last sync done): everything, the journal against the venue included."""
-        history = self._history()
-        view = self._journal_view()
-        found = [
+    def _order_checks(self, history: VenueHistory, view: JournalView) -> list[Violation]:
+        """One live order per intent, and the limits, on the orders and fills not checked before."""
+        return [
             *double_live_orders(history, view.orders),
             *limit_breaches(
                 history,
@@ -130,6 +118,12 @@ class Monitor:
                 priced_ms=view.priced_ms,
             ),
         ]
+
+    def final(self, now: float) -> list[Violation]:
+        """After the bot stopped (its last sync done): everything, the journal against the venue included."""
+        history = self._history()
+        view = self._journal_view()
+        found = self._order_checks(history, view)
         if view.stopped_ms is None or view.last_cycle_ms is None:
             found.append(Violation(Invariant.KEEPS_TRADING, "the bot's last run was never recorded as ended"))
         else:
